@@ -1,0 +1,34 @@
+// Bundles each functions/<name>/handler.ts into dist/functions/<name>/index.cjs with esbuild:
+// CJS output (loads faster than ESM with the SDK external), source maps, the AWS SDK left to the
+// Lambda runtime (nodejs22.x ships it).
+import { build } from 'esbuild';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const functionsDir = join(root, 'functions');
+const names = existsSync(functionsDir)
+  ? readdirSync(functionsDir).filter((n) => existsSync(join(functionsDir, n, 'handler.ts')))
+  : [];
+
+const started = Date.now();
+await Promise.all(
+  names.map((name) =>
+    build({
+      entryPoints: [join(functionsDir, name, 'handler.ts')],
+      outfile: join(root, 'dist', 'functions', name, 'index.cjs'),
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      sourcemap: true,
+      minify: true,
+      external: ['@aws-sdk/*'],
+      metafile: false,
+      logLevel: 'warning',
+    }),
+  ),
+);
+console.log(
+  `bundled ${names.length} function(s) in ${Date.now() - started} ms: ${names.join(', ') || '(none yet)'}`,
+);

@@ -1,0 +1,2 @@
+import { load } from './jest-global.mjs';
+export default async () => (await load('./jest-global-setup.ts'))();

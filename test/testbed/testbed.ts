@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { binPath, testbedHome } from './paths.js';
+import { isAlive, stopProcess, type ManagedProcess } from './supervisor.js';
+import type { KubeAccess } from './kube-request.js';
+import { startEtcd } from './components/etcd.js';
+import { startKubeControlPlane } from './components/kube.js';
+import { startKwok } from './components/kwok.js';
+import { startMoto } from './components/moto.js';
+import { startGitServer } from './components/git-server.js';
+
+/** Everything a test needs to reach the running test bed; written to <runDir>/testbed.json. */
+export interface TestbedState {
+  runDir: string;
+  dataDir: string;
+  kubeconfig: string;
+  kube: KubeAccess;
+  nodes: string[];
+  awsEndpoint: string;
+  git: { url: string; repoRoot: string };
+  bin: { kubectl: string; helm: string; kustomize: string };
+  processes: ManagedProcess[];
+  startedAt: string;
+}
+
+/** The env var through which jest workers and child processes find the running bed. */
+export const stateEnvVar = 'GITFERRY_TESTBED_STATE';
+
+const log = (msg: string) => process.stderr.write(`[testbed] ${msg}\n`);
+
+function newRunDirs(): { runDir: string; dataDir: string } {
+  const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+  const runsRoot = join(testbedHome, 'runs');
+  mkdirSync(runsRoot, { recursive: true });
+  pruneOldRuns(runsRoot, 5);
+  const runDir = join(runsRoot, id);
+  // etcd and git data on tmpfs when there is one: faster, and gone on reboot.
+  const dataDir = existsSync('/dev/shm') ? join('/dev/shm', `gitferry-testbed-${id}`) : join(runDir, 'data');
+  mkdirSync(runDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+  return { runDir, dataDir };
+}
+
+/** Keeps the logs of the last few runs for debugging; older run directories are removed. */
+function pruneOldRuns(runsRoot: string, keep: number): void {
+  const runs = readdirSync(runsRoot)
+    .map((name) => ({ name, mtime: statSync(join(runsRoot, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of runs.slice(keep)) rmSync(join(runsRoot, old.name), { recursive: true, force: true });
+}
+
+/** Starts the whole bed. On any failure, stops what already started and rethrows the cause. */
+export async function startTestbed(): Promise<TestbedState> {
+  const started = Date.now();
+  const { runDir, dataDir } = newRunDirs();
+  const processes: ManagedProcess[] = [];
+  const track = <T extends { process: ManagedProcess }>(h: T): T => (processes.push(h.process), h);
+  try {
+    // Independent pieces start together; the control plane needs etcd first.
+    const [etcd, moto, git] = await Promise.all([
+      startEtcd(runDir, dataDir).then(track),
+      startMoto(runDir).then(track),
+      startGitServer(runDir, dataDir).then(track),
+    ]);
+    const kube = await startKubeControlPlane(runDir, etcd.clientUrl);
+    processes.push(...kube.processes);
+    const kwok = track(await startKwok(runDir, kube.access, kube.kubeconfig));
+    const state: TestbedState = {
+      runDir,
+      dataDir,
+      kubeconfig: kube.kubeconfig,
+      kube: kube.access,
+      nodes: kwok.nodes,
+      awsEndpoint: moto.endpoint,
+      git: { url: git.url, repoRoot: git.repoRoot },
+      bin: { kubectl: binPath('kubectl'), helm: binPath('helm'), kustomize: binPath('kustomize') },
+      processes,
+      startedAt: new Date().toISOString(),
+    };
+    writeFileSync(join(runDir, 'testbed.json'), JSON.stringify(state, null, 2));
+    log(`up in ${((Date.now() - started) / 1000).toFixed(1)} s (${runDir})`);
+    return state;
+  } catch (err) {
+    await Promise.all(processes.map((p) => stopProcess(p)));
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export function stateFile(state: Pick<TestbedState, 'runDir'>): string {
+  return join(state.runDir, 'testbed.json');
+}
+
+/** Stops every process by its PID (newest first) and removes the data directory; logs stay. */
+export async function stopTestbed(state: TestbedState): Promise<void> {
+  for (const p of [...state.processes].reverse()) await stopProcess(p);
+  rmSync(state.dataDir, { recursive: true, force: true });
+  rmSync(stateFile(state), { force: true });
+}
+
+export function readState(file: string): TestbedState {
+  return JSON.parse(readFileSync(file, 'utf8')) as TestbedState;
+}
+
+/** Names the processes of a recorded bed that are no longer running. */
+export function deadProcesses(state: TestbedState): ManagedProcess[] {
+  return state.processes.filter((p) => !isAlive(p.pid));
+}
