@@ -3,14 +3,14 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testbedHome } from './paths.js';
-import { deadProcesses, readState, startTestbed, stateEnvVar, stateFile, stopTestbed } from './testbed.js';
+import { checkTestbed, readState, startTestbed, stateEnvVar, stateFile, stopTestbed } from './testbed.js';
 
 const current = join(testbedHome, 'current');
 
 async function up(): Promise<void> {
   if (existsSync(current)) {
     const file = readFileSync(current, 'utf8').trim();
-    if (existsSync(file) && deadProcesses(readState(file)).length === 0) {
+    if (existsSync(file) && (await checkTestbed(readState(file))).length === 0) {
       print(file);
       return;
     }

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binPath, testbedHome } from './paths.js';
-import { isAlive, stopProcess, type ManagedProcess } from './supervisor.js';
-import type { KubeAccess } from './kube-request.js';
+import { isAlive, logTail, stopProcess, type ManagedProcess } from './supervisor.js';
+import { kubeRequest, type KubeAccess } from './kube-request.js';
 import { startEtcd } from './components/etcd.js';
 import { startKubeControlPlane } from './components/kube.js';
 import { startKwok } from './components/kwok.js';
@@ -100,6 +100,38 @@ export async function stopTestbed(state: TestbedState): Promise<void> {
 
 export function readState(file: string): TestbedState {
   return JSON.parse(readFileSync(file, 'utf8')) as TestbedState;
+}
+
+/**
+ * Problems with a recorded bed: processes that are gone, and endpoints that do not answer. Empty
+ * when the bed is fully up.
+ */
+export async function checkTestbed(state: TestbedState): Promise<string[]> {
+  const problems = deadProcesses(state).map(
+    (p) => `${p.name} (pid ${p.pid}) is not running; last lines of ${p.logFile}:\n${logTail(p.logFile, 10)}`,
+  );
+  const probe = async (name: string, fn: () => Promise<boolean>) => {
+    try {
+      if (!(await fn())) problems.push(`${name} does not answer as expected`);
+    } catch (err) {
+      problems.push(`${name} does not answer: ${(err as Error).message}`);
+    }
+  };
+  await Promise.all([
+    probe(
+      `kube-apiserver at ${state.kube.server}`,
+      async () => (await kubeRequest(state.kube, 'GET', '/readyz')).status === 200,
+    ),
+    probe(
+      `moto at ${state.awsEndpoint}`,
+      async () => (await fetch(`${state.awsEndpoint}/moto-api/`)).status < 500,
+    ),
+    probe(
+      `git server at ${state.git.url}`,
+      async () => (await fetch(`${state.git.url}/none.git/info/refs?service=git-upload-pack`)).status === 404,
+    ),
+  ]);
+  return problems;
 }
 
 /** Names the processes of a recorded bed that are no longer running. */

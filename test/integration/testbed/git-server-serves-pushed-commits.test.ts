@@ -27,7 +27,17 @@ describe('the test bed git server', () => {
     expect(refs).toEqual([{ ref: 'refs/heads/main', oid: second }]);
 
     await git.init({ fs, dir });
-    await git.fetch({ fs, http, dir, url: repo.url, ref: first, depth: 1, singleBranch: true, tags: false });
+    await git.addRemote({ fs, dir, remote: 'origin', url: repo.url });
+    await git.fetch({
+      fs,
+      http,
+      dir,
+      remote: 'origin',
+      ref: first,
+      depth: 1,
+      singleBranch: true,
+      tags: false,
+    });
     await git.checkout({ fs, dir, ref: first, force: true });
     expect(readFileSync(join(dir, 'app/config.yaml'), 'utf8')).toBe('version: 1\n');
     const log = await git.log({ fs, dir, ref: first });

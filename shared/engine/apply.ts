@@ -1,0 +1,123 @@
+import type { KubeObject, ObjectRef } from '../domain/kube-object.js';
+import { formatRef } from '../domain/kube-object.js';
+import type { KubeClient } from './kube-client.js';
+import { resourcePath, type ResourceInfo } from './discovery.js';
+import { KubeApiError } from './errors.js';
+
+export const fieldManager = 'gitferry';
+
+export interface ApplyOptions {
+  dryRun: boolean;
+  /** Take over fields other managers own (SSA force). Off: a conflict is an error naming the fields. */
+  force: boolean;
+  /** Server-side field validation: Strict rejects unknown or duplicate fields (Argo's Validate=false → Ignore). */
+  fieldValidation: 'Strict' | 'Warn' | 'Ignore';
+  deadline?: number;
+}
+
+export const defaultApplyOptions: ApplyOptions = { dryRun: false, force: false, fieldValidation: 'Strict' };
+
+/** Server-side apply of one object as raw JSON; returns what the server answered (or would). */
+export async function applyObject(
+  client: KubeClient,
+  info: ResourceInfo,
+  obj: KubeObject,
+  opts: Partial<ApplyOptions> = {},
+): Promise<KubeObject> {
+  const o = { ...defaultApplyOptions, ...opts };
+  const res = await client.request<KubeObject>({
+    method: 'PATCH',
+    path: resourcePath(info, obj.metadata.namespace, obj.metadata.name),
+    query: {
+      fieldManager,
+      force: String(o.force),
+      fieldValidation: o.fieldValidation,
+      dryRun: o.dryRun ? 'All' : undefined,
+    },
+    // JSON is YAML: the apply-patch content type takes it as is, with no client-side model.
+    contentType: 'application/apply-patch+yaml',
+    body: obj,
+    deadline: o.deadline,
+  });
+  return res.body;
+}
+
+/** Creates an object with POST (hooks with generateName); returns the created object. */
+export async function createObject(
+  client: KubeClient,
+  info: ResourceInfo,
+  obj: KubeObject,
+): Promise<KubeObject> {
+  const res = await client.request<KubeObject>({
+    method: 'POST',
+    path: resourcePath(info, obj.metadata.namespace),
+    query: { fieldManager },
+    body: obj,
+  });
+  return res.body;
+}
+
+/** The live object, or undefined when it does not exist. */
+export async function getObject(
+  client: KubeClient,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name: string,
+): Promise<KubeObject | undefined> {
+  try {
+    return (await client.request<KubeObject>({ method: 'GET', path: resourcePath(info, namespace, name) }))
+      .body;
+  } catch (err) {
+    if (err instanceof KubeApiError && err.httpStatus === 404) return undefined;
+    throw err;
+  }
+}
+
+export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan';
+
+/** Deletes an object; true if a delete was issued, false if it was already gone. */
+export async function deleteObject(
+  client: KubeClient,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name: string,
+  propagationPolicy: PropagationPolicy,
+): Promise<boolean> {
+  try {
+    await client.request({
+      method: 'DELETE',
+      path: resourcePath(info, namespace, name),
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy },
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof KubeApiError && err.httpStatus === 404) return false;
+    throw err;
+  }
+}
+
+/**
+ * A message for a failed apply that starts with the object and carries the server's reason, the
+ * fields it names and, for conflicts, which managers own them.
+ */
+export function describeApplyError(ref: ObjectRef, verb: string, err: unknown): string {
+  const subject = formatRef(ref);
+  if (!(err instanceof KubeApiError)) return `${subject} ${verb} failed: ${(err as Error).message}`;
+  const causes = err.status.details?.causes ?? [];
+  if (err.reason === 'Conflict' && causes.length > 0) {
+    const fields = causes.map((c) => `${c.field ?? '?'} (${c.message ?? 'conflict'})`).join('; ');
+    return `${subject} ${verb} failed: Conflict: fields owned by another manager: ${fields}. Remove them from the manifest, ignore them, or enable force`;
+  }
+  const message = err.status.message ?? err.message;
+  return `${subject} ${verb} failed: ${err.reason ?? `HTTP ${err.httpStatus}`}: ${message}`;
+}
+
+/** True when the server refused a change to an immutable field (Replace=true may recreate). */
+export function isImmutableFieldError(err: unknown): boolean {
+  if (!(err instanceof KubeApiError) || err.httpStatus !== 422) return false;
+  const text = [
+    err.status.message ?? '',
+    ...(err.status.details?.causes ?? []).map((c) => c.message ?? ''),
+  ].join(' ');
+  return /immutable/i.test(text);
+}

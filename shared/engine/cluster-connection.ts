@@ -1,0 +1,55 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * How to reach one cluster's API server. Adapters build it (EKS, kubeconfig); the engine only
+ * uses it. `authorization` is called before each request so short-lived tokens can refresh.
+ */
+export interface ClusterConnection {
+  /** A name for messages and metrics; never a credential. */
+  name: string;
+  server: string;
+  tls: {
+    ca?: string | Buffer;
+    cert?: string | Buffer;
+    key?: string | Buffer;
+    insecureSkipVerify?: boolean;
+    serverName?: string;
+  };
+  authorization(): Promise<string | undefined>;
+}
+
+/**
+ * A connection from a client-node KubeConfig (its current context). Exec, auth-provider and token
+ * files are refused: they run or read things on the deployer's host (Flux CVE-2022-24817).
+ */
+export async function connectionFromKubeConfig(
+  kc: KubeConfig,
+  name = kc.getCurrentContext(),
+): Promise<ClusterConnection> {
+  const cluster = kc.getCurrentCluster();
+  const user = kc.getCurrentUser();
+  if (!cluster) throw new Error(`cluster ${name}: the kubeconfig has no current cluster`);
+  if (user?.exec || user?.authProvider) {
+    throw new Error(
+      `cluster ${name}: kubeconfig users with exec or auth-provider are refused; use a token or client certificate`,
+    );
+  }
+  const opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; headers?: Record<string, string> } = {};
+  await kc.applyToHTTPSOptions(opts as never);
+  const token = opts.headers?.Authorization ?? opts.headers?.authorization;
+  const basic = user?.username
+    ? `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`
+    : undefined;
+  return {
+    name,
+    server: cluster.server.replace(/\/+$/, ''),
+    tls: {
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      insecureSkipVerify: cluster.skipTLSVerify,
+      serverName: cluster.tlsServerName,
+    },
+    authorization: async () => token ?? basic,
+  };
+}

@@ -1,0 +1,202 @@
+import { Agent, request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClusterConnection } from './cluster-connection.js';
+import { KubeApiError, type KubeStatus } from './errors.js';
+
+export interface KubeClientOptions {
+  /** Concurrent sockets to one API server (the engine bounds its own concurrency below this). */
+  maxSockets: number;
+  /** Tries per request, including the first. */
+  maxAttempts: number;
+  /** First backoff; doubles each try, with jitter, up to maxBackoffMs. */
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  /** Longest Retry-After honoured before giving up on a request. */
+  maxRetryAfterMs: number;
+  /** Per-request socket timeout. */
+  requestTimeoutMs: number;
+  userAgent: string;
+}
+
+export const defaultKubeClientOptions: KubeClientOptions = {
+  maxSockets: 32,
+  maxAttempts: 6,
+  baseBackoffMs: 200,
+  maxBackoffMs: 5_000,
+  maxRetryAfterMs: 30_000,
+  requestTimeoutMs: 30_000,
+  userAgent: 'gitferry',
+};
+
+export interface KubeRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  /** Give up retrying after this time (epoch ms). */
+  deadline?: number;
+}
+
+export interface KubeResponse<T> {
+  status: number;
+  body: T;
+  warnings: string[];
+}
+
+const retriableStatus = new Set([429, 500, 502, 503, 504]);
+const retriableNetworkCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+/**
+ * Raw-JSON HTTPS client for one API server: one keep-alive agent per cluster (client-node makes a
+ * new agent per request, kubernetes-client/javascript#2893), retries on 429/5xx and connection
+ * resets with backoff that honours Retry-After, bounded by attempts and a deadline.
+ */
+export class KubeClient {
+  private readonly agent: Agent;
+  private readonly opts: KubeClientOptions;
+
+  constructor(
+    readonly connection: ClusterConnection,
+    opts: Partial<KubeClientOptions> = {},
+  ) {
+    this.opts = { ...defaultKubeClientOptions, ...opts };
+    const { tls } = connection;
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: this.opts.maxSockets,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      servername: tls.serverName,
+      rejectUnauthorized: !tls.insecureSkipVerify,
+    });
+  }
+
+  async request<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>> {
+    // POST is not idempotent: only retry it when the server said it did nothing (429/503).
+    const idempotent = req.method !== 'POST';
+    for (let attempt = 1; ; attempt++) {
+      let waitMs: number;
+      try {
+        const res = await this.once(req);
+        if (res.status < 400)
+          return { status: res.status, body: parseBody(res.text) as T, warnings: res.warnings };
+        const retriable = idempotent
+          ? retriableStatus.has(res.status)
+          : res.status === 429 || res.status === 503;
+        if (!retriable || attempt >= this.opts.maxAttempts) throw toApiError(req, res.status, res.text);
+        const retryAfter = parseRetryAfter(res.retryAfter);
+        if (retryAfter !== undefined && retryAfter > this.opts.maxRetryAfterMs)
+          throw toApiError(req, res.status, res.text);
+        waitMs = retryAfter ?? this.backoff(attempt);
+      } catch (err) {
+        if (err instanceof KubeApiError) throw err;
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        if (!idempotent || !retriableNetworkCodes.has(code) || attempt >= this.opts.maxAttempts) {
+          throw new Error(
+            `${req.method} ${req.path} on cluster ${this.connection.name} failed: ${(err as Error).message}`,
+            { cause: err },
+          );
+        }
+        waitMs = this.backoff(attempt);
+      }
+      if (req.deadline !== undefined && Date.now() + waitMs > req.deadline) {
+        throw new Error(
+          `${req.method} ${req.path} on cluster ${this.connection.name}: deadline passed while retrying`,
+        );
+      }
+      await sleep(waitMs);
+    }
+  }
+
+  /** Stops keeping sockets open. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private backoff(attempt: number): number {
+    const exp = Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (attempt - 1));
+    return exp / 2 + Math.random() * (exp / 2);
+  }
+
+  private async once(
+    req: KubeRequest,
+  ): Promise<{ status: number; text: string; retryAfter?: string; warnings: string[] }> {
+    const url = new URL(this.connection.server + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const payload =
+      req.body === undefined
+        ? undefined
+        : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+    const authorization = await this.connection.authorization();
+    return new Promise((resolve, reject) => {
+      const r = httpsRequest(
+        url,
+        {
+          method: req.method,
+          agent: this.agent,
+          timeout: this.opts.requestTimeoutMs,
+          headers: {
+            accept: req.accept ?? 'application/json',
+            'user-agent': this.opts.userAgent,
+            ...(authorization ? { authorization } : {}),
+            ...(payload
+              ? { 'content-type': req.contentType ?? 'application/json', 'content-length': payload.length }
+              : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const warning = res.headers.warning;
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString('utf8'),
+              retryAfter: res.headers['retry-after'],
+              warnings: warning === undefined ? [] : Array.isArray(warning) ? warning : [warning],
+            });
+          });
+        },
+      );
+      r.on('timeout', () => r.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      r.on('error', reject);
+      r.end(payload);
+    });
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function toApiError(req: KubeRequest, status: number, text: string): KubeApiError {
+  const body = parseBody(text);
+  const kubeStatus: KubeStatus =
+    typeof body === 'object' && body !== null ? (body as KubeStatus) : { message: String(body ?? '') };
+  const message = kubeStatus.message || `HTTP ${status}`;
+  return new KubeApiError(`${req.method} ${req.path}: ${message}`, status, kubeStatus);
+}

@@ -1,0 +1,86 @@
+import pLimit from 'p-limit';
+import type { KubeObject, ObjectRef } from '../domain/kube-object.js';
+import type { HealthStatus } from '../domain/health.js';
+import {
+  applyObject,
+  createObject,
+  deleteObject,
+  getObject,
+  type ApplyOptions,
+  type PropagationPolicy,
+} from './apply.js';
+import type { ClusterConnection } from './cluster-connection.js';
+import { Discovery, type ResourceInfo } from './discovery.js';
+import { assessHealth } from './health.js';
+import { KubeClient, type KubeClientOptions } from './kube-client.js';
+import { planSync, type PlanOptions, type SyncPlan } from './plan.js';
+import { prepareObjects, type DesiredObject, type PrepareOptions, type PreparedSet } from './prepare.js';
+
+export interface ResourceManagerOptions {
+  /** Requests in flight to one API server (apiserver defaults: 400 reads, 200 writes in flight). */
+  concurrency: number;
+  client: Partial<KubeClientOptions>;
+}
+
+export const defaultResourceManagerOptions: ResourceManagerOptions = { concurrency: 32, client: {} };
+
+/**
+ * Everything the engine does to one cluster: discovery, prepare, plan (dry run), apply, get,
+ * delete, health. Stateless apart from caches; the sync operation drives it step by step.
+ */
+export class ResourceManager {
+  readonly client: KubeClient;
+  readonly discovery: Discovery;
+  private readonly limit: ReturnType<typeof pLimit>;
+
+  constructor(connection: ClusterConnection, opts: Partial<ResourceManagerOptions> = {}) {
+    const o = { ...defaultResourceManagerOptions, ...opts };
+    this.client = new KubeClient(connection, { maxSockets: o.concurrency, ...o.client });
+    this.discovery = new Discovery(this.client);
+    this.limit = pLimit(o.concurrency);
+  }
+
+  /** Runs fn within the cluster's concurrency bound. */
+  run = <T>(fn: () => Promise<T>): Promise<T> => this.limit(fn);
+
+  prepare(desired: DesiredObject[], opts?: PrepareOptions): Promise<PreparedSet> {
+    return prepareObjects(desired, this.discovery, opts);
+  }
+
+  plan(set: PreparedSet, opts?: Partial<PlanOptions>): Promise<SyncPlan> {
+    return planSync({ client: this.client, discovery: this.discovery, run: this.run }, set, opts);
+  }
+
+  apply(info: ResourceInfo, obj: KubeObject, opts?: Partial<ApplyOptions>): Promise<KubeObject> {
+    return this.run(() => applyObject(this.client, info, obj, opts));
+  }
+
+  create(info: ResourceInfo, obj: KubeObject): Promise<KubeObject> {
+    return this.run(() => createObject(this.client, info, obj));
+  }
+
+  async infoFor(ref: ObjectRef): Promise<ResourceInfo | undefined> {
+    return this.discovery.resolve(ref.group ? `${ref.group}/${ref.version}` : ref.version, ref.kind);
+  }
+
+  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    const info = await this.infoFor(ref);
+    if (!info) return undefined;
+    return this.run(() => getObject(this.client, info, ref.namespace, ref.name));
+  }
+
+  async delete(ref: ObjectRef, propagationPolicy: PropagationPolicy): Promise<boolean> {
+    const info = await this.infoFor(ref);
+    if (!info) return false;
+    return this.run(() => deleteObject(this.client, info, ref.namespace, ref.name, propagationPolicy));
+  }
+
+  /** Health of the live object (Missing when absent; undefined for kinds without health). */
+  async health(ref: ObjectRef): Promise<HealthStatus | undefined> {
+    return assessHealth(await this.get(ref));
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
