@@ -59,3 +59,11 @@ export function formatRef(ref: Pick<ObjectRef, 'kind' | 'namespace' | 'name'>): 
 export function refKey(ref: Pick<ObjectRef, 'group' | 'kind' | 'namespace' | 'name'>): string {
   return `${ref.group}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
 }
+
+/**
+ * One object Gitferry applied for an app: the only objects it may prune. The fingerprint ties what
+ * was applied to the fields Gitferry owns on the live object, so an unchanged object needs no dry run.
+ */
+export interface InventoryEntry extends ObjectRef {
+  fingerprint?: string;
+}

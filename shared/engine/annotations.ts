@@ -10,6 +10,7 @@ export const annotationKeys = {
   syncOptions: 'argocd.argoproj.io/sync-options',
   helmHook: 'helm.sh/hook',
   helmHookDeletePolicy: 'helm.sh/hook-delete-policy',
+  helmHookWeight: 'helm.sh/hook-weight',
   /** Written by Gitferry on live objects, for display and adoption checks only (never for pruning). */
   trackingApp: 'gitferry.dev/app',
 } as const;
@@ -28,11 +29,13 @@ function annotation(obj: KubeObject, key: string): string | undefined {
   return obj.metadata.annotations?.[key];
 }
 
+/** The object's sync wave; hooks without one fall back to helm.sh/hook-weight, as Argo CD does. */
 export function syncWaveOf(obj: KubeObject): number {
-  const raw = annotation(obj, annotationKeys.syncWave);
+  const raw = annotation(obj, annotationKeys.syncWave) ?? annotation(obj, annotationKeys.helmHookWeight);
   if (raw === undefined || raw.trim() === '') return 0;
-  const wave = Number(raw);
-  if (!Number.isInteger(wave)) {
+  // Decimal integers only, as Argo CD parses them (no hex, exponents or fractions).
+  const wave = /^\s*[-+]?\d+\s*$/.test(raw) ? Number.parseInt(raw, 10) : Number.NaN;
+  if (!Number.isSafeInteger(wave)) {
     throw new ManifestError(
       `${formatRef(refOf(obj))}: annotation ${annotationKeys.syncWave} must be an integer, got "${raw}"`,
     );

@@ -106,10 +106,40 @@ export function describeApplyError(ref: ObjectRef, verb: string, err: unknown): 
   const causes = err.status.details?.causes ?? [];
   if (err.reason === 'Conflict' && causes.length > 0) {
     const fields = causes.map((c) => `${c.field ?? '?'} (${c.message ?? 'conflict'})`).join('; ');
-    return `${subject} ${verb} failed: Conflict: fields owned by another manager: ${fields}. Remove them from the manifest, ignore them, or enable force`;
+    return `${subject} ${verb} failed: Conflict: fields owned by another manager: ${fields}. Remove them from the manifest, ignore them, or set the force policy to always`;
   }
   const message = err.status.message ?? err.message;
   return `${subject} ${verb} failed: ${err.reason ?? `HTTP ${err.httpStatus}`}: ${message}`;
+}
+
+/** What to do when a field Gitferry applies is owned by another field manager. */
+export type ForcePolicy = 'never' | 'manual-edits' | 'always';
+
+/**
+ * Field managers of people editing by hand (kubectl edit/patch/scale…, dashboards). Git wins over
+ * them; controllers (an HPA, an operator) are not taken over, or the two would flap forever.
+ */
+export const manualEditManagers = [/^kubectl(-|$)/, /^k9s$/, /^dashboard$/, /^Mozilla$/, /^(Open)?[Ll]ens$/];
+
+export interface FieldConflict {
+  field: string;
+  manager: string;
+}
+
+/** The fields and managers of an SSA conflict (409), or undefined for any other error. */
+export function fieldConflicts(err: unknown): FieldConflict[] | undefined {
+  if (!(err instanceof KubeApiError) || err.httpStatus !== 409 || err.reason !== 'Conflict') return undefined;
+  return (err.status.details?.causes ?? []).map((c) => ({
+    field: c.field ?? '?',
+    manager: /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? 'unknown',
+  }));
+}
+
+/** True when the policy lets Gitferry take these fields over (server-side apply with force). */
+export function mayForce(policy: ForcePolicy, conflicts: FieldConflict[]): boolean {
+  if (policy === 'always') return true;
+  if (policy === 'never' || conflicts.length === 0) return false;
+  return conflicts.every((c) => manualEditManagers.some((m) => m.test(c.manager)));
 }
 
 /** True when the server refused a change to an immutable field (Replace=true may recreate). */

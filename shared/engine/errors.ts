@@ -31,6 +31,11 @@ export class KubeApiError extends GitferryError {
   }
 }
 
+/** A request to an API server got no answer (network failure, deadline) after its retries. */
+export class KubeRequestError extends GitferryError {
+  override name = 'KubeRequestError';
+}
+
 /** Something is wrong with the objects given to the engine (missing fields, duplicates…). */
 export class ManifestError extends GitferryError {
   override name = 'ManifestError';

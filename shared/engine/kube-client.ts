@@ -1,7 +1,7 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConnection } from './cluster-connection.js';
-import { KubeApiError, type KubeStatus } from './errors.js';
+import { KubeApiError, KubeRequestError, type KubeStatus } from './errors.js';
 
 export interface KubeClientOptions {
   /** Concurrent sockets to one API server (the engine bounds its own concurrency below this). */
@@ -84,6 +84,7 @@ export class KubeClient {
   async request<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>> {
     // POST is not idempotent: only retry it when the server said it did nothing (429/503).
     const idempotent = req.method !== 'POST';
+    let lastFailure: unknown;
     for (let attempt = 1; ; attempt++) {
       let waitMs: number;
       try {
@@ -97,21 +98,26 @@ export class KubeClient {
         const retryAfter = parseRetryAfter(res.retryAfter);
         if (retryAfter !== undefined && retryAfter > this.opts.maxRetryAfterMs)
           throw toApiError(req, res.status, res.text);
+        lastFailure = toApiError(req, res.status, res.text);
         waitMs = retryAfter ?? this.backoff(attempt);
       } catch (err) {
         if (err instanceof KubeApiError) throw err;
         const code = (err as NodeJS.ErrnoException).code ?? '';
         if (!idempotent || !retriableNetworkCodes.has(code) || attempt >= this.opts.maxAttempts) {
-          throw new Error(
+          throw new KubeRequestError(
+            'kube:network',
             `${req.method} ${req.path} on cluster ${this.connection.name} failed: ${(err as Error).message}`,
             { cause: err },
           );
         }
+        lastFailure = err;
         waitMs = this.backoff(attempt);
       }
       if (req.deadline !== undefined && Date.now() + waitMs > req.deadline) {
-        throw new Error(
-          `${req.method} ${req.path} on cluster ${this.connection.name}: deadline passed while retrying`,
+        throw new KubeRequestError(
+          'kube:deadline',
+          `${req.method} ${req.path} on cluster ${this.connection.name}: deadline passed while retrying (last failure: ${(lastFailure as Error).message})`,
+          { cause: lastFailure },
         );
       }
       await sleep(waitMs);

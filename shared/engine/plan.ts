@@ -1,7 +1,15 @@
-import type { KubeObject, ObjectRef } from '../domain/kube-object.js';
+import type { InventoryEntry, KubeObject, ObjectRef } from '../domain/kube-object.js';
 import { formatRef, refKey } from '../domain/kube-object.js';
 import { annotationKeys, hasSyncOption, syncWaveOf } from './annotations.js';
-import { applyObject, describeApplyError, isImmutableFieldError } from './apply.js';
+import {
+  applyObject,
+  describeApplyError,
+  fieldConflicts,
+  isImmutableFieldError,
+  mayForce,
+  type ForcePolicy,
+} from './apply.js';
+import { applyFingerprint } from './fingerprint.js';
 import { diffObjects, ignoredPointers, removePointer, type IgnoreDifference } from './diff.js';
 import type { Discovery, ResourceInfo } from './discovery.js';
 import { KubeApiError, SyncRefusedError } from './errors.js';
@@ -19,6 +27,10 @@ export interface PlannedObject {
   diff?: string;
   /** For deferred objects: why the dry run waits until their wave (CRD or namespace created first). */
   reason?: string;
+  /** For unchanged objects: their apply fingerprint, kept in the inventory. */
+  fingerprint?: string;
+  /** Set when the force policy lets this apply take fields over from their manager: which and whose. */
+  takeOver?: string;
 }
 
 export interface PlannedPrune {
@@ -44,10 +56,11 @@ export interface SyncPlan {
 
 export interface PlanOptions {
   /** Keys (`group/Kind/ns/name`) and refs Gitferry applied last time: the only objects it may prune. */
-  inventory: ObjectRef[];
+  inventory: InventoryEntry[];
   prune: boolean;
   allowEmpty: boolean;
-  force: boolean;
+  /** Conflicts with other field managers: fail, take over manual edits only (default), or always force. */
+  forcePolicy: ForcePolicy;
   fieldValidation: 'Strict' | 'Warn' | 'Ignore';
   ignoreDifferences: IgnoreDifference[];
   /** Leave ignored fields out of what is applied, so other owners keep them (RespectIgnoreDifferences). */
@@ -63,7 +76,7 @@ export const defaultPlanOptions: PlanOptions = {
   inventory: [],
   prune: false,
   allowEmpty: false,
-  force: false,
+  forcePolicy: 'manual-edits',
   fieldValidation: 'Strict',
   ignoreDifferences: [],
   respectIgnoreDifferences: false,
@@ -109,6 +122,9 @@ export async function planSync(
     );
   }
   const plan: SyncPlan = { objects: [], prune: [], errors: [], warnings: [] };
+  const fingerprints = new Map(
+    opts.inventory.filter((e) => e.fingerprint).map((e) => [refKey(e), e.fingerprint]),
+  );
   const namespacesCreated = new Set([
     ...opts.createdNamespaces,
     ...set.resources
@@ -146,7 +162,9 @@ export async function planSync(
         }
         plan.warnings.push(msg);
       }
-      plan.objects.push(await planObject(ctx, p, current, wave, namespacesCreated, opts, plan));
+      plan.objects.push(
+        await planObject(ctx, p, current, wave, namespacesCreated, opts, plan, fingerprints.get(p.key)),
+      );
     }),
   );
   if (opts.prune) plan.prune = await planPrune(ctx, set, opts);
@@ -161,27 +179,43 @@ async function planObject(
   namespacesCreated: Set<string>,
   opts: PlanOptions,
   plan: SyncPlan,
+  lastFingerprint: string | undefined,
 ): Promise<PlannedObject> {
   const base = { key: p.key, ref: p.ref, wave };
-  try {
-    const predicted = await ctx.run(() =>
-      applyObject(ctx.client, p.info!, applyPayload(p, opts), {
+  const payload = applyPayload(p, opts);
+  // Same payload, and the live object still carries exactly the fields our last apply left it:
+  // a dry run could only answer "no change", so it is not sent (this is what makes no-op syncs cheap).
+  if (current && lastFingerprint && applyFingerprint(payload, current) === lastFingerprint) {
+    return { ...base, action: 'unchanged', fingerprint: lastFingerprint };
+  }
+  const dryRun = (force: boolean) =>
+    ctx.run(() =>
+      applyObject(ctx.client, p.info!, payload, {
         dryRun: true,
-        force: opts.force,
+        force,
         fieldValidation: opts.fieldValidation,
       }),
     );
+  try {
+    let predicted: KubeObject;
+    let takeOver: string | undefined;
+    try {
+      predicted = await dryRun(opts.forcePolicy === 'always');
+    } catch (err) {
+      const conflicts = fieldConflicts(err);
+      if (!conflicts || !mayForce(opts.forcePolicy, conflicts)) throw err;
+      predicted = await dryRun(true);
+      takeOver = `takes over ${conflicts.map((c) => `${c.field} from ${c.manager}`).join(', ')} (manual edit; Git wins)`;
+    }
+    if (!current) return { ...base, action: 'create' };
     const d = diffObjects(
       formatRef(p.ref),
       current,
       predicted,
       ignoredPointers(p.object, opts.ignoreDifferences),
     );
-    return {
-      ...base,
-      action: !current ? 'create' : d.changed ? 'update' : 'unchanged',
-      diff: d.text || undefined,
-    };
+    if (!d.changed) return { ...base, action: 'unchanged', fingerprint: applyFingerprint(payload, current) };
+    return { ...base, action: 'update', diff: d.text, ...(takeOver ? { takeOver } : {}) };
   } catch (err) {
     const ns = p.ref.namespace;
     if (

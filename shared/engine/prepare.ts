@@ -94,7 +94,8 @@ export async function prepareObjects(
     try {
       hooks = hookTypesOf(object);
     } catch (err) {
-      problems.push((err as Error).message);
+      // Name the source the way every other problem does: `Kind/ns/name (file#n): …`.
+      problems.push((err as Error).message.replace(formatRef(refOf(object)), label()));
       continue;
     }
     if (hooks.includes('Skip')) continue;

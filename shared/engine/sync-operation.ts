@@ -1,9 +1,10 @@
 import type { ChangeAction, ChangeSetEntry } from '../domain/change-set.js';
-import type { KubeObject, ObjectRef } from '../domain/kube-object.js';
+import type { InventoryEntry, KubeObject, ObjectRef } from '../domain/kube-object.js';
 import { formatRef, refKey } from '../domain/kube-object.js';
-import { hookDeletePoliciesOf, type HookType } from './annotations.js';
-import { describeApplyError, type PropagationPolicy } from './apply.js';
-import { diffObjects, ignoredPointers, type IgnoreDifference } from './diff.js';
+import { hookDeletePoliciesOf, syncWaveOf, type HookType } from './annotations.js';
+import { describeApplyError, type ForcePolicy, type PropagationPolicy } from './apply.js';
+import type { IgnoreDifference } from './diff.js';
+import { applyFingerprint } from './fingerprint.js';
 import { GitferryError } from '../domain/errors.js';
 import { assessHealth } from './health.js';
 import { compareForApply, compareForDelete, isFoundation } from './order.js';
@@ -20,7 +21,8 @@ export interface SyncOptions {
   /** Prune after every wave has been applied, instead of in each object's wave. */
   pruneLast: boolean;
   allowEmpty: boolean;
-  force: boolean;
+  /** Conflicts with other field managers: fail, take over manual edits only, or always force. */
+  forcePolicy: ForcePolicy;
   fieldValidation: PlanOptions['fieldValidation'];
   ignoreDifferences: IgnoreDifference[];
   respectIgnoreDifferences: boolean;
@@ -44,7 +46,7 @@ export const defaultSyncOptions: SyncOptions = {
   prune: false,
   pruneLast: false,
   allowEmpty: false,
-  force: false,
+  forcePolicy: 'manual-edits',
   fieldValidation: 'Strict',
   ignoreDifferences: [],
   respectIgnoreDifferences: false,
@@ -60,7 +62,7 @@ export const defaultSyncOptions: SyncOptions = {
 export interface SyncRequest {
   desired: DesiredObject[];
   /** What Gitferry applied for this app before: the only objects it may prune. */
-  inventory: ObjectRef[];
+  inventory: InventoryEntry[];
   options?: Partial<SyncOptions>;
 }
 
@@ -106,7 +108,7 @@ export interface SyncState {
   results: ChangeSetEntry[];
   hooks: HookRun[];
   /** Objects Gitferry has applied and not pruned: the app's inventory after this sync, kept current. */
-  inventory: ObjectRef[];
+  inventory: InventoryEntry[];
   /** Set once the sync failed after writing: SyncFail hooks run, then the sync ends Failed. */
   failure?: string;
 }
@@ -128,7 +130,7 @@ interface Ctx {
   state: SyncState;
 }
 
-export function newSyncState(inventory: ObjectRef[], now = new Date()): SyncState {
+export function newSyncState(inventory: InventoryEntry[], now = new Date()): SyncState {
   return {
     phase: 'Running',
     startedAt: now.toISOString(),
@@ -271,7 +273,7 @@ function planOptions(ctx: Ctx): PlanOptions {
     inventory: state.inventory,
     prune: o.prune,
     allowEmpty: o.allowEmpty,
-    force: o.force,
+    forcePolicy: o.forcePolicy,
     fieldValidation: o.fieldValidation,
     ignoreDifferences: o.ignoreDifferences,
     respectIgnoreDifferences: o.respectIgnoreDifferences,
@@ -363,8 +365,7 @@ function buildTasks(ctx: Ctx): SyncTask[] {
 }
 
 function waveOf(p: PreparedObject): number {
-  const raw = p.object.metadata.annotations?.['argocd.argoproj.io/sync-wave'];
-  return raw ? Number(raw) : 0;
+  return syncWaveOf(p.object);
 }
 
 async function ensureNamespace(ctx: Ctx): Promise<TaskOutcome> {
@@ -383,16 +384,22 @@ async function ensureNamespace(ctx: Ctx): Promise<TaskOutcome> {
     },
   };
   try {
-    await rm.apply(info!, ns, { force: o.force });
+    await rm.apply(info!, ns, { force: o.forcePolicy === 'always' });
   } catch (err) {
     return { fail: describeApplyError({ group: '', version: 'v1', kind: 'Namespace', name }, 'apply', err) };
   }
   return done;
 }
 
-function trackInventory(state: SyncState, ref: ObjectRef): void {
-  const key = refKey(ref);
-  if (!state.inventory.some((r) => refKey(r) === key)) state.inventory.push(ref);
+/** Records an applied object (and its fingerprint) in the inventory; one index per wave, not per object. */
+function trackInventory(state: SyncState, applied: { ref: ObjectRef; fingerprint?: string }[]): void {
+  const index = new Map(state.inventory.map((e, i) => [refKey(e), i]));
+  for (const { ref, fingerprint } of applied) {
+    const entry: InventoryEntry = fingerprint ? { ...ref, fingerprint } : { ...ref };
+    const at = index.get(refKey(ref));
+    if (at === undefined) state.inventory.push(entry);
+    else state.inventory[at] = entry;
+  }
 }
 
 /** Applies the wave's objects chosen by `which`; unchanged ones are skipped, deferred ones dry-run first. */
@@ -424,18 +431,11 @@ async function applyWave(
         }
         prepared.info = info;
         try {
-          const predicted = await rm.apply(info, applyPayload(prepared, opts), {
+          await rm.apply(info, applyPayload(prepared, opts), {
             dryRun: true,
-            force: o.force,
+            force: o.forcePolicy === 'always',
             fieldValidation: o.fieldValidation,
           });
-          p.diff =
-            diffObjects(
-              formatRef(p.ref),
-              undefined,
-              predicted,
-              ignoredPointers(prepared.object, o.ignoreDifferences),
-            ).text || undefined;
           p.action = 'create';
         } catch (err) {
           deferredErrors.push(describeApplyError(p.ref, 'dry-run', err));
@@ -459,21 +459,23 @@ async function applyWave(
   }
 
   const failures: string[] = [];
+  const applied: { ref: ObjectRef; fingerprint?: string }[] = [];
   await Promise.all(
     items.map(async (p) => {
       const prepared = byKey.get(p.key)!;
       if (p.action === 'unchanged') {
         state.results.push(entry(p.ref, 'unchanged', wave));
-        trackInventory(state, p.ref);
+        applied.push({ ref: p.ref, fingerprint: p.fingerprint });
         return;
       }
       try {
-        await rm.apply(prepared.info!, applyPayload(prepared, opts), {
-          force: o.force,
+        const payload = applyPayload(prepared, opts);
+        const live = await rm.apply(prepared.info!, payload, {
+          force: o.forcePolicy === 'always' || p.takeOver !== undefined,
           fieldValidation: o.fieldValidation,
         });
-        state.results.push(entry(p.ref, plannedToAction[p.action], wave, p.diff));
-        trackInventory(state, p.ref);
+        state.results.push(entry(p.ref, plannedToAction[p.action], wave, p.diff, p.takeOver));
+        applied.push({ ref: p.ref, fingerprint: applyFingerprint(payload, live) });
       } catch (err) {
         const message = describeApplyError(p.ref, 'apply', err);
         failures.push(message);
@@ -481,6 +483,7 @@ async function applyWave(
       }
     }),
   );
+  trackInventory(state, applied);
   if (failures.length > 0)
     return {
       fail: `${failures.length} object(s) failed to apply in wave ${wave}:\n  ${failures.join('\n  ')}`,
@@ -590,7 +593,7 @@ async function startHooks(ctx: Ctx, phase: HookPhase, wave?: number): Promise<Ta
           return { waitFor: `${formatRef(hook.ref)} (previous hook run) to be deleted` };
         }
         created = await rm.apply(info, hook.object, {
-          force: ctx.o.force,
+          force: ctx.o.forcePolicy === 'always',
           fieldValidation: ctx.o.fieldValidation,
         });
       } else {

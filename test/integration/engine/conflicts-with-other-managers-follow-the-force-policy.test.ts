@@ -51,7 +51,7 @@ describe('server-side apply conflicts', () => {
     const forced = await runSync(rm, {
       desired: [{ object: ours }],
       inventory: [],
-      options: { destinationNamespace: ns, force: true },
+      options: { destinationNamespace: ns, forcePolicy: 'always' },
     });
     expect(forced.phase).toBe('Succeeded');
     expect(forced.results.map((r) => r.action)).toEqual(['configured']);

@@ -56,7 +56,7 @@ export async function startKubeControlPlane(runDir: string, etcdUrl: string): Pr
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${certs.serviceAccountKey}`,
       `--service-account-signing-key-file=${certs.serviceAccountKey}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
+      '--service-cluster-ip-range=10.96.0.0/16',
       '--allow-privileged=true',
       '--endpoint-reconciler-type=none',
       '--v=1',
