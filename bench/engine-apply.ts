@@ -19,7 +19,7 @@ import type { KubeObject } from '../shared/domain/kube-object.js';
 
 const exec = promisify(execFile);
 const count = Number(process.env.BENCH_OBJECTS ?? 1000);
-const concurrency = 32;
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
 const owned = !process.env.GITFERRY_TESTBED_STATE;
 const bed: TestbedState = owned ? await startTestbed() : readState(process.env.GITFERRY_TESTBED_STATE!);

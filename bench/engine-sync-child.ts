@@ -11,7 +11,9 @@ const [kubeconfig, ns, countArg] = process.argv.slice(2);
 const count = Number(countArg);
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig!);
-const rm = new ResourceManager(await connectionFromKubeConfig(kc, 'bench'));
+const rm = new ResourceManager(await connectionFromKubeConfig(kc, 'bench'), {
+  concurrency: Number(process.env.BENCH_CONCURRENCY ?? 32),
+});
 
 async function round(
   changed: Set<number>,
