@@ -1,8 +1,10 @@
 // Bare repos on the test bed's git server, and pushes to them with the real git CLI over HTTP.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { execFileAsync, testbed, uniqueName } from './testbed.js';
+import { privateRepoCredentials } from '../testbed/git-credentials.js';
 
 const gitEnv = {
   ...process.env,
@@ -37,8 +39,38 @@ export class TestRepo {
     const workDir = mkdtempSync(join(tmpdir(), `gitferry-${name}-`));
     await git(workDir, 'init', '--initial-branch=main');
     const url = `${bed.git.url}/${name}.git`;
-    await git(workDir, 'remote', 'add', 'origin', url);
+    // Pushes to private repos carry the credentials in the remote URL (test only; Gitferry never does this).
+    const { username, password } = privateRepoCredentials;
+    const pushUrl = name.startsWith('private-')
+      ? url.replace('http://', `http://${username}:${password}@`)
+      : url;
+    await git(workDir, 'remote', 'add', 'origin', pushUrl);
     return new TestRepo(name, url, workDir);
+  }
+
+  /** Commits a fixture directory's files (under test/fixtures/repos/<name>), plus `extra`, and pushes. */
+  async commitFixture(
+    fixture: string,
+    extra: Record<string, string> = {},
+    message = `fixture ${fixture}`,
+  ): Promise<string> {
+    const root = fileURLToPath(new URL(`../fixtures/repos/${fixture}/`, import.meta.url));
+    const files: Record<string, string> = {};
+    for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const full = join(entry.parentPath, entry.name);
+      files[relative(root, full)] = readFileSync(full, 'utf8');
+    }
+    return this.commit({ ...files, ...extra }, message);
+  }
+
+  /** Runs git in the working clone (e.g. to add a symlink before committing). */
+  git(...args: string[]): Promise<string> {
+    return git(this.workDir, ...args);
+  }
+
+  get path(): string {
+    return this.workDir;
   }
 
   /** Writes files (path → content), commits them and pushes the branch over HTTP; returns the SHA. */

@@ -2,6 +2,7 @@
 // smart HTTP. Usage: node --import tsx git-http-bridge.ts <repo-root> <port>
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
+import { privateRepoCredentials } from './git-credentials.js';
 
 const [root, port] = process.argv.slice(2);
 if (!root || !port) {
@@ -10,8 +11,15 @@ if (!root || !port) {
 }
 const backend = process.env.GIT_HTTP_BACKEND ?? '/usr/lib/git-core/git-http-backend';
 
+const expectedAuth = `Basic ${Buffer.from(`${privateRepoCredentials.username}:${privateRepoCredentials.password}`).toString('base64')}`;
+
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname.startsWith('/private-') && req.headers.authorization !== expectedAuth) {
+    res.writeHead(401, { 'www-authenticate': 'Basic realm="testbed"', 'content-type': 'text/plain' });
+    res.end('authentication required\n');
+    return;
+  }
   const header = (name: string) => {
     const v = req.headers[name];
     return Array.isArray(v) ? v.join(', ') : (v ?? '');

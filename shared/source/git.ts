@@ -1,0 +1,217 @@
+import { randomBytes, createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as git from 'isomorphic-git';
+import { SourceError } from './errors.js';
+import { createGitHttpClient, type GitHttpOptions } from './git-http.js';
+import { redactUrl } from './url-guard.js';
+import { scanTree } from './safe-path.js';
+import { defaultSourceLimits, type SourceLimits } from './types.js';
+
+const shaPattern = /^[0-9a-f]{40}$/;
+
+/** A repo URL in one canonical form, for cache keys and matching webhooks to apps. */
+export function normalizeRepoUrl(url: string): string {
+  const u = new URL(url.trim());
+  u.username = '';
+  u.password = '';
+  u.hash = '';
+  u.search = '';
+  return `${u.protocol}//${u.host.toLowerCase()}${u.pathname
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .toLowerCase()}`;
+}
+
+function describeGitError(action: string, repoURL: string, err: unknown): SourceError {
+  if (err instanceof SourceError) return err;
+  const e = err as { code?: string; message?: string; data?: { statusCode?: number } };
+  const status = e.data?.statusCode;
+  const why =
+    status === 401 || status === 403
+      ? `authentication failed (HTTP ${status})`
+      : status === 404
+        ? 'repository not found (HTTP 404)'
+        : (e.message ?? String(err));
+  return new SourceError('source:fetch-failed', `${action} ${redactUrl(repoURL)}: ${why}`, { cause: err });
+}
+
+/**
+ * Resolves a targetRevision (branch, tag, full SHA, HEAD) to a commit SHA by asking the server
+ * for its refs (no clone). The newest commit of a branch wins: callers resolve when they run.
+ */
+export async function resolveRevision(
+  repoURL: string,
+  targetRevision: string | undefined,
+  http: Partial<GitHttpOptions> = {},
+): Promise<string> {
+  const rev = (targetRevision ?? '').trim() || 'HEAD';
+  if (shaPattern.test(rev)) return rev;
+  let refs: { ref: string; oid: string; peeled?: string; target?: string }[];
+  try {
+    refs = await git.listServerRefs({
+      http: createGitHttpClient(http),
+      url: repoURL,
+      protocolVersion: 2,
+      symrefs: true,
+      peelTags: true,
+    });
+  } catch (err) {
+    throw describeGitError('resolving revision of', repoURL, err);
+  }
+  const byName = new Map(refs.map((r) => [r.ref, r]));
+  const candidates =
+    rev === 'HEAD' ? ['HEAD'] : rev.startsWith('refs/') ? [rev] : [`refs/heads/${rev}`, `refs/tags/${rev}`];
+  for (const name of candidates) {
+    const ref = byName.get(name);
+    if (ref) return ref.peeled ?? ref.oid;
+  }
+  throw new SourceError(
+    'source:revision-not-found',
+    `${redactUrl(repoURL)}: revision "${rev}" is not a branch, tag or commit SHA of this repository`,
+  );
+}
+
+export interface CheckoutCacheOptions {
+  /** Bytes of checkouts kept; least recently used ones are removed past this. */
+  maxBytes: number;
+  limits: SourceLimits;
+  http: Partial<GitHttpOptions>;
+}
+
+export const defaultCheckoutCacheOptions: CheckoutCacheOptions = {
+  maxBytes: 1024 * 1024 * 1024,
+  limits: defaultSourceLimits,
+  http: {},
+};
+
+interface CachedCheckout {
+  dir: string;
+  bytes: number;
+  lastUsed: number;
+  /** Renders using it right now: never evicted while above zero. */
+  pins: number;
+}
+
+/**
+ * Checkouts of repo@SHA, fetched shallowly (depth 1) over smart HTTP, kept in directories with
+ * random names (an app's manifests cannot guess the path of another app's files, CVE-2023-40026)
+ * and bounded in total size. Concurrent requests for the same commit share one fetch.
+ */
+export class GitCheckoutCache {
+  private readonly entries = new Map<string, CachedCheckout>();
+  private readonly inflight = new Map<string, Promise<CachedCheckout>>();
+  private readonly opts: CheckoutCacheOptions;
+
+  constructor(
+    private readonly root: string,
+    opts: Partial<CheckoutCacheOptions> = {},
+  ) {
+    this.opts = { ...defaultCheckoutCacheOptions, ...opts };
+  }
+
+  /**
+   * Runs fn with the directory holding the files of repoURL at sha; the checkout is not evicted
+   * while fn runs. Treat it as read-only: renders copy what they need.
+   */
+  async withCheckout<T>(
+    repoURL: string,
+    sha: string,
+    fn: (dir: string) => Promise<T>,
+    http: Partial<GitHttpOptions> = {},
+  ): Promise<T> {
+    const entry = await this.acquire(repoURL, sha, http);
+    entry.pins++;
+    try {
+      return await fn(entry.dir);
+    } finally {
+      entry.pins--;
+    }
+  }
+
+  private async acquire(
+    repoURL: string,
+    sha: string,
+    http: Partial<GitHttpOptions>,
+  ): Promise<CachedCheckout> {
+    if (!shaPattern.test(sha))
+      throw new SourceError(
+        'source:bad-revision',
+        `${redactUrl(repoURL)}: "${sha}" is not a full commit SHA`,
+      );
+    const key = createHash('sha256')
+      .update(`${normalizeRepoUrl(repoURL)}@${sha}`)
+      .digest('hex');
+    const hit = this.entries.get(key);
+    if (hit && fs.existsSync(hit.dir)) {
+      hit.lastUsed = Date.now();
+      return hit;
+    }
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.fetch(repoURL, sha, { ...this.opts.http, ...http }).finally(() =>
+        this.inflight.delete(key),
+      );
+      this.inflight.set(key, pending);
+    }
+    const entry = await pending;
+    this.entries.set(key, entry);
+    await this.evict(key);
+    return entry;
+  }
+
+  private async fetch(repoURL: string, sha: string, http: Partial<GitHttpOptions>): Promise<CachedCheckout> {
+    await mkdir(this.root, { recursive: true, mode: 0o711 });
+    const dir = join(this.root, randomBytes(16).toString('hex'));
+    const gitdir = `${dir}.git`;
+    try {
+      await mkdir(dir, { mode: 0o755 });
+      await git.init({ fs, dir, gitdir });
+      await git.addRemote({ fs, dir, gitdir, remote: 'origin', url: repoURL });
+      await git.fetch({
+        fs,
+        http: createGitHttpClient(http),
+        dir,
+        gitdir,
+        remote: 'origin',
+        ref: sha,
+        depth: 1,
+        singleBranch: true,
+        tags: false,
+      });
+      await git.checkout({ fs, dir, gitdir, ref: sha, force: true });
+      const { bytes } = await scanTree(dir, this.opts.limits);
+      return { dir, bytes, lastUsed: Date.now(), pins: 0 };
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      if (err instanceof SourceError) throw err;
+      const notFound =
+        (err as { code?: string }).code === 'NotFoundError' ||
+        /want|not our ref|not found|not available locally/i.test((err as Error).message ?? '');
+      if (notFound)
+        throw new SourceError(
+          'source:revision-not-found',
+          `${redactUrl(repoURL)}: commit ${sha} does not exist in this repository`,
+          { cause: err },
+        );
+      throw describeGitError(`fetching ${sha} of`, repoURL, err);
+    } finally {
+      // Only the files stay: no git metadata, hooks or config are kept or ever run.
+      await rm(gitdir, { recursive: true, force: true });
+    }
+  }
+
+  private async evict(keep: string): Promise<void> {
+    let total = [...this.entries.values()].reduce((n, e) => n + e.bytes, 0);
+    const oldest = [...this.entries.entries()]
+      .filter(([k, e]) => k !== keep && e.pins === 0)
+      .sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
+    for (const [key, entry] of oldest) {
+      if (total <= this.opts.maxBytes) break;
+      this.entries.delete(key);
+      total -= entry.bytes;
+      await rm(entry.dir, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import type { UrlGuardOptions } from './url-guard.js';
+import type { SourceLimits } from './types.js';
+
+/** Everything a renderer needs besides the source itself. */
+export interface RenderContext {
+  /** Helm's default release name. */
+  appName: string;
+  /** The app's destination namespace (helm --namespace). */
+  namespace: string;
+  /** The target cluster's version (helm --kube-version), e.g. `v1.36.3`. */
+  kubeVersion?: string;
+  /** The target cluster's API versions (helm --api-versions), e.g. `apps/v1`. */
+  apiVersions?: string[];
+  tools: { helm: string; kustomize: string };
+  limits: SourceLimits;
+  /** A fresh directory for this render only, removed afterwards. */
+  renderDir: string;
+  /** Checkouts of the app's other sources by their `ref` name (for `$ref/...` value files). */
+  refs?: Map<string, string>;
+  /** Let kustomizations use remote bases (off: refused, safety item 10). */
+  allowRemoteBases?: boolean;
+  guard: UrlGuardOptions;
+}
