@@ -39,6 +39,11 @@ export interface SyncOptions {
   pollIntervalMs: number;
   /** A step returns (to be continued immediately) after this much work, to fit a Lambda invocation. */
   stepBudgetMs: number;
+  /**
+   * Checks the prepared objects (resources and hooks) before anything is planned or written, e.g.
+   * against the app's project; every problem returned refuses the whole sync.
+   */
+  admit?: (set: PreparedSet) => string[];
 }
 
 export const defaultSyncOptions: SyncOptions = {
@@ -293,6 +298,10 @@ const plannedToAction: Record<PlannedObject['action'], ChangeAction> = {
 
 async function runPlan(ctx: Ctx): Promise<TaskOutcome> {
   const { rm, o, set, state } = ctx;
+  const refused = o.admit?.(set) ?? [];
+  if (refused.length > 0) {
+    return { fail: `refused before any write (${refused.length} problem(s)):\n  ${refused.join('\n  ')}` };
+  }
   const plan = await rm.plan(set, planOptions(ctx));
   state.planned = plan.objects;
   state.prunes = plan.prune;

@@ -62,9 +62,14 @@ function jsonnetRequested(jsonnet: unknown): boolean {
   );
 }
 
+/** Whether `dir` is `root` or below it; a path that cannot be resolved is left to the walk to report. */
 async function insideOrEqual(root: string, dir: string): Promise<boolean> {
-  const [r, d] = await Promise.all([realpath(root), realpath(dir)]);
-  return d === r || d.startsWith(r.endsWith(sep) ? r : r + sep);
+  try {
+    const [r, d] = await Promise.all([realpath(root), realpath(dir)]);
+    return d === r || d.startsWith(r.endsWith(sep) ? r : r + sep);
+  } catch {
+    return true;
+  }
 }
 
 /**

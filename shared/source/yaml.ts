@@ -36,9 +36,20 @@ const yaml11Bools = new Map<string, boolean>([
   ),
 ]);
 
+// js-yaml asks every implicit type about every plain scalar. go-yaml looks at the first character
+// first (its resolveTable); doing the same keeps names and labels off the number regexes.
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+/** Could be an int: starts with a digit or a sign (go-yaml's 'D' and 'S' hints). */
+const mayBeInt = (s: string) => {
+  const c = s.charCodeAt(0);
+  return isDigit(c) || c === 0x2b || c === 0x2d;
+};
+/** Could be a float: an int's start, or a dot (`.5`, `.inf`). */
+const mayBeFloat = (s: string) => mayBeInt(s) || s.charCodeAt(0) === 0x2e;
+
 const boolType = new Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
-  resolve: (data: string | null) => data !== null && yaml11Bools.has(data),
+  resolve: (data: string | null) => data !== null && data.length <= 5 && yaml11Bools.has(data),
   construct: (data: string) => yaml11Bools.get(data),
   predicate: (o: unknown) => typeof o === 'boolean',
   represent: { lowercase: (o: object) => (o ? 'true' : 'false') },
@@ -48,8 +59,10 @@ const boolType = new Type('tag:yaml.org,2002:bool', {
 /** Go's strconv.ParseInt(s, 0, 64) syntax, after go-yaml removed underscores: `0644` is octal. */
 const goInt = /^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9][0-9]*|0)$/;
 
+const withoutUnderscores = (s: string) => (s.includes('_') ? s.replaceAll('_', '') : s);
+
 function parseGoInt(data: string): number {
-  const plain = data.replaceAll('_', '');
+  const plain = withoutUnderscores(data);
   const negative = plain.startsWith('-');
   const digits = plain.replace(/^[-+]/, '');
   let value: number;
@@ -63,11 +76,19 @@ function parseGoInt(data: string): number {
 
 const intType = new Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
-  resolve: (data: string | null) => data !== null && goInt.test(data.replaceAll('_', '')),
+  resolve: (data: string | null) => data !== null && mayBeInt(data) && goInt.test(withoutUnderscores(data)),
   construct: parseGoInt,
   predicate: (o: unknown) => typeof o === 'number' && Number.isInteger(o),
   represent: { decimal: (o: object) => String(o) },
   defaultStyle: 'decimal',
+});
+
+const floatType = new Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && mayBeFloat(data) && types.float.resolve(data),
+  construct: (data: string) => types.float.construct(data),
+  predicate: (o: unknown) => typeof o === 'number',
+  represent: (o: object) => String(o),
 });
 
 /**
@@ -76,7 +97,7 @@ const intType = new Type('tag:yaml.org,2002:int', {
  * `!!map`, `!!seq` (any other tag is an error: nothing in a repository can construct objects).
  */
 export const kubernetesYamlSchema = FAILSAFE_SCHEMA.extend({
-  implicit: [types.null, boolType, intType, types.float, types.merge],
+  implicit: [types.null, boolType, intType, floatType, types.merge],
 });
 
 // --- Documents ----------------------------------------------------------------------------------
@@ -257,7 +278,14 @@ interface Collector {
   out: ParsedManifest[];
 }
 
-function take(c: Collector, doc: unknown, index: number, line: number, mayShare: boolean): void {
+function take(
+  c: Collector,
+  doc: unknown,
+  index: number,
+  line: number,
+  mayShare: boolean,
+  textLength: number,
+): void {
   if (doc === null || doc === undefined) return;
   const where = `${c.file}:${line}`;
   if (!isPlainObject(doc))
@@ -265,7 +293,12 @@ function take(c: Collector, doc: unknown, index: number, line: number, mayShare:
       'source:invalid-manifest',
       `${where}: document ${index} is ${describeValue(doc)}, not a Kubernetes object`,
     );
-  const { count, value } = countNodes(doc, c.limits.maxNodesPerDocument, mayShare);
+  // Without anchors nothing is shared, and every node takes at least one character of the text
+  // or its own separator: a document can then have no more than 2 nodes per character, plus one.
+  const bounded = !mayShare && 2 * textLength + 1 <= c.limits.maxNodesPerDocument;
+  const { count, value } = bounded
+    ? { count: 0, value: doc }
+    : countNodes(doc, c.limits.maxNodesPerDocument, mayShare);
   if (count > c.limits.maxNodesPerDocument)
     throw new SourceError(
       'source:document-too-large',
@@ -334,16 +367,18 @@ export function parseManifests(
       doc = yaml.load(chunk.text, { schema: kubernetesYamlSchema, maxDepth } as yaml.LoadOptions);
     } catch (err) {
       if (err instanceof yaml.YAMLException) throw syntaxError(file, chunk, index, err);
+      // The stack or V8's string length ran out (maxDepth should stop nesting first).
       if (err instanceof RangeError)
         throw new SourceError(
           'source:document-too-large',
-          `${file}:${chunk.firstLine + contentStart(chunk.text) + 1}: document ${index} is nested too deeply`,
+          `${file}:${chunk.firstLine + contentStart(chunk.text) + 1}: document ${index} is too large to parse`,
           { cause: err },
         );
       throw err;
     }
     // Aliases need an anchor (`&`) in the same document; without one nothing can be shared.
-    take(c, doc, index, chunk.firstLine + contentStart(chunk.text) + 1, chunk.text.includes('&'));
+    const line = chunk.firstLine + contentStart(chunk.text) + 1;
+    take(c, doc, index, line, chunk.text.includes('&'), chunk.text.length);
   }
   return c.out;
 }
@@ -471,7 +506,7 @@ export function parseJsonManifests(
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (err) {
+  } catch {
     const { offset, reason } = findJsonError(text);
     const { line, column } = positionOf(text, offset);
     // Not `{ cause: err }`: V8's message quotes the file's text.
@@ -479,6 +514,6 @@ export function parseJsonManifests(
       cause: new SyntaxError(reason),
     });
   }
-  take(c, doc, 1, positionOf(text, first).line, false);
+  take(c, doc, 1, positionOf(text, first).line, false, text.length);
   return c.out;
 }

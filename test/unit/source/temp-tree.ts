@@ -29,7 +29,9 @@ export function tempTree(fixture?: string): TempTree {
   const root = join(base, 'checkout');
   const outside = join(base, 'outside');
   if (fixture) {
-    cpSync(fileURLToPath(new URL(`../../fixtures/source/${fixture}`, import.meta.url)), root, { recursive: true });
+    cpSync(fileURLToPath(new URL(`../../fixtures/source/${fixture}`, import.meta.url)), root, {
+      recursive: true,
+    });
   } else {
     mkdirSync(root);
   }

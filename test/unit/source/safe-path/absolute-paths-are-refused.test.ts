@@ -8,14 +8,17 @@ describe('resolveInside refuses absolute paths', () => {
   });
   afterEach(() => tree.remove());
 
-  test.each(['/etc/passwd', '/', '//etc/passwd'])('%s is refused, not read relative to the checkout', async (p) => {
-    const err = await rejectionOf(resolveInside(tree.root, p, 'kustomize path'));
+  test.each(['/etc/passwd', '/', '//etc/passwd'])(
+    '%s is refused, not read relative to the checkout',
+    async (p) => {
+      const err = await rejectionOf(resolveInside(tree.root, p, 'kustomize path'));
 
-    expect(err.code).toBe('source:path-escape');
-    expect(err.message).toBe(
-      `kustomize path ${JSON.stringify(p)} is an absolute path; only paths inside the repository are allowed`,
-    );
-  });
+      expect(err.code).toBe('source:path-escape');
+      expect(err.message).toBe(
+        `kustomize path ${JSON.stringify(p)} is an absolute path; only paths inside the repository are allowed`,
+      );
+    },
+  );
 
   test('an absolute path into the checkout itself is refused too', async () => {
     const err = await rejectionOf(resolveInside(tree.root, tree.at('etc/passwd'), 'value file'));

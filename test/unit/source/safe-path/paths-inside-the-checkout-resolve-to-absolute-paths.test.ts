@@ -16,7 +16,9 @@ describe('resolveInside', () => {
     ['apps/web/../web/values.yaml', 'apps/web/values.yaml'],
     ['apps/web', 'apps/web'],
   ])('%s resolves to the file inside the checkout', async (relativePath, expected) => {
-    await expect(resolveInside(tree.root, relativePath, 'value file')).resolves.toBe(join(tree.root, expected));
+    await expect(resolveInside(tree.root, relativePath, 'value file')).resolves.toBe(
+      join(tree.root, expected),
+    );
   });
 
   test.each(['', '.', './'])('%j is the checkout itself', async (relativePath) => {

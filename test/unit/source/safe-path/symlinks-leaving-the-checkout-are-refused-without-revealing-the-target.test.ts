@@ -29,7 +29,9 @@ describe('resolveInside refuses symlinks that lead outside the checkout', () => 
   test('a symlinked directory to a sibling of the checkout is refused at that component', async () => {
     tree.link('apps/shared', tree.outside);
 
-    const err = await rejectionOf(resolveInside(tree.root, 'apps/shared/manifests/stolen.yaml', 'kustomize path'));
+    const err = await rejectionOf(
+      resolveInside(tree.root, 'apps/shared/manifests/stolen.yaml', 'kustomize path'),
+    );
 
     expect(err.code).toBe('source:path-escape');
     expect(err.message).toBe(

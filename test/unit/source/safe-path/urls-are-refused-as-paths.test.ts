@@ -21,7 +21,9 @@ describe('resolveInside refuses anything with a URL scheme', () => {
     const err = await rejectionOf(resolveInside(tree.root, p, 'value file'));
 
     expect(err.code).toBe('source:path-escape');
-    expect(err.message).toBe(`value file ${JSON.stringify(p)} is a URL; only paths inside the repository are allowed`);
+    expect(err.message).toBe(
+      `value file ${JSON.stringify(p)} is a URL; only paths inside the repository are allowed`,
+    );
   });
 
   test('credentials in a URL are not repeated in the message', async () => {
@@ -35,7 +37,9 @@ describe('resolveInside refuses anything with a URL scheme', () => {
   });
 
   test('a very long value is cut short in the message', async () => {
-    const err = await rejectionOf(resolveInside(tree.root, `https://example.com/${'a'.repeat(10_000)}`, 'value file'));
+    const err = await rejectionOf(
+      resolveInside(tree.root, `https://example.com/${'a'.repeat(10_000)}`, 'value file'),
+    );
 
     expect(err.message.length).toBeLessThan(400);
   });

@@ -17,7 +17,11 @@ describe('scanTree byte limit', () => {
   });
 
   test('files left out by select do not count', async () => {
-    const scan = await scanTree(tree.root, { ...defaultSourceLimits, maxBytes: 1000 }, { select: (p) => p === 'a.yaml' });
+    const scan = await scanTree(
+      tree.root,
+      { ...defaultSourceLimits, maxBytes: 1000 },
+      { select: (p) => p === 'a.yaml' },
+    );
 
     expect(scan.bytes).toBe(600);
   });

@@ -30,7 +30,9 @@ describe('scanTree refuses symlinks that leave the tree, dangle or loop', () => 
 
     const err = await rejectionOf(scanTree(tree.root, defaultSourceLimits));
 
-    expect(err.message).toBe('repository checkout: symlink "apps/shared" leads outside the repository checkout');
+    expect(err.message).toBe(
+      'repository checkout: symlink "apps/shared" leads outside the repository checkout',
+    );
     expect(err.message).not.toContain(tree.outside);
     expect(err.message).not.toContain(outsideSecret);
   });
@@ -49,7 +51,9 @@ describe('scanTree refuses symlinks that leave the tree, dangle or loop', () => 
 
     const err = await rejectionOf(scanTree(tree.root, defaultSourceLimits));
 
-    expect(err.message).toBe('repository checkout: symlink "apps/web/gone.yaml" dangles (its target does not exist)');
+    expect(err.message).toBe(
+      'repository checkout: symlink "apps/web/gone.yaml" dangles (its target does not exist)',
+    );
     expect(err.message).not.toContain('no-such-file-here');
   });
 

@@ -5,7 +5,12 @@ import { errorOf } from '../temp-tree.js';
 /** The classic billion laughs: 9 levels of 9 aliases each expand to 9^9 (387 million) strings. */
 function billionLaughs(): string {
   const lines = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: lol}', 'data:', '  a0: &a0 "lol"'];
-  for (let i = 1; i <= 9; i++) lines.push(`  a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+  for (let i = 1; i <= 9; i++)
+    lines.push(
+      `  a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -29,7 +34,8 @@ describe('parseManifests bounds alias expansion', () => {
   });
 
   test('aliases come out as copies: changing one place does not change another', () => {
-    const text = 'kind: Deployment\nspec:\n  selector:\n    matchLabels: &l {app: web}\n  template:\n    metadata:\n      labels: *l\n';
+    const text =
+      'kind: Deployment\nspec:\n  selector:\n    matchLabels: &l {app: web}\n  template:\n    metadata:\n      labels: *l\n';
 
     const [parsed] = parseManifests(text, 'f.yaml');
     const spec = parsed!.object.spec as {

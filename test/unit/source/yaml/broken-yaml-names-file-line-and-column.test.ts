@@ -56,7 +56,9 @@ describe('parseManifests reports broken YAML as file:line:column', () => {
 
     expect(err).toBeInstanceOf(SourceError);
     expect(err.code).toBe('source:document-too-large');
-    expect(err.message).toMatch(/^deep\.yaml:2:\d+: document 1 is too large: nesting exceeded maxDepth \(1000\)$/);
+    expect(err.message).toMatch(
+      /^deep\.yaml:2:\d+: document 1 is too large: nesting exceeded maxDepth \(1000\)$/,
+    );
   });
 
   test('nesting as deep as large generated CRD schemas (300 levels) parses', () => {

@@ -41,7 +41,9 @@ describe('parseManifests bounds the number of documents', () => {
   });
 
   test('text longer than maxBytes is refused before parsing', () => {
-    const err = errorOf(() => parseManifests('x'.repeat(2000), 'big.yaml', { ...defaultSourceLimits, maxBytes: 1000 }));
+    const err = errorOf(() =>
+      parseManifests('x'.repeat(2000), 'big.yaml', { ...defaultSourceLimits, maxBytes: 1000 }),
+    );
 
     expect(err.code).toBe('source:too-large');
     expect(err.message).toBe('big.yaml is larger than 1000 bytes');

@@ -28,9 +28,14 @@ describe('parseManifests', () => {
   });
 
   test('a file without document markers is one document starting on its first content line', () => {
-    const parsed = parseManifests('\n\n# comment\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n', 'ns.yaml');
+    const parsed = parseManifests(
+      '\n\n# comment\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n',
+      'ns.yaml',
+    );
 
-    expect(parsed).toEqual([{ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } }, line: 4 }]);
+    expect(parsed).toEqual([
+      { object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } }, line: 4 },
+    ]);
   });
 
   test('`...` ends a document, and directives stay with the document they precede', () => {

@@ -3,9 +3,12 @@ import { errorOf } from '../temp-tree.js';
 
 describe('parseJsonManifests', () => {
   test('one object, on the line where it starts', () => {
-    expect(parseJsonManifests('\n\n{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}\n', 'ns.json')).toEqual([
-      { object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } }, line: 3 },
-    ]);
+    expect(
+      parseJsonManifests(
+        '\n\n{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}\n',
+        'ns.json',
+      ),
+    ).toEqual([{ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } }, line: 3 }]);
   });
 
   test('a List is flattened', () => {
@@ -40,7 +43,9 @@ describe('parseJsonManifests', () => {
   });
 
   test('the message never quotes the file: a broken Secret does not leak its data', () => {
-    const err = errorOf(() => parseJsonManifests('{"kind": "Secret", "data": {"password": "hunter2-secret" oops}}', 's.json'));
+    const err = errorOf(() =>
+      parseJsonManifests('{"kind": "Secret", "data": {"password": "hunter2-secret" oops}}', 's.json'),
+    );
 
     expect(err.message).not.toContain('hunter2');
     expect(String((err.cause as Error | undefined)?.message)).not.toContain('hunter2');

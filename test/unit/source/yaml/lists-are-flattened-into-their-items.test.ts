@@ -28,9 +28,13 @@ describe('parseManifests flattens List kinds', () => {
   });
 
   test('an item that is not an object is refused, naming the item and document', () => {
-    const err = errorOf(() => parseManifests('kind: A\n---\nkind: List\nitems: [{kind: B}, 42]\n', 'list.yaml'));
+    const err = errorOf(() =>
+      parseManifests('kind: A\n---\nkind: List\nitems: [{kind: B}, 42]\n', 'list.yaml'),
+    );
 
-    expect(err.message).toBe('list.yaml:3: item 2 of the List in document 2 is a number, not a Kubernetes object');
+    expect(err.message).toBe(
+      'list.yaml:3: item 2 of the List in document 2 is a number, not a Kubernetes object',
+    );
     expect(err.code).toBe('source:invalid-manifest');
   });
 });

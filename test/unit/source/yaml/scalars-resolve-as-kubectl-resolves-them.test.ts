@@ -29,7 +29,10 @@ describe('plain scalars resolve as sigs.k8s.io/yaml (go-yaml v2, YAML 1.1) resol
   });
 
   test('dates stay the text written, not Date objects', () => {
-    expect(only('a: 2024-01-01\nb: 2024-01-01T10:00:00Z\n')).toEqual({ a: '2024-01-01', b: '2024-01-01T10:00:00Z' });
+    expect(only('a: 2024-01-01\nb: 2024-01-01T10:00:00Z\n')).toEqual({
+      a: '2024-01-01',
+      b: '2024-01-01T10:00:00Z',
+    });
   });
 
   test('floats, nulls and quoted strings', () => {

@@ -16,7 +16,10 @@ describe('parseManifests constructs nothing but plain data', () => {
   });
 
   test('a __proto__ key stays an ordinary key and pollutes nothing', () => {
-    const [parsed] = parseManifests('kind: A\n__proto__: {polluted: true}\nspec: {__proto__: {x: 1}}\n', 'f.yaml');
+    const [parsed] = parseManifests(
+      'kind: A\n__proto__: {polluted: true}\nspec: {__proto__: {x: 1}}\n',
+      'f.yaml',
+    );
 
     expect(Object.keys(parsed!.object)).toContain('__proto__');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

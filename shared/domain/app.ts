@@ -1,0 +1,64 @@
+import type { AppSource } from '../source/types.js';
+import type { IgnoreDifference } from '../engine/diff.js';
+
+/** `spec.syncPolicy` of an Argo CD Application. */
+export interface SyncPolicy {
+  automated?: { enabled?: boolean; prune?: boolean; selfHeal?: boolean; allowEmpty?: boolean };
+  syncOptions?: string[];
+  retry?: { limit?: number; backoff?: { duration?: string; factor?: number; maxDuration?: string } };
+  managedNamespaceMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
+/** An App: an Argo CD `Application` (argoproj.io/v1alpha1) as Gitferry keeps it. */
+export interface App {
+  name: string;
+  project: string;
+  sources: AppSource[];
+  destination: { name?: string; server?: string; namespace?: string };
+  syncPolicy: SyncPolicy;
+  ignoreDifferences: IgnoreDifference[];
+  revisionHistoryLimit: number;
+  /** Argo annotations kept for behaviour (e.g. argocd.argoproj.io/manifest-generate-paths). */
+  annotations: Record<string, string>;
+  /** Set by rollback: the app stays on this revision until unpinned. */
+  pinnedRevision?: string;
+}
+
+/** `spec` of an Argo CD AppProject. */
+export interface Project {
+  name: string;
+  sourceRepos: string[];
+  destinations: { name?: string; server?: string; namespace?: string }[];
+  clusterResourceWhitelist?: { group: string; kind: string }[];
+  namespaceResourceBlacklist?: { group: string; kind: string }[];
+  namespaceResourceWhitelist?: { group: string; kind: string }[];
+}
+
+/** The `default` project allows everything, as in Argo CD. */
+export const defaultProject: Project = {
+  name: 'default',
+  sourceRepos: ['*'],
+  destinations: [{ server: '*', name: '*', namespace: '*' }],
+  clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+};
+
+/** A registered cluster. Credentials are references to secrets, never values. */
+export type Cluster =
+  | { name: string; type: 'eks'; eksClusterName: string; region: string; roleArn?: string }
+  | {
+      name: string;
+      type: 'kubeconfig';
+      server: string;
+      caData?: string;
+      tokenSecret: string;
+      insecureSkipVerify?: boolean;
+    };
+
+/** Whether a sync option string is set, e.g. `CreateNamespace=true`. */
+export function syncOption(app: App, name: string): string | undefined {
+  for (const opt of app.syncPolicy.syncOptions ?? []) {
+    const [k, v] = opt.split('=');
+    if (k?.trim() === name) return (v ?? 'true').trim();
+  }
+  return undefined;
+}

@@ -1,0 +1,41 @@
+import type { ChangeSetEntry } from './change-set.js';
+import type { HealthStatus } from './health.js';
+import type { ObjectRef } from './kube-object.js';
+
+export type SyncStatusCode = 'Synced' | 'OutOfSync' | 'Unknown';
+export type OperationPhase = 'Running' | 'Terminating' | 'Failed' | 'Error' | 'Succeeded';
+
+/** One execution of a sync: the history. */
+export interface SyncRun {
+  app: string;
+  id: number;
+  revision: string;
+  reason: string;
+  phase: OperationPhase;
+  message?: string;
+  startedAt: string;
+  finishedAt?: string;
+  results: ChangeSetEntry[];
+  /** An older revision arriving after a newer one was recorded, not applied. */
+  superseded?: boolean;
+}
+
+/** An app's current status, as Argo CD models it. */
+export interface AppStatus {
+  app: string;
+  sync: { status: SyncStatusCode; revision?: string; comparedAt?: string };
+  health: HealthStatus;
+  operation?: {
+    phase: OperationPhase;
+    message?: string;
+    revision?: string;
+    startedAt: string;
+    finishedAt?: string;
+    runId?: number;
+  };
+  resources: { ref: ObjectRef; status: SyncStatusCode; health?: HealthStatus; message?: string }[];
+  /** Newest revision asked for (webhook, manual); the worker resolves the branch head anyway. */
+  wantedRevision?: string;
+  /** What the last drift check found. */
+  drift?: { checkedAt: string; outOfSync: number; diff?: string };
+}

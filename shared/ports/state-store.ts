@@ -1,0 +1,93 @@
+import type { App, Cluster, Project } from '../domain/app.js';
+import type { InventoryEntry } from '../domain/kube-object.js';
+import type { AppStatus, SyncRun } from '../domain/status.js';
+import type { SyncReason } from '../domain/sync-job.js';
+
+/** Per-app serialisation: whoever holds the lease may write the app's sync state. */
+export interface Lease {
+  app: string;
+  holder: string;
+  /** Fencing token: strictly increases with every acquisition; writes carry it and fail if stale. */
+  token: number;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+/** Work asked for an app that a worker has not yet taken up (level-triggered, newest wins). */
+export interface SyncRequest {
+  reason: SyncReason;
+  /** A pushed SHA or a manual revision; undefined = the app's targetRevision. */
+  revision?: string;
+  /** Manual sync options (prune, dry run) for this request only. */
+  prune?: boolean;
+  dryRun?: boolean;
+  requestedAt: number;
+}
+
+/** An operation in progress (a resumable sync), stored between worker steps. */
+export interface StoredOperation {
+  runId: number;
+  revision: string;
+  reason: SyncReason;
+  /** The engine's SyncState, as plain data. */
+  state: unknown;
+  /** Attempt number for Argo-style retries (1 = first try). */
+  attempt: number;
+  startedAt: number;
+}
+
+/** What one worker step writes, atomically and only while its lease is current. */
+export interface StepCommit {
+  status?: AppStatus;
+  /** `null` clears the operation (sync finished). */
+  operation?: StoredOperation | null;
+  inventory?: InventoryEntry[];
+  run?: SyncRun;
+  /** Requests taken up by this step are removed only if none newer arrived meanwhile. */
+  consumedRequestAt?: number;
+}
+
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+}
+
+/**
+ * Everything Gitferry keeps: apps, projects, clusters, status, sync history, inventories, leases
+ * and webhook deliveries. One implementation per backend (DynamoDB, SQLite), one contract suite.
+ */
+export interface StateStore {
+  putApp(app: App): Promise<void>;
+  getApp(name: string): Promise<App | undefined>;
+  listApps(): Promise<App[]>;
+  deleteApp(name: string): Promise<void>;
+
+  putProject(project: Project): Promise<void>;
+  getProject(name: string): Promise<Project | undefined>;
+  listProjects(): Promise<Project[]>;
+
+  putCluster(cluster: Cluster): Promise<void>;
+  getCluster(name: string): Promise<Cluster | undefined>;
+  listClusters(): Promise<Cluster[]>;
+  deleteCluster(name: string): Promise<void>;
+
+  getStatus(app: string): Promise<AppStatus | undefined>;
+  getOperation(app: string): Promise<StoredOperation | undefined>;
+  getInventory(app: string): Promise<InventoryEntry[]>;
+  /** Newest first. */
+  listRuns(app: string, limit: number): Promise<SyncRun[]>;
+  /** The next run id for an app (monotonic). */
+  nextRunId(app: string): Promise<number>;
+
+  /** Records that work is wanted; a newer request replaces an older one (newest wins). */
+  requestSync(app: string, request: SyncRequest): Promise<void>;
+  getSyncRequest(app: string): Promise<SyncRequest | undefined>;
+
+  /** Takes the app's lease if free or expired; undefined if someone else holds it. */
+  acquireLease(app: string, holder: string, ttlMs: number, now: number): Promise<Lease | undefined>;
+  releaseLease(lease: Lease): Promise<void>;
+  /** Writes a step's results in one transaction, only if `lease` is still the current one (else LeaseLostError). */
+  commitStep(lease: Lease, commit: StepCommit): Promise<void>;
+
+  /** True the first time a webhook delivery id is seen (kept for ttlSeconds), false for duplicates. */
+  recordDelivery(deliveryId: string, ttlSeconds: number, now: number): Promise<boolean>;
+}

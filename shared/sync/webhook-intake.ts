@@ -1,0 +1,105 @@
+import { posix } from 'node:path';
+import type { App } from '../domain/app.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { Logger } from '../ports/logger.js';
+import type { StateStore } from '../ports/state-store.js';
+import { normalizeRepoUrl } from '../source/git.js';
+import type { PushEvent } from '../webhooks/types.js';
+
+export const manifestGeneratePathsAnnotation = 'argocd.argoproj.io/manifest-generate-paths';
+
+/** Does a push to `branch` concern this source's targetRevision? HEAD/empty follow any push (the worker resolves HEAD). */
+function branchMatches(targetRevision: string | undefined, branch: string): boolean {
+  const rev = (targetRevision ?? '').trim();
+  if (rev === '' || rev === 'HEAD') return true;
+  return rev === branch || rev === `refs/heads/${branch}`;
+}
+
+/**
+ * Argo CD's manifest-generate-paths: `;`-separated paths, relative to the source path (`.` = it)
+ * or from the repo root when absolute. A push touching none of them does not concern the app.
+ */
+function touchesPaths(app: App, sourcePath: string | undefined, changed: string[] | undefined): boolean {
+  const annotation = app.annotations[manifestGeneratePathsAnnotation];
+  if (!annotation || !changed) return true;
+  const roots = annotation
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) =>
+      p.startsWith('/') ? posix.normalize(p.slice(1)) : posix.normalize(posix.join(sourcePath ?? '', p)),
+    )
+    .map((p) => (p === '.' ? '' : p.replace(/\/+$/, '')));
+  return changed.some((f) => roots.some((r) => r === '' || f === r || f.startsWith(`${r}/`)));
+}
+
+/** The apps a push concerns: same repository (normalised URL), matching branch, touched paths. */
+export function appsForPush(apps: App[], event: PushEvent): App[] {
+  const urls = new Set(
+    event.repoUrls.flatMap((u) => {
+      try {
+        return [normalizeRepoUrl(u)];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return apps.filter((app) =>
+    app.sources.some((s) => {
+      if (s.chart) return false;
+      let url: string;
+      try {
+        url = normalizeRepoUrl(s.repoURL);
+      } catch {
+        return false;
+      }
+      return (
+        urls.has(url) &&
+        branchMatches(s.targetRevision, event.branch) &&
+        touchesPaths(app, s.path, event.changedFiles)
+      );
+    }),
+  );
+}
+
+export interface IntakeResult {
+  enqueued: string[];
+  duplicate: boolean;
+}
+
+/**
+ * Turns a verified push into wake-ups: each concerned app records the pushed revision as wanted
+ * (newest wins) and gets a wake-up. The delivery id is recorded after the wake-ups are sent, so a
+ * failure part-way loses nothing (GitHub's redelivery re-sends them; extra wake-ups are harmless).
+ */
+export async function intakePush(
+  event: PushEvent,
+  deps: { store: StateStore; queue: JobQueue; log: Logger; now: () => number; deliveryTtlSeconds?: number },
+): Promise<IntakeResult> {
+  const apps = appsForPush(await deps.store.listApps(), event);
+  const requestedAt = deps.now();
+  await Promise.all(
+    apps.map(async (app) => {
+      await deps.store.requestSync(app.name, { reason: 'webhook', revision: event.sha, requestedAt });
+      await deps.queue.send({
+        app: app.name,
+        reason: 'webhook',
+        revision: event.sha,
+        deliveryId: event.deliveryId,
+        requestedAt,
+      });
+    }),
+  );
+  const isNew = await deps.store.recordDelivery(
+    `${event.provider}:${event.deliveryId}`,
+    deps.deliveryTtlSeconds ?? 7 * 24 * 3600,
+    requestedAt,
+  );
+  deps.log.info(isNew ? 'push enqueued' : 'duplicate delivery (wake-ups are harmless)', {
+    deliveryId: event.deliveryId,
+    revision: event.sha,
+    branch: event.branch,
+    apps: apps.map((a) => a.name),
+  });
+  return { enqueued: apps.map((a) => a.name), duplicate: !isNew };
+}

@@ -1,0 +1,525 @@
+// The one contract suite of the StateStore port. Every adapter (DynamoDB, SQLite) runs it from its
+// own `*.test.ts` file; it is written against the port only, so it knows no keys, tables or files.
+// Names are unique per test, so adapters may share one table or database across the suite.
+import { createHash, randomBytes } from 'node:crypto';
+import type { App, Cluster, Project } from '../../shared/domain/app.js';
+import type { ChangeSetEntry } from '../../shared/domain/change-set.js';
+import type { InventoryEntry } from '../../shared/domain/kube-object.js';
+import type { AppStatus, SyncRun } from '../../shared/domain/status.js';
+import {
+  LeaseLostError,
+  type Lease,
+  type StateStore,
+  type StepCommit,
+  type StoredOperation,
+  type SyncRequest,
+} from '../../shared/ports/state-store.js';
+
+export interface StateStoreUnderTest {
+  store: StateStore;
+  dispose(): Promise<void>;
+}
+
+// ---- fixtures ---------------------------------------------------------------------------------
+
+const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+const hash = (...parts: (string | number)[]) => createHash('sha256').update(parts.join('/')).digest('hex');
+
+function appFixture(name: string, i = 0): App {
+  return {
+    name,
+    project: i % 2 ? 'platform' : 'default',
+    sources: [
+      { repoURL: `https://git.example.com/team/${name}.git`, path: `deploy/overlays/${i}`, targetRevision: 'main' },
+      { repoURL: 'https://charts.example.com', chart: 'redis', targetRevision: '19.6.2', ref: 'values' },
+    ],
+    destination: { name: 'prod-eu', namespace: `ns-${i}` },
+    syncPolicy: {
+      automated: { prune: true, selfHeal: i % 3 === 0 },
+      syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+      retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+    },
+    ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
+    revisionHistoryLimit: 10,
+    annotations: { 'argocd.argoproj.io/manifest-generate-paths': '.;../shared', note: 'ünïcødé ✓ #hash "quoted"' },
+    ...(i % 4 === 0 ? { pinnedRevision: hash(name).slice(0, 40) } : {}),
+  };
+}
+
+function projectFixture(name: string, i = 0): Project {
+  return {
+    name,
+    sourceRepos: ['https://git.example.com/*', `https://git.example.com/team-${i}/*`],
+    destinations: [{ name: 'prod-eu', namespace: `team-${i}-*` }],
+    clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+    namespaceResourceBlacklist: [{ group: '', kind: 'ResourceQuota' }],
+  };
+}
+
+function clusterFixture(name: string, i = 0): Cluster {
+  return i % 2
+    ? { name, type: 'kubeconfig', server: `https://10.0.0.${i % 250}:6443`, caData: 'LS0tLS1CRUdJTg==', tokenSecret: `gitferry/${name}` }
+    : { name, type: 'eks', eksClusterName: `eks-${i}`, region: 'eu-west-1', roleArn: `arn:aws:iam::123456789012:role/deployer-${i}` };
+}
+
+function statusFixture(app: string, revision: string): AppStatus {
+  return {
+    app,
+    sync: { status: 'Synced', revision, comparedAt: '2026-03-01T10:00:00.000Z' },
+    health: { status: 'Progressing', message: 'Deployment/web/api: 1 of 3 updated replicas are available' },
+    operation: { phase: 'Running', revision, startedAt: '2026-03-01T09:59:58.000Z', runId: 7 },
+    resources: [
+      { ref: { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'web', name: 'api' }, status: 'Synced', health: { status: 'Progressing' } },
+      { ref: { group: '', version: 'v1', kind: 'Namespace', name: 'web' }, status: 'OutOfSync', message: 'ünïcødé ✓' },
+    ],
+    wantedRevision: revision,
+    drift: { checkedAt: '2026-03-01T09:00:00.000Z', outOfSync: 1, diff: '--- live\n+++ desired\n@@ -1 +1 @@\n-a\n+b\n' },
+  };
+}
+
+function operationFixture(runId: number, revision: string): StoredOperation {
+  return {
+    runId,
+    revision,
+    reason: 'webhook',
+    state: { phase: 'apply', wave: -1, done: ['Namespace/web', 'ConfigMap/web/cfg'], waiting: null, nested: { a: [1, 2.5, true, 'x'] } },
+    attempt: 2,
+    startedAt: 1_767_225_600_000,
+  };
+}
+
+function inventoryFixture(count: number, seed: string): InventoryEntry[] {
+  return Array.from({ length: count }, (_, i) => {
+    const clusterScoped = i % 10 === 0;
+    return {
+      group: i % 3 === 0 ? '' : 'apps',
+      version: 'v1',
+      kind: clusterScoped ? 'Namespace' : i % 3 === 0 ? 'ConfigMap' : 'Deployment',
+      ...(clusterScoped ? {} : { namespace: `team-${i % 40}` }),
+      name: `object-${seed}-${i}`,
+      fingerprint: hash(seed, i),
+    };
+  });
+}
+
+/** A unified diff of `lines` changed lines, each with content that does not compress away. */
+function diffFixture(seed: string, lines: number): string {
+  const body = Array.from({ length: lines }, (_, j) => `-  key-${j}: ${hash(seed, j, 'old').slice(0, 24)}\n+  key-${j}: ${hash(seed, j, 'new').slice(0, 24)}`);
+  return `--- live\n+++ desired\n@@ -1,${lines} +1,${lines} @@\n${body.join('\n')}\n`;
+}
+
+function runFixture(app: string, id: number, results: number, diffLines = 0): SyncRun {
+  const entries: ChangeSetEntry[] = Array.from({ length: results }, (_, i) => ({
+    ref: { group: 'apps', version: 'v1', kind: 'Deployment', namespace: `team-${i % 7}`, name: `deploy-${i}` },
+    action: i % 5 === 0 ? 'unchanged' : 'configured',
+    wave: (i % 3) - 1,
+    ...(diffLines > 0 ? { diff: diffFixture(`${app}/${id}/${i}`, diffLines) } : {}),
+    health: { status: 'Healthy' },
+  }));
+  return {
+    app,
+    id,
+    revision: hash(app, id).slice(0, 40),
+    reason: 'webhook',
+    phase: 'Succeeded',
+    message: `successfully synced (run ${id})`,
+    startedAt: '2026-03-01T10:00:00.000Z',
+    finishedAt: '2026-03-01T10:00:42.000Z',
+    results: entries,
+  };
+}
+
+function requestFixture(requestedAt: number, revision?: string): SyncRequest {
+  return { reason: 'manual', ...(revision ? { revision } : {}), prune: true, dryRun: false, requestedAt };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection, but the promise resolved');
+}
+
+/** Runs `fn` over `items` with at most `width` calls in flight. */
+async function inBatches<T>(items: T[], width: number, fn: (item: T, i: number) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += width) {
+    await Promise.all(items.slice(i, i + width).map((item, j) => fn(item, i + j)));
+  }
+}
+
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+// ---- the suite --------------------------------------------------------------------------------
+
+export function describeStateStoreContract(name: string, makeStore: () => Promise<StateStoreUnderTest>): void {
+  describe(`${name}: StateStore contract`, () => {
+    let subject: StateStoreUnderTest | undefined;
+    const store = (): StateStore => {
+      if (!subject) throw new Error(`${name}: the store was not created`);
+      return subject.store;
+    };
+
+    beforeAll(async () => {
+      subject = await makeStore();
+    });
+    afterAll(async () => {
+      await subject?.dispose();
+    });
+
+    /** Takes a lease on the real clock, long enough for the test's commits. */
+    async function hold(app: string, holder = unique('worker')): Promise<Lease> {
+      const lease = await store().acquireLease(app, holder, 60_000, Date.now());
+      if (!lease) throw new Error(`App/${app}: lease not granted to ${holder}`);
+      return lease;
+    }
+
+    /** Everything stored about an app's sync state, for before/after comparisons. */
+    async function snapshot(app: string) {
+      return {
+        status: await store().getStatus(app),
+        operation: await store().getOperation(app),
+        inventory: await store().getInventory(app),
+        runs: await store().listRuns(app, 100),
+        request: await store().getSyncRequest(app),
+      };
+    }
+
+    describe('definitions', () => {
+      test('apps round-trip, are replaced by a put, and more than 100 are listed across pages', async () => {
+        const prefix = unique('app');
+        const apps = Array.from({ length: 120 }, (_, i) => appFixture(`${prefix}-${String(i).padStart(3, '0')}`, i));
+        await inBatches(apps, 20, (app) => store().putApp(app));
+
+        expect(await store().getApp(apps[7]!.name)).toEqual(apps[7]);
+        const listed = (await store().listApps()).filter((a) => a.name.startsWith(`${prefix}-`));
+        expect(listed.sort(byName)).toEqual(apps);
+
+        const changed = { ...apps[7]!, revisionHistoryLimit: 3, pinnedRevision: 'abc' };
+        await store().putApp(changed);
+        expect(await store().getApp(changed.name)).toEqual(changed);
+        expect((await store().listApps()).filter((a) => a.name === changed.name)).toEqual([changed]);
+      });
+
+      test('projects round-trip and more than 100 are listed across pages', async () => {
+        const prefix = unique('project');
+        const projects = Array.from({ length: 110 }, (_, i) => projectFixture(`${prefix}-${String(i).padStart(3, '0')}`, i));
+        await inBatches(projects, 20, (p) => store().putProject(p));
+
+        expect(await store().getProject(projects[3]!.name)).toEqual(projects[3]);
+        const listed = (await store().listProjects()).filter((p) => p.name.startsWith(`${prefix}-`));
+        expect(listed.sort(byName)).toEqual(projects);
+      });
+
+      test('clusters of both kinds round-trip, more than 100 are listed across pages, and delete removes one', async () => {
+        const prefix = unique('cluster');
+        const clusters = Array.from({ length: 105 }, (_, i) => clusterFixture(`${prefix}-${String(i).padStart(3, '0')}`, i));
+        await inBatches(clusters, 20, (c) => store().putCluster(c));
+
+        expect(await store().getCluster(clusters[0]!.name)).toEqual(clusters[0]);
+        expect(await store().getCluster(clusters[1]!.name)).toEqual(clusters[1]);
+        const listed = (await store().listClusters()).filter((c) => c.name.startsWith(`${prefix}-`));
+        expect(listed.sort(byName)).toEqual(clusters);
+
+        await store().deleteCluster(clusters[4]!.name);
+        expect(await store().getCluster(clusters[4]!.name)).toBeUndefined();
+        const after = (await store().listClusters()).filter((c) => c.name.startsWith(`${prefix}-`));
+        expect(after.map((c) => c.name).sort()).toEqual(clusters.filter((_, i) => i !== 4).map((c) => c.name));
+      });
+
+      test('what was never stored reads as undefined, an empty inventory or an empty history', async () => {
+        const app = unique('never');
+        expect(await store().getApp(app)).toBeUndefined();
+        expect(await store().getProject(app)).toBeUndefined();
+        expect(await store().getCluster(app)).toBeUndefined();
+        expect(await snapshot(app)).toEqual({
+          status: undefined,
+          operation: undefined,
+          inventory: [],
+          runs: [],
+          request: undefined,
+        });
+      });
+    });
+
+    describe('sync state', () => {
+      test('commitStep writes status, operation, inventory and run together, and leaves parts it omits unchanged', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        const status = statusFixture(app, 'a'.repeat(40));
+        const operation = operationFixture(1, 'a'.repeat(40));
+        const inventory = inventoryFixture(300, app);
+        const run = runFixture(app, 1, 40, 6);
+        await store().commitStep(lease, { status, operation, inventory, run });
+
+        expect(await snapshot(app)).toEqual({ status, operation, inventory, runs: [run], request: undefined });
+
+        const status2 = { ...statusFixture(app, 'b'.repeat(40)), health: { status: 'Healthy' as const } };
+        await store().commitStep(lease, { status: status2 });
+        expect(await snapshot(app)).toEqual({ status: status2, operation, inventory, runs: [run], request: undefined });
+      });
+
+      test('an operation set to null is cleared', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        await store().commitStep(lease, { operation: operationFixture(4, 'c'.repeat(40)) });
+        expect(await store().getOperation(app)).toEqual(operationFixture(4, 'c'.repeat(40)));
+
+        await store().commitStep(lease, { operation: null });
+        expect(await store().getOperation(app)).toBeUndefined();
+      });
+
+      test('an inventory of 5,000 entries round-trips exactly, and a smaller one replaces it entirely', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        const big = inventoryFixture(5_000, app);
+        await store().commitStep(lease, { inventory: big });
+        expect(await store().getInventory(app)).toEqual(big);
+
+        const small = inventoryFixture(3, `${app}-next`);
+        await store().commitStep(lease, { inventory: small });
+        expect(await store().getInventory(app)).toEqual(small);
+
+        await store().commitStep(lease, { inventory: [] });
+        expect(await store().getInventory(app)).toEqual([]);
+      });
+
+      test('a run with 3,000 results and long diffs round-trips exactly', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        const run = runFixture(app, 1, 3_000, 12);
+        await store().commitStep(lease, { run });
+
+        expect(await store().listRuns(app, 1)).toEqual([run]);
+      });
+
+      test('a run written again by a later step is listed once, with its latest content', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        const { finishedAt: _unfinished, ...started } = runFixture(app, 1, 2_000, 8);
+        const running: SyncRun = { ...started, phase: 'Running' };
+        await store().commitStep(lease, { run: running });
+        const done = runFixture(app, 1, 5);
+        await store().commitStep(lease, { run: done });
+
+        expect(await store().listRuns(app, 10)).toEqual([done]);
+      });
+
+      test('run history is newest first and honours the limit', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        const runs: SyncRun[] = [];
+        for (let i = 0; i < 12; i++) {
+          const run = runFixture(app, await store().nextRunId(app), 3);
+          runs.push(run);
+          await store().commitStep(lease, { run });
+        }
+        const newestFirst = [...runs].reverse();
+
+        expect((await store().listRuns(app, 5)).map((r) => r.id)).toEqual([12, 11, 10, 9, 8]);
+        expect(await store().listRuns(app, 5)).toEqual(newestFirst.slice(0, 5));
+        expect(await store().listRuns(app, 100)).toEqual(newestFirst);
+        expect(await store().listRuns(app, 1)).toEqual([runs[11]]);
+        expect(await store().listRuns(app, 0)).toEqual([]);
+      });
+
+      test('nextRunId counts up without duplicates under 20 concurrent calls', async () => {
+        const app = unique('app');
+        const ids = await Promise.all(Array.from({ length: 20 }, () => store().nextRunId(app)));
+
+        expect([...ids].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        expect(await store().nextRunId(app)).toBe(21);
+        expect(await store().nextRunId(unique('other'))).toBe(1);
+      });
+    });
+
+    describe('sync requests', () => {
+      test('requestSync keeps the newest request', async () => {
+        const app = unique('app');
+        await store().requestSync(app, requestFixture(2_000, 'b'.repeat(40)));
+        expect(await store().getSyncRequest(app)).toEqual(requestFixture(2_000, 'b'.repeat(40)));
+
+        await store().requestSync(app, requestFixture(1_000, 'a'.repeat(40)));
+        expect(await store().getSyncRequest(app)).toEqual(requestFixture(2_000, 'b'.repeat(40)));
+
+        const newest: SyncRequest = { reason: 'webhook', revision: 'c'.repeat(40), requestedAt: 3_000 };
+        await store().requestSync(app, newest);
+        expect(await store().getSyncRequest(app)).toEqual(newest);
+      });
+
+      test('consumedRequestAt removes the request the step saw, and a newer one survives', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        await store().requestSync(app, requestFixture(1_000));
+        await store().commitStep(lease, { consumedRequestAt: 1_000 });
+        expect(await store().getSyncRequest(app)).toBeUndefined();
+
+        // A request arriving while the step ran (after it read the one at 1,500) is not consumed.
+        await store().requestSync(app, requestFixture(2_000, 'd'.repeat(40)));
+        await store().commitStep(lease, { status: statusFixture(app, 'd'.repeat(40)), consumedRequestAt: 1_500 });
+        expect(await store().getSyncRequest(app)).toEqual(requestFixture(2_000, 'd'.repeat(40)));
+        expect(await store().getStatus(app)).toEqual(statusFixture(app, 'd'.repeat(40)));
+
+        // Nothing stored: consuming is a no-op, the rest of the step is written.
+        const other = unique('app');
+        const otherLease = await hold(other);
+        await store().commitStep(otherLease, { inventory: inventoryFixture(2, other), consumedRequestAt: 5_000 });
+        expect(await store().getInventory(other)).toEqual(inventoryFixture(2, other));
+      });
+    });
+
+    describe('leases', () => {
+      const t0 = 1_700_000_000_000;
+
+      test('a second holder is refused while the lease is held, and the holder cannot take it twice', async () => {
+        const app = unique('app');
+        const a = await store().acquireLease(app, 'worker-a', 30_000, t0);
+        expect(a).toEqual({ app, holder: 'worker-a', token: expect.any(Number), expiresAt: t0 + 30_000 });
+
+        expect(await store().acquireLease(app, 'worker-b', 30_000, t0 + 29_999)).toBeUndefined();
+        expect(await store().acquireLease(app, 'worker-a', 30_000, t0 + 1_000)).toBeUndefined();
+        expect(await store().acquireLease(unique('other-app'), 'worker-b', 30_000, t0)).toBeDefined();
+      });
+
+      test('an expired lease goes to the next holder with a higher token', async () => {
+        const app = unique('app');
+        const a = (await store().acquireLease(app, 'worker-a', 30_000, t0))!;
+        const b = await store().acquireLease(app, 'worker-b', 30_000, t0 + 30_001);
+
+        expect(b).toEqual({ app, holder: 'worker-b', token: expect.any(Number), expiresAt: t0 + 60_001 });
+        expect(b!.token).toBeGreaterThan(a.token);
+      });
+
+      test('release lets the next holder in at once with a higher token, and releasing a lost lease changes nothing', async () => {
+        const app = unique('app');
+        const a = (await store().acquireLease(app, 'worker-a', 30_000, t0))!;
+        await store().releaseLease(a);
+        const b = (await store().acquireLease(app, 'worker-b', 30_000, t0 + 1))!;
+        expect(b.token).toBeGreaterThan(a.token);
+
+        await store().releaseLease(a);
+        expect(await store().acquireLease(app, 'worker-c', 30_000, t0 + 2)).toBeUndefined();
+
+        await store().releaseLease(b);
+        const a2 = (await store().acquireLease(app, 'worker-a', 30_000, t0 + 3))!;
+        expect(a2.token).toBeGreaterThan(b.token);
+      });
+
+      test('a stale lease commitStep throws LeaseLostError naming the app and writes nothing', async () => {
+        const app = unique('app');
+        const a = await hold(app, 'worker-a');
+        await store().commitStep(a, {
+          status: statusFixture(app, '1'.repeat(40)),
+          operation: operationFixture(1, '1'.repeat(40)),
+          inventory: inventoryFixture(50, `${app}-1`),
+          run: runFixture(app, 1, 10, 4),
+        });
+        await store().requestSync(app, requestFixture(1_000));
+        const before = await snapshot(app);
+
+        // A's lease ran out and B took over (B's clock is past A's expiry).
+        const b = await store().acquireLease(app, 'worker-b', 60_000, a.expiresAt + 1);
+        expect(b!.token).toBeGreaterThan(a.token);
+        const stale: StepCommit = {
+          status: statusFixture(app, '2'.repeat(40)),
+          operation: null,
+          inventory: inventoryFixture(2_000, `${app}-2`),
+          run: runFixture(app, 2, 10, 4),
+          consumedRequestAt: 1_000,
+        };
+        const err = await rejection(store().commitStep(a, stale));
+
+        expect(err).toBeInstanceOf(LeaseLostError);
+        expect(err.message).toContain(app);
+        expect(await snapshot(app)).toEqual(before);
+
+        // The current holder writes the same step.
+        await store().commitStep(b!, stale);
+        expect(await snapshot(app)).toEqual({
+          status: stale.status,
+          operation: undefined,
+          inventory: stale.inventory,
+          runs: [stale.run, ...before.runs],
+          request: undefined,
+        });
+      });
+
+      test('an expired lease cannot commit even when nobody took it over', async () => {
+        const app = unique('app');
+        const expired = (await store().acquireLease(app, 'worker-a', 60_000, Date.now() - 120_000))!;
+        const err = await rejection(store().commitStep(expired, { status: statusFixture(app, 'e'.repeat(40)) }));
+
+        expect(err).toBeInstanceOf(LeaseLostError);
+        expect(await store().getStatus(app)).toBeUndefined();
+      });
+
+      test('a released lease cannot commit', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        await store().releaseLease(lease);
+        const err = await rejection(store().commitStep(lease, { inventory: inventoryFixture(1, app) }));
+
+        expect(err).toBeInstanceOf(LeaseLostError);
+        expect(await store().getInventory(app)).toEqual([]);
+      });
+    });
+
+    describe('webhook deliveries', () => {
+      test('recordDelivery is true the first time, false for duplicates, and true again once its time is over', async () => {
+        const id = unique('delivery');
+        const now = 1_767_225_600_000;
+
+        expect(await store().recordDelivery(id, 3_600, now)).toBe(true);
+        expect(await store().recordDelivery(id, 3_600, now + 1_000)).toBe(false);
+        expect(await store().recordDelivery(id, 3_600, now + 3_599_000)).toBe(false);
+        expect(await store().recordDelivery(unique('delivery'), 3_600, now)).toBe(true);
+        expect(await store().recordDelivery(id, 3_600, now + 3_601_000)).toBe(true);
+        expect(await store().recordDelivery(id, 3_600, now + 3_602_000)).toBe(false);
+      });
+    });
+
+    describe('deleteApp', () => {
+      test('removes the app with its status, operation, inventory, runs, request, lease and counter, and nothing of other apps', async () => {
+        const app = unique('app');
+        const neighbour = `${app}-2`; // a name that extends the deleted one
+        const leases = new Map<string, Lease>();
+        for (const name of [app, neighbour]) {
+          await store().putApp(appFixture(name));
+          const lease = await hold(name, `worker-${name}`);
+          leases.set(name, lease);
+          await store().commitStep(lease, {
+            status: statusFixture(name, 'f'.repeat(40)),
+            operation: operationFixture(2, 'f'.repeat(40)),
+            inventory: inventoryFixture(1_000, name),
+            run: runFixture(name, await store().nextRunId(name), 5),
+          });
+          await store().commitStep(lease, { run: runFixture(name, await store().nextRunId(name), 5) });
+          await store().requestSync(name, requestFixture(9_000));
+        }
+        const neighbourBefore = await snapshot(neighbour);
+
+        await store().deleteApp(app);
+
+        expect(await store().getApp(app)).toBeUndefined();
+        expect((await store().listApps()).map((a) => a.name)).not.toContain(app);
+        expect(await snapshot(app)).toEqual({
+          status: undefined,
+          operation: undefined,
+          inventory: [],
+          runs: [],
+          request: undefined,
+        });
+        expect(await rejection(store().commitStep(leases.get(app)!, { status: statusFixture(app, '0'.repeat(40)) }))).toBeInstanceOf(
+          LeaseLostError,
+        );
+        expect(await store().nextRunId(app)).toBe(1);
+        expect(await store().acquireLease(app, 'worker-new', 60_000, Date.now())).toBeDefined();
+
+        expect(await store().getApp(neighbour)).toEqual(appFixture(neighbour));
+        expect(await snapshot(neighbour)).toEqual(neighbourBefore);
+        expect(await store().nextRunId(neighbour)).toBe(3);
+      });
+    });
+  });
+}
