@@ -1,10 +1,15 @@
-import picomatch from 'picomatch';
 import type { App, Project } from '../domain/app.js';
 import { formatRef } from '../domain/kube-object.js';
 import type { PreparedSet } from '../engine/prepare.js';
 
-const glob = (pattern: string, value: string) =>
-  picomatch.isMatch(value, pattern, { dot: true, nocase: false }) || pattern === value;
+/** Argo CD's project globs (gobwas/glob without separators): `*` matches anything, `/` included. */
+function glob(pattern: string, value: string): boolean {
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${re}$`).test(value);
+}
 
 /** Argo CD semantics: `!pattern` entries deny, others allow; at least one allow must match. */
 function matchesList(patterns: string[], value: string): boolean {

@@ -307,6 +307,15 @@ export class SyncController {
         },
         consumedRequestAt: request?.requestedAt,
       });
+      const selfHeal =
+        Boolean(app.syncPolicy.automated) &&
+        app.syncPolicy.automated?.enabled !== false &&
+        app.syncPolicy.automated?.selfHeal === true;
+      if (selfHeal && changes.length > 0 && state.phase === 'Succeeded') {
+        // Drift found on a self-healing app: the next wake-up (right away) syncs it.
+        await this.deps.queue.send({ app: app.name, reason: 'drift', requestedAt: clock.now() });
+        this.deps.log.info('drift found; self-healing', { app: app.name, outOfSync: changes.length });
+      }
       return 'refreshed';
     } finally {
       rm.close();

@@ -30,7 +30,11 @@ function appFixture(name: string, i = 0): App {
     name,
     project: i % 2 ? 'platform' : 'default',
     sources: [
-      { repoURL: `https://git.example.com/team/${name}.git`, path: `deploy/overlays/${i}`, targetRevision: 'main' },
+      {
+        repoURL: `https://git.example.com/team/${name}.git`,
+        path: `deploy/overlays/${i}`,
+        targetRevision: 'main',
+      },
       { repoURL: 'https://charts.example.com', chart: 'redis', targetRevision: '19.6.2', ref: 'values' },
     ],
     destination: { name: 'prod-eu', namespace: `ns-${i}` },
@@ -41,7 +45,10 @@ function appFixture(name: string, i = 0): App {
     },
     ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
     revisionHistoryLimit: 10,
-    annotations: { 'argocd.argoproj.io/manifest-generate-paths': '.;../shared', note: 'ünïcødé ✓ #hash "quoted"' },
+    annotations: {
+      'argocd.argoproj.io/manifest-generate-paths': '.;../shared',
+      note: 'ünïcødé ✓ #hash "quoted"',
+    },
     ...(i % 4 === 0 ? { pinnedRevision: hash(name).slice(0, 40) } : {}),
   };
 }
@@ -58,8 +65,20 @@ function projectFixture(name: string, i = 0): Project {
 
 function clusterFixture(name: string, i = 0): Cluster {
   return i % 2
-    ? { name, type: 'kubeconfig', server: `https://10.0.0.${i % 250}:6443`, caData: 'LS0tLS1CRUdJTg==', tokenSecret: `gitferry/${name}` }
-    : { name, type: 'eks', eksClusterName: `eks-${i}`, region: 'eu-west-1', roleArn: `arn:aws:iam::123456789012:role/deployer-${i}` };
+    ? {
+        name,
+        type: 'kubeconfig',
+        server: `https://10.0.0.${i % 250}:6443`,
+        caData: 'LS0tLS1CRUdJTg==',
+        tokenSecret: `gitferry/${name}`,
+      }
+    : {
+        name,
+        type: 'eks',
+        eksClusterName: `eks-${i}`,
+        region: 'eu-west-1',
+        roleArn: `arn:aws:iam::123456789012:role/deployer-${i}`,
+      };
 }
 
 function statusFixture(app: string, revision: string): AppStatus {
@@ -69,11 +88,23 @@ function statusFixture(app: string, revision: string): AppStatus {
     health: { status: 'Progressing', message: 'Deployment/web/api: 1 of 3 updated replicas are available' },
     operation: { phase: 'Running', revision, startedAt: '2026-03-01T09:59:58.000Z', runId: 7 },
     resources: [
-      { ref: { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'web', name: 'api' }, status: 'Synced', health: { status: 'Progressing' } },
-      { ref: { group: '', version: 'v1', kind: 'Namespace', name: 'web' }, status: 'OutOfSync', message: 'ünïcødé ✓' },
+      {
+        ref: { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'web', name: 'api' },
+        status: 'Synced',
+        health: { status: 'Progressing' },
+      },
+      {
+        ref: { group: '', version: 'v1', kind: 'Namespace', name: 'web' },
+        status: 'OutOfSync',
+        message: 'ünïcødé ✓',
+      },
     ],
     wantedRevision: revision,
-    drift: { checkedAt: '2026-03-01T09:00:00.000Z', outOfSync: 1, diff: '--- live\n+++ desired\n@@ -1 +1 @@\n-a\n+b\n' },
+    drift: {
+      checkedAt: '2026-03-01T09:00:00.000Z',
+      outOfSync: 1,
+      diff: '--- live\n+++ desired\n@@ -1 +1 @@\n-a\n+b\n',
+    },
   };
 }
 
@@ -82,7 +113,13 @@ function operationFixture(runId: number, revision: string): StoredOperation {
     runId,
     revision,
     reason: 'webhook',
-    state: { phase: 'apply', wave: -1, done: ['Namespace/web', 'ConfigMap/web/cfg'], waiting: null, nested: { a: [1, 2.5, true, 'x'] } },
+    state: {
+      phase: 'apply',
+      wave: -1,
+      done: ['Namespace/web', 'ConfigMap/web/cfg'],
+      waiting: null,
+      nested: { a: [1, 2.5, true, 'x'] },
+    },
     attempt: 2,
     startedAt: 1_767_225_600_000,
   };
@@ -104,13 +141,23 @@ function inventoryFixture(count: number, seed: string): InventoryEntry[] {
 
 /** A unified diff of `lines` changed lines, each with content that does not compress away. */
 function diffFixture(seed: string, lines: number): string {
-  const body = Array.from({ length: lines }, (_, j) => `-  key-${j}: ${hash(seed, j, 'old').slice(0, 24)}\n+  key-${j}: ${hash(seed, j, 'new').slice(0, 24)}`);
+  const body = Array.from(
+    { length: lines },
+    (_, j) =>
+      `-  key-${j}: ${hash(seed, j, 'old').slice(0, 24)}\n+  key-${j}: ${hash(seed, j, 'new').slice(0, 24)}`,
+  );
   return `--- live\n+++ desired\n@@ -1,${lines} +1,${lines} @@\n${body.join('\n')}\n`;
 }
 
 function runFixture(app: string, id: number, results: number, diffLines = 0): SyncRun {
   const entries: ChangeSetEntry[] = Array.from({ length: results }, (_, i) => ({
-    ref: { group: 'apps', version: 'v1', kind: 'Deployment', namespace: `team-${i % 7}`, name: `deploy-${i}` },
+    ref: {
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+      namespace: `team-${i % 7}`,
+      name: `deploy-${i}`,
+    },
     action: i % 5 === 0 ? 'unchanged' : 'configured',
     wave: (i % 3) - 1,
     ...(diffLines > 0 ? { diff: diffFixture(`${app}/${id}/${i}`, diffLines) } : {}),
@@ -143,7 +190,11 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 /** Runs `fn` over `items` with at most `width` calls in flight. */
-async function inBatches<T>(items: T[], width: number, fn: (item: T, i: number) => Promise<unknown>): Promise<void> {
+async function inBatches<T>(
+  items: T[],
+  width: number,
+  fn: (item: T, i: number) => Promise<unknown>,
+): Promise<void> {
   for (let i = 0; i < items.length; i += width) {
     await Promise.all(items.slice(i, i + width).map((item, j) => fn(item, i + j)));
   }
@@ -153,7 +204,10 @@ const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1
 
 // ---- the suite --------------------------------------------------------------------------------
 
-export function describeStateStoreContract(name: string, makeStore: () => Promise<StateStoreUnderTest>): void {
+export function describeStateStoreContract(
+  name: string,
+  makeStore: () => Promise<StateStoreUnderTest>,
+): void {
   describe(`${name}: StateStore contract`, () => {
     let subject: StateStoreUnderTest | undefined;
     const store = (): StateStore => {
@@ -189,7 +243,9 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
     describe('definitions', () => {
       test('apps round-trip, are replaced by a put, and more than 100 are listed across pages', async () => {
         const prefix = unique('app');
-        const apps = Array.from({ length: 120 }, (_, i) => appFixture(`${prefix}-${String(i).padStart(3, '0')}`, i));
+        const apps = Array.from({ length: 120 }, (_, i) =>
+          appFixture(`${prefix}-${String(i).padStart(3, '0')}`, i),
+        );
         await inBatches(apps, 20, (app) => store().putApp(app));
 
         expect(await store().getApp(apps[7]!.name)).toEqual(apps[7]);
@@ -204,7 +260,9 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
 
       test('projects round-trip and more than 100 are listed across pages', async () => {
         const prefix = unique('project');
-        const projects = Array.from({ length: 110 }, (_, i) => projectFixture(`${prefix}-${String(i).padStart(3, '0')}`, i));
+        const projects = Array.from({ length: 110 }, (_, i) =>
+          projectFixture(`${prefix}-${String(i).padStart(3, '0')}`, i),
+        );
         await inBatches(projects, 20, (p) => store().putProject(p));
 
         expect(await store().getProject(projects[3]!.name)).toEqual(projects[3]);
@@ -214,7 +272,9 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
 
       test('clusters of both kinds round-trip, more than 100 are listed across pages, and delete removes one', async () => {
         const prefix = unique('cluster');
-        const clusters = Array.from({ length: 105 }, (_, i) => clusterFixture(`${prefix}-${String(i).padStart(3, '0')}`, i));
+        const clusters = Array.from({ length: 105 }, (_, i) =>
+          clusterFixture(`${prefix}-${String(i).padStart(3, '0')}`, i),
+        );
         await inBatches(clusters, 20, (c) => store().putCluster(c));
 
         expect(await store().getCluster(clusters[0]!.name)).toEqual(clusters[0]);
@@ -225,7 +285,9 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
         await store().deleteCluster(clusters[4]!.name);
         expect(await store().getCluster(clusters[4]!.name)).toBeUndefined();
         const after = (await store().listClusters()).filter((c) => c.name.startsWith(`${prefix}-`));
-        expect(after.map((c) => c.name).sort()).toEqual(clusters.filter((_, i) => i !== 4).map((c) => c.name));
+        expect(after.map((c) => c.name).sort()).toEqual(
+          clusters.filter((_, i) => i !== 4).map((c) => c.name),
+        );
       });
 
       test('what was never stored reads as undefined, an empty inventory or an empty history', async () => {
@@ -253,11 +315,23 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
         const run = runFixture(app, 1, 40, 6);
         await store().commitStep(lease, { status, operation, inventory, run });
 
-        expect(await snapshot(app)).toEqual({ status, operation, inventory, runs: [run], request: undefined });
+        expect(await snapshot(app)).toEqual({
+          status,
+          operation,
+          inventory,
+          runs: [run],
+          request: undefined,
+        });
 
         const status2 = { ...statusFixture(app, 'b'.repeat(40)), health: { status: 'Healthy' as const } };
         await store().commitStep(lease, { status: status2 });
-        expect(await snapshot(app)).toEqual({ status: status2, operation, inventory, runs: [run], request: undefined });
+        expect(await snapshot(app)).toEqual({
+          status: status2,
+          operation,
+          inventory,
+          runs: [run],
+          request: undefined,
+        });
       });
 
       test('an operation set to null is cleared', async () => {
@@ -357,14 +431,20 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
 
         // A request arriving while the step ran (after it read the one at 1,500) is not consumed.
         await store().requestSync(app, requestFixture(2_000, 'd'.repeat(40)));
-        await store().commitStep(lease, { status: statusFixture(app, 'd'.repeat(40)), consumedRequestAt: 1_500 });
+        await store().commitStep(lease, {
+          status: statusFixture(app, 'd'.repeat(40)),
+          consumedRequestAt: 1_500,
+        });
         expect(await store().getSyncRequest(app)).toEqual(requestFixture(2_000, 'd'.repeat(40)));
         expect(await store().getStatus(app)).toEqual(statusFixture(app, 'd'.repeat(40)));
 
         // Nothing stored: consuming is a no-op, the rest of the step is written.
         const other = unique('app');
         const otherLease = await hold(other);
-        await store().commitStep(otherLease, { inventory: inventoryFixture(2, other), consumedRequestAt: 5_000 });
+        await store().commitStep(otherLease, {
+          inventory: inventoryFixture(2, other),
+          consumedRequestAt: 5_000,
+        });
         expect(await store().getInventory(other)).toEqual(inventoryFixture(2, other));
       });
     });
@@ -448,7 +528,9 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
       test('an expired lease cannot commit even when nobody took it over', async () => {
         const app = unique('app');
         const expired = (await store().acquireLease(app, 'worker-a', 60_000, Date.now() - 120_000))!;
-        const err = await rejection(store().commitStep(expired, { status: statusFixture(app, 'e'.repeat(40)) }));
+        const err = await rejection(
+          store().commitStep(expired, { status: statusFixture(app, 'e'.repeat(40)) }),
+        );
 
         expect(err).toBeInstanceOf(LeaseLostError);
         expect(await store().getStatus(app)).toBeUndefined();
@@ -510,9 +592,11 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
           runs: [],
           request: undefined,
         });
-        expect(await rejection(store().commitStep(leases.get(app)!, { status: statusFixture(app, '0'.repeat(40)) }))).toBeInstanceOf(
-          LeaseLostError,
-        );
+        expect(
+          await rejection(
+            store().commitStep(leases.get(app)!, { status: statusFixture(app, '0'.repeat(40)) }),
+          ),
+        ).toBeInstanceOf(LeaseLostError);
         expect(await store().nextRunId(app)).toBe(1);
         expect(await store().acquireLease(app, 'worker-new', 60_000, Date.now())).toBeDefined();
 

@@ -27,17 +27,25 @@ function signedRequest(body: Buffer, headers: Record<string, string | undefined>
 describe('a body over the cap is refused with 413 before any HMAC or JSON parse', () => {
   test('a correctly signed body one byte over the cap, with no HMAC computed', () => {
     const req = signedRequest(oversized);
-    const err = webhookErrorOf(() => parseGitHubWebhook(req, githubSecret, { maxBodyBytes: cap }));
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const err = webhookErrorOf(() => parseGitHubWebhook(req, githubSecret, { maxBodyBytes: cap }));
 
-    expect([err.httpStatus, err.code]).toEqual([413, 'webhook:too-large']);
-    expect(err.message).toBe('webhook body is larger than the limit of 1000 bytes');
-    expect(createHmac).not.toHaveBeenCalled();
+      expect([err.httpStatus, err.code]).toEqual([413, 'webhook:too-large']);
+      expect(err.message).toBe('webhook body is larger than the limit of 1000 bytes');
+      expect(createHmac).not.toHaveBeenCalled();
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   test('even with a bad signature: the cap answers first', () => {
     const req = signedRequest(oversized, { 'x-hub-signature-256': 'sha1=nonsense' });
 
-    expect(webhookErrorOf(() => parseGitHubWebhook(req, githubSecret, { maxBodyBytes: cap })).httpStatus).toBe(413);
+    expect(
+      webhookErrorOf(() => parseGitHubWebhook(req, githubSecret, { maxBodyBytes: cap })).httpStatus,
+    ).toBe(413);
   });
 
   test('even before the provider is known or a secret looked up', () => {
@@ -63,7 +71,10 @@ describe('decodeLambdaBody applies the cap', () => {
     try {
       const err = webhookErrorOf(() => decodeLambdaBody(oversized.toString('base64'), true, cap));
 
-      expect([err.httpStatus, err.message]).toEqual([413, 'webhook body is larger than the limit of 1000 bytes']);
+      expect([err.httpStatus, err.message]).toEqual([
+        413,
+        'webhook body is larger than the limit of 1000 bytes',
+      ]);
       expect(from).not.toHaveBeenCalled();
     } finally {
       from.mockRestore();

@@ -1,0 +1,20 @@
+import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/runtime/aws-runtime.js';
+import { enqueueDriftChecks } from '../../shared/sync/drift-schedule.js';
+import { functionLogger } from '../logger.js';
+
+const log = functionLogger('gitferry-drift');
+let runtime: AwsRuntime | undefined;
+
+/** On the schedule: a drift wake-up per app, spread with jitter (also the fallback for lost webhooks). */
+export async function handler(): Promise<{ enqueued: number }> {
+  runtime ??= buildAwsRuntime(awsConfigFromEnv());
+  const jitterSeconds = Number(process.env.GITFERRY_DRIFT_JITTER_SECONDS ?? 60);
+  const enqueued = await enqueueDriftChecks({
+    store: runtime.store,
+    queue: runtime.queue,
+    now: Date.now,
+    jitterSeconds,
+  });
+  log.info('drift checks enqueued', { apps: enqueued });
+  return { enqueued };
+}

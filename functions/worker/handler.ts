@@ -1,0 +1,52 @@
+import { systemClock } from '../../shared/ports/clock.js';
+import { parseJob } from '../../shared/adapters/aws/sqs-job-queue.js';
+import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/runtime/aws-runtime.js';
+import { SyncController } from '../../shared/sync/sync-controller.js';
+import type { LambdaContext, SqsBatchResponse, SqsEvent } from '../lambda-events.js';
+import { functionLogger } from '../logger.js';
+
+const log = functionLogger('gitferry-worker');
+let runtime: AwsRuntime | undefined;
+
+/**
+ * SQS batch of wake-ups → one controller step each. A record that throws is reported as a batch
+ * item failure: SQS redelivers it, and after maxReceiveCount it goes to the dead-letter queue.
+ */
+export async function handler(event: SqsEvent, context: LambdaContext = {}): Promise<SqsBatchResponse> {
+  runtime ??= buildAwsRuntime(awsConfigFromEnv());
+  const rt = runtime;
+  const controller = new SyncController({
+    store: rt.store,
+    queue: rt.queue,
+    connector: rt.connector,
+    renderer: rt.renderer,
+    credentials: rt.credentials,
+    clock: systemClock,
+    log,
+    holder: context.awsRequestId ?? `worker-${process.pid}-${Date.now()}`,
+    options: { guard: rt.guard },
+  });
+  const failures: SqsBatchResponse['batchItemFailures'] = [];
+  await Promise.all(
+    event.Records.map(async (record) => {
+      try {
+        const job = parseJob(record.body);
+        const outcome = await controller.handle(job);
+        log.info('wake-up handled', {
+          app: job.app,
+          reason: job.reason,
+          outcome,
+          queueLagMs: Date.now() - job.requestedAt,
+        });
+      } catch (err) {
+        log.error('wake-up failed; SQS will redeliver it', {
+          messageId: record.messageId,
+          receiveCount: record.attributes?.ApproximateReceiveCount,
+          message: (err as Error).message,
+        });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }),
+  );
+  return { batchItemFailures: failures };
+}

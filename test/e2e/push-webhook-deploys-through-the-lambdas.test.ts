@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { load } from 'js-yaml';
+import { parseApplication } from '../../shared/domain/application-manifest.js';
+import { TestRepo } from '../support/git.js';
+import { githubPush, startControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { kubectl, uniqueName } from '../support/testbed.js';
+
+function application(name: string, repo: string, namespace: string) {
+  const text = readFileSync(
+    fileURLToPath(new URL('../fixtures/e2e/guestbook-application.yaml', import.meta.url)),
+    'utf8',
+  )
+    .replaceAll('$NAMESPACE', namespace)
+    .replaceAll('$NAME', name)
+    .replaceAll('$REPO', repo);
+  return parseApplication(load(text));
+}
+
+describe('a push webhook, end to end through the Lambda handlers', () => {
+  let cp: ControlPlane;
+  let repo: TestRepo;
+  const app = uniqueName('guestbook');
+  const ns = uniqueName('e2e-guestbook');
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    repo = await TestRepo.create('guestbook');
+    const parsed = application(app, repo.url, ns);
+    expect(parsed.warnings).toEqual([]);
+    await cp.store.putApp(parsed.app);
+  });
+  afterAll(async () => {
+    cp.dispose();
+    repo.dispose();
+    await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
+  });
+
+  const synced = (sha: string) => async () => {
+    const s = await cp.store.getStatus(app);
+    return s?.sync.status === 'Synced' && s.sync.revision === sha && s.operation?.phase === 'Succeeded';
+  };
+  const liveTitle = async () =>
+    JSON.parse(await kubectl(['get', 'configmap', '-n', ns, 'guestbook-config', '-o', 'json'])).data
+      .title as string;
+
+  test('deploys the pushed commit, records status and history, and treats a redelivery as the same event', async () => {
+    const sha = await repo.commitFixture('guestbook');
+    const delivery = githubPush({ repoUrl: repo.url, sha, secret: cp.webhookSecret });
+    const res = await cp.webhook(delivery);
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body)).toEqual({ enqueued: [app], duplicate: false, revision: sha });
+
+    await cp.drain({ until: synced(sha) });
+    expect(await liveTitle()).toBe('Guestbook');
+    const status = await cp.store.getStatus(app);
+    expect(status?.resources.map((r) => `${r.ref.kind}/${r.ref.name}:${r.status}`).sort()).toEqual([
+      'ConfigMap/guestbook-config:Synced',
+      'Deployment/guestbook-ui:Synced',
+    ]);
+    const runs = await cp.store.listRuns(app, 10);
+    expect(runs.map((r) => [r.revision, r.phase, r.reason])).toEqual([[sha, 'Succeeded', 'webhook']]);
+
+    // GitHub redelivers the same delivery: answered as a duplicate, and no second sync happens.
+    const again = await cp.webhook(delivery);
+    expect(again.statusCode).toBe(200);
+    expect(JSON.parse(again.body)).toMatchObject({ duplicate: true });
+    await cp.drain();
+    expect((await cp.store.listRuns(app, 10)).length).toBe(1);
+  });
+
+  test('an older push arriving after a newer one is recorded as superseded and never rolls back', async () => {
+    const older = await repo.commit({ 'guestbook/title.txt': 'not a manifest' }, 'older');
+    const newer = await repo.commit(
+      {
+        'guestbook/app.yaml': readFileSync(
+          fileURLToPath(new URL('../fixtures/repos/guestbook/guestbook/app.yaml', import.meta.url)),
+          'utf8',
+        ).replace('title: Guestbook', 'title: Guestbook v2'),
+      },
+      'newer',
+    );
+    expect(
+      (await cp.webhook(githubPush({ repoUrl: repo.url, sha: newer, secret: cp.webhookSecret }))).statusCode,
+    ).toBe(202);
+    await cp.drain({ until: synced(newer) });
+    expect(await liveTitle()).toBe('Guestbook v2');
+
+    expect(
+      (await cp.webhook(githubPush({ repoUrl: repo.url, sha: older, secret: cp.webhookSecret }))).statusCode,
+    ).toBe(202);
+    await cp.drain();
+    const runs = await cp.store.listRuns(app, 10);
+    expect(runs[0]).toMatchObject({
+      revision: older,
+      superseded: true,
+      message: `superseded by ${newer}, which is newer and already deployed; not applied`,
+    });
+    expect(await liveTitle()).toBe('Guestbook v2');
+    expect((await cp.store.getStatus(app))?.sync.revision).toBe(newer);
+  });
+
+  test('a hand edit of a managed object is found by the drift check and healed', async () => {
+    await kubectl([
+      'patch',
+      'configmap',
+      '-n',
+      ns,
+      'guestbook-config',
+      '--type=merge',
+      '-p',
+      '{"data":{"title":"edited by hand"}}',
+    ]);
+    expect(await liveTitle()).toBe('edited by hand');
+    expect(await cp.drift()).toEqual({ enqueued: expect.any(Number) });
+    await cp.drain({
+      until: async () =>
+        (await liveTitle()) === 'Guestbook v2' && (await cp.store.getStatus(app))?.sync.status === 'Synced',
+    });
+    const runs = await cp.store.listRuns(app, 10);
+    expect(runs[0]).toMatchObject({ reason: 'drift', phase: 'Succeeded' });
+    expect(runs[0]?.results.find((r) => r.ref.name === 'guestbook-config')?.action).toBe('configured');
+  });
+
+  test('a webhook with a bad signature is refused and enqueues nothing', async () => {
+    await cp.drain();
+    const sha = await repo.commit({ 'guestbook/x.txt': 'x' });
+    const delivery = githubPush({ repoUrl: repo.url, sha, secret: 'not-the-secret' });
+    const res = await cp.webhook(delivery);
+    expect(res.statusCode).toBe(401);
+    expect(await cp.queueDepth()).toEqual({ visible: 0, delayed: 0, inFlight: 0 });
+  });
+});

@@ -1,0 +1,217 @@
+// The AWS control plane on the test bed: moto's DynamoDB, SQS and Secrets Manager, the real
+// cluster registered as a token cluster, and the Lambda handlers invoked in-process.
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createStateTable } from '../../shared/adapters/aws/dynamodb-table.js';
+import { DynamoDbStateStore } from '../../shared/adapters/aws/dynamodb-state-store.js';
+import { SqsJobQueue } from '../../shared/adapters/aws/sqs-job-queue.js';
+import type { HttpResponse, SqsBatchResponse, SqsEvent } from '../../functions/lambda-events.js';
+import { awsClientConfig, testbed, uniqueName } from './testbed.js';
+
+export interface ControlPlane {
+  store: DynamoDbStateStore;
+  queue: SqsJobQueue;
+  queueUrl: string;
+  dlqUrl: string;
+  webhookSecret: string;
+  clusterName: string;
+  webhook: (event: {
+    headers: Record<string, string>;
+    body: string;
+    isBase64Encoded?: boolean;
+  }) => Promise<HttpResponse>;
+  worker: (event: SqsEvent) => Promise<SqsBatchResponse>;
+  drift: () => Promise<{ enqueued: number }>;
+  /** Feeds queued wake-ups to the worker as Lambda's SQS event source would, until `until` holds or the queue stays empty. */
+  drain: (opts?: { until?: () => Promise<boolean>; timeoutMs?: number }) => Promise<number>;
+  queueDepth: () => Promise<{ visible: number; delayed: number; inFlight: number }>;
+  dispose: () => void;
+}
+
+/** Sets up the AWS resources and the handlers' environment, then loads the handlers. */
+export async function startControlPlane(): Promise<ControlPlane> {
+  const bed = testbed();
+  const aws = awsClientConfig();
+  const id = uniqueName('cp');
+  const workDir = mkdtempSync(join(tmpdir(), 'gitferry-cp-'));
+  const dynamodb = new DynamoDBClient(aws);
+  const sqs = new SQSClient(aws);
+  const secrets = new SecretsManagerClient(aws);
+  const tableName = `${id}-state`;
+  await createStateTable(dynamodb, tableName);
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${id}-dlq` }));
+  const dlqArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes!.QueueArn!;
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${id}-jobs`,
+      Attributes: {
+        VisibilityTimeout: '30',
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '3' }),
+      },
+    }),
+  );
+  const webhookSecret = `whsec-${id}`;
+  await secrets.send(new CreateSecretCommand({ Name: `${id}/github-webhook`, SecretString: webhookSecret }));
+  await secrets.send(new CreateSecretCommand({ Name: `${id}/cluster-token`, SecretString: bed.kube.token }));
+
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: bed.awsEndpoint,
+    AWS_REGION: aws.region,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    GITFERRY_TABLE: tableName,
+    GITFERRY_QUEUE_URL: queue.QueueUrl,
+    GITFERRY_WORK_DIR: workDir,
+    GITFERRY_HELM: bed.bin.helm,
+    GITFERRY_KUSTOMIZE: bed.bin.kustomize,
+    GITFERRY_GITHUB_SECRET: `${id}/github-webhook`,
+    GITFERRY_ALLOWED_HOSTS: '127.0.0.1/32',
+    GITFERRY_DRIFT_JITTER_SECONDS: '1',
+    GITFERRY_LOG_LEVEL: process.env.GITFERRY_LOG_LEVEL ?? 'ERROR',
+  });
+  const store = new DynamoDbStateStore(dynamodb, tableName);
+  const jobQueue = new SqsJobQueue(sqs, queue.QueueUrl!);
+  const clusterName = 'testbed';
+  await store.putCluster({
+    name: clusterName,
+    type: 'kubeconfig',
+    server: bed.kube.server,
+    caData: readFileSync(bed.kube.caFile).toString('base64'),
+    tokenSecret: `${id}/cluster-token`,
+  });
+
+  const { handler: webhook } = await import('../../functions/webhook/handler.js');
+  const { handler: worker } = await import('../../functions/worker/handler.js');
+  const { handler: drift } = await import('../../functions/drift/handler.js');
+
+  const queueDepth = async () => {
+    const a = (
+      await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queue.QueueUrl,
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesDelayed',
+            'ApproximateNumberOfMessagesNotVisible',
+          ],
+        }),
+      )
+    ).Attributes!;
+    return {
+      visible: Number(a.ApproximateNumberOfMessages),
+      delayed: Number(a.ApproximateNumberOfMessagesDelayed),
+      inFlight: Number(a.ApproximateNumberOfMessagesNotVisible),
+    };
+  };
+
+  const drain: ControlPlane['drain'] = async ({ until, timeoutMs = 60_000 } = {}) => {
+    const deadline = Date.now() + timeoutMs;
+    let handled = 0;
+    while (Date.now() < deadline) {
+      if (until && (await until())) return handled;
+      const received = await jobQueue.receive(10, 1);
+      if (received.length === 0) {
+        const depth = await queueDepth();
+        if (!until && depth.visible + depth.delayed + depth.inFlight === 0) return handled;
+        continue;
+      }
+      const event: SqsEvent = {
+        Records: received.map((r, i) => ({
+          messageId: String(i),
+          body: JSON.stringify(r.job),
+          attributes: { ApproximateReceiveCount: String(r.receiveCount) },
+        })),
+      };
+      const result = await worker(event, { awsRequestId: uniqueName('invocation') });
+      const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
+      // Lambda deletes what succeeded; failures become visible again after the visibility timeout.
+      await Promise.all(
+        received.filter((_, i) => !failed.has(String(i))).map((r) => jobQueue.delete(r.receipt)),
+      );
+      handled += received.length;
+    }
+    if (until)
+      throw new Error(`the control plane did not reach the expected state within ${timeoutMs / 1000} s`);
+    return handled;
+  };
+
+  return {
+    store,
+    queue: jobQueue,
+    queueUrl: queue.QueueUrl!,
+    dlqUrl: dlq.QueueUrl!,
+    webhookSecret,
+    clusterName,
+    webhook: (e) => webhook(e),
+    worker: (e) => worker(e),
+    drift,
+    drain,
+    queueDepth,
+    dispose: () => {
+      rmSync(workDir, { recursive: true, force: true });
+      dynamodb.destroy();
+      sqs.destroy();
+      secrets.destroy();
+    },
+  };
+}
+
+/** A GitHub push delivery for a real commit on the test bed's git server, signed like GitHub signs it. */
+export function githubPush(opts: {
+  repoUrl: string;
+  sha: string;
+  before?: string;
+  branch?: string;
+  secret: string;
+  deliveryId?: string;
+  files?: string[];
+}) {
+  const template = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../fixtures/webhooks/github-push.json', import.meta.url)), 'utf8'),
+  );
+  const payload = {
+    ...template,
+    ref: `refs/heads/${opts.branch ?? 'main'}`,
+    before: opts.before ?? '0'.repeat(40),
+    after: opts.sha,
+    created: false,
+    deleted: false,
+    forced: false,
+    repository: {
+      ...template.repository,
+      clone_url: opts.repoUrl,
+      html_url: opts.repoUrl.replace(/\.git$/, ''),
+      git_url: opts.repoUrl,
+      ssh_url: opts.repoUrl,
+    },
+    head_commit: {
+      ...template.head_commit,
+      id: opts.sha,
+      added: opts.files ?? [],
+      modified: [],
+      removed: [],
+    },
+    commits: [
+      { ...(template.commits?.[0] ?? {}), id: opts.sha, added: opts.files ?? [], modified: [], removed: [] },
+    ],
+  };
+  const body = JSON.stringify(payload);
+  const signature = `sha256=${createHmac('sha256', opts.secret).update(body).digest('hex')}`;
+  return {
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': opts.deliveryId ?? uniqueName('delivery'),
+      'x-hub-signature-256': signature,
+    },
+    body,
+  };
+}
