@@ -1,4 +1,4 @@
-import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/runtime/aws-runtime.js';
+import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/adapters/aws/aws-runtime.js';
 import { enqueueDriftChecks } from '../../shared/sync/drift-schedule.js';
 import { functionLogger } from '../logger.js';
 

@@ -1,4 +1,4 @@
-import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/runtime/aws-runtime.js';
+import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/adapters/aws/aws-runtime.js';
 import { intakePush } from '../../shared/sync/webhook-intake.js';
 import { parseWebhook } from '../../shared/webhooks/detect.js';
 import { decodeLambdaBody } from '../../shared/webhooks/request.js';

@@ -1,6 +1,6 @@
 import { systemClock } from '../../shared/ports/clock.js';
 import { parseJob } from '../../shared/adapters/aws/sqs-job-queue.js';
-import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/runtime/aws-runtime.js';
+import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/adapters/aws/aws-runtime.js';
 import { SyncController } from '../../shared/sync/sync-controller.js';
 import type { LambdaContext, SqsBatchResponse, SqsEvent } from '../lambda-events.js';
 import { functionLogger } from '../logger.js';

@@ -1,15 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbStateStore } from '../adapters/aws/dynamodb-state-store.js';
-import { EksClusterConnector, type EksConnectorOptions } from '../adapters/aws/eks-cluster-connector.js';
-import { SecretsManagerSecretStore } from '../adapters/aws/secrets-manager-secret-store.js';
-import { SqsJobQueue } from '../adapters/aws/sqs-job-queue.js';
-import { ClusterConnectorRouter } from '../adapters/cluster/cluster-connector-router.js';
-import { TokenClusterConnector } from '../adapters/cluster/token-cluster-connector.js';
-import { GitCheckoutCache } from '../source/git.js';
-import { SourceRenderer } from '../source/render.js';
-import { repoCredentialsResolver, type RepoCredentialRule } from '../sync/repo-credentials.js';
+import { DynamoDbStateStore } from './dynamodb-state-store.js';
+import { EksClusterConnector, type EksConnectorOptions } from './eks-cluster-connector.js';
+import { SecretsManagerSecretStore } from './secrets-manager-secret-store.js';
+import { SqsJobQueue } from './sqs-job-queue.js';
+import { ClusterConnectorRouter } from '../cluster/cluster-connector-router.js';
+import { TokenClusterConnector } from '../cluster/token-cluster-connector.js';
+import { GitCheckoutCache } from '../../source/git.js';
+import { SourceRenderer } from '../../source/render.js';
+import { repoCredentialsResolver, type RepoCredentialRule } from '../../sync/repo-credentials.js';
 
 /** Settings of the AWS deployment, from the functions' environment (set by the CDK construct). */
 export interface AwsRuntimeConfig {
