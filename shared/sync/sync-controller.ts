@@ -131,7 +131,26 @@ export class SyncController {
 
     let op = await store.getOperation(app.name);
     if (!op) {
-      const revision = await this.resolve(app, request);
+      let revision: string;
+      try {
+        revision = await this.resolve(app, request);
+      } catch (err) {
+        // The repository cannot be read (auth, network, missing branch): say so in the status and
+        // wait for the next push or drift check, rather than retrying a poison wake-up to the DLQ.
+        const message = (err as Error).message;
+        await store.commitStep(lease, {
+          status: {
+            ...blankStatus(app.name, status),
+            sync: { status: 'Unknown' },
+            conditions: [
+              { type: 'ComparisonError', message, at: new Date(this.deps.clock.now()).toISOString() },
+            ],
+          },
+          consumedRequestAt: request?.requestedAt,
+        });
+        log.warn('cannot resolve the app revision', { app: app.name, message });
+        return 'idle';
+      }
       if (
         job.reason === 'webhook' &&
         job.revision &&
@@ -239,6 +258,7 @@ export class SyncController {
           health: health?.health ?? { status: 'Unknown' },
           resources: resourceStatuses(state.results, health?.resources),
           operation: operationOf(op, state, run.phase),
+          conditions: [],
         },
         consumedRequestAt: request?.requestedAt,
       });

@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { createStateTable } from '../../shared/adapters/aws/dynamodb-table.js';
 import { DynamoDbStateStore } from '../../shared/adapters/aws/dynamodb-state-store.js';
 import { SqsJobQueue } from '../../shared/adapters/aws/sqs-job-queue.js';
@@ -32,10 +37,18 @@ export interface ControlPlane {
   drain: (opts?: { until?: () => Promise<boolean>; timeoutMs?: number }) => Promise<number>;
   queueDepth: () => Promise<{ visible: number; delayed: number; inFlight: number }>;
   dispose: () => void;
+  sqs: SQSClient;
 }
 
 /** Sets up the AWS resources and the handlers' environment, then loads the handlers. */
-export async function startControlPlane(): Promise<ControlPlane> {
+export interface ControlPlaneOptions {
+  /** Seconds a received wake-up stays hidden (short in tests that need redeliveries). */
+  visibilityTimeout?: number;
+  /** Git credentials per URL prefix, stored as secrets the worker reads. */
+  repoCredentials?: { urlPrefix: string; value: string }[];
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const bed = testbed();
   const aws = awsClientConfig();
   const id = uniqueName('cp');
@@ -53,7 +66,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     new CreateQueueCommand({
       QueueName: `${id}-jobs`,
       Attributes: {
-        VisibilityTimeout: '30',
+        VisibilityTimeout: String(opts.visibilityTimeout ?? 30),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '3' }),
       },
     }),
@@ -61,6 +74,11 @@ export async function startControlPlane(): Promise<ControlPlane> {
   const webhookSecret = `whsec-${id}`;
   await secrets.send(new CreateSecretCommand({ Name: `${id}/github-webhook`, SecretString: webhookSecret }));
   await secrets.send(new CreateSecretCommand({ Name: `${id}/cluster-token`, SecretString: bed.kube.token }));
+  const credentialRules = [];
+  for (const [i, c] of (opts.repoCredentials ?? []).entries()) {
+    await secrets.send(new CreateSecretCommand({ Name: `${id}/repo-${i}`, SecretString: c.value }));
+    credentialRules.push({ urlPrefix: c.urlPrefix, secret: `${id}/repo-${i}` });
+  }
 
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: bed.awsEndpoint,
@@ -75,6 +93,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     GITFERRY_GITHUB_SECRET: `${id}/github-webhook`,
     GITFERRY_ALLOWED_HOSTS: '127.0.0.1/32',
     GITFERRY_DRIFT_JITTER_SECONDS: '1',
+    GITFERRY_REPO_CREDENTIALS: JSON.stringify(credentialRules),
     GITFERRY_LOG_LEVEL: process.env.GITFERRY_LOG_LEVEL ?? 'ERROR',
   });
   const store = new DynamoDbStateStore(dynamodb, tableName);
@@ -117,7 +136,23 @@ export async function startControlPlane(): Promise<ControlPlane> {
     let handled = 0;
     while (Date.now() < deadline) {
       if (until && (await until())) return handled;
-      const received = await jobQueue.receive(10, 1);
+      // Raw messages, as Lambda's event source hands them over (a poison body included).
+      const received = (
+        (
+          await sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: queue.QueueUrl,
+              MaxNumberOfMessages: 10,
+              WaitTimeSeconds: 1,
+              MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+            }),
+          )
+        ).Messages ?? []
+      ).map((m) => ({
+        body: m.Body ?? '',
+        receipt: m.ReceiptHandle!,
+        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+      }));
       if (received.length === 0) {
         const depth = await queueDepth();
         if (!until && depth.visible + depth.delayed + depth.inFlight === 0) return handled;
@@ -126,7 +161,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
       const event: SqsEvent = {
         Records: received.map((r, i) => ({
           messageId: String(i),
-          body: JSON.stringify(r.job),
+          body: r.body,
           attributes: { ApproximateReceiveCount: String(r.receiveCount) },
         })),
       };
@@ -155,6 +190,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     drift,
     drain,
     queueDepth,
+    sqs,
     dispose: () => {
       rmSync(workDir, { recursive: true, force: true });
       dynamodb.destroy();
