@@ -12,6 +12,8 @@ const deployment = (name: string, podAnnotations: Record<string, string> = {}): 
   spec: {
     replicas: 3,
     progressDeadlineSeconds: 3,
+    // Available only 1 s after its pods are ready: Progressing is always observed first.
+    minReadySeconds: 1,
     selector: { matchLabels: { app: name } },
     template: {
       metadata: { labels: { app: name }, annotations: podAnnotations },

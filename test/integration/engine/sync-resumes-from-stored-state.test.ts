@@ -9,6 +9,8 @@ const deployment = (name: string, wave: number): KubeObject => ({
   metadata: { name, annotations: { 'argocd.argoproj.io/sync-wave': String(wave) } },
   spec: {
     replicas: 2,
+    // Ready pods count as available only after 2 s: the health gate must wait, whatever the machine's speed.
+    minReadySeconds: 2,
     selector: { matchLabels: { app: name } },
     template: {
       metadata: { labels: { app: name } },
