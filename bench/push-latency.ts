@@ -3,7 +3,14 @@
 // which applies a 50-object app to the real apiserver and records Synced in moto's DynamoDB.
 // Usage: node --import tsx bench/push-latency.ts   (starts the test bed unless GITFERRY_TESTBED_STATE is set)
 import { readFileSync } from 'node:fs';
-import { startTestbed, stateEnvVar, stateFile, stopTestbed, readState, type TestbedState } from '../test/testbed/testbed.js';
+import {
+  startTestbed,
+  stateEnvVar,
+  stateFile,
+  stopTestbed,
+  readState,
+  type TestbedState,
+} from '../test/testbed/testbed.js';
 
 const pushes = Number(process.env.BENCH_PUSHES ?? 20);
 const objects = 50;
@@ -55,15 +62,21 @@ try {
       timeoutMs: 60_000,
     });
     const ms = performance.now() - started;
-    if (i > 0) latencies.push(ms); // push 0 creates everything: a cold start, reported apart
+    if (i > 0)
+      latencies.push(ms); // push 0 creates everything: a cold start, reported apart
     else console.log(`first push (creates ${objects} objects, cold caches): ${ms.toFixed(0)} ms`);
   }
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  console.log(`push-to-applied latency, ${objects}-object app, ${latencies.length} pushes: p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms (min ${latencies[0]!.toFixed(0)}, max ${latencies[latencies.length - 1]!.toFixed(0)})`);
+  console.log(
+    `push-to-applied latency, ${objects}-object app, ${latencies.length} pushes: p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms (min ${latencies[0]!.toFixed(0)}, max ${latencies[latencies.length - 1]!.toFixed(0)})`,
+  );
   console.log(`aim: p50 ≤ 1500 ms → ${(pct(50) / 1500).toFixed(2)}× of the aim`);
-  console.log(`peak RSS of the process running webhook + worker handlers (and this driver): ${(Number(hwm) / 1024).toFixed(0)} MB`);
+  console.log(
+    `peak RSS of the process running webhook + worker handlers (and this driver): ${(Number(hwm) / 1024).toFixed(0)} MB`,
+  );
 } finally {
   cp.dispose();
   repo.dispose();
