@@ -3,9 +3,12 @@ import { parseJob } from '../../shared/adapters/aws/sqs-job-queue.js';
 import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/adapters/aws/aws-runtime.js';
 import { SyncController } from '../../shared/sync/sync-controller.js';
 import type { LambdaContext, SqsBatchResponse, SqsEvent } from '../lambda-events.js';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { functionLogger } from '../logger.js';
 
 const log = functionLogger('gitferry-worker');
+// CloudWatch reads these from the log stream (Embedded Metric Format): no PutMetricData calls.
+const metrics = new Metrics({ namespace: 'Gitferry', serviceName: 'gitferry-worker' });
 let runtime: AwsRuntime | undefined;
 
 /**
@@ -45,8 +48,10 @@ export async function handler(event: SqsEvent, context: LambdaContext = {}): Pro
           message: (err as Error).message,
         });
         failures.push({ itemIdentifier: record.messageId });
+        metrics.addMetric('WakeUpFailed', MetricUnit.Count, 1);
       }
     }),
   );
+  metrics.publishStoredMetrics();
   return { batchItemFailures: failures };
 }
