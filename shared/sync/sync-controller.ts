@@ -3,6 +3,9 @@ import type { ChangeSetEntry } from '../domain/change-set.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
 import { assessAppHealth } from '../engine/assess.js';
+import { hasSyncOption } from '../engine/annotations.js';
+import { compareForDelete } from '../engine/order.js';
+import { formatRef } from '../domain/kube-object.js';
 import type { PropagationPolicy } from '../engine/apply.js';
 import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
 import { stepSync, type SyncOptions, type SyncState } from '../engine/sync-operation.js';
@@ -100,6 +103,46 @@ export class SyncController {
       if (newer && newer.requestedAt !== seenRequestAt)
         await queue.send({ app: job.app, reason: newer.reason, requestedAt: newer.requestedAt });
     }
+  }
+
+  /**
+   * Deletes an app. With cascade, every object in its inventory is deleted first (dependants before
+   * what they depend on; `Delete=false` objects kept), under the app's lease so no sync races it.
+   */
+  async deleteApp(name: string, opts: { cascade: boolean; propagationPolicy: PropagationPolicy }): Promise<{ deleted: string[]; kept: string[] }> {
+    const { store, clock, holder } = this.deps;
+    const app = await store.getApp(name);
+    if (!app) return { deleted: [], kept: [] };
+    const lease = await store.acquireLease(name, holder, this.o.leaseTtlMs, clock.now());
+    if (!lease) throw new Error(`App/${name} is being synced right now; try again in a few seconds`);
+    const deleted: string[] = [];
+    const kept: string[] = [];
+    try {
+      const cluster = await this.clusterOf(app);
+      const inventory = await store.getInventory(name);
+      if (opts.cascade && cluster && inventory.length > 0) {
+        const rm = new ResourceManager(await this.deps.connector.connect(cluster), this.o.engine);
+        try {
+          const toObject = (r: (typeof inventory)[number]) => ({ apiVersion: 'v1', kind: r.kind, metadata: { name: r.name, namespace: r.namespace } });
+          for (const ref of [...inventory].sort((a, b) => compareForDelete(toObject(a), toObject(b)))) {
+            const live = await rm.get(ref);
+            if (live && hasSyncOption(live, 'Delete', 'false')) {
+              kept.push(formatRef(ref));
+              continue;
+            }
+            if (live) await rm.delete(ref, opts.propagationPolicy);
+            deleted.push(formatRef(ref));
+          }
+        } finally {
+          rm.close();
+        }
+      }
+    } finally {
+      await store.releaseLease(lease).catch(() => {});
+    }
+    await store.deleteApp(name);
+    this.deps.log.info('app deleted', { app: name, cascade: opts.cascade, deleted: deleted.length, kept });
+    return { deleted, kept };
   }
 
   private async advance(

@@ -1,0 +1,249 @@
+// `gitferry serve`: the whole control plane in one process, on the embedded store and queue.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve as serveHttp } from '@hono/node-server';
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadAll } from 'js-yaml';
+import { createApiApp } from '../shared/api/api-app.js';
+import { ClusterConnectorRouter } from '../shared/adapters/cluster/cluster-connector-router.js';
+import { TokenClusterConnector } from '../shared/adapters/cluster/token-cluster-connector.js';
+import { EksClusterConnector } from '../shared/adapters/aws/eks-cluster-connector.js';
+import { openDatabase } from '../shared/adapters/local/sqlite-database.js';
+import { SqliteJobQueue } from '../shared/adapters/local/sqlite-job-queue.js';
+import { SqliteStateStore } from '../shared/adapters/local/sqlite-state-store.js';
+import { FileSecretStore } from '../shared/adapters/local/file-secret-store.js';
+import { parseApplication, parseAppProject } from '../shared/domain/application-manifest.js';
+import { systemClock } from '../shared/ports/clock.js';
+import type { Logger } from '../shared/ports/logger.js';
+import { GitCheckoutCache } from '../shared/source/git.js';
+import { SourceRenderer } from '../shared/source/render.js';
+import { enqueueDriftChecks } from '../shared/sync/drift-schedule.js';
+import { repoCredentialsResolver } from '../shared/sync/repo-credentials.js';
+import { SyncController } from '../shared/sync/sync-controller.js';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  appsDir?: string;
+  kubeconfig?: string;
+  workers: number;
+  /** Argo CD polls every 3 minutes; so does the drift check here. */
+  driftIntervalMs?: number;
+  tools?: { helm: string; kustomize: string };
+  /** Hosts the URL guard lets through (a git server on this machine, say). */
+  allowedHosts?: string[];
+  log?: Logger;
+}
+
+export interface RunningServer {
+  url: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+const consoleLogger: Logger = {
+  info: (m, e) => console.log(JSON.stringify({ level: 'INFO', message: m, ...e })),
+  warn: (m, e) => console.log(JSON.stringify({ level: 'WARN', message: m, ...e })),
+  error: (m, e) => console.error(JSON.stringify({ level: 'ERROR', message: m, ...e })),
+};
+
+function toolPath(name: 'helm' | 'kustomize'): string {
+  const fromEnv = process.env[`GITFERRY_${name.toUpperCase()}`];
+  if (fromEnv) return fromEnv;
+  const cached = join(process.env.HOME ?? '', '.cache', 'gitferry-testbed', 'bin', name);
+  return existsSync(cached) ? cached : `/usr/local/bin/${name}`;
+}
+
+/** Token users of a kubeconfig become registered clusters (named by context); others are skipped, said so. */
+async function registerKubeconfigClusters(
+  file: string,
+  store: SqliteStateStore,
+  secrets: FileSecretStore,
+  log: Logger,
+): Promise<string[]> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(file);
+  const names: string[] = [];
+  for (const ctx of kc.getContexts()) {
+    const cluster = kc.getCluster(ctx.cluster);
+    const user = kc.getUser(ctx.user);
+    if (!cluster || !user?.token) {
+      log.warn('kubeconfig context skipped: only token users are supported', { context: ctx.name });
+      continue;
+    }
+    const caData =
+      cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
+    const tokenSecret = `clusters/${ctx.name}/token`;
+    await secrets.put(tokenSecret, user.token);
+    await store.putCluster({
+      name: ctx.name,
+      type: 'kubeconfig',
+      server: cluster.server,
+      caData,
+      tokenSecret,
+      insecureSkipVerify: cluster.skipTLSVerify,
+    });
+    names.push(ctx.name);
+  }
+  return names;
+}
+
+/** Loads Application and AppProject manifests from a directory (every *.yaml/*.yml/*.json). */
+async function loadAppsDir(dir: string, store: SqliteStateStore, log: Logger): Promise<string[]> {
+  const loaded: string[] = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .sort()) {
+    for (const doc of loadAll(readFileSync(join(dir, file), 'utf8')) as { kind?: string }[]) {
+      if (doc?.kind === 'AppProject') await store.putProject(parseAppProject(doc));
+      if (doc?.kind !== 'Application') continue;
+      const { app, warnings } = parseApplication(doc);
+      for (const w of warnings) log.warn(`${file}: Application/${app.name}: ${w}`);
+      await store.putApp(app);
+      loaded.push(app.name);
+    }
+  }
+  return loaded;
+}
+
+/**
+ * One `serve` per data dir: it releases stale leases at start, which is only safe when no other
+ * live process uses the same store.
+ */
+function claimDataDir(dir: string): void {
+  const pidFile = join(dir, 'serve.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    let alive = false;
+    try {
+      alive = pid > 0 && pid !== process.pid && process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive) throw new Error(`data dir ${dir} is in use by another gitferry serve (pid ${pid})`);
+  }
+  writeFileSync(pidFile, String(process.pid));
+}
+
+export async function serve(opts: ServeOptions): Promise<RunningServer> {
+  const log = opts.log ?? consoleLogger;
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  claimDataDir(opts.dataDir);
+  const db = openDatabase(join(opts.dataDir, 'gitferry.db'));
+  const store = new SqliteStateStore(db);
+  const queue = new SqliteJobQueue(db, { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 });
+  const secrets = new FileSecretStore(join(opts.dataDir, 'secrets'));
+  const guard = { allowedHosts: opts.allowedHosts ?? [] };
+  const checkouts = new GitCheckoutCache(join(opts.dataDir, 'cache', 'checkouts'), { http: { guard } });
+  const renderer = new SourceRenderer(checkouts, {
+    workRoot: join(opts.dataDir, 'cache', 'renders'),
+    tools: opts.tools ?? { helm: toolPath('helm'), kustomize: toolPath('kustomize') },
+    guard,
+  });
+  const connector = new ClusterConnectorRouter({
+    kubeconfig: new TokenClusterConnector(secrets),
+    eks: new EksClusterConnector(),
+  });
+  // One process owns this data dir: any lease in it belongs to a previous run of this process.
+  const holder = `serve-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const controller = new SyncController({
+    store,
+    queue,
+    connector,
+    renderer,
+    credentials: repoCredentialsResolver([], secrets),
+    clock: systemClock,
+    log,
+    holder,
+    // One process, no per-invocation cost: look at Progressing apps often, keep a lease past a long step.
+    options: { guard, leaseTtlMs: 90_000, healthRecheckSeconds: 2 },
+  });
+
+  if (opts.kubeconfig && existsSync(opts.kubeconfig)) {
+    const names = await registerKubeconfigClusters(opts.kubeconfig, store, secrets, log);
+    log.info('clusters registered from kubeconfig', { clusters: names });
+  }
+  if (opts.appsDir) log.info('apps loaded', { apps: await loadAppsDir(opts.appsDir, store, log) });
+
+  // Level-triggered recovery: every app gets a wake-up at start, so an operation interrupted by a
+  // crash (kill -9) resumes from its stored state once the dead process's lease has expired.
+  store.releaseAllLeases();
+  for (const app of await store.listApps())
+    await queue.send({ app: app.name, reason: 'continue', requestedAt: Date.now() });
+
+  const tokenFile = join(opts.dataDir, 'api-token');
+  const token = existsSync(tokenFile)
+    ? readFileSync(tokenFile, 'utf8').trim()
+    : randomBytes(24).toString('base64url');
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  const api = createApiApp({
+    store,
+    queue,
+    controller,
+    log,
+    now: Date.now,
+    token,
+    writeSecret: (name, value) => secrets.put(name, value),
+    webhookSecrets: async () => ({
+      github: await secrets.get('webhooks/github'),
+      gitlab: await secrets.get('webhooks/gitlab'),
+    }),
+  });
+
+  let stopping = false;
+  const inflight = new Set<Promise<void>>();
+  const workerLoop = async () => {
+    while (!stopping) {
+      const received = await queue.receive(1, 1);
+      for (const r of received) {
+        const work = (async () => {
+          try {
+            const outcome = await controller.handle(r.job);
+            await queue.delete(r.receipt);
+            log.info('wake-up handled', { app: r.job.app, reason: r.job.reason, outcome });
+          } catch (err) {
+            log.error('wake-up failed; it will be retried', {
+              app: r.job.app,
+              detail: (err as Error).message,
+              receiveCount: r.receiveCount,
+            });
+          }
+        })();
+        inflight.add(work);
+        await work;
+        inflight.delete(work);
+      }
+    }
+  };
+  const loops = Array.from({ length: Math.max(1, opts.workers) }, () => workerLoop());
+  const drift = setInterval(() => {
+    enqueueDriftChecks({ store, queue, now: Date.now, jitterSeconds: 30 }).catch((err: Error) =>
+      log.error('drift schedule failed', { detail: err.message }),
+    );
+  }, opts.driftIntervalMs ?? 180_000);
+
+  const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
+    const s = serveHttp({ fetch: api.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
+  });
+  const address = server.address();
+  const url = `http://${opts.host}:${typeof address === 'object' && address ? address.port : opts.port}`;
+  log.info('gitferry serve is up', { url, dataDir: opts.dataDir, tokenFile, webhook: `${url}/api/webhook` });
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      stopping = true;
+      clearInterval(drift);
+      await new Promise<void>((r) => server.close(() => r()));
+      // Graceful: let each worker finish its current step (its state is stored step by step).
+      await Promise.all(loops);
+      await Promise.all(inflight);
+      db.close();
+      log.info('gitferry serve stopped');
+    })());
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => void stop().then(() => process.exit(0)));
+  return { url, token, stop };
+}

@@ -1,0 +1,360 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { load } from 'js-yaml';
+import type { App, Cluster } from '../domain/app.js';
+import { parseApplication, parseAppProject } from '../domain/application-manifest.js';
+import { GitferryError } from '../domain/errors.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { Logger } from '../ports/logger.js';
+import type { StateStore } from '../ports/state-store.js';
+import type { SyncController } from '../sync/sync-controller.js';
+import { intakePush } from '../sync/webhook-intake.js';
+import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
+import { WebhookError } from '../webhooks/types.js';
+import { openApiDocument } from './openapi.js';
+
+export interface ApiDeps {
+  store: StateStore;
+  queue: JobQueue;
+  controller: SyncController;
+  log: Logger;
+  now: () => number;
+  /** Bearer token required on /api/v1 (local mode); undefined when the platform authenticates (IAM). */
+  token?: string;
+  /** Where cluster tokens go when a cluster is added with a token (local mode); undefined on AWS. */
+  writeSecret?: (name: string, value: string) => Promise<void>;
+  webhookSecrets?: () => Promise<WebhookSecrets>;
+}
+
+/** An RFC 9457 problem, answered as application/problem+json. */
+class Problem extends GitferryError {
+  constructor(
+    readonly status: 400 | 401 | 404 | 409 | 413 | 422 | 501,
+    readonly title: string,
+    detail: string,
+  ) {
+    super(`api:${status}`, detail);
+  }
+}
+
+function problem(c: Context, status: number, title: string, detail: string) {
+  return c.body(JSON.stringify({ type: 'about:blank', title, status, detail }), status as 400, {
+    'content-type': 'application/problem+json',
+  });
+}
+
+function tokenMatches(given: string, expected: string): boolean {
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(h(given), h(expected));
+}
+
+async function readManifest(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.length > 1024 * 1024)
+    throw new Problem(413, 'Payload Too Large', 'manifests are limited to 1 MiB');
+  try {
+    return (c.req.header('content-type') ?? '').includes('json') ? JSON.parse(text) : load(text);
+  } catch (err) {
+    throw new Problem(
+      400,
+      'Bad Request',
+      `the body is not valid ${(c.req.header('content-type') ?? '').includes('json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+    );
+  }
+}
+
+async function readJson<T>(c: Context): Promise<T> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {} as T;
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('expected an object');
+    return v as T;
+  } catch (err) {
+    throw new Problem(400, 'Bad Request', `the body is not a JSON object: ${(err as Error).message}`);
+  }
+}
+
+function summary(app: App, status: Awaited<ReturnType<StateStore['getStatus']>>) {
+  const s = app.sources[0]!;
+  return {
+    name: app.name,
+    project: app.project,
+    repoURL: s.repoURL,
+    path: s.path ?? s.chart ?? '',
+    targetRevision: s.targetRevision ?? 'HEAD',
+    destination: app.destination,
+    sync: status?.sync.status ?? 'Unknown',
+    health: status?.health.status ?? 'Unknown',
+    revision: status?.sync.revision,
+    pinnedRevision: app.pinnedRevision,
+  };
+}
+
+function page<T>(
+  items: T[],
+  limitParam: string | undefined,
+  cursor: string | undefined,
+): { items: T[]; next?: string } {
+  const limit = Math.min(500, Math.max(1, Number(limitParam ?? 100) || 100));
+  const start = cursor ? Number(Buffer.from(cursor, 'base64url').toString()) || 0 : 0;
+  const slice = items.slice(start, start + limit);
+  return start + limit < items.length
+    ? { items: slice, next: Buffer.from(String(start + limit)).toString('base64url') }
+    : { items: slice };
+}
+
+/**
+ * The HTTP API: apps, projects and clusters; sync, refresh, diff, history, rollback, delete; and
+ * the webhook endpoint. The same app runs on Lambda (behind IAM) and in `gitferry serve` (bearer token).
+ */
+export function createApiApp(deps: ApiDeps): Hono {
+  const api = new Hono();
+
+  api.onError((err, c) => {
+    if (err instanceof Problem) return problem(c, err.status, err.title, err.message);
+    if (err instanceof GitferryError && err.code === 'app:invalid')
+      return problem(c, 422, 'Invalid Application', err.message);
+    deps.log.error('api request failed', { path: c.req.path, message: (err as Error).message });
+    return problem(c, 500, 'Internal Server Error', 'the request failed; see the server log');
+  });
+  api.notFound((c) => problem(c, 404, 'Not Found', `no route for ${c.req.method} ${c.req.path}`));
+
+  api.get('/healthz', (c) => c.json({ ok: true }));
+  api.get('/api/openapi.json', (c) => c.json(openApiDocument));
+
+  api.post('/api/webhook', async (c) => {
+    const body = Buffer.from(await c.req.arrayBuffer());
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((v, k) => (headers[k] = v));
+    try {
+      const outcome = parseWebhook({ headers, body }, (await deps.webhookSecrets?.()) ?? {});
+      if (outcome.kind === 'ignored') return c.json({ ignored: outcome.reason }, 200);
+      const result = await intakePush(outcome.event, {
+        store: deps.store,
+        queue: deps.queue,
+        log: deps.log,
+        now: deps.now,
+      });
+      return c.json(
+        { enqueued: result.enqueued, duplicate: result.duplicate, revision: outcome.event.sha },
+        result.duplicate ? 200 : 202,
+      );
+    } catch (err) {
+      if (err instanceof WebhookError) return c.json({ error: err.message }, err.httpStatus);
+      throw err;
+    }
+  });
+
+  const v1 = new Hono();
+  v1.use('*', async (c, next) => {
+    if (!deps.token) return next();
+    const auth = c.req.header('authorization') ?? '';
+    const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    if (!given || !tokenMatches(given, deps.token))
+      return problem(
+        c,
+        401,
+        'Unauthorized',
+        'a valid bearer token is required (gitferry serve prints where it is)',
+      );
+    return next();
+  });
+
+  const appOr404 = async (name: string) => {
+    const app = await deps.store.getApp(name);
+    if (!app) throw new Problem(404, 'Not Found', `Application/${name} does not exist`);
+    return app;
+  };
+
+  v1.get('/apps', async (c) => {
+    const apps = (await deps.store.listApps()).sort((a, b) => a.name.localeCompare(b.name));
+    const p = page(apps, c.req.query('limit'), c.req.query('cursor'));
+    const items = await Promise.all(p.items.map(async (a) => summary(a, await deps.store.getStatus(a.name))));
+    return c.json({ items, next: p.next });
+  });
+
+  v1.post('/apps', async (c) => {
+    const { app, warnings } = parseApplication(await readManifest(c));
+    const exists = await deps.store.getApp(app.name);
+    if (exists && c.req.query('upsert') !== 'true')
+      throw new Problem(409, 'Conflict', `Application/${app.name} already exists (use upsert to replace it)`);
+    await deps.store.putApp({ ...app, pinnedRevision: exists?.pinnedRevision });
+    await deps.queue.send({ app: app.name, reason: 'refresh', requestedAt: deps.now() });
+    return c.json({ app, warnings }, exists ? 200 : 201);
+  });
+
+  v1.get('/apps/:name', async (c) => {
+    const app = await appOr404(c.req.param('name'));
+    const [status, operation] = await Promise.all([
+      deps.store.getStatus(app.name),
+      deps.store.getOperation(app.name),
+    ]);
+    return c.json({
+      app,
+      status,
+      operationInProgress: operation
+        ? { runId: operation.runId, revision: operation.revision, attempt: operation.attempt }
+        : undefined,
+    });
+  });
+
+  v1.delete('/apps/:name', async (c) => {
+    const app = await appOr404(c.req.param('name'));
+    const cascade = c.req.query('cascade') !== 'false';
+    const policy = (c.req.query('propagationPolicy') ?? 'foreground').toLowerCase();
+    if (!['foreground', 'background', 'orphan'].includes(policy))
+      throw new Problem(400, 'Bad Request', 'propagationPolicy must be foreground, background or orphan');
+    const result = await deps.controller.deleteApp(app.name, {
+      cascade,
+      propagationPolicy:
+        policy === 'background' ? 'Background' : policy === 'orphan' ? 'Orphan' : 'Foreground',
+    });
+    return c.json(result);
+  });
+
+  v1.post('/apps/:name/sync', async (c) => {
+    const app = await appOr404(c.req.param('name'));
+    const body = await readJson<{ revision?: unknown; prune?: unknown; dryRun?: unknown }>(c);
+    if (body.revision !== undefined && typeof body.revision !== 'string')
+      throw new Problem(400, 'Bad Request', 'revision must be a string');
+    const requestedAt = deps.now();
+    await deps.store.requestSync(app.name, {
+      reason: 'manual',
+      revision: body.revision as string | undefined,
+      prune: body.prune === true,
+      dryRun: body.dryRun === true,
+      requestedAt,
+    });
+    await deps.queue.send({ app: app.name, reason: 'manual', requestedAt });
+    return c.json({ requested: true, requestedAt }, 202);
+  });
+
+  v1.post('/apps/:name/refresh', async (c) => {
+    const app = await appOr404(c.req.param('name'));
+    await deps.queue.send({ app: app.name, reason: 'refresh', requestedAt: deps.now() });
+    return c.json({ requested: true }, 202);
+  });
+
+  v1.get('/apps/:name/diff', async (c) => {
+    const app = await appOr404(c.req.param('name'));
+    const status = await deps.store.getStatus(app.name);
+    return c.json({ sync: status?.sync, drift: status?.drift, resources: status?.resources ?? [] });
+  });
+
+  v1.get('/apps/:name/history', async (c) => {
+    const app = await appOr404(c.req.param('name'));
+    const limit = Math.min(100, Math.max(1, Number(c.req.query('limit') ?? app.revisionHistoryLimit) || 10));
+    const runs = await deps.store.listRuns(app.name, limit);
+    return c.json({ items: runs.map(({ results, ...r }) => ({ ...r, resources: results.length })) });
+  });
+
+  v1.post('/apps/:name/rollback', async (c) => {
+    const app = await appOr404(c.req.param('name'));
+    const body = await readJson<{ id?: unknown }>(c);
+    const runs = await deps.store.listRuns(app.name, 100);
+    const target =
+      body.id === undefined
+        ? runs.filter((r) => r.phase === 'Succeeded' && !r.superseded)[1]
+        : runs.find((r) => r.id === Number(body.id));
+    if (!target)
+      throw new Problem(
+        404,
+        'Not Found',
+        body.id === undefined
+          ? `Application/${app.name} has no earlier successful sync to roll back to`
+          : `Application/${app.name} has no history entry ${String(body.id)}`,
+      );
+    // Pinned until unpinned: auto-sync will not move it forward again behind the user's back.
+    await deps.store.putApp({ ...app, pinnedRevision: target.revision });
+    const requestedAt = deps.now();
+    await deps.store.requestSync(app.name, { reason: 'manual', revision: target.revision, requestedAt });
+    await deps.queue.send({ app: app.name, reason: 'manual', requestedAt });
+    return c.json({ pinnedRevision: target.revision, historyId: target.id }, 202);
+  });
+
+  v1.delete('/apps/:name/pin', async (c) => {
+    const app = await appOr404(c.req.param('name'));
+    await deps.store.putApp({ ...app, pinnedRevision: undefined });
+    await deps.queue.send({ app: app.name, reason: 'refresh', requestedAt: deps.now() });
+    return c.json({ pinnedRevision: null });
+  });
+
+  v1.get('/projects', async (c) => c.json({ items: await deps.store.listProjects() }));
+  v1.post('/projects', async (c) => {
+    const project = parseAppProject(await readManifest(c));
+    await deps.store.putProject(project);
+    return c.json(project, 201);
+  });
+  v1.get('/projects/:name', async (c) => {
+    const project = await deps.store.getProject(c.req.param('name'));
+    if (!project) throw new Problem(404, 'Not Found', `AppProject/${c.req.param('name')} does not exist`);
+    return c.json(project);
+  });
+
+  v1.get('/clusters', async (c) => c.json({ items: await deps.store.listClusters() }));
+  v1.post('/clusters', async (c) => {
+    const body = await readJson<{
+      name?: string;
+      server?: string;
+      caData?: string;
+      token?: string;
+      tokenSecret?: string;
+      eksClusterName?: string;
+      region?: string;
+      roleArn?: string;
+    }>(c);
+    if (!body.name || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(body.name))
+      throw new Problem(400, 'Bad Request', 'name must be a DNS name');
+    let cluster: Cluster;
+    if (body.eksClusterName) {
+      if (!body.region)
+        throw new Problem(400, 'Bad Request', `Cluster/${body.name}: region is required for an EKS cluster`);
+      cluster = {
+        name: body.name,
+        type: 'eks',
+        eksClusterName: body.eksClusterName,
+        region: body.region,
+        roleArn: body.roleArn,
+      };
+    } else {
+      if (!body.server || !/^https:\/\//.test(body.server))
+        throw new Problem(400, 'Bad Request', `Cluster/${body.name}: server must be an https:// URL`);
+      let tokenSecret = body.tokenSecret;
+      if (body.token) {
+        if (!deps.writeSecret)
+          throw new Problem(
+            400,
+            'Bad Request',
+            `Cluster/${body.name}: store the token in Secrets Manager and pass tokenSecret`,
+          );
+        tokenSecret = `clusters/${body.name}/token`;
+        await deps.writeSecret(tokenSecret, body.token);
+      }
+      if (!tokenSecret)
+        throw new Problem(400, 'Bad Request', `Cluster/${body.name}: token or tokenSecret is required`);
+      cluster = {
+        name: body.name,
+        type: 'kubeconfig',
+        server: body.server,
+        caData: body.caData,
+        tokenSecret,
+      };
+    }
+    await deps.store.putCluster(cluster);
+    return c.json(cluster, 201);
+  });
+  v1.delete('/clusters/:name', async (c) => {
+    const name = c.req.param('name');
+    const users = (await deps.store.listApps())
+      .filter((a) => (a.destination.name ?? a.destination.server) === name)
+      .map((a) => a.name);
+    if (users.length > 0)
+      throw new Problem(409, 'Conflict', `Cluster/${name} is the destination of ${users.join(', ')}`);
+    await deps.store.deleteCluster(name);
+    return c.json({ deleted: name });
+  });
+
+  api.route('/api/v1', v1);
+  return api;
+}
