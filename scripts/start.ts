@@ -97,10 +97,7 @@ spec:
       await new Promise((r) => setTimeout(r, 200));
     }
   };
-  const firstMs = await waitFor(
-    'first sync',
-    (s) => s.sync?.status === 'Synced' && s.health?.status === 'Healthy',
-  );
+  const firstMs = await waitFor((s) => s.sync?.status === 'Synced' && s.health?.status === 'Healthy');
   say(`guestbook is Synced and Healthy (first sync and rollout: ${firstMs} ms)`);
 
   // A push: commit a change, deliver GitHub's webhook to the local endpoint, watch it deploy.
@@ -136,7 +133,6 @@ spec:
   });
   say(`pushed ${sha.slice(0, 8)} (3 replicas); webhook answered ${hook.status}`);
   await waitFor(
-    'push sync',
     (s) => s.sync?.revision === sha && s.sync?.status === 'Synced' && s.health?.status === 'Healthy',
   );
   say(
