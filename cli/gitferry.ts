@@ -56,7 +56,7 @@ interface AppView {
     sync: { status: string; revision?: string; comparedAt?: string };
     health: { status: string; message?: string };
     operation?: { phase: string; message?: string; revision?: string; startedAt: string; runId?: number };
-    drift?: { outOfSync: number; diff?: string };
+    drift?: { outOfSync: number; diff?: string; checkedAt: string };
     conditions?: { type: string; message: string }[];
   };
   operationInProgress?: unknown;
@@ -259,16 +259,22 @@ app
   .option('--timeout <seconds>', 'how long to wait for the comparison', '120')
   .description('compare live with Git; exit 0 when equal, 1 when different, 2 on error')
   .action(async (name: string, o) => {
-    const before = Date.now();
-    await client().request('POST', `/api/v1/apps/${encodeURIComponent(name)}/refresh`);
+    const { requestedAt } = await client().request<{ requestedAt: number }>(
+      'POST',
+      `/api/v1/apps/${encodeURIComponent(name)}/refresh`,
+    );
+    // Wait for the comparison this refresh asked for (server time), not an older one.
     const view = await waitFor(
       name,
-      (v) => Boolean(v.status?.sync.comparedAt && Date.parse(v.status.sync.comparedAt) >= before - 1000),
+      (v) =>
+        Boolean(
+          v.status?.drift && Date.parse((v.status.drift as { checkedAt: string }).checkedAt) >= requestedAt,
+        ),
       Number(o.timeout),
     );
     const drift = view.status?.drift;
-    if (drift?.diff) process.stdout.write(`${drift.diff}\n`);
-    process.exitCode = (drift?.outOfSync ?? 0) > 0 || view.status?.sync.status === 'OutOfSync' ? 1 : 0;
+    if (drift?.diff?.trim()) process.stdout.write(`${drift.diff.trim()}\n`);
+    process.exitCode = (drift?.outOfSync ?? 0) > 0 ? 1 : 0;
   });
 
 app
@@ -452,6 +458,11 @@ program
     process.env.KUBECONFIG,
   )
   .option('--workers <n>', 'concurrent wake-ups', '2')
+  .option(
+    '--allow-host <hosts...>',
+    'git or chart hosts on loopback or private addresses to allow (names or CIDRs)',
+    (process.env.GITFERRY_ALLOWED_HOSTS ?? '').split(',').filter(Boolean),
+  )
   .action(async (o) => {
     const { serve } = await import('./serve.js');
     await serve({
@@ -461,6 +472,7 @@ program
       appsDir: o.appsDir,
       kubeconfig: o.kubeconfig,
       workers: Number(o.workers),
+      allowedHosts: o.allowHost,
     });
   });
 

@@ -232,8 +232,9 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   v1.post('/apps/:name/refresh', async (c) => {
     const app = await appOr404(c.req.param('name'));
-    await deps.queue.send({ app: app.name, reason: 'refresh', requestedAt: deps.now() });
-    return c.json({ requested: true }, 202);
+    const requestedAt = deps.now();
+    await deps.queue.send({ app: app.name, reason: 'refresh', requestedAt });
+    return c.json({ requested: true, requestedAt }, 202);
   });
 
   v1.get('/apps/:name/diff', async (c) => {

@@ -109,7 +109,10 @@ export class SyncController {
    * Deletes an app. With cascade, every object in its inventory is deleted first (dependants before
    * what they depend on; `Delete=false` objects kept), under the app's lease so no sync races it.
    */
-  async deleteApp(name: string, opts: { cascade: boolean; propagationPolicy: PropagationPolicy }): Promise<{ deleted: string[]; kept: string[] }> {
+  async deleteApp(
+    name: string,
+    opts: { cascade: boolean; propagationPolicy: PropagationPolicy },
+  ): Promise<{ deleted: string[]; kept: string[] }> {
     const { store, clock, holder } = this.deps;
     const app = await store.getApp(name);
     if (!app) return { deleted: [], kept: [] };
@@ -123,7 +126,11 @@ export class SyncController {
       if (opts.cascade && cluster && inventory.length > 0) {
         const rm = new ResourceManager(await this.deps.connector.connect(cluster), this.o.engine);
         try {
-          const toObject = (r: (typeof inventory)[number]) => ({ apiVersion: 'v1', kind: r.kind, metadata: { name: r.name, namespace: r.namespace } });
+          const toObject = (r: (typeof inventory)[number]) => ({
+            apiVersion: 'v1',
+            kind: r.kind,
+            metadata: { name: r.name, namespace: r.namespace },
+          });
           for (const ref of [...inventory].sort((a, b) => compareForDelete(toObject(a), toObject(b)))) {
             const live = await rm.get(ref);
             if (live && hasSyncOption(live, 'Delete', 'false')) {
