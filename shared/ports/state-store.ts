@@ -1,3 +1,4 @@
+import { GitferryError } from '../domain/errors.js';
 import type { App, Cluster, Project } from '../domain/app.js';
 import type { InventoryEntry } from '../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
@@ -47,8 +48,28 @@ export interface StepCommit {
   consumedRequestAt?: number;
 }
 
-export class LeaseLostError extends Error {
+/** A store could not do what was asked; `code` says why (state:invalid, state:corrupt, state:request-failed…). */
+export class StateStoreError extends GitferryError {
+  override name = 'StateStoreError';
+}
+
+/** The lease a write was fenced with is no longer the current one: nothing was written. */
+export class LeaseLostError extends GitferryError {
   override name = 'LeaseLostError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('state:lease-lost', message, options);
+  }
+}
+
+/** Names of apps, projects and clusters must be non-empty strings (every adapter checks the same). */
+export function checkName(kind: string, name: string): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new StateStoreError(
+      'state:invalid',
+      `${kind} name must be a non-empty string, got ${JSON.stringify(name)}`,
+    );
+  }
+  return name;
 }
 
 /**

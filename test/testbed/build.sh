@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the test bed's binaries from the registries into $GITFERRY_TESTBED_HOME (default
 # $HOME/.cache/gitferry-testbed). Idempotent: a piece is rebuilt only when its stamp differs.
-# Usage: test/testbed/build.sh [k8s|etcd|kwok|helm|kustomize|moto|all]...
+# Usage: test/testbed/build.sh [k8s|etcd|kwok|helm|kustomize|moto|cfnlint|all]...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -86,6 +86,15 @@ build_moto() {
   stamp moto "$MOTO_VERSION"
 }
 
-pieces=("$@"); [ ${#pieces[@]} -eq 0 ] || [ "${pieces[0]}" = all ] && pieces=(etcd kwok helm kustomize moto k8s)
+# cfn-lint checks the synthesized CloudFormation template (test/infra); a venv keeps it off the system Python.
+build_cfnlint() {
+  stamped cfnlint "$CFNLINT_VERSION" && [ -x "$root/cfnlint/bin/cfn-lint" ] && return 0
+  log "installing cfn-lint==$CFNLINT_VERSION into a venv"
+  { rm -rf "$root/cfnlint" && python3 -m venv "$root/cfnlint" && "$root/cfnlint/bin/pip" install --quiet "cfn-lint==$CFNLINT_VERSION"; } \
+    >"$root/logs/build-cfnlint.log" 2>&1 || fail cfnlint "pip install failed" "$root/logs/build-cfnlint.log"
+  stamp cfnlint "$CFNLINT_VERSION"
+}
+
+pieces=("$@"); [ ${#pieces[@]} -eq 0 ] || [ "${pieces[0]}" = all ] && pieces=(etcd kwok helm kustomize moto cfnlint k8s)
 for p in "${pieces[@]}"; do timed "build_$p"; done
 log "binaries ready in $bin"

@@ -63,7 +63,9 @@ import { GitferryError } from '../../domain/errors.js';
 import type { InventoryEntry } from '../../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../../domain/status.js';
 import {
+  checkName,
   LeaseLostError,
+  StateStoreError,
   type Lease,
   type StateStore,
   type StepCommit,
@@ -73,9 +75,7 @@ import {
 import { stateTableSchema } from './dynamodb-table.js';
 
 /** A state store operation failed; the message starts with the app or object it concerns. */
-export class StateStoreError extends GitferryError {
-  override name = 'StateStoreError';
-}
+export { StateStoreError };
 
 export interface DynamoDbStateStoreOptions {
   /** Largest payload per chunk item, in bytes. Default 350,000: under the 400 KB item limit with room for keys. */
@@ -840,16 +840,6 @@ function toChunk(item: Item): DocumentChunk {
 
 function chunkBytes(c: DocumentChunk): number {
   return c.json !== undefined ? Buffer.byteLength(c.json) : (c.gz?.length ?? 0);
-}
-
-function checkName(kind: string, name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new StateStoreError(
-      'state:invalid',
-      `${kind} name must be a non-empty string, got ${JSON.stringify(name)}`,
-    );
-  }
-  return name;
 }
 
 function isConditionFailed(err: unknown): boolean {

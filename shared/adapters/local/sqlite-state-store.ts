@@ -21,20 +21,16 @@ import type { InventoryEntry } from '../../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../../domain/status.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import {
+  checkName,
   LeaseLostError,
+  StateStoreError,
   type Lease,
   type StateStore,
   type StepCommit,
   type StoredOperation,
   type SyncRequest,
 } from '../../ports/state-store.js';
-import {
-  messageOf,
-  migrate,
-  SqliteStoreError,
-  writeTransaction,
-  type SqliteDatabase,
-} from './sqlite-database.js';
+import { messageOf, migrate, writeTransaction, type SqliteDatabase } from './sqlite-database.js';
 
 export interface SqliteStateStoreOptions {
   /** The time commitStep compares lease expiry against. Default the system clock (as DynamoDbStateStore). */
@@ -154,7 +150,7 @@ export class SqliteStateStore implements StateStore {
     return this.call(`App/${app}`, 'sync request', () => {
       checkName('App', app);
       if (!Number.isFinite(request.requestedAt)) {
-        throw new SqliteStoreError('state:invalid', `App/${app} sync request has no valid requestedAt`);
+        throw new StateStoreError('state:invalid', `App/${app} sync request has no valid requestedAt`);
       }
       const doc = encode(`App/${app} sync request`, request);
       writeTransaction(this.db, () => this.sql.putRequest.run(app, request.requestedAt, doc));
@@ -290,7 +286,7 @@ export class SqliteStateStore implements StateStore {
     const writes: (() => void)[] = [];
     if (commit.status !== undefined) {
       if (commit.status.app !== app) {
-        throw new SqliteStoreError(
+        throw new StateStoreError(
           'state:invalid',
           `${subject} step commit carries the status of app ${commit.status.app}`,
         );
@@ -309,13 +305,13 @@ export class SqliteStateStore implements StateStore {
     if (commit.run !== undefined) {
       const { run } = commit;
       if (run.app !== app) {
-        throw new SqliteStoreError(
+        throw new StateStoreError(
           'state:invalid',
           `${subject} step commit carries run ${run.id} of app ${run.app}`,
         );
       }
       if (!Number.isSafeInteger(run.id) || run.id < 0) {
-        throw new SqliteStoreError(
+        throw new StateStoreError(
           'state:invalid',
           `${subject} run id ${run.id} is not a non-negative integer`,
         );
@@ -397,7 +393,7 @@ function prepareStatements(db: SqliteDatabase) {
 
 function encode(subject: string, value: unknown): string {
   const json = JSON.stringify(value);
-  if (json === undefined) throw new SqliteStoreError('state:invalid', `${subject} is not JSON data`);
+  if (json === undefined) throw new StateStoreError('state:invalid', `${subject} is not JSON data`);
   return json;
 }
 
@@ -405,7 +401,7 @@ function decode<T>(subject: string, doc: string): T {
   try {
     return JSON.parse(doc) as T;
   } catch (err) {
-    throw new SqliteStoreError('state:corrupt', `${subject} is unreadable: ${messageOf(err)}`, {
+    throw new StateStoreError('state:corrupt', `${subject} is unreadable: ${messageOf(err)}`, {
       cause: err,
     });
   }
@@ -413,17 +409,7 @@ function decode<T>(subject: string, doc: string): T {
 
 function wrap(subject: string, action: string, err: unknown): Error {
   if (err instanceof GitferryError || err instanceof LeaseLostError) return err;
-  return new SqliteStoreError('state:request-failed', `${subject} ${action} failed: ${messageOf(err)}`, {
+  return new StateStoreError('state:request-failed', `${subject} ${action} failed: ${messageOf(err)}`, {
     cause: err,
   });
-}
-
-function checkName(kind: string, name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new SqliteStoreError(
-      'state:invalid',
-      `${kind} name must be a non-empty string, got ${JSON.stringify(name)}`,
-    );
-  }
-  return name;
 }

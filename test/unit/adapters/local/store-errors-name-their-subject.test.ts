@@ -1,4 +1,4 @@
-import { SqliteStoreError } from '../../../../shared/adapters/local/sqlite-database.js';
+import { StateStoreError } from '../../../../shared/ports/state-store.js';
 import { SqliteStateStore } from '../../../../shared/adapters/local/sqlite-state-store.js';
 import type { AppStatus, SyncRun } from '../../../../shared/domain/status.js';
 import { rejectionOf, tempDatabase, type TempDatabase } from './local-bed.js';
@@ -29,7 +29,7 @@ describe('SqliteStateStore errors', () => {
     const lease = (await store.acquireLease('web', 'w', 60_000, Date.now()))!;
 
     const wrongStatus = await rejectionOf(store.commitStep(lease, { inventory: [], status: status('api') }));
-    expect(wrongStatus).toBeInstanceOf(SqliteStoreError);
+    expect(wrongStatus).toBeInstanceOf(StateStoreError);
     expect(wrongStatus.code).toBe('state:invalid');
     expect(wrongStatus.message).toBe('App/web step commit carries the status of app api');
 
@@ -59,7 +59,7 @@ describe('SqliteStateStore errors', () => {
     db.close();
     const err = await rejectionOf(store.getStatus('web'));
 
-    expect(err).toBeInstanceOf(SqliteStoreError);
+    expect(err).toBeInstanceOf(StateStoreError);
     expect(err.code).toBe('state:request-failed');
     expect(err.message).toMatch(
       /^App\/web status read failed: TypeError: The database connection is not open/,

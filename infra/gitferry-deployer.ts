@@ -1,0 +1,270 @@
+import { Aws, Duration, Size, Validations } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { RepoCredentialRule } from '../shared/sync/repo-credentials.js';
+import { ClusterAccess } from './cluster-access.js';
+import { GitferryFunction } from './gitferry-function.js';
+import { OperationsDashboard } from './operations-dashboard.js';
+import { StateTable } from './state-table.js';
+import { grantStateRead, grantStateReadWrite } from './table-access.js';
+import { ToolsLayer } from './tools-layer.js';
+import { WakeUpQueue } from './wake-up-queue.js';
+
+/** Memory (MiB) per function. */
+export interface GitferryMemorySizes {
+  /** @default 512 */
+  readonly webhook?: number;
+  /** Rendering and applying thousands of objects: more memory is also more CPU. @default 2048 */
+  readonly worker?: number;
+  /** @default 256 */
+  readonly drift?: number;
+  /** @default 512 */
+  readonly api?: number;
+}
+
+export interface GitferryDeployerProps {
+  /**
+   * EKS clusters Gitferry may deploy to, in this stack's account and region: names or ARNs. Each
+   * gets an access entry for the worker and API roles, which may call eks:DescribeCluster on them
+   * (and on no other cluster). @default none (register clusters with a role to assume instead)
+   */
+  readonly clusters?: string[];
+  /** The access policy of those entries. @default AmazonEKSClusterAdminPolicy, cluster scope */
+  readonly clusterAccessPolicyArn?: string;
+  /** Roles the worker and API may assume to reach clusters elsewhere (Cluster.roleArn). @default none */
+  readonly assumableRoleArns?: string[];
+  /**
+   * Name of an existing Secrets Manager secret holding the GitHub webhook secret.
+   * @default a new secret with a generated value, named `gitferry-webhooks/github`
+   */
+  readonly githubWebhookSecretName?: string;
+  /** Name of an existing secret holding the GitLab webhook token. @default GitLab webhooks refused */
+  readonly gitlabWebhookSecretName?: string;
+  /**
+   * The worker may read secrets whose names start with this (cluster tokens, repo credentials).
+   * @default 'gitferry/'
+   */
+  readonly secretsPrefix?: string;
+  /** Git credentials by URL prefix; `secret` names a secret under `secretsPrefix`. @default none */
+  readonly repoCredentials?: RepoCredentialRule[];
+  /** Git hosts or CIDRs allowed past the private-address guard (DESIGN.md rule 6). @default none */
+  readonly allowedHosts?: string[];
+  /** How often every app gets a drift wake-up. @default rate(3 minutes) */
+  readonly driftSchedule?: Schedule;
+  /** Spread of drift wake-ups, so apps do not all sync at once. @default 60 seconds */
+  readonly driftJitter?: Duration;
+  /** @default see GitferryMemorySizes */
+  readonly memory?: GitferryMemorySizes;
+  /** One worker step; long waits are delayed wake-ups, never sleeps. @default 5 minutes */
+  readonly workerTimeout?: Duration;
+  /** Concurrent worker invocations the queue may start (protects clusters and the table). @default 10 */
+  readonly workerMaxConcurrency?: number;
+  /** /tmp for checkouts and renders. @default 2048 MiB */
+  readonly workerEphemeralStorage?: Size;
+  /** @default one month */
+  readonly logRetention?: RetentionDays;
+  /** Runs the worker and API in this VPC (private EKS endpoints; give it NAT or VPC endpoints). @default no VPC */
+  readonly vpc?: IVpc;
+  /** @default the VPC's private subnets with egress */
+  readonly vpcSubnets?: SubnetSelection;
+  /** @default a security group created by Lambda for each function (all egress) */
+  readonly securityGroups?: ISecurityGroup[];
+  /**
+   * A directory with bin/helm and bin/kustomize for linux/arm64, made by infra/build-tools-layer.sh.
+   * @default a placeholder layer and a synth warning (Helm and Kustomize apps cannot render)
+   */
+  readonly toolsLayerPath?: string;
+  /** Encrypts the table with this customer managed key. @default the AWS managed key */
+  readonly tableEncryptionKey?: IKey;
+  /** Where the dead-letter alarm notifies. @default no action */
+  readonly alarmTopic?: ITopic;
+}
+
+export const defaultGitferryDeployerProps = {
+  clusters: [] as string[],
+  assumableRoleArns: [] as string[],
+  secretsPrefix: 'gitferry/',
+  githubWebhookSecretName: 'gitferry-webhooks/github',
+  driftSchedule: Schedule.rate(Duration.minutes(3)),
+  driftJitter: Duration.seconds(60),
+  memory: { webhook: 512, worker: 2048, drift: 256, api: 512 },
+  workerTimeout: Duration.minutes(5),
+  workerMaxConcurrency: 10,
+  workerEphemeralStorage: Size.mebibytes(2048),
+  logRetention: RetentionDays.ONE_MONTH,
+} as const;
+
+/**
+ * Gitferry in an AWS account: the public webhook and IAM-authenticated API (Function URLs), the
+ * wake-up queue with its dead-letter queue, the worker, the drift schedule, the state table, EKS
+ * access, a dashboard. Each function's role allows its own actions on its own resources only.
+ */
+export class GitferryDeployer extends Construct {
+  readonly table: StateTable['table'];
+  readonly queue: WakeUpQueue;
+  readonly webhook: GitferryFunction;
+  readonly worker: GitferryFunction;
+  readonly drift: GitferryFunction;
+  readonly api: GitferryFunction;
+  readonly webhookUrl: FunctionUrl;
+  readonly apiUrl: FunctionUrl;
+  /** The GitHub webhook secret (the generated one, or the one named in the props). */
+  readonly githubWebhookSecret: ISecret;
+  readonly toolsLayer: ToolsLayer;
+  readonly dashboard: OperationsDashboard;
+
+  constructor(scope: Construct, id: string, props: GitferryDeployerProps = {}) {
+    super(scope, id);
+    const d = defaultGitferryDeployerProps;
+    const memory = { ...d.memory, ...props.memory };
+    const logRetention = props.logRetention ?? d.logRetention;
+    const workerTimeout = props.workerTimeout ?? d.workerTimeout;
+    const secretsPrefix = props.secretsPrefix ?? d.secretsPrefix;
+
+    this.table = new StateTable(this, 'State', { encryptionKey: props.tableEncryptionKey }).table;
+    this.queue = new WakeUpQueue(this, 'WakeUps', { workerTimeout, alarmTopic: props.alarmTopic });
+    const queue = this.queue.queue;
+
+    this.githubWebhookSecret = props.githubWebhookSecretName
+      ? Secret.fromSecretNameV2(this, 'GithubWebhookSecret', props.githubWebhookSecretName)
+      : new Secret(this, 'GithubWebhookSecret', {
+          secretName: d.githubWebhookSecretName,
+          description: 'Gitferry: the secret GitHub signs webhook deliveries with (paste it into the webhook settings)',
+          generateSecretString: { passwordLength: 40, excludePunctuation: true },
+        });
+    if (this.githubWebhookSecret instanceof Secret) {
+      Validations.of(this.githubWebhookSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The webhook secret is also stored in GitHub, which has no rotation hook: rotating it is a manual, two-sided change.',
+      });
+    }
+    const gitlabSecret = props.gitlabWebhookSecretName
+      ? Secret.fromSecretNameV2(this, 'GitlabWebhookSecret', props.gitlabWebhookSecretName)
+      : undefined;
+
+    const common = { TABLE: this.table.tableName, QUEUE_URL: queue.queueUrl };
+    const env = (extra: Record<string, string | undefined>) =>
+      Object.fromEntries(
+        Object.entries({ ...common, ...extra })
+          .filter((e): e is [string, string] => e[1] !== undefined)
+          .map(([k, v]) => [`GITFERRY_${k}`, v]),
+      );
+    const vpcProps = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups };
+
+    this.webhook = new GitferryFunction(this, 'Webhook', {
+      name: 'webhook',
+      description: 'Gitferry webhook: verify, match apps, enqueue wake-ups',
+      memorySize: memory.webhook,
+      // GitHub gives up after 10 s; the handler answers within 8 s.
+      timeout: Duration.seconds(10),
+      logRetention,
+      environment: env({ GITHUB_SECRET: this.githubWebhookSecret.secretName, GITLAB_SECRET: gitlabSecret?.secretName }),
+    });
+    grantStateReadWrite(this.table, this.webhook.role);
+    queue.grantSendMessages(this.webhook.role);
+    this.githubWebhookSecret.grantRead(this.webhook.role);
+    gitlabSecret?.grantRead(this.webhook.role);
+    // Public on purpose: GitHub and GitLab cannot sign AWS requests; the function verifies signatures.
+    this.webhookUrl = this.webhook.fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+
+    this.toolsLayer = new ToolsLayer(this, 'Tools', { path: props.toolsLayerPath });
+    this.worker = new GitferryFunction(this, 'Worker', {
+      name: 'worker',
+      description: 'Gitferry worker: one sync step per wake-up',
+      memorySize: memory.worker,
+      timeout: workerTimeout,
+      ephemeralStorage: props.workerEphemeralStorage ?? d.workerEphemeralStorage,
+      logRetention,
+      layers: [this.toolsLayer.layer],
+      ...vpcProps,
+      environment: env({
+        HELM: '/opt/bin/helm',
+        KUSTOMIZE: '/opt/bin/kustomize',
+        WORK_DIR: '/tmp/gitferry',
+        REPO_CREDENTIALS: props.repoCredentials?.length ? JSON.stringify(props.repoCredentials) : undefined,
+        ALLOWED_HOSTS: props.allowedHosts?.length ? props.allowedHosts.join(',') : undefined,
+      }),
+    });
+    grantStateReadWrite(this.table, this.worker.role);
+    queue.grantSendMessages(this.worker.role);
+    this.worker.fn.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.workerMaxConcurrency ?? d.workerMaxConcurrency,
+      }),
+    );
+    // Cluster tokens and repo credentials: named by users at registration time, so a prefix.
+    const secretsUnderPrefix = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${secretsPrefix}*`;
+    this.worker.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretsUnderPrefix] }),
+    );
+    Validations.of(this.worker.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${secretsPrefix}*]`,
+      reason:
+        'Cluster tokens and repository credentials are secrets users name at registration time; the worker reads only those under the Gitferry prefix.',
+    });
+
+    this.drift = new GitferryFunction(this, 'Drift', {
+      name: 'drift',
+      description: 'Gitferry drift schedule: a jittered wake-up per app',
+      memorySize: memory.drift,
+      timeout: Duration.minutes(1),
+      logRetention,
+      environment: env({ DRIFT_JITTER_SECONDS: String((props.driftJitter ?? d.driftJitter).toSeconds()) }),
+    });
+    grantStateRead(this.table, this.drift.role);
+    queue.grantSendMessages(this.drift.role);
+    new Rule(this, 'DriftSchedule', {
+      description: 'Gitferry: wake every app for a drift check',
+      schedule: props.driftSchedule ?? d.driftSchedule,
+      targets: [new LambdaFunction(this.drift.fn, { retryAttempts: 2 })],
+    });
+
+    this.api = new GitferryFunction(this, 'Api', {
+      name: 'api',
+      description: 'Gitferry API: apps, clusters, projects; sync, rollback, diff, history',
+      memorySize: memory.api,
+      timeout: Duration.seconds(30),
+      logRetention,
+      ...vpcProps,
+      environment: env({}),
+    });
+    grantStateReadWrite(this.table, this.api.role);
+    queue.grantSendMessages(this.api.role);
+    // Callers sign requests with SigV4 (lambda:InvokeFunctionUrl): the API has no token of its own.
+    this.apiUrl = this.api.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+
+    // The worker applies and the API prunes on app deletion: both reach clusters, nothing else does.
+    const clusterRoles = [this.worker.role, this.api.role];
+    new ClusterAccess(this, 'ClusterAccess', {
+      clusters: props.clusters ?? d.clusters,
+      roles: clusterRoles,
+      accessPolicyArn: props.clusterAccessPolicyArn,
+    });
+    const assumable = props.assumableRoleArns ?? d.assumableRoleArns;
+    if (assumable.length > 0) {
+      for (const role of clusterRoles)
+        role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sts:AssumeRole'], resources: assumable }));
+    }
+
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      queue,
+      deadLetterQueue: this.queue.deadLetterQueue,
+      worker: this.worker.fn,
+      webhook: this.webhook.fn,
+      api: this.api.fn,
+      drift: this.drift.fn,
+    });
+  }
+}

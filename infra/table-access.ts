@@ -1,0 +1,33 @@
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { stateTableSchema } from '../shared/adapters/aws/dynamodb-table.js';
+
+// The actions DynamoDbStateStore actually sends (TransactWriteItems is authorised per item action,
+// hence ConditionCheckItem). Narrower than Table.grantReadWriteData, which also allows Scan,
+// streams and every index (`index/*`).
+export const stateReadActions = ['dynamodb:GetItem', 'dynamodb:Query'];
+export const stateWriteActions = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+function tableResources(table: ITable): string[] {
+  return [table.tableArn, `${table.tableArn}/index/${stateTableSchema.listIndex.name}`];
+}
+
+/** Lets `role` read the state table (and its list index), and decrypt with a customer key if any. */
+export function grantStateRead(table: ITable, role: IRole): void {
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: stateReadActions, resources: tableResources(table) }));
+  table.encryptionKey?.grantDecrypt(role);
+}
+
+/** Lets `role` read and write the state table, and use a customer key if any. */
+export function grantStateReadWrite(table: ITable, role: IRole): void {
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: [...stateReadActions, ...stateWriteActions], resources: tableResources(table) }),
+  );
+  table.encryptionKey?.grantEncryptDecrypt(role);
+}
