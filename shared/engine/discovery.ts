@@ -63,6 +63,17 @@ export class Discovery {
     this.fetchedAt = Date.now() - this.opts.minRefreshIntervalMs;
   }
 
+  /** Every served `group/version` and `group/version/Kind`, as helm's --api-versions takes them. */
+  async apiVersions(): Promise<string[]> {
+    if (this.fetchedAt === 0) await this.refresh();
+    const out = new Set<string>();
+    for (const [key, info] of this.byKind) {
+      out.add(info.group ? `${info.group}/${info.version}` : info.version);
+      out.add(key);
+    }
+    return [...out].sort();
+  }
+
   /** Major.minor of the server, as helm's --kube-version wants it. */
   async serverVersion(): Promise<{ major: string; minor: string; gitVersion: string }> {
     const res = await this.client.request<{ major: string; minor: string; gitVersion: string }>({

@@ -418,13 +418,18 @@ export class SyncController {
   }
 
   private async render(app: App, revision: string, rm: ResourceManager) {
-    const version = await rm.discovery.serverVersion();
+    // Helm renders for the target cluster: its version and the APIs it serves (Capabilities).
+    const [version, apiVersions] = await Promise.all([
+      rm.discovery.serverVersion(),
+      rm.discovery.apiVersions(),
+    ]);
     const result = await this.deps.renderer.render({
       appName: app.name,
       namespace: app.destination.namespace ?? 'default',
       sources: app.sources,
       revisions: revision.split(' '),
       kubeVersion: version.gitVersion,
+      apiVersions,
       credentials: this.deps.credentials,
     });
     return result.objects;

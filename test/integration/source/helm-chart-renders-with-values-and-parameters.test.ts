@@ -80,6 +80,23 @@ describe('a Helm chart in a repository', () => {
     expect(result.objects.map((o) => o.object.metadata.name).sort()).toEqual(['cache', 'shop-main']);
   });
 
+  test('treats shell-shaped parameter values as data: nothing is run, the value is rendered as given', async () => {
+    const value = '$(id); `whoami` && echo pwned | tee /tmp/x';
+    const result = await kit.renderer.render({
+      appName: 'shop',
+      namespace: 'payments',
+      sources: [
+        {
+          repoURL: repo.url,
+          path: 'charts/web',
+          helm: { parameters: [{ name: 'greeting', value, forceString: true }] },
+        },
+      ],
+      revisions: [sha],
+    });
+    expect((find(result.objects, 'ConfigMap').data as Record<string, string>).greeting).toBe(value);
+  });
+
   test('refuses value files outside the repository or remote, and says which', async () => {
     const render = (valueFiles: string[]) =>
       kit.renderer.render({
