@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Schedule } from 'aws-cdk-lib/aws-events';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GitferryDeployerProps } from './gitferry-deployer.js';
@@ -13,7 +13,12 @@ function list(v: unknown): string[] | undefined {
   if (v === undefined || v === '') return undefined;
   if (Array.isArray(v)) return v.map(String);
   const s = String(v).trim();
-  return s.startsWith('[') ? (JSON.parse(s) as string[]) : s.split(',').map((x) => x.trim()).filter(Boolean);
+  return s.startsWith('[')
+    ? (JSON.parse(s) as string[])
+    : s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
 }
 
 function str(v: unknown): string | undefined {

@@ -46,7 +46,9 @@ export class ClusterAccess extends Construct {
     const stack = Stack.of(this);
     const refs = props.clusters.map((c) => clusterRef(this, c));
     for (const [i, ref] of refs.entries()) {
-      const parts = ref.arn.startsWith('arn:') ? Arn.split(ref.arn, ArnFormat.SLASH_RESOURCE_NAME) : undefined;
+      const parts = ref.arn.startsWith('arn:')
+        ? Arn.split(ref.arn, ArnFormat.SLASH_RESOURCE_NAME)
+        : undefined;
       // An access entry is a resource of the cluster's own account and region.
       const elsewhere =
         parts &&

@@ -138,7 +138,8 @@ export class GitferryDeployer extends Construct {
       ? Secret.fromSecretNameV2(this, 'GithubWebhookSecret', props.githubWebhookSecretName)
       : new Secret(this, 'GithubWebhookSecret', {
           secretName: d.githubWebhookSecretName,
-          description: 'Gitferry: the secret GitHub signs webhook deliveries with (paste it into the webhook settings)',
+          description:
+            'Gitferry: the secret GitHub signs webhook deliveries with (paste it into the webhook settings)',
           generateSecretString: { passwordLength: 40, excludePunctuation: true },
         });
     if (this.githubWebhookSecret instanceof Secret) {
@@ -168,7 +169,11 @@ export class GitferryDeployer extends Construct {
       // GitHub gives up after 10 s; the handler answers within 8 s.
       timeout: Duration.seconds(10),
       logRetention,
-      environment: env({ GITHUB_SECRET: this.githubWebhookSecret.secretName, GITLAB_SECRET: gitlabSecret?.secretName }),
+      environment: env({
+        // The plain name (Secrets Manager accepts it as SecretId), not the parsed-ARN token CDK offers.
+        GITHUB_SECRET: props.githubWebhookSecretName ?? d.githubWebhookSecretName,
+        GITLAB_SECRET: props.gitlabWebhookSecretName,
+      }),
     });
     grantStateReadWrite(this.table, this.webhook.role);
     queue.grantSendMessages(this.webhook.role);

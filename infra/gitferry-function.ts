@@ -55,7 +55,8 @@ export class GitferryFunction extends Construct {
       );
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        reason: 'Lambda needs ENI management to run in the VPC; those EC2 actions have no resource-level scoping.',
+        reason:
+          'Lambda needs ENI management to run in the VPC; those EC2 actions have no resource-level scoping.',
       });
     }
     Validations.of(this).acknowledge({
@@ -88,6 +89,8 @@ export class GitferryFunction extends Construct {
         format: OutputFormat.CJS,
         target: 'node22',
         minify: true,
+        // The map ships beside the bundle to decode traces; NODE_OPTIONS=--enable-source-maps is
+        // left off because it parses the whole map at init, against the cold-start budget.
         sourceMap: true,
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,

@@ -33,7 +33,12 @@ export class OperationsDashboard extends Construct {
           }),
           new GraphWidget({
             title: 'Dead letters',
-            left: [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' })],
+            left: [
+              props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+                period,
+                statistic: 'Maximum',
+              }),
+            ],
           }),
         ],
         [

@@ -20,14 +20,19 @@ function tableResources(table: ITable): string[] {
 
 /** Lets `role` read the state table (and its list index), and decrypt with a customer key if any. */
 export function grantStateRead(table: ITable, role: IRole): void {
-  role.addToPrincipalPolicy(new PolicyStatement({ actions: stateReadActions, resources: tableResources(table) }));
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: stateReadActions, resources: tableResources(table) }),
+  );
   table.encryptionKey?.grantDecrypt(role);
 }
 
 /** Lets `role` read and write the state table, and use a customer key if any. */
 export function grantStateReadWrite(table: ITable, role: IRole): void {
   role.addToPrincipalPolicy(
-    new PolicyStatement({ actions: [...stateReadActions, ...stateWriteActions], resources: tableResources(table) }),
+    new PolicyStatement({
+      actions: [...stateReadActions, ...stateWriteActions],
+      resources: tableResources(table),
+    }),
   );
   table.encryptionKey?.grantEncryptDecrypt(role);
 }

@@ -38,7 +38,9 @@ export class ToolsLayer extends Construct {
       code: Code.fromAsset(this.complete ? given! : placeholderToolsLayerPath),
       compatibleArchitectures: [Architecture.ARM_64],
       compatibleRuntimes: [Runtime.NODEJS_22_X],
-      description: this.complete ? 'helm and kustomize for Gitferry (linux/arm64)' : 'placeholder: no helm, no kustomize',
+      description: this.complete
+        ? 'helm and kustomize for Gitferry (linux/arm64)'
+        : 'placeholder: no helm, no kustomize',
     });
   }
 }

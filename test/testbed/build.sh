@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the test bed's binaries from the registries into $GITFERRY_TESTBED_HOME (default
 # $HOME/.cache/gitferry-testbed). Idempotent: a piece is rebuilt only when its stamp differs.
-# Usage: test/testbed/build.sh [k8s|etcd|kwok|helm|kustomize|moto|cfnlint|all]...
+# Usage: test/testbed/build.sh [k8s|etcd|kwok|helm|kustomize|moto|cfnlint|schemathesis|all]...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -78,23 +78,22 @@ build_kustomize() {
   stamp kustomize "$KUSTOMIZE_VERSION"
 }
 
-build_moto() {
-  stamped moto "$MOTO_VERSION" && [ -x "$root/moto/bin/moto_server" ] && return 0
-  log "installing moto[server]==$MOTO_VERSION into a venv"
-  { rm -rf "$root/moto" && python3 -m venv "$root/moto" && "$root/moto/bin/pip" install --quiet "moto[server]==$MOTO_VERSION"; } \
-    >"$root/logs/build-moto.log" 2>&1 || fail moto "pip install failed" "$root/logs/build-moto.log"
-  stamp moto "$MOTO_VERSION"
+# Python tools each get their own venv in the cache (off the system Python), stamped by version.
+pip_tool() { # piece, pip requirement, version, binary inside the venv
+  stamped "$1" "$3" && [ -x "$root/$1/bin/$4" ] && return 0
+  log "installing $2 into a venv"
+  { rm -rf "${root:?}/$1" && python3 -m venv "$root/$1" && "$root/$1/bin/pip" install --quiet "$2"; } \
+    >"$root/logs/build-$1.log" 2>&1 || fail "$1" "pip install failed" "$root/logs/build-$1.log"
+  stamp "$1" "$3"
 }
 
-# cfn-lint checks the synthesized CloudFormation template (test/infra); a venv keeps it off the system Python.
-build_cfnlint() {
-  stamped cfnlint "$CFNLINT_VERSION" && [ -x "$root/cfnlint/bin/cfn-lint" ] && return 0
-  log "installing cfn-lint==$CFNLINT_VERSION into a venv"
-  { rm -rf "$root/cfnlint" && python3 -m venv "$root/cfnlint" && "$root/cfnlint/bin/pip" install --quiet "cfn-lint==$CFNLINT_VERSION"; } \
-    >"$root/logs/build-cfnlint.log" 2>&1 || fail cfnlint "pip install failed" "$root/logs/build-cfnlint.log"
-  stamp cfnlint "$CFNLINT_VERSION"
-}
+# moto: DynamoDB, SQS, STS and Secrets Manager for the control plane tests.
+build_moto() { pip_tool moto "moto[server]==$MOTO_VERSION" "$MOTO_VERSION" moto_server; }
+# cfn-lint checks the synthesized CloudFormation template (test/infra).
+build_cfnlint() { pip_tool cfnlint "cfn-lint==$CFNLINT_VERSION" "$CFNLINT_VERSION" cfn-lint; }
+# schemathesis fuzzes the HTTP API from its OpenAPI document (test/e2e).
+build_schemathesis() { pip_tool schemathesis "schemathesis==$SCHEMATHESIS_VERSION" "$SCHEMATHESIS_VERSION" schemathesis; }
 
-pieces=("$@"); [ ${#pieces[@]} -eq 0 ] || [ "${pieces[0]}" = all ] && pieces=(etcd kwok helm kustomize moto cfnlint k8s)
+pieces=("$@"); [ ${#pieces[@]} -eq 0 ] || [ "${pieces[0]}" = all ] && pieces=(etcd kwok helm kustomize moto cfnlint schemathesis k8s)
 for p in "${pieces[@]}"; do timed "build_$p"; done
 log "binaries ready in $bin"

@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synthGitferry } from './synth-gitferry.js';
+
+const root = process.env.GITFERRY_TESTBED_HOME ?? join(homedir(), '.cache', 'gitferry-testbed');
+const cfnLint = join(root, 'cfnlint', 'bin', 'cfn-lint');
+
+describe('cfn-lint', () => {
+  test.each([
+    ['the default stack', {}],
+    [
+      'a stack with clusters and assumable roles',
+      { clusters: ['prod'], assumableRoleArns: ['arn:aws:iam::210987654321:role/x'] },
+    ],
+  ])('finds no errors in %s', (_name, props) => {
+    if (!existsSync(cfnLint))
+      throw new Error(
+        `${cfnLint} is missing: run \`npm run testbed:build\` (or test/testbed/build.sh cfnlint)`,
+      );
+    const dir = mkdtempSync(join(tmpdir(), 'gitferry-cfnlint-'));
+    try {
+      const file = join(dir, 'Gitferry.template.json');
+      writeFileSync(file, JSON.stringify(synthGitferry(props).template.toJSON(), null, 1));
+      // Exit code bits: 2 errors, 4 warnings, 8 informational. Only errors fail; warnings are printed.
+      const run = spawnSync(cfnLint, ['--format', 'parseable', '--', file], { encoding: 'utf8' });
+      if (run.error) throw run.error;
+      expect({ errors: (run.status ?? 2) & 2, output: run.stdout + run.stderr }).toEqual(
+        expect.objectContaining({ errors: 0 }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

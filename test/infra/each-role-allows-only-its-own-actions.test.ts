@@ -1,0 +1,71 @@
+import { logicalId, synthGitferry, allowedActions } from './synth-gitferry.js';
+
+describe('least privilege', () => {
+  const { template, stack, deployer } = synthGitferry({
+    clusters: ['prod'],
+    assumableRoleArns: ['arn:aws:iam::210987654321:role/gitferry-deployer'],
+  });
+  const actions = (role: typeof deployer.webhook.role) => allowedActions(template, stack, role);
+  const tableArn = { 'Fn::GetAtt': [logicalId(stack, deployer.table), 'Arn'] };
+  const queueArn = { 'Fn::GetAtt': [logicalId(stack, deployer.queue.queue), 'Arn'] };
+
+  test('no role allows a wildcard action', () => {
+    for (const f of [deployer.webhook, deployer.worker, deployer.drift, deployer.api])
+      for (const a of actions(f.role).keys()) expect(a).not.toMatch(/\*/);
+  });
+
+  test('the drift role reads the table and sends wake-ups, and nothing more', () => {
+    const drift = actions(deployer.drift.role);
+    expect(drift.has('dynamodb:GetItem')).toBe(true);
+    expect(drift.get('dynamodb:Query')).toContainEqual(tableArn);
+    expect(drift.get('sqs:SendMessage')).toEqual([queueArn]);
+    for (const a of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'sqs:ReceiveMessage'])
+      expect(drift.has(a)).toBe(false);
+    expect([...drift.keys()].filter((a) => a.startsWith('secretsmanager:') || a.startsWith('eks:'))).toEqual(
+      [],
+    );
+  });
+
+  test('the webhook role reads its secret, writes the table, sends wake-ups, and cannot reach clusters', () => {
+    const webhook = actions(deployer.webhook.role);
+    expect(webhook.get('dynamodb:PutItem')).toContainEqual(tableArn);
+    expect(webhook.get('sqs:SendMessage')).toEqual([queueArn]);
+    expect(webhook.get('secretsmanager:GetSecretValue')).toEqual([
+      { Ref: logicalId(stack, deployer.githubWebhookSecret) },
+    ]);
+    for (const a of ['eks:DescribeCluster', 'sts:AssumeRole', 'sqs:ReceiveMessage', 'dynamodb:Scan'])
+      expect(webhook.has(a)).toBe(false);
+  });
+
+  test('the worker consumes the queue, reads secrets under the prefix only, and reaches only the granted clusters', () => {
+    const worker = actions(deployer.worker.role);
+    expect(worker.get('sqs:ReceiveMessage')).toEqual([queueArn]);
+    expect(worker.get('sqs:DeleteMessage')).toEqual([queueArn]);
+    expect(worker.get('sqs:SendMessage')).toEqual([queueArn]);
+    expect(JSON.stringify(worker.get('secretsmanager:GetSecretValue'))).toContain(':secret:gitferry/*');
+    expect(worker.get('eks:DescribeCluster')).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks:eu-west-1:123456789012:cluster/prod']] },
+    ]);
+    expect(worker.get('sts:AssumeRole')).toEqual(['arn:aws:iam::210987654321:role/gitferry-deployer']);
+    expect(worker.has('dynamodb:Scan')).toBe(false);
+  });
+
+  test('the API writes the table and sends wake-ups but never consumes them or reads secrets', () => {
+    const api = actions(deployer.api.role);
+    expect(api.get('dynamodb:PutItem')).toContainEqual(tableArn);
+    expect(api.get('sqs:SendMessage')).toEqual([queueArn]);
+    expect(api.has('sqs:ReceiveMessage')).toBe(false);
+    expect(api.has('secretsmanager:GetSecretValue')).toBe(false);
+  });
+
+  test('table grants name the table and its list index, never index/*', () => {
+    for (const f of [deployer.webhook, deployer.worker, deployer.drift, deployer.api])
+      expect(JSON.stringify(actions(f.role).get('dynamodb:GetItem'))).not.toContain('index/*');
+  });
+
+  test('without assumable roles nobody may call sts:AssumeRole', () => {
+    const s = synthGitferry();
+    for (const f of [s.deployer.worker, s.deployer.api])
+      expect(allowedActions(s.template, s.stack, f.role).has('sts:AssumeRole')).toBe(false);
+  });
+});
