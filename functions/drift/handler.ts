@@ -1,13 +1,18 @@
-import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/adapters/aws/aws-runtime.js';
+import { awsConfigFromEnv } from '../../shared/adapters/aws/aws-config.js';
+import { buildAwsStateAdapters } from '../../shared/adapters/aws/aws-state-adapters.js';
 import { enqueueDriftChecks } from '../../shared/sync/drift-schedule.js';
 import { functionLogger } from '../logger.js';
 
 const log = functionLogger('gitferry-drift');
-let runtime: AwsRuntime | undefined;
+let runtime:
+  (ReturnType<typeof buildAwsStateAdapters> & { config: ReturnType<typeof awsConfigFromEnv> }) | undefined;
 
 /** On the schedule: a drift wake-up per app, spread with jitter (also the fallback for lost webhooks). */
 export async function handler(): Promise<{ enqueued: number }> {
-  runtime ??= buildAwsRuntime(awsConfigFromEnv());
+  runtime ??= (() => {
+    const config = awsConfigFromEnv();
+    return { config, ...buildAwsStateAdapters(config) };
+  })();
   const jitterSeconds = Number(process.env.GITFERRY_DRIFT_JITTER_SECONDS ?? 60);
   const enqueued = await enqueueDriftChecks({
     store: runtime.store,

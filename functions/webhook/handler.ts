@@ -1,4 +1,5 @@
-import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/adapters/aws/aws-runtime.js';
+import { awsConfigFromEnv } from '../../shared/adapters/aws/aws-config.js';
+import { buildAwsStateAdapters } from '../../shared/adapters/aws/aws-state-adapters.js';
 import { intakePush } from '../../shared/sync/webhook-intake.js';
 import { parseWebhook } from '../../shared/webhooks/detect.js';
 import { decodeLambdaBody } from '../../shared/webhooks/request.js';
@@ -7,7 +8,8 @@ import { json, type HttpRequestEvent, type HttpResponse } from '../lambda-events
 import { functionLogger } from '../logger.js';
 
 const log = functionLogger('gitferry-webhook');
-let runtime: AwsRuntime | undefined;
+let runtime:
+  (ReturnType<typeof buildAwsStateAdapters> & { config: ReturnType<typeof awsConfigFromEnv> }) | undefined;
 
 /** GitHub waits 10 s for an answer: stop waiting for a slow store well before that. */
 const answerWithinMs = Number(process.env.GITFERRY_WEBHOOK_DEADLINE_MS ?? 8_000);
@@ -26,7 +28,10 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
  * 503 when the work could not be done in time (GitHub may redeliver; wake-ups are idempotent).
  */
 export async function handler(event: HttpRequestEvent): Promise<HttpResponse> {
-  runtime ??= buildAwsRuntime(awsConfigFromEnv());
+  runtime ??= (() => {
+    const config = awsConfigFromEnv();
+    return { config, ...buildAwsStateAdapters(config) };
+  })();
   const rt = runtime;
   try {
     const body = decodeLambdaBody(

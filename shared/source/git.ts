@@ -8,21 +8,11 @@ import { createGitHttpClient, type GitHttpOptions } from './git-http.js';
 import { redactUrl } from './url-guard.js';
 import { scanTree } from './safe-path.js';
 import { defaultSourceLimits, type SourceLimits } from './types.js';
+import { normalizeRepoUrl } from './repo-url.js';
+
+export { normalizeRepoUrl };
 
 const shaPattern = /^[0-9a-f]{40}$/;
-
-/** A repo URL in one canonical form, for cache keys and matching webhooks to apps. */
-export function normalizeRepoUrl(url: string): string {
-  const u = new URL(url.trim());
-  u.username = '';
-  u.password = '';
-  u.hash = '';
-  u.search = '';
-  return `${u.protocol}//${u.host.toLowerCase()}${u.pathname
-    .replace(/\/+$/, '')
-    .replace(/\.git$/, '')
-    .toLowerCase()}`;
-}
 
 function describeGitError(action: string, repoURL: string, err: unknown): SourceError {
   if (err instanceof SourceError) return err;

@@ -1,5 +1,3 @@
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Cluster } from '../../domain/app.js';
 import type { ClusterConnection } from '../../engine/cluster-connection.js';
 import { eksToken, type AwsCredentials } from './eks-token.js';
@@ -37,6 +35,8 @@ export class EksClusterConnector {
 
   async connect(cluster: EksCluster): Promise<ClusterConnection> {
     const credentials = await this.credentials(cluster);
+    // Loaded on first use: most workers never talk to EKS, and the clients cost start-up time.
+    const { DescribeClusterCommand, EKSClient } = await import('@aws-sdk/client-eks');
     const eks = new EKSClient({ ...this.opts.clientConfig(cluster.region), credentials });
     const described = (await eks.send(new DescribeClusterCommand({ name: cluster.eksClusterName }))).cluster;
     eks.destroy();
@@ -68,6 +68,7 @@ export class EksClusterConnector {
   }
 
   private async credentials(cluster: EksCluster): Promise<AwsCredentials> {
+    const { AssumeRoleCommand, STSClient } = await import('@aws-sdk/client-sts');
     const sts = new STSClient(this.opts.clientConfig(cluster.region));
     try {
       if (!cluster.roleArn) return (await sts.config.credentials()) as AwsCredentials;

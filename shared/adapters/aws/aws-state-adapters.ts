@@ -1,0 +1,20 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbStateStore } from './dynamodb-state-store.js';
+import { SecretsManagerSecretStore } from './secrets-manager-secret-store.js';
+import { SqsJobQueue } from './sqs-job-queue.js';
+
+/**
+ * The store, queue and secrets of the AWS deployment: all the webhook and drift functions need.
+ * Kept apart from the full runtime so their bundles leave out git, renderers and cluster clients.
+ */
+export function buildAwsStateAdapters(config: { region: string; tableName: string; queueUrl: string }) {
+  // AWS_ENDPOINT_URL (if set) points every client at an emulator: the SDK reads it itself.
+  const clientConfig = { region: config.region };
+  return {
+    store: new DynamoDbStateStore(new DynamoDBClient(clientConfig), config.tableName),
+    queue: new SqsJobQueue(new SQSClient(clientConfig), config.queueUrl),
+    secrets: new SecretsManagerSecretStore(new SecretsManagerClient(clientConfig)),
+  };
+}

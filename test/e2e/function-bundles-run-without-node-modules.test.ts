@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createStateTable } from '../../shared/adapters/aws/dynamodb-table.js';
+import { awsClientConfig, testbed, uniqueName } from '../support/testbed.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('each function bundle (the esbuild output, not the TypeScript)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gitferry-bundles-'));
+  let env: NodeJS.ProcessEnv;
+  const secret = 'bundle-test-secret';
+
+  beforeAll(async () => {
+    await run(process.execPath, [join(root, 'scripts/build-functions.mjs')]);
+    // Copied out of the repo: no node_modules next to or above them.
+    for (const fn of ['webhook', 'worker', 'drift', 'api']) {
+      mkdirSync(join(dir, fn));
+      copyFileSync(join(root, 'dist/functions', fn, 'index.cjs'), join(dir, fn, 'index.cjs'));
+    }
+    const aws = awsClientConfig();
+    const id = uniqueName('bundles');
+    await createStateTable(new DynamoDBClient(aws), `${id}-state`);
+    const queue = await new SQSClient(aws).send(new CreateQueueCommand({ QueueName: `${id}-jobs` }));
+    await new SecretsManagerClient(aws).send(
+      new CreateSecretCommand({ Name: `${id}/github`, SecretString: secret }),
+    );
+    env = {
+      PATH: process.env.PATH,
+      // The Lambda runtime provides the AWS SDK; here it comes from this checkout, and nothing else does.
+      NODE_PATH: join(root, 'node_modules'),
+      GITFERRY_BUNDLE_DIR: dir,
+      AWS_ENDPOINT_URL: testbed().awsEndpoint,
+      AWS_REGION: aws.region,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      GITFERRY_TABLE: `${id}-state`,
+      GITFERRY_QUEUE_URL: queue.QueueUrl,
+      GITFERRY_GITHUB_SECRET: `${id}/github`,
+      GITFERRY_LOG_LEVEL: 'ERROR',
+    };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const invoke = async (fn: string, event: unknown) => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-r',
+        join(root, 'test/support/sdk-only-loader.cjs'),
+        join(root, 'test/support/invoke-bundle.cjs'),
+        join(dir, fn, 'index.cjs'),
+        JSON.stringify(event),
+      ],
+      {
+        cwd: dir,
+        env,
+      },
+    );
+    return JSON.parse(stdout.trim().split('\n').pop()!) as {
+      initMs: number;
+      result: { statusCode?: number; body?: string; batchItemFailures?: unknown[]; enqueued?: number };
+    };
+  };
+
+  test('webhook answers a signed GitHub ping from a Function URL event (base64 body) with 200 ignored', async () => {
+    const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
+    const res = await invoke('webhook', {
+      version: '2.0',
+      rawPath: '/',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'ping',
+        'x-github-delivery': 'ping-1',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      },
+      body: Buffer.from(body).toString('base64'),
+      isBase64Encoded: true,
+      requestContext: { http: { method: 'POST', path: '/' } },
+    });
+    expect(res.result).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse(res.result.body!)).toEqual({ ignored: 'ping' });
+  });
+
+  test('worker takes an SQS batch and reports no failure for a wake-up of an app that does not exist', async () => {
+    const res = await invoke('worker', {
+      Records: [
+        {
+          messageId: 'm1',
+          body: JSON.stringify({ app: 'gone', reason: 'webhook', requestedAt: Date.now() }),
+          attributes: { ApproximateReceiveCount: '1' },
+          eventSource: 'aws:sqs',
+        },
+      ],
+    });
+    expect(res.result).toEqual({ batchItemFailures: [] });
+  });
+
+  test('worker reports a malformed message as a batch item failure', async () => {
+    const res = await invoke('worker', {
+      Records: [{ messageId: 'bad', body: '{', attributes: { ApproximateReceiveCount: '1' } }],
+    });
+    expect(res.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
+  });
+
+  test('drift enqueues one check per app on a scheduled event', async () => {
+    const res = await invoke('drift', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    expect(res.result).toEqual({ enqueued: 0 });
+  });
+
+  test('api answers a Function URL request', async () => {
+    const res = await invoke('api', {
+      version: '2.0',
+      rawPath: '/api/v1/apps',
+      rawQueryString: '',
+      headers: { host: 'x.lambda-url.us-east-1.on.aws' },
+      requestContext: {
+        http: { method: 'GET', path: '/api/v1/apps', sourceIp: '127.0.0.1' },
+        domainName: 'x.lambda-url.us-east-1.on.aws',
+      },
+      isBase64Encoded: false,
+    });
+    expect(res.result).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse(res.result.body!)).toEqual({ items: [] });
+  });
+});
