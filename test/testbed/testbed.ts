@@ -46,7 +46,12 @@ function pruneOldRuns(runsRoot: string, keep: number): void {
   const runs = readdirSync(runsRoot)
     .map((name) => ({ name, mtime: statSync(join(runsRoot, name)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime);
-  for (const old of runs.slice(keep)) rmSync(join(runsRoot, old.name), { recursive: true, force: true });
+  // A run whose state file is still there is a bed that was never stopped: keep it (its logs, its
+  // state) so `testbed:down` or a reader can still find and stop it.
+  for (const old of runs.slice(keep)) {
+    if (existsSync(join(runsRoot, old.name, 'testbed.json'))) continue;
+    rmSync(join(runsRoot, old.name), { recursive: true, force: true });
+  }
 }
 
 /** Starts the whole bed. On any failure, stops what already started and rethrows the cause. */
