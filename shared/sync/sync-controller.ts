@@ -385,6 +385,12 @@ export class SyncController {
         // Drift found on a self-healing app: the next wake-up (right away) syncs it.
         await this.deps.queue.send({ app: app.name, reason: 'drift', requestedAt: clock.now() });
         this.deps.log.info('drift found; self-healing', { app: app.name, outOfSync: changes.length });
+      } else if (health?.health.status === 'Progressing' && recentlySynced(status, clock.now())) {
+        // Keep health current while a rollout that Gitferry started is still progressing.
+        await this.deps.queue.send(
+          { app: app.name, reason: 'refresh', requestedAt: clock.now() },
+          { delaySeconds: this.o.healthRecheckSeconds },
+        );
       }
       return 'refreshed';
     } finally {
@@ -485,6 +491,12 @@ export class SyncController {
       (app.project === 'default' ? defaultProject : undefined)
     );
   }
+}
+
+/** Health is watched closely for 10 minutes after a sync; after that the drift schedule covers it. */
+function recentlySynced(status: AppStatus | undefined, now: number): boolean {
+  const finished = status?.operation?.finishedAt ? Date.parse(status.operation.finishedAt) : Number.NaN;
+  return Number.isFinite(finished) && now - finished < 10 * 60_000;
 }
 
 function stateIsDryRun(request: SyncRequest | undefined): boolean {
