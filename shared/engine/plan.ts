@@ -70,6 +70,13 @@ export interface PlanOptions {
   appName?: string;
   /** Namespaces this sync creates before applying (CreateNamespace): objects in them are deferred, not errors. */
   createdNamespaces: string[];
+  /**
+   * A person asked for this prune (a manual sync with prune). Without it, prunes of Namespaces,
+   * PVCs, PVs and CRDs, and prunes of more than half of a large app, are held (safety item 24).
+   */
+  confirmPrune: boolean;
+  /** How many objects an unconfirmed sync may prune when that is more than half of the app. */
+  maxUnconfirmedPrunes: number;
 }
 
 export const defaultPlanOptions: PlanOptions = {
@@ -82,6 +89,8 @@ export const defaultPlanOptions: PlanOptions = {
   respectIgnoreDifferences: false,
   failOnSharedResource: false,
   createdNamespaces: [],
+  confirmPrune: false,
+  maxUnconfirmedPrunes: 10,
 };
 
 /** What is applied for a prepared object under these options (ignored fields left out if asked). */
@@ -276,11 +285,42 @@ async function planPrune(ctx: PlanContext, set: PreparedSet, opts: PlanOptions):
         });
         return;
       }
+      if (!opts.confirmPrune && heldKinds.has(`${ref.group}/${ref.kind}`)) {
+        out.push({
+          key,
+          ref,
+          wave,
+          action: 'skip',
+          reason: `${formatRef(ref)}: held for confirmation (${ref.kind} prunes take data with them); run a manual sync with prune to delete it`,
+        });
+        return;
+      }
       out.push({ key, ref, wave, action: 'prune' });
     }),
   );
+  // A render that drops most of an app at once is more often a mistake (a wrong path, a broken
+  // overlay) than an intent: such a prune waits for a person too.
+  const pruning = out.filter((p) => p.action === 'prune');
+  if (
+    !opts.confirmPrune &&
+    pruning.length > opts.maxUnconfirmedPrunes &&
+    pruning.length > opts.inventory.length / 2
+  ) {
+    for (const p of pruning) {
+      p.action = 'skip';
+      p.reason = `${formatRef(p.ref)}: held for confirmation (this sync would prune ${pruning.length} of ${opts.inventory.length} objects); run a manual sync with prune to delete them`;
+    }
+  }
   return out;
 }
+
+/** Kinds whose prune deletes data (volumes, everything in a namespace, every custom resource of a CRD). */
+const heldKinds = new Set([
+  '/Namespace',
+  '/PersistentVolumeClaim',
+  '/PersistentVolume',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+]);
 
 function safeWave(obj: KubeObject): number {
   try {

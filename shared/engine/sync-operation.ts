@@ -8,7 +8,13 @@ import { applyFingerprint } from './fingerprint.js';
 import { GitferryError } from '../domain/errors.js';
 import { assessHealth } from './health.js';
 import { compareForApply, compareForDelete, isFoundation } from './order.js';
-import { applyPayload, type PlannedObject, type PlannedPrune, type PlanOptions } from './plan.js';
+import {
+  applyPayload,
+  defaultPlanOptions,
+  type PlannedObject,
+  type PlannedPrune,
+  type PlanOptions,
+} from './plan.js';
 import type { DesiredObject, PreparedObject, PreparedSet } from './prepare.js';
 import type { ResourceManager } from './resource-manager.js';
 
@@ -20,6 +26,8 @@ export interface SyncOptions {
   prune: boolean;
   /** Prune after every wave has been applied, instead of in each object's wave. */
   pruneLast: boolean;
+  /** A person confirmed this prune (manual sync): data-bearing kinds and mass prunes are not held. */
+  confirmPrune: boolean;
   allowEmpty: boolean;
   /** Conflicts with other field managers: fail, take over manual edits only, or always force. */
   forcePolicy: ForcePolicy;
@@ -50,6 +58,7 @@ export const defaultSyncOptions: SyncOptions = {
   dryRun: false,
   prune: false,
   pruneLast: false,
+  confirmPrune: false,
   allowEmpty: false,
   forcePolicy: 'manual-edits',
   fieldValidation: 'Strict',
@@ -285,6 +294,8 @@ function planOptions(ctx: Ctx): PlanOptions {
     failOnSharedResource: o.failOnSharedResource,
     appName: o.appName,
     createdNamespaces: o.createNamespace && o.destinationNamespace ? [o.destinationNamespace] : [],
+    confirmPrune: o.confirmPrune,
+    maxUnconfirmedPrunes: defaultPlanOptions.maxUnconfirmedPrunes,
   };
 }
 

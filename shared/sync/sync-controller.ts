@@ -467,6 +467,7 @@ export class SyncController {
       dryRun: stateIsDryRun(request),
       prune,
       pruneLast: syncOption(app, 'PruneLast') === 'true',
+      confirmPrune: request?.reason === 'manual' && request.prune === true,
       allowEmpty: Boolean(automated?.allowEmpty),
       createNamespace: syncOption(app, 'CreateNamespace') === 'true',
       managedNamespaceMetadata: app.syncPolicy.managedNamespaceMetadata,
