@@ -1,3 +1,5 @@
+import { functionUrlRegion, sigV4Headers } from './sigv4.js';
+
 /** A small client of the Gitferry HTTP API for the CLI; errors carry the server's problem detail. */
 export class ApiError extends Error {
   constructor(
@@ -21,15 +23,17 @@ export class ApiClient {
     contentType = 'application/json',
   ): Promise<T> {
     let res: Response;
+    const url = `${this.server.replace(/\/+$/, '')}${path}`;
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    let headers: Record<string, string> = {
+      ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      ...(payload !== undefined ? { 'content-type': contentType } : {}),
+    };
+    // A Gitferry deployed on AWS: IAM auth, requests signed with the caller's AWS credentials.
+    const region = functionUrlRegion(this.server);
+    if (region) headers = await sigV4Headers(url, method, payload, headers, region);
     try {
-      res = await fetch(`${this.server.replace(/\/+$/, '')}${path}`, {
-        method,
-        headers: {
-          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-          ...(body !== undefined ? { 'content-type': contentType } : {}),
-        },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
+      res = await fetch(url, { method, headers, body: payload });
     } catch (err) {
       throw new ApiError(
         0,
