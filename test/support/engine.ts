@@ -7,7 +7,7 @@ import { connectionFromKubeConfig } from '../../shared/engine/cluster-connection
 import { ResourceManager, type ResourceManagerOptions } from '../../shared/engine/resource-manager.js';
 import type { DesiredObject } from '../../shared/engine/prepare.js';
 import type { KubeObject } from '../../shared/domain/kube-object.js';
-import { testbed } from './testbed.js';
+import { kubectl, testbed, uniqueName } from './testbed.js';
 
 export async function testbedResourceManager(
   opts: Partial<ResourceManagerOptions> = {},
@@ -31,4 +31,28 @@ export function fixtureObjects(name: string, ns: string, vars: Record<string, st
 
 export function toYaml(objects: KubeObject[]): string {
   return objects.map((o) => dump(o)).join('---\n');
+}
+
+/**
+ * A fresh namespace and an engine for one test file: created before its tests, removed after.
+ * `rm` is read inside tests (it exists once beforeAll has run).
+ */
+export function engineNamespace(prefix: string): { ns: string; readonly rm: ResourceManager } {
+  const ns = uniqueName(prefix);
+  let rm: ResourceManager | undefined;
+  beforeAll(async () => {
+    rm = await testbedResourceManager();
+    await kubectl(['create', 'namespace', ns]);
+  });
+  afterAll(async () => {
+    rm?.close();
+    await kubectl(['delete', 'namespace', ns, '--wait=false']);
+  });
+  return {
+    ns,
+    get rm() {
+      if (!rm) throw new Error('the engine exists only inside tests (after beforeAll)');
+      return rm;
+    },
+  };
 }

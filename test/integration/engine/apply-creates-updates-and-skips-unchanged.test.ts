@@ -1,23 +1,14 @@
 import { runSync } from '../../../shared/engine/sync-operation.js';
-import type { ResourceManager } from '../../../shared/engine/resource-manager.js';
 import { formatRef } from '../../../shared/domain/kube-object.js';
-import { fixtureObjects, testbedResourceManager } from '../../support/engine.js';
-import { kubectl, uniqueName } from '../../support/testbed.js';
+import { engineNamespace, fixtureObjects } from '../../support/engine.js';
+import { kubectl } from '../../support/testbed.js';
 
 describe('a sync of a plain app', () => {
-  const ns = uniqueName('eng-apply');
-  let rm: ResourceManager;
-  beforeAll(async () => {
-    rm = await testbedResourceManager();
-    await kubectl(['create', 'namespace', ns]);
-  });
-  afterAll(async () => {
-    rm.close();
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
-  });
+  const bed = engineNamespace('eng-apply');
+  const { ns } = bed;
 
   const sync = (greeting: string, tag: string) =>
-    runSync(rm, {
+    runSync(bed.rm, {
       desired: fixtureObjects('basic-app.yaml', ns, { GREETING: greeting, TAG: tag }),
       inventory: [],
       options: { destinationNamespace: ns, appName: 'web', pollIntervalMs: 200 },

@@ -1,20 +1,11 @@
 import { runSync } from '../../../shared/engine/sync-operation.js';
-import type { ResourceManager } from '../../../shared/engine/resource-manager.js';
 import type { KubeObject } from '../../../shared/domain/kube-object.js';
-import { testbedResourceManager } from '../../support/engine.js';
-import { kubectl, uniqueName } from '../../support/testbed.js';
+import { engineNamespace } from '../../support/engine.js';
+import { kubectl } from '../../support/testbed.js';
 
 describe('server-side apply conflicts', () => {
-  const ns = uniqueName('eng-conflict');
-  let rm: ResourceManager;
-  beforeAll(async () => {
-    rm = await testbedResourceManager();
-    await kubectl(['create', 'namespace', ns]);
-  });
-  afterAll(async () => {
-    rm.close();
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
-  });
+  const bed = engineNamespace('eng-conflict');
+  const { ns } = bed;
 
   const ours: KubeObject = {
     apiVersion: 'v1',
@@ -33,7 +24,7 @@ describe('server-side apply conflicts', () => {
         data: { mode: 'manual' },
       }),
     );
-    const refused = await runSync(rm, {
+    const refused = await runSync(bed.rm, {
       desired: [{ object: ours }],
       inventory: [],
       options: { destinationNamespace: ns },
@@ -48,7 +39,7 @@ describe('server-side apply conflicts', () => {
       'manual',
     );
 
-    const forced = await runSync(rm, {
+    const forced = await runSync(bed.rm, {
       desired: [{ object: ours }],
       inventory: [],
       options: { destinationNamespace: ns, forcePolicy: 'always' },

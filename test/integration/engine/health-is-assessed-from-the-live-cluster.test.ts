@@ -1,9 +1,7 @@
 import { runSync, type SyncState } from '../../../shared/engine/sync-operation.js';
-import type { ResourceManager } from '../../../shared/engine/resource-manager.js';
 import type { KubeObject } from '../../../shared/domain/kube-object.js';
 import { testbedMarkers } from '../../testbed/components/kwok.js';
-import { testbedResourceManager } from '../../support/engine.js';
-import { kubectl, uniqueName } from '../../support/testbed.js';
+import { engineNamespace } from '../../support/engine.js';
 
 const deployment = (name: string, podAnnotations: Record<string, string> = {}): KubeObject => ({
   apiVersion: 'apps/v1',
@@ -23,22 +21,14 @@ const deployment = (name: string, podAnnotations: Record<string, string> = {}): 
 });
 
 describe('health of a synced Deployment', () => {
-  const ns = uniqueName('eng-health');
-  let rm: ResourceManager;
-  beforeAll(async () => {
-    rm = await testbedResourceManager();
-    await kubectl(['create', 'namespace', ns]);
-  });
-  afterAll(async () => {
-    rm.close();
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
-  });
+  const bed = engineNamespace('eng-health');
+  const { ns } = bed;
 
   test('goes from Progressing to Healthy as the fake nodes roll it out', async () => {
     const seen: string[] = [];
     const record = (s: SyncState) => s.waitingFor && seen.push(s.waitingFor);
     const state = await runSync(
-      rm,
+      bed.rm,
       {
         desired: [{ object: deployment('web') }],
         inventory: [],
@@ -51,18 +41,18 @@ describe('health of a synced Deployment', () => {
     expect(seen[0]).toMatch(new RegExp(`^Deployment/${ns}/web is Progressing`));
     expect(state.results[0]?.health).toEqual({ status: 'Healthy' });
     expect(
-      await rm.health({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: ns, name: 'web' }),
+      await bed.rm.health({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: ns, name: 'web' }),
     ).toEqual({ status: 'Healthy' });
   });
 
   test('is Degraded when its Pods never become ready, with the reason from the cluster', async () => {
-    const state = await runSync(rm, {
+    const state = await runSync(bed.rm, {
       desired: [{ object: deployment('broken', { [testbedMarkers.neverReady]: 'true' }) }],
       inventory: [],
       options: { destinationNamespace: ns, waitForHealthy: true, pollIntervalMs: 250 },
     });
     expect(state.phase).toBe('Failed');
-    const health = await rm.health({
+    const health = await bed.rm.health({
       group: 'apps',
       version: 'v1',
       kind: 'Deployment',

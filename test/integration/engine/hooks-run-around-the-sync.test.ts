@@ -1,9 +1,8 @@
 import { runSync, type SyncState } from '../../../shared/engine/sync-operation.js';
-import type { ResourceManager } from '../../../shared/engine/resource-manager.js';
 import type { KubeObject } from '../../../shared/domain/kube-object.js';
 import { testbedMarkers } from '../../testbed/components/kwok.js';
-import { testbedResourceManager } from '../../support/engine.js';
-import { kubectl, uniqueName } from '../../support/testbed.js';
+import { engineNamespace } from '../../support/engine.js';
+import { kubectl } from '../../support/testbed.js';
 
 const hookJob = (
   name: string,
@@ -30,16 +29,8 @@ const cm = (name: string): KubeObject => ({
 });
 
 describe('resource hooks', () => {
-  const ns = uniqueName('eng-hooks');
-  let rm: ResourceManager;
-  beforeAll(async () => {
-    rm = await testbedResourceManager();
-    await kubectl(['create', 'namespace', ns]);
-  });
-  afterAll(async () => {
-    rm.close();
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
-  });
+  const bed = engineNamespace('eng-hooks');
+  const { ns } = bed;
 
   const jobNames = async () =>
     (await kubectl(['get', 'jobs', '-n', ns, '-o', 'name'])).trim().split('\n').filter(Boolean).sort();
@@ -52,7 +43,7 @@ describe('resource hooks', () => {
       cm('app-config'),
       hookJob('smoke-test', 'PostSync', { 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded' }),
     ].map((object) => ({ object }));
-    const state = await runSync(rm, {
+    const state = await runSync(bed.rm, {
       desired,
       inventory: [],
       options: { destinationNamespace: ns, pollIntervalMs: 200 },
@@ -69,7 +60,7 @@ describe('resource hooks', () => {
     expect(state.inventory.map((r) => r.name)).toEqual(['app-config']);
 
     // Second sync: the previous PreSync Job is deleted before the hook is created again.
-    const again = await runSync(rm, {
+    const again = await runSync(bed.rm, {
       desired,
       inventory: state.inventory,
       options: { destinationNamespace: ns, pollIntervalMs: 200 },
@@ -88,7 +79,7 @@ describe('resource hooks', () => {
       cm('never-applied'),
       hookJob('notify-failure', 'SyncFail'),
     ].map((object) => ({ object }));
-    const state = await runSync(rm, {
+    const state = await runSync(bed.rm, {
       desired,
       inventory: [],
       options: { destinationNamespace: ns, pollIntervalMs: 200 },

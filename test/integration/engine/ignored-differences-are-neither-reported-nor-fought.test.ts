@@ -1,20 +1,11 @@
 import { runSync, type SyncState } from '../../../shared/engine/sync-operation.js';
-import type { ResourceManager } from '../../../shared/engine/resource-manager.js';
 import type { KubeObject } from '../../../shared/domain/kube-object.js';
-import { testbedResourceManager } from '../../support/engine.js';
-import { kubectl, uniqueName } from '../../support/testbed.js';
+import { engineNamespace } from '../../support/engine.js';
+import { kubectl } from '../../support/testbed.js';
 
 describe('ignoreDifferences', () => {
-  const ns = uniqueName('eng-ignore');
-  let rm: ResourceManager;
-  beforeAll(async () => {
-    rm = await testbedResourceManager();
-    await kubectl(['create', 'namespace', ns]);
-  });
-  afterAll(async () => {
-    rm.close();
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
-  });
+  const bed = engineNamespace('eng-ignore');
+  const { ns } = bed;
 
   const web: KubeObject = {
     apiVersion: 'apps/v1',
@@ -39,13 +30,13 @@ describe('ignoreDifferences', () => {
 
   test('a field changed by another controller is not reported and not taken back, and no conflict arises', async () => {
     let inventory: SyncState['inventory'] = [];
-    const first = await runSync(rm, { desired: [{ object: web }], inventory, options });
+    const first = await runSync(bed.rm, { desired: [{ object: web }], inventory, options });
     inventory = first.inventory;
     expect(first.results.map((r) => r.action)).toEqual(['created']);
     // The way an HPA would: scale through the scale subresource, as another field manager.
     await kubectl(['scale', 'deployment', '-n', ns, 'web', '--replicas=5']);
 
-    const second = await runSync(rm, { desired: [{ object: web }], inventory, options });
+    const second = await runSync(bed.rm, { desired: [{ object: web }], inventory, options });
     expect(second.phase).toBe('Succeeded');
     expect(second.results.map((r) => r.action)).toEqual(['unchanged']);
     expect(
@@ -54,7 +45,7 @@ describe('ignoreDifferences', () => {
 
     // Without the rule the same change is a real difference: reported with its diff and put back to
     // Git's value (which is what would flap against an autoscaler).
-    const strict = await runSync(rm, {
+    const strict = await runSync(bed.rm, {
       desired: [{ object: web }],
       inventory,
       options: { destinationNamespace: ns },

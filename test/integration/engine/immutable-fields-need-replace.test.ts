@@ -1,8 +1,7 @@
 import { runSync } from '../../../shared/engine/sync-operation.js';
-import type { ResourceManager } from '../../../shared/engine/resource-manager.js';
 import type { KubeObject } from '../../../shared/domain/kube-object.js';
-import { testbedResourceManager } from '../../support/engine.js';
-import { kubectl, uniqueName } from '../../support/testbed.js';
+import { engineNamespace } from '../../support/engine.js';
+import { kubectl } from '../../support/testbed.js';
 
 const deployment = (
   name: string,
@@ -23,18 +22,10 @@ const deployment = (
 });
 
 describe('immutable fields', () => {
-  const ns = uniqueName('eng-immutable');
-  let rm: ResourceManager;
-  beforeAll(async () => {
-    rm = await testbedResourceManager();
-    await kubectl(['create', 'namespace', ns]);
-  });
-  afterAll(async () => {
-    rm.close();
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
-  });
+  const bed = engineNamespace('eng-immutable');
+  const { ns } = bed;
   const sync = (object: KubeObject) =>
-    runSync(rm, {
+    runSync(bed.rm, {
       desired: [{ object }],
       inventory: [],
       options: { destinationNamespace: ns, pollIntervalMs: 200 },

@@ -1,9 +1,8 @@
 import { runSync, type SyncState } from '../../../shared/engine/sync-operation.js';
-import type { ResourceManager } from '../../../shared/engine/resource-manager.js';
 import { formatRef, type KubeObject } from '../../../shared/domain/kube-object.js';
 import type { DesiredObject } from '../../../shared/engine/prepare.js';
-import { testbedResourceManager } from '../../support/engine.js';
-import { kubectl, uniqueName } from '../../support/testbed.js';
+import { engineNamespace } from '../../support/engine.js';
+import { kubectl } from '../../support/testbed.js';
 
 const cm = (name: string, annotations: Record<string, string> = {}): DesiredObject => ({
   object: {
@@ -15,21 +14,13 @@ const cm = (name: string, annotations: Record<string, string> = {}): DesiredObje
 });
 
 describe('pruning', () => {
-  const ns = uniqueName('eng-prune');
-  let rm: ResourceManager;
-  beforeAll(async () => {
-    rm = await testbedResourceManager();
-    await kubectl(['create', 'namespace', ns]);
-  });
-  afterAll(async () => {
-    rm.close();
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
-  });
+  const bed = engineNamespace('eng-prune');
+  const { ns } = bed;
 
   const exists = async (name: string) =>
     (await kubectl(['get', 'configmap', '-n', ns, '--ignore-not-found', name, '-o', 'name'])).trim() !== '';
   const sync = (desired: DesiredObject[], inventory: SyncState['inventory'], opts = {}) =>
-    runSync(rm, {
+    runSync(bed.rm, {
       desired,
       inventory,
       options: { destinationNamespace: ns, appName: 'shop', prune: true, pollIntervalMs: 200, ...opts },

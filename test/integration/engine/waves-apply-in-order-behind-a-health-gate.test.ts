@@ -1,9 +1,8 @@
 import { runSync } from '../../../shared/engine/sync-operation.js';
-import type { ResourceManager } from '../../../shared/engine/resource-manager.js';
 import type { KubeObject } from '../../../shared/domain/kube-object.js';
 import { testbedMarkers } from '../../testbed/components/kwok.js';
-import { testbedResourceManager } from '../../support/engine.js';
-import { kubectl, uniqueName } from '../../support/testbed.js';
+import { engineNamespace } from '../../support/engine.js';
+import { kubectl } from '../../support/testbed.js';
 
 const wave = (w: number) => ({ 'argocd.argoproj.io/sync-wave': String(w) });
 const cm = (name: string, w: number): KubeObject => ({
@@ -28,20 +27,12 @@ const deployment = (name: string, w: number, podAnnotations: Record<string, stri
 });
 
 describe('sync waves', () => {
-  const ns = uniqueName('eng-waves');
-  let rm: ResourceManager;
-  beforeAll(async () => {
-    rm = await testbedResourceManager();
-    await kubectl(['create', 'namespace', ns]);
-  });
-  afterAll(async () => {
-    rm.close();
-    await kubectl(['delete', 'namespace', ns, '--wait=false']);
-  });
+  const bed = engineNamespace('eng-waves');
+  const { ns } = bed;
 
   test('applies waves strictly in order, each after the previous one is healthy', async () => {
     const desired = [cm('late', 1), deployment('db', 0), cm('early', -1)].map((object) => ({ object }));
-    const state = await runSync(rm, {
+    const state = await runSync(bed.rm, {
       desired,
       inventory: [],
       options: { destinationNamespace: ns, pollIntervalMs: 200 },
@@ -66,7 +57,7 @@ describe('sync waves', () => {
       deployment('stuck', 0, { [testbedMarkers.neverReady]: 'true' }),
       cm('after-stuck', 1),
     ].map((object) => ({ object }));
-    const state = await runSync(rm, {
+    const state = await runSync(bed.rm, {
       desired,
       inventory: [],
       options: { destinationNamespace: ns, pollIntervalMs: 250 },
