@@ -74,7 +74,13 @@ export interface IntakeResult {
  */
 export async function intakePush(
   event: PushEvent,
-  deps: { store: StateStore; queue: JobQueue; log: Logger; now: () => number; deliveryTtlSeconds?: number },
+  deps: {
+    store: Pick<StateStore, 'listApps' | 'requestSync' | 'recordDelivery'>;
+    queue: JobQueue;
+    log: Logger;
+    now: () => number;
+    deliveryTtlSeconds?: number;
+  },
 ): Promise<IntakeResult> {
   const apps = appsForPush(await deps.store.listApps(), event);
   const requestedAt = deps.now();
