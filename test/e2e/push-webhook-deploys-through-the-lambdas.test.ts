@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import { parseApplication } from '../../shared/domain/application-manifest.js';
 import { TestRepo } from '../support/git.js';
-import { githubPush, startControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { githubPush, gitlabPush, startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { kubectl, uniqueName } from '../support/testbed.js';
 
 function application(name: string, repo: string, namespace: string) {
@@ -119,6 +119,25 @@ describe('a push webhook, end to end through the Lambda handlers', () => {
     const runs = await cp.store.listRuns(app, 10);
     expect(runs[0]).toMatchObject({ reason: 'drift', phase: 'Succeeded' });
     expect(runs[0]?.results.find((r) => r.ref.name === 'guestbook-config')?.action).toBe('configured');
+  });
+
+  test('a GitLab push hook deploys too, and a wrong X-Gitlab-Token is refused', async () => {
+    const sha = await repo.commit(
+      {
+        'guestbook/app.yaml': readFileSync(
+          fileURLToPath(new URL('../fixtures/repos/guestbook/guestbook/app.yaml', import.meta.url)),
+          'utf8',
+        ).replace('title: Guestbook', 'title: Guestbook from GitLab'),
+      },
+      'gitlab',
+    );
+    expect((await cp.webhook(gitlabPush({ repoUrl: repo.url, sha, token: 'wrong-token' }))).statusCode).toBe(
+      401,
+    );
+    const res = await cp.webhook(gitlabPush({ repoUrl: repo.url, sha, token: `gitlab-${cp.webhookSecret}` }));
+    expect(res.statusCode).toBe(202);
+    await cp.drain({ until: synced(sha) });
+    expect(await liveTitle()).toBe('Guestbook from GitLab');
   });
 
   test('a webhook with a bad signature is refused and enqueues nothing', async () => {

@@ -74,6 +74,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const webhookSecret = `whsec-${id}`;
   await secrets.send(new CreateSecretCommand({ Name: `${id}/github-webhook`, SecretString: webhookSecret }));
   await secrets.send(new CreateSecretCommand({ Name: `${id}/cluster-token`, SecretString: bed.kube.token }));
+  await secrets.send(
+    new CreateSecretCommand({ Name: `${id}/gitlab-webhook`, SecretString: `gitlab-${webhookSecret}` }),
+  );
   const credentialRules = [];
   for (const [i, c] of (opts.repoCredentials ?? []).entries()) {
     await secrets.send(new CreateSecretCommand({ Name: `${id}/repo-${i}`, SecretString: c.value }));
@@ -91,6 +94,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     GITFERRY_HELM: bed.bin.helm,
     GITFERRY_KUSTOMIZE: bed.bin.kustomize,
     GITFERRY_GITHUB_SECRET: `${id}/github-webhook`,
+    GITFERRY_GITLAB_SECRET: `${id}/gitlab-webhook`,
     GITFERRY_ALLOWED_HOSTS: '127.0.0.1/32',
     GITFERRY_DRIFT_JITTER_SECONDS: '1',
     GITFERRY_REPO_CREDENTIALS: JSON.stringify(credentialRules),
@@ -197,6 +201,48 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       sqs.destroy();
       secrets.destroy();
     },
+  };
+}
+
+/** A GitLab Push Hook for a real commit on the test bed's git server, with GitLab's token header. */
+export function gitlabPush(opts: {
+  repoUrl: string;
+  sha: string;
+  token: string;
+  branch?: string;
+  idempotencyKey?: string;
+}) {
+  const template = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../fixtures/webhooks/gitlab-push.json', import.meta.url)), 'utf8'),
+  );
+  const payload = {
+    ...template,
+    ref: `refs/heads/${opts.branch ?? 'main'}`,
+    after: opts.sha,
+    checkout_sha: opts.sha,
+    project: {
+      ...template.project,
+      git_http_url: opts.repoUrl,
+      http_url: opts.repoUrl,
+      web_url: opts.repoUrl.replace(/\.git$/, ''),
+    },
+    repository: {
+      ...template.repository,
+      git_http_url: opts.repoUrl,
+      url: opts.repoUrl,
+      homepage: opts.repoUrl.replace(/\.git$/, ''),
+    },
+    commits: [],
+    total_commits_count: 0,
+  };
+  return {
+    headers: {
+      'content-type': 'application/json',
+      'x-gitlab-event': 'Push Hook',
+      'x-gitlab-token': opts.token,
+      'idempotency-key': opts.idempotencyKey ?? uniqueName('gitlab-delivery'),
+    },
+    body: JSON.stringify(payload),
   };
 }
 
