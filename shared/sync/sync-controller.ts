@@ -204,7 +204,10 @@ export class SyncController {
       if (
         job.reason === 'webhook' &&
         job.revision &&
-        job.revision !== revision &&
+        // Pinned by a rollback: pushes are not applied, and are not "superseded" by an older pin either.
+        !app.pinnedRevision &&
+        // Multi-source apps resolve one revision per source: the push is older if it is none of them.
+        !revision.split(' ').includes(job.revision) &&
         status?.sync.revision === revision
       ) {
         await this.recordSuperseded(lease, app, job, revision);
