@@ -5,7 +5,7 @@
 //   becoming a synced, healthy deployment. Then keeps running until Ctrl-C.
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +54,9 @@ if (kubeconfig && process.env.GITFERRY_SANDBOX !== '1') {
   await repo.commitFixture('guestbook', {}, 'guestbook: first version');
   say(`example repository ${repo.url} (a working clone to edit and push from: ${repo.path})`);
 
+  // The sandbox's cluster and repositories are new each time: so is its state.
   const sandboxDir = join(dataDir, 'sandbox');
+  rmSync(sandboxDir, { recursive: true, force: true });
   const webhookSecret = 'sandbox-webhook-secret';
   await new FileSecretStore(join(sandboxDir, 'secrets')).put('webhooks/github', webhookSecret);
   const server = await serve({
