@@ -140,6 +140,32 @@ describe('a push webhook, end to end through the Lambda handlers', () => {
     expect(await liveTitle()).toBe('Guestbook from GitLab');
   });
 
+  test('an app pinned by a rollback stays on its revision when newer pushes arrive, recording no supersession', async () => {
+    const pinned = (await cp.store.getStatus(app))!.sync.revision!;
+    await cp.store.putApp({ ...(await cp.store.getApp(app))!, pinnedRevision: pinned });
+    const runsBefore = (await cp.store.listRuns(app, 100)).length;
+    const titleBefore = await liveTitle();
+    const newer = await repo.commit(
+      {
+        'guestbook/app.yaml': readFileSync(
+          fileURLToPath(new URL('../fixtures/repos/guestbook/guestbook/app.yaml', import.meta.url)),
+          'utf8',
+        ).replace('title: Guestbook', 'title: not while pinned'),
+      },
+      'while pinned',
+    );
+    expect(
+      (await cp.webhook(githubPush({ repoUrl: repo.url, sha: newer, secret: cp.webhookSecret }))).statusCode,
+    ).toBe(202);
+    await cp.drain();
+    expect(await liveTitle()).toBe(titleBefore);
+    expect((await cp.store.getStatus(app))?.sync.revision).toBe(pinned);
+    const runsAfter = await cp.store.listRuns(app, 100);
+    const newRuns = runsAfter.slice(0, runsAfter.length - runsBefore); // newest first
+    expect(newRuns.filter((r) => r.superseded)).toEqual([]);
+    await cp.store.putApp({ ...(await cp.store.getApp(app))!, pinnedRevision: undefined });
+  });
+
   test('a webhook with a bad signature is refused and enqueues nothing', async () => {
     await cp.drain();
     const sha = await repo.commit({ 'guestbook/x.txt': 'x' });
