@@ -1,7 +1,7 @@
 // Local mode figures: push-to-synced latency for a 50-object app through `gitferry serve`'s webhook
 // endpoint (p50/p99 over 20 pushes), `gitferry` CLI start-up time, and `serve`'s idle memory.
 // Usage: node --import tsx bench/local-latency.ts   (starts the test bed unless GITFERRY_TESTBED_STATE is set)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,38 +43,19 @@ console.log(
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gitferry-bench-serve-'));
 const port = await freePort();
-const url = `http://127.0.0.1:${port}`;
 const secret = 'bench-webhook-secret';
-const serve = spawn(
-  join(root, 'bin/gitferry'),
-  [
-    'serve',
-    '--port',
-    String(port),
-    '--data-dir',
-    dataDir,
-    '--kubeconfig',
-    bed.kubeconfig,
-    '--allow-host',
-    '127.0.0.1/32',
-  ],
-  {
-    env: {
-      ...process.env,
-      GITFERRY_HELM: bed.bin.helm,
-      GITFERRY_KUSTOMIZE: bed.bin.kustomize,
-      GITFERRY_SECRET_WEBHOOKS_GITHUB: secret,
-    },
-    stdio: 'ignore',
-  },
-);
+const { startServe } = await import('../test/support/serve.js');
+const server = await startServe({
+  port,
+  dataDir,
+  cluster: true,
+  env: { GITFERRY_SECRET_WEBHOOKS_GITHUB: secret },
+});
+const { url } = server;
+const serve = server.child;
 const repo = await TestRepo.create('bench-local');
 const ns = uniqueName('bench-local');
 try {
-  for (let i = 0; i < 100; i++) {
-    if ((await fetch(`${url}/healthz`).catch(() => undefined))?.ok) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
   await new Promise((r) => setTimeout(r, 10_000));
   const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${serve.pid}/status`, 'utf8'))?.[1];
   console.log(`serve idle memory (RSS after 10 s idle, no apps): ${(Number(rss) / 1024).toFixed(0)} MB`);

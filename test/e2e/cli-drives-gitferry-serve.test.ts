@@ -1,60 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../testbed/free-port.js';
+import { cliPath, startServe, type ServeProcess } from '../support/serve.js';
 import { TestRepo } from '../support/git.js';
-import { eventually, execFileAsync, kubectl, testbed, uniqueName } from '../support/testbed.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const cliPath = join(root, 'bin/gitferry');
-
-interface Serve {
-  child: ChildProcess;
-  url: string;
-  log: string[];
-}
+import { eventually, execFileAsync, kubectl, uniqueName } from '../support/testbed.js';
 
 describe('the gitferry CLI against gitferry serve', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gitferry-serve-'));
   const namespaces: string[] = [];
   let port: number;
-  let server: Serve;
+  let server: ServeProcess;
   let repo: TestRepo;
 
-  async function startServe(): Promise<Serve> {
-    const bed = testbed();
-    const log: string[] = [];
-    const child = spawn(
-      cliPath,
-      [
-        'serve',
-        '--port',
-        String(port),
-        '--data-dir',
-        dataDir,
-        '--kubeconfig',
-        bed.kubeconfig,
-        '--allow-host',
-        '127.0.0.1/32',
-      ],
-      {
-        env: { ...process.env, GITFERRY_HELM: bed.bin.helm, GITFERRY_KUSTOMIZE: bed.bin.kustomize },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    child.stdout!.on('data', (d: Buffer) => log.push(String(d)));
-    child.stderr!.on('data', (d: Buffer) => log.push(String(d)));
-    const url = `http://127.0.0.1:${port}`;
-    await eventually(
-      'gitferry serve answering',
-      async () => ((await fetch(`${url}/healthz`).catch(() => undefined))?.ok ? true : undefined),
-      30_000,
-      200,
-    );
-    return { child, url, log };
-  }
+  const serve = () => startServe({ port, dataDir, cluster: true });
 
   const cli = async (...args: string[]) => {
     try {
@@ -83,7 +43,7 @@ describe('the gitferry CLI against gitferry serve', () => {
   beforeAll(async () => {
     port = await freePort();
     repo = await TestRepo.create('cli-app');
-    server = await startServe();
+    server = await serve();
   });
   afterAll(async () => {
     server.child.kill('SIGTERM');
@@ -204,7 +164,7 @@ describe('the gitferry CLI against gitferry serve', () => {
       ).trim(),
     ).toBe('');
 
-    server = await startServe();
+    server = await serve();
     await eventually(
       'the interrupted sync finished after the restart',
       async () => {

@@ -6,6 +6,15 @@ import { TestRepo } from '../support/git.js';
 import { githubPush, gitlabPush, startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { kubectl, uniqueName } from '../support/testbed.js';
 
+/** The guestbook fixture's manifests with another title in its ConfigMap. */
+function guestbookTitled(title: string): string {
+  const manifests = readFileSync(
+    fileURLToPath(new URL('../fixtures/repos/guestbook/guestbook/app.yaml', import.meta.url)),
+    'utf8',
+  );
+  return manifests.replace('title: Guestbook', `title: ${title}`);
+}
+
 function application(name: string, repo: string, namespace: string) {
   const text = readFileSync(
     fileURLToPath(new URL('../fixtures/e2e/guestbook-application.yaml', import.meta.url)),
@@ -72,10 +81,7 @@ describe('a push webhook, end to end through the Lambda handlers', () => {
     const older = await repo.commit({ 'guestbook/title.txt': 'not a manifest' }, 'older');
     const newer = await repo.commit(
       {
-        'guestbook/app.yaml': readFileSync(
-          fileURLToPath(new URL('../fixtures/repos/guestbook/guestbook/app.yaml', import.meta.url)),
-          'utf8',
-        ).replace('title: Guestbook', 'title: Guestbook v2'),
+        'guestbook/app.yaml': guestbookTitled('Guestbook v2'),
       },
       'newer',
     );
@@ -124,10 +130,7 @@ describe('a push webhook, end to end through the Lambda handlers', () => {
   test('a GitLab push hook deploys too, and a wrong X-Gitlab-Token is refused', async () => {
     const sha = await repo.commit(
       {
-        'guestbook/app.yaml': readFileSync(
-          fileURLToPath(new URL('../fixtures/repos/guestbook/guestbook/app.yaml', import.meta.url)),
-          'utf8',
-        ).replace('title: Guestbook', 'title: Guestbook from GitLab'),
+        'guestbook/app.yaml': guestbookTitled('Guestbook from GitLab'),
       },
       'gitlab',
     );
@@ -147,10 +150,7 @@ describe('a push webhook, end to end through the Lambda handlers', () => {
     const titleBefore = await liveTitle();
     const newer = await repo.commit(
       {
-        'guestbook/app.yaml': readFileSync(
-          fileURLToPath(new URL('../fixtures/repos/guestbook/guestbook/app.yaml', import.meta.url)),
-          'utf8',
-        ).replace('title: Guestbook', 'title: not while pinned'),
+        'guestbook/app.yaml': guestbookTitled('not while pinned'),
       },
       'while pinned',
     );

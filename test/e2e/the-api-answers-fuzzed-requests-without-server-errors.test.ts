@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { testbedHome } from '../testbed/paths.js';
 import { freePort } from '../testbed/free-port.js';
-import { eventually, execFileAsync } from '../support/testbed.js';
+import { startServe } from '../support/serve.js';
+import { execFileAsync } from '../support/testbed.js';
 
 const schemathesis = join(testbedHome, 'schemathesis', 'bin', 'schemathesis');
-const cliPath = fileURLToPath(new URL('../../bin/gitferry', import.meta.url));
 
 describe('the HTTP API under schemathesis', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gitferry-fuzz-'));
@@ -21,13 +20,7 @@ describe('the HTTP API under schemathesis', () => {
       );
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    serve = spawn(cliPath, ['serve', '--port', String(port), '--data-dir', dataDir], { stdio: 'ignore' });
-    await eventually(
-      'gitferry serve answering',
-      async () => ((await fetch(`${url}/healthz`).catch(() => undefined))?.ok ? true : undefined),
-      30_000,
-      200,
-    );
+    serve = (await startServe({ port, dataDir })).child;
   });
   afterAll(() => {
     serve.kill('SIGTERM');
