@@ -6,6 +6,13 @@ import type { DesiredObject } from '../engine/prepare.js';
 import { SourceError } from './errors.js';
 import { resolveInside } from './safe-path.js';
 import { runTool } from './tool-runner.js';
+import {
+  checkApiVersion,
+  checkKubeVersion,
+  checkNamespaceName,
+  checkReleaseName,
+  checkValueKey,
+} from './tool-args.js';
 import type { HelmOptions, RenderResult } from './types.js';
 import { parseManifests } from './yaml.js';
 import type { RenderContext } from './render-context.js';
@@ -55,7 +62,7 @@ async function valueFileArgs(
         `helm value file "${file}" does not exist in the repository`,
       );
     }
-    args.push('--values', path);
+    args.push(`--values=${path}`);
   }
   return args;
 }
@@ -81,13 +88,25 @@ export async function renderHelm(
   appPath: string,
   opts: HelmOptions,
   ctx: RenderContext,
+  /** What messages call the chart (default: its path in the repository). */
+  label = appPath || '.',
 ): Promise<RenderResult> {
   const warnings: string[] = [];
-  const releaseName = opts.releaseName || ctx.appName;
-  const args = ['template', releaseName, chartDir, '--namespace', opts.namespace || ctx.namespace];
-  if (ctx.kubeVersion || opts.kubeVersion)
-    args.push('--kube-version', (opts.kubeVersion || ctx.kubeVersion)!);
-  for (const v of [...(ctx.apiVersions ?? []), ...(opts.apiVersions ?? [])]) args.push('--api-versions', v);
+  // Every value is checked by helm's own rules, then passed as --flag=value; the release name and
+  // chart go after `--`, so nothing from the Application can be read as an option.
+  const releaseName = checkReleaseName(
+    opts.releaseName || ctx.appName,
+    opts.releaseName ? 'helm releaseName' : 'helm release name (the app name)',
+  );
+  const namespace = checkNamespaceName(
+    opts.namespace || ctx.namespace,
+    opts.namespace ? 'helm namespace' : 'destination namespace',
+  );
+  const args = ['template', `--namespace=${namespace}`];
+  const kubeVersion = opts.kubeVersion || ctx.kubeVersion;
+  if (kubeVersion) args.push(`--kube-version=${checkKubeVersion(kubeVersion)}`);
+  for (const v of [...(ctx.apiVersions ?? []), ...(opts.apiVersions ?? [])])
+    args.push(`--api-versions=${checkApiVersion(v)}`);
   if (!opts.skipCrds) args.push('--include-crds');
   if (opts.skipTests) args.push('--skip-tests');
   args.push(...(await valueFileArgs(opts, repoRoot, appPath, ctx)));
@@ -95,21 +114,24 @@ export async function renderHelm(
   if (opts.valuesObject || opts.values) {
     const file = join(ctx.renderDir, 'inline-values.yaml');
     await writeFile(file, opts.valuesObject ? dump(opts.valuesObject) : opts.values!);
-    args.push('--values', file);
+    args.push(`--values=${file}`);
   }
   for (const p of opts.parameters ?? []) {
     if (!p.name) throw new SourceError('source:bad-option', 'helm parameter without a name');
-    args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${escapeSetValue(p.value ?? '')}`);
+    const name = checkValueKey(p.name, 'helm parameter name');
+    args.push(`${p.forceString ? '--set-string' : '--set'}=${name}=${escapeSetValue(String(p.value ?? ''))}`);
   }
   for (const fp of opts.fileParameters ?? []) {
+    const name = checkValueKey(fp.name, 'helm file parameter name');
     if (isAbsolute(fp.path))
       throw new SourceError(
         'source:path-escape',
-        `helm file parameter ${fp.name}: absolute path "${fp.path}" is not allowed`,
+        `helm file parameter ${name}: absolute path "${fp.path}" is not allowed`,
       );
-    const path = await resolveInside(repoRoot, join(appPath, fp.path), `helm file parameter ${fp.name}`);
-    args.push('--set-file', `${fp.name}=${path}`);
+    const path = await resolveInside(repoRoot, join(appPath, fp.path), `helm file parameter ${name}`);
+    args.push(`--set-file=${name}=${escapeSetValue(path)}`);
   }
+  args.push('--', releaseName, chartDir);
   const output = await runTool({
     bin: ctx.tools.helm,
     args,
@@ -117,38 +139,14 @@ export async function renderHelm(
     home: join(ctx.renderDir, '.home'),
     timeoutMs: ctx.limits.timeoutMs,
     maxOutputBytes: ctx.limits.maxBytes,
-    what: `helm template of ${appPath || chartDir}`,
+    what: `helm template of ${label}`,
   });
   const marks = templateSources(output);
-  const objects: DesiredObject[] = parseManifests(output, `helm template ${appPath}`, ctx.limits).map(
+  const objects: DesiredObject[] = parseManifests(output, `helm template of ${label}`, ctx.limits).map(
     ({ object, line }) => {
       const mark = [...marks].reverse().find((m) => m.line < line);
-      return { object, source: mark ? `${mark.source} (helm)` : `helm template ${appPath}:${line}` };
+      return { object, source: mark ? `${mark.source} (helm)` : `helm template of ${label}:${line}` };
     },
   );
   return { objects, sourceType: 'Helm', warnings };
-}
-
-/** Pulls a chart from an HTTPS Helm repository into dir and returns the chart's directory. */
-export async function pullChart(
-  repoURL: string,
-  chart: string,
-  version: string | undefined,
-  dir: string,
-  ctx: RenderContext,
-): Promise<string> {
-  if (!/^[a-zA-Z0-9][\w.-]*$/.test(chart))
-    throw new SourceError('source:bad-option', `chart name "${chart}" is not a valid chart name`);
-  const args = ['pull', chart, '--repo', repoURL, '--untar', '--untardir', dir];
-  if (version && version !== '*' && version !== 'HEAD') args.push('--version', version);
-  await runTool({
-    bin: ctx.tools.helm,
-    args,
-    cwd: ctx.renderDir,
-    home: join(ctx.renderDir, '.home'),
-    timeoutMs: ctx.limits.timeoutMs,
-    maxOutputBytes: 1024 * 1024,
-    what: `helm pull of chart ${chart}${version ? ` ${version}` : ''}`,
-  });
-  return join(dir, chart);
 }

@@ -5,6 +5,7 @@ import { parse, stringify } from 'yaml';
 import { SourceError } from './errors.js';
 import { resolveInside } from './safe-path.js';
 import { runTool } from './tool-runner.js';
+import { showValue } from './tool-args.js';
 import type { KustomizeOptions, RenderResult } from './types.js';
 import { parseManifests } from './yaml.js';
 import type { RenderContext } from './render-context.js';
@@ -15,33 +16,75 @@ export function kustomizationFile(dir: string): string | undefined {
   return kustomizationFileNames.map((n) => join(dir, n)).find((f) => existsSync(f));
 }
 
-/** Entries that kustomize would fetch from the network: URLs, `github.com/org/repo//path`, `git@…`. */
-function isRemote(entry: string): boolean {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^git@/.test(entry)) return true;
-  if (/^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry)) return true;
-  // host.tld/org/repo//path?ref=… is kustomize's remote form; a plain local dir rarely looks like it.
+/**
+ * Values kustomize would fetch from the network, or from outside the repository, by itself: any
+ * `scheme:` (https://, git::, gh:, file://, ssh://), scp-like `git@host:org/repo`, and the
+ * `host.tld/org/repo//path?ref=…` forms its repospec parser accepts.
+ */
+export function isRemoteReference(entry: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(entry)) return true;
+  if (/^[^/\s]+@[^/\s]+:/.test(entry)) return true;
+  if (/^(github\.com|gitlab\.com|bitbucket\.org)\//i.test(entry)) return true;
   return (
     /^[\w-]+(\.[\w-]+)+\//.test(entry) &&
-    (entry.includes('?ref=') || entry.includes('//') || entry.includes('.git'))
+    (entry.includes('?ref=') || entry.includes('//') || /\.git(\/|$)/.test(entry))
   );
 }
 
-interface Kustomization {
-  resources?: string[];
-  bases?: string[];
-  components?: string[];
-  [key: string]: unknown;
+/** A place in a kustomization that names something to load, and whether it may be a directory. */
+interface Reference {
+  field: string;
+  value: string;
+  mayBeDirectory: boolean;
+}
+
+const record = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/**
+ * Every value in a kustomization that kustomize loads as a path or URL (kustomize's types.Kustomization):
+ * bases, resources, components, generators, transformers and validators (directories or files);
+ * patch, replacement, generator source, openapi, crd and configuration files.
+ */
+function referencesOf(k: Record<string, unknown>): Reference[] {
+  const out: Reference[] = [];
+  const add = (field: string, value: unknown, mayBeDirectory: boolean) => {
+    if (typeof value === 'string') out.push({ field, value, mayBeDirectory });
+  };
+  for (const field of ['resources', 'bases', 'components', 'generators', 'transformers', 'validators'])
+    items(k[field]).forEach((v, i) => add(`${field}[${i}]`, v, true));
+  for (const field of ['crds', 'configurations'])
+    items(k[field]).forEach((v, i) => add(`${field}[${i}]`, v, false));
+  // A one-line entry is a file; an inline patch spans lines.
+  items(k.patchesStrategicMerge).forEach(
+    (v, i) => typeof v === 'string' && !v.includes('\n') && add(`patchesStrategicMerge[${i}]`, v, false),
+  );
+  for (const field of ['patches', 'patchesJson6902', 'replacements'])
+    items(k[field]).forEach((v, i) => add(`${field}[${i}].path`, record(v).path, false));
+  for (const field of ['configMapGenerator', 'secretGenerator'])
+    items(k[field]).forEach((v, i) => {
+      const g = record(v);
+      // `files` entries are `path` or `key=path`.
+      items(g.files).forEach((f, j) =>
+        add(`${field}[${i}].files[${j}]`, typeof f === 'string' ? f.slice(f.indexOf('=') + 1) : f, false),
+      );
+      items(g.envs).forEach((f, j) => add(`${field}[${i}].envs[${j}]`, f, false));
+      add(`${field}[${i}].env`, g.env, false);
+    });
+  add('openapi.path', record(k.openapi).path, false);
+  return out;
 }
 
 /**
- * Walks the kustomization and every local base or component it uses: each must stay inside the
- * repository (no `..` out, no symlink out), and remote ones are refused unless allowed. Catches
- * cycles. kustomize's own load restrictor covers files (patches, generators) within a base.
+ * Walks the kustomization and every local base or component it uses: nothing may be fetched from
+ * the network (remote bases, URLs in patches or generators, git::, gh:, ssh forms) and every path
+ * must stay inside the repository (no `..` out, no symlink out). Catches cycles. Helm inflation
+ * (helmCharts) is refused: it would run helm with its own network access.
  */
 async function checkKustomizationTree(
   repoRoot: string,
   dir: string,
-  ctx: RenderContext,
   seen = new Set<string>(),
 ): Promise<void> {
   if (seen.has(dir)) return;
@@ -49,28 +92,37 @@ async function checkKustomizationTree(
   const file = kustomizationFile(dir);
   if (!file) return;
   const where = relative(repoRoot, file) || file;
-  let k: Kustomization;
+  let k: Record<string, unknown>;
   try {
-    k = (parse(await readFile(file, 'utf8'), { maxAliasCount: 100 }) ?? {}) as Kustomization;
+    k = record(parse(await readFile(file, 'utf8'), { maxAliasCount: 100 }));
   } catch (err) {
     throw new SourceError('source:bad-yaml', `${where}: ${(err as Error).message}`);
   }
-  for (const entry of [...(k.resources ?? []), ...(k.bases ?? []), ...(k.components ?? [])]) {
-    if (typeof entry !== 'string') continue;
-    if (isRemote(entry)) {
-      if (ctx.allowRemoteBases) continue;
+  for (const field of ['helmCharts', 'helmChartInflationGenerator']) {
+    if (items(k[field]).length > 0)
+      throw new SourceError(
+        'source:unsupported',
+        `${where}: ${field} is not supported (kustomize would run helm with network access); use a Helm source for the chart`,
+      );
+  }
+  for (const ref of referencesOf(k)) {
+    if (isRemoteReference(ref.value))
       throw new SourceError(
         'source:remote-base',
-        `${where}: remote resource "${entry}" is not allowed; vendor it into the repository`,
+        `${where}: ${ref.field} ${showValue(ref.value)} is remote; kustomize may not fetch anything itself, vendor it into the repository`,
       );
-    }
+    if (isAbsolute(ref.value))
+      throw new SourceError(
+        'source:path-escape',
+        `${where}: ${ref.field} ${showValue(ref.value)} is an absolute path; use a path inside the repository`,
+      );
     const target = await resolveInside(
       repoRoot,
-      join(relative(repoRoot, dir), entry),
-      `${where} resource ${entry}`,
+      join(relative(repoRoot, dir), ref.value),
+      `${where} ${ref.field}`,
     );
-    if (existsSync(target) && statSync(target).isDirectory())
-      await checkKustomizationTree(repoRoot, target, ctx, seen);
+    if (ref.mayBeDirectory && existsSync(target) && statSync(target).isDirectory())
+      await checkKustomizationTree(repoRoot, target, seen);
   }
 }
 
@@ -141,7 +193,7 @@ export async function renderKustomize(
     throw new SourceError('source:missing-file', `${appPath || '.'}: no kustomization.yaml in the app path`);
   }
   await applyOptions(appDir, opts);
-  await checkKustomizationTree(repoCopy, appDir, ctx);
+  await checkKustomizationTree(repoCopy, appDir);
   for (const c of opts.components ?? []) {
     if (isAbsolute(c))
       throw new SourceError(
@@ -152,7 +204,7 @@ export async function renderKustomize(
   }
   const output = await runTool({
     bin: ctx.tools.kustomize,
-    args: ['build', appDir, '--load-restrictor', 'LoadRestrictionsRootOnly'],
+    args: ['build', '--load-restrictor=LoadRestrictionsRootOnly', '--', appDir],
     cwd: dirname(appDir),
     home: join(ctx.renderDir, '.home'),
     timeoutMs: ctx.limits.timeoutMs,

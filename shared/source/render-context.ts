@@ -17,7 +17,5 @@ export interface RenderContext {
   renderDir: string;
   /** Checkouts of the app's other sources by their `ref` name (for `$ref/...` value files). */
   refs?: Map<string, string>;
-  /** Let kustomizations use remote bases (off: refused, safety item 10). */
-  allowRemoteBases?: boolean;
   guard: UrlGuardOptions;
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { SourceError } from './errors.js';
 import type { GitCheckoutCache } from './git.js';
 import type { GitCredentials } from './git-http.js';
-import { pullChart, renderHelm } from './helm.js';
+import { renderHelm } from './helm.js';
+import { fetchChart } from './helm-repository.js';
 import { kustomizationFile, renderKustomize } from './kustomize.js';
 import { renderDirectory } from './directory.js';
 import type { RenderContext } from './render-context.js';
@@ -25,7 +26,6 @@ export interface SourceRendererOptions {
   tools: { helm: string; kustomize: string };
   limits: SourceLimits;
   guard: UrlGuardOptions;
-  allowRemoteBases: boolean;
   /** Renders kept, keyed by (sources, revisions, options): many apps on one commit render once. */
   renderCacheEntries: number;
 }
@@ -64,7 +64,6 @@ export class SourceRenderer {
     this.opts = {
       limits: defaultSourceLimits,
       guard: {},
-      allowRemoteBases: false,
       renderCacheEntries: 64,
       ...opts,
     };
@@ -155,11 +154,10 @@ export class SourceRenderer {
         limits: this.opts.limits,
         renderDir: dir,
         refs,
-        allowRemoteBases: this.opts.allowRemoteBases,
         guard: this.opts.guard,
       };
       const result = s.chart
-        ? await this.renderChart(s, req.revisions[i]!, ctx)
+        ? await this.renderChart(s, req.revisions[i]!, ctx, await req.credentials?.(s.repoURL))
         : await this.renderGitSource(s, dirs.get(i)!, ctx);
       out.objects.push(...result.objects);
       out.warnings.push(...result.warnings);
@@ -168,10 +166,26 @@ export class SourceRenderer {
     return out;
   }
 
-  private async renderChart(s: AppSource, version: string, ctx: RenderContext): Promise<RenderResult> {
+  private async renderChart(
+    s: AppSource,
+    version: string,
+    ctx: RenderContext,
+    credentials: GitCredentials | undefined,
+  ): Promise<RenderResult> {
     await checkUrlAllowed(s.repoURL, ctx.guard);
-    const chartDir = await pullChart(s.repoURL, s.chart!, version, join(ctx.renderDir, 'chart'), ctx);
-    return renderHelm(chartDir, chartDir, '', s.helm ?? {}, ctx);
+    const chart = await fetchChart(
+      { repoURL: s.repoURL, chart: s.chart!, version, credentials, passCredentials: s.helm?.passCredentials },
+      join(ctx.renderDir, 'chart'),
+      ctx,
+    );
+    return renderHelm(
+      chart.chartDir,
+      chart.chartDir,
+      '',
+      s.helm ?? {},
+      ctx,
+      `chart ${s.chart} ${chart.version}`,
+    );
   }
 
   private async renderGitSource(s: AppSource, checkout: string, ctx: RenderContext): Promise<RenderResult> {

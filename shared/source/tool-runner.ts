@@ -15,21 +15,49 @@ export interface ToolRun {
 }
 
 /**
- * Runs helm or kustomize with a clean environment (no cloud credentials, no proxy or kubeconfig
- * from the host), bounded time and output. Arguments are passed as data: nothing is a shell.
+ * A proxy that refuses every connection: the discard port on loopback. Go's HTTP client (helm,
+ * kustomize) sends every non-loopback request through it, so a fetch the guards did not catch
+ * fails instead of reaching the metadata service, the VPC or the internet.
+ */
+export const deadProxy = 'http://127.0.0.1:9';
+
+/**
+ * The environment of a helm or kustomize run: nothing from the host (no cloud credentials,
+ * kubeconfig or proxy settings), HOME and caches inside the render's directory, a PATH with no
+ * programs (kustomize clones remote bases by running `git`; helm runs plugins and post-renderers),
+ * and every proxy variable pointing at `deadProxy`.
+ */
+export function toolEnvironment(home: string): NodeJS.ProcessEnv {
+  return {
+    HOME: home,
+    PATH: `${home}/.no-programs`,
+    XDG_CACHE_HOME: `${home}/.cache`,
+    XDG_CONFIG_HOME: `${home}/.config`,
+    XDG_DATA_HOME: `${home}/.local/share`,
+    HELM_CACHE_HOME: `${home}/.cache/helm`,
+    HELM_CONFIG_HOME: `${home}/.config/helm`,
+    HELM_DATA_HOME: `${home}/.local/share/helm`,
+    HELM_PLUGINS: `${home}/.no-programs`,
+    KUBECONFIG: '/dev/null',
+    HTTP_PROXY: deadProxy,
+    HTTPS_PROXY: deadProxy,
+    ALL_PROXY: deadProxy,
+    http_proxy: deadProxy,
+    https_proxy: deadProxy,
+    all_proxy: deadProxy,
+    NO_PROXY: '',
+    no_proxy: '',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+  };
+}
+
+/**
+ * Runs helm or kustomize with `toolEnvironment`, bounded time and output. Arguments are passed as
+ * data: nothing is a shell.
  */
 export function runTool(run: ToolRun): Promise<string> {
-  const env: NodeJS.ProcessEnv = {
-    HOME: run.home,
-    PATH: '/usr/bin:/bin',
-    XDG_CACHE_HOME: `${run.home}/.cache`,
-    XDG_CONFIG_HOME: `${run.home}/.config`,
-    XDG_DATA_HOME: `${run.home}/.local/share`,
-    HELM_CACHE_HOME: `${run.home}/.cache/helm`,
-    HELM_CONFIG_HOME: `${run.home}/.config/helm`,
-    HELM_DATA_HOME: `${run.home}/.local/share/helm`,
-    KUBECONFIG: '/dev/null',
-  };
+  const env = toolEnvironment(run.home);
   return new Promise((resolve, reject) => {
     execFile(
       run.bin,

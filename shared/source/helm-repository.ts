@@ -1,0 +1,244 @@
+// Charts from HTTP(S) Helm repositories, fetched by Gitferry itself rather than by `helm pull`:
+// helm follows the chart URLs of a repository's index.yaml to any host, its own guard-free client
+// would reach the metadata service or the VPC for a tenant (issue 10, class 2). Here the index and
+// the archive go through the guarded HTTP client (every URL and redirect vetted, credentials only
+// to the repository's origin unless passCredentials), within byte limits, and the archive is
+// unpacked with only regular files and directories, inside the render's own directory.
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import semver from 'semver';
+import * as tar from 'tar';
+import { parse } from 'yaml';
+import { SourceError } from './errors.js';
+import { createGitHttpClient, type GitCredentials } from './git-http.js';
+import type { RenderContext } from './render-context.js';
+import { checkChartName, checkChartVersion, showValue } from './tool-args.js';
+import { redactUrl } from './url-guard.js';
+
+export interface ChartFetchOptions {
+  /** Bytes of index.yaml (default 32 MiB; large public indexes are about 10 MiB). */
+  maxIndexBytes: number;
+  /** Bytes of the chart archive as downloaded (default 32 MiB). */
+  maxArchiveBytes: number;
+  /** Per request: no answer or no progress for this long fails the fetch (default 60 s). */
+  timeoutMs: number;
+}
+
+export const defaultChartFetchOptions: ChartFetchOptions = {
+  maxIndexBytes: 32 * 1024 * 1024,
+  maxArchiveBytes: 32 * 1024 * 1024,
+  timeoutMs: 60_000,
+};
+
+export interface ChartRequest {
+  repoURL: string;
+  chart: string;
+  /** A version or constraint (`1.2.3`, `^1.2`, `>=1.0, <2.0`); empty or `*` is the newest release. */
+  version?: string;
+  credentials?: GitCredentials;
+  /** Send the credentials to chart URLs on other hosts too (Argo CD's helm.passCredentials). */
+  passCredentials?: boolean;
+}
+
+interface IndexEntry {
+  version?: unknown;
+  urls?: unknown;
+  digest?: unknown;
+}
+
+async function get(
+  client: ReturnType<typeof createGitHttpClient>,
+  url: string,
+  maxBytes: number,
+  what: string,
+): Promise<Buffer> {
+  const res = await client.request({ url, method: 'GET', headers: { accept: '*/*' } });
+  if (res.statusCode !== 200) {
+    for await (const _ of res.body ?? []) void _; // drain
+    const why =
+      res.statusCode === 401 || res.statusCode === 403
+        ? `authentication failed (HTTP ${res.statusCode})`
+        : `HTTP ${res.statusCode}`;
+    throw new SourceError('source:fetch-failed', `${what} from ${redactUrl(url)}: ${why}`);
+  }
+  const declared = Number(res.headers?.['content-length']);
+  if (declared > maxBytes)
+    throw new SourceError(
+      'source:too-large',
+      `${what} from ${redactUrl(url)}: ${declared} bytes is over the limit of ${maxBytes}`,
+    );
+  const parts: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of res.body ?? []) {
+    total += chunk.length;
+    if (total > maxBytes)
+      throw new SourceError(
+        'source:too-large',
+        `${what} from ${redactUrl(url)}: more than the limit of ${maxBytes} bytes`,
+      );
+    parts.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Picks the index entry for a version or constraint, as helm does (no pre-releases unless asked). */
+export function pickChartVersion(
+  entries: IndexEntry[],
+  chart: string,
+  wanted: string | undefined,
+): IndexEntry {
+  const spec = (wanted ?? '').trim();
+  const exact = entries.find((e) => e.version === spec || e.version === `v${spec}`);
+  if (exact) return exact;
+  const versions = entries
+    .map((e) => (typeof e.version === 'string' ? semver.valid(e.version, { loose: true }) : null))
+    .filter((v): v is string => v !== null);
+  const any = spec === '' || spec === '*' || spec === 'latest';
+  // helm's constraints join with commas for "and"; npm's semver with spaces.
+  const range = any ? '*' : semver.validRange(spec.replace(/,/g, ' '), { loose: true });
+  if (range === null)
+    throw new SourceError(
+      'source:bad-revision',
+      `chart ${chart}: version ${showValue(spec)} is neither a version of the chart nor a constraint`,
+    );
+  const best = semver.maxSatisfying(versions, range, { loose: true, includePrerelease: /-/.test(spec) });
+  if (!best)
+    throw new SourceError(
+      'source:revision-not-found',
+      `chart ${chart}: no version matches ${showValue(spec || '*')} (the repository has ${versions.slice(0, 5).join(', ') || 'none'}${versions.length > 5 ? ', …' : ''})`,
+    );
+  return entries.find(
+    (e) => typeof e.version === 'string' && semver.valid(e.version, { loose: true }) === best,
+  )!;
+}
+
+/**
+ * Unpacks a chart archive into dir: regular files and directories only (no links, devices or
+ * absolute paths), within the file and byte limits checked on a first pass that writes nothing.
+ * Returns the chart's directory (the archive's single top-level folder).
+ */
+async function unpackChart(archive: string, dir: string, chart: string, ctx: RenderContext): Promise<string> {
+  let files = 0;
+  let bytes = 0;
+  const tops = new Set<string>();
+  const bad: string[] = [];
+  await tar
+    .t({
+      file: archive,
+      onReadEntry: (entry) => {
+        files++;
+        bytes += entry.size ?? 0;
+        const path = entry.path;
+        if (path.startsWith('/') || path.split('/').includes('..')) bad.push(path);
+        else if (entry.type !== 'File' && entry.type !== 'Directory' && entry.type !== 'OldFile')
+          bad.push(path);
+        tops.add(path.split('/')[0]!);
+        entry.resume();
+      },
+    })
+    .catch((err: unknown) => {
+      throw new SourceError(
+        'source:bad-chart',
+        `chart ${chart}: the archive cannot be read: ${(err as Error).message}`,
+        { cause: err },
+      );
+    });
+  if (files > ctx.limits.maxFiles || bytes > ctx.limits.maxBytes)
+    throw new SourceError(
+      'source:too-large',
+      `chart ${chart}: the archive holds ${files} files and ${bytes} bytes, over the limit of ${ctx.limits.maxFiles} files or ${ctx.limits.maxBytes} bytes`,
+    );
+  if (bad.length)
+    throw new SourceError(
+      'source:bad-chart',
+      `chart ${chart}: the archive holds entries that are not plain files inside the chart: ${bad.slice(0, 3).map(showValue).join(', ')}`,
+    );
+  if (tops.size !== 1)
+    throw new SourceError(
+      'source:bad-chart',
+      `chart ${chart}: the archive must hold one top-level directory, it holds ${tops.size}`,
+    );
+  await mkdir(dir, { recursive: true });
+  await tar.x({
+    file: archive,
+    cwd: dir,
+    strict: true,
+    preservePaths: false,
+    noChmod: true,
+    filter: (_path, entry) =>
+      'type' in entry && (entry.type === 'File' || entry.type === 'Directory' || entry.type === 'OldFile'),
+  });
+  return join(dir, [...tops][0]!);
+}
+
+/** Downloads a chart from a Helm repository into dir and returns the unpacked chart's directory. */
+export async function fetchChart(
+  req: ChartRequest,
+  dir: string,
+  ctx: RenderContext,
+  options: Partial<ChartFetchOptions> = {},
+): Promise<{ chartDir: string; version: string }> {
+  const o = { ...defaultChartFetchOptions, ...options };
+  checkChartName(req.chart);
+  if (req.version !== undefined) checkChartVersion(req.version);
+  const base = req.repoURL.replace(/\/+$/, '');
+  const client = createGitHttpClient({
+    guard: ctx.guard,
+    credentials: req.credentials,
+    timeoutMs: o.timeoutMs,
+    maxBytes: o.maxIndexBytes + o.maxArchiveBytes,
+  });
+  const indexUrl = `${base}/index.yaml`;
+  const indexText = (await get(client, indexUrl, o.maxIndexBytes, `Helm repository index`)).toString('utf8');
+  let index: { entries?: Record<string, unknown> };
+  try {
+    index = (parse(indexText, { maxAliasCount: 100, uniqueKeys: false }) ?? {}) as typeof index;
+  } catch (err) {
+    throw new SourceError(
+      'source:bad-yaml',
+      `Helm repository index ${redactUrl(indexUrl)}: ${(err as Error).message}`,
+    );
+  }
+  const list =
+    index?.entries && Object.hasOwn(index.entries, req.chart) ? index.entries[req.chart] : undefined;
+  if (!Array.isArray(list) || list.length === 0)
+    throw new SourceError(
+      'source:revision-not-found',
+      `chart ${req.chart} is not in the Helm repository ${redactUrl(base)}`,
+    );
+  const entry = pickChartVersion(list as IndexEntry[], req.chart, req.version);
+  const version = String(entry.version);
+  const first = Array.isArray(entry.urls) ? entry.urls[0] : undefined;
+  if (typeof first !== 'string' || first === '')
+    throw new SourceError(
+      'source:bad-chart',
+      `chart ${req.chart} ${version}: the repository index gives no download URL`,
+    );
+  const archiveUrl = new URL(first, `${base}/`).toString();
+  // Credentials go to the repository's own origin only, unless the app asks to pass them on (a
+  // fresh client sends them to the origin of its first request: the archive's).
+  const archiveClient =
+    new URL(archiveUrl).origin === new URL(base).origin
+      ? client
+      : createGitHttpClient({
+          guard: ctx.guard,
+          credentials: req.passCredentials ? req.credentials : undefined,
+          timeoutMs: o.timeoutMs,
+          maxBytes: o.maxArchiveBytes,
+        });
+  const archive = await get(archiveClient, archiveUrl, o.maxArchiveBytes, `chart ${req.chart} ${version}`);
+  if (typeof entry.digest === 'string' && /^[0-9a-f]{64}$/i.test(entry.digest)) {
+    const actual = createHash('sha256').update(archive).digest('hex');
+    if (actual !== entry.digest.toLowerCase())
+      throw new SourceError(
+        'source:bad-chart',
+        `chart ${req.chart} ${version}: the archive's sha256 does not match the repository index`,
+      );
+  }
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'chart.tgz');
+  await writeFile(file, archive);
+  const chartDir = await unpackChart(file, join(dir, 'unpacked'), req.chart, ctx);
+  return { chartDir, version };
+}
