@@ -55,9 +55,11 @@ describe('a Helm repository index', () => {
     urls: [url],
     digest: digest ?? createHash('sha256').update(archives.get(version)!).digest('hex'),
   });
+  // Each render its own app name: the renderer caches results by app, sources and revisions.
+  let renders = 0;
   const render = (targetRevision: string, passCredentials = false) =>
     kit.renderer.render({
-      appName: 'shop',
+      appName: `shop${renders++}`,
       namespace: 'payments',
       sources: [{ repoURL: repo.url, chart: 'web', targetRevision, helm: { passCredentials } }],
       revisions: [targetRevision],
