@@ -120,12 +120,15 @@ export async function renderHelm(
     what: `helm template of ${appPath || chartDir}`,
   });
   const marks = templateSources(output);
-  const objects: DesiredObject[] = parseManifests(output, `helm template ${appPath}`, ctx.limits).map(
-    ({ object, line }) => {
-      const mark = [...marks].reverse().find((m) => m.line < line);
-      return { object, source: mark ? `${mark.source} (helm)` : `helm template ${appPath}:${line}` };
-    },
-  );
+  const objects: DesiredObject[] = parseManifests(
+    output,
+    `helm template ${appPath}`,
+    ctx.limits,
+    ctx.count,
+  ).map(({ object, line }) => {
+    const mark = [...marks].reverse().find((m) => m.line < line);
+    return { object, source: mark ? `${mark.source} (helm)` : `helm template ${appPath}:${line}` };
+  });
   return { objects, sourceType: 'Helm', warnings };
 }
 
