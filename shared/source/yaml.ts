@@ -389,6 +389,34 @@ export function parseManifests(
   return c.out;
 }
 
+/**
+ * Parses YAML that is one value rather than a manifest file (an Application or AppProject posted
+ * to the API): a single document, resolved as kubectl would, with aliases expanded into copies and
+ * refused past `maxNodes` before they are (a billion-laughs body costs its text, not its
+ * expansion). Errors are SourceErrors naming `subject`: `source:invalid-yaml` (`subject:line:column:
+ * reason`, also for more than one document) and `source:document-too-large`.
+ */
+export function parseYamlValue(text: string, subject: string, maxNodes: number): unknown {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const chunk: Chunk = { text, firstLine: 0, isDocument: true };
+  let doc: unknown;
+  try {
+    doc = yaml.load(text, { schema: kubernetesYamlSchema, maxDepth } as yaml.LoadOptions);
+  } catch (err) {
+    if (err instanceof yaml.YAMLException) throw syntaxError(subject, chunk, 1, err);
+    if (err instanceof RangeError)
+      throw new SourceError('source:document-too-large', `${subject} is too large to parse`, { cause: err });
+    throw err;
+  }
+  const { count, value } = countNodes(doc, maxNodes, true);
+  if (count > maxNodes)
+    throw new SourceError(
+      'source:document-too-large',
+      `${subject} expands to more than ${maxNodes} nodes (repeated aliases?)`,
+    );
+  return value;
+}
+
 /** 1-based line and column of a character offset. */
 function positionOf(text: string, offset: number): { line: number; column: number } {
   let line = 1;
