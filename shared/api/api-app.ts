@@ -1,6 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { load } from 'js-yaml';
 import type { App, Cluster } from '../domain/app.js';
 import { parseApplication, parseAppProject } from '../domain/application-manifest.js';
 import { GitferryError } from '../domain/errors.js';
@@ -8,10 +7,22 @@ import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { SyncController } from '../sync/sync-controller.js';
+import { SourceError } from '../source/errors.js';
+import { parseYamlValue } from '../source/yaml.js';
 import { intakePush } from '../sync/webhook-intake.js';
 import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
-import { WebhookError } from '../webhooks/types.js';
+import { bodyTooLarge } from '../webhooks/request.js';
+import { WebhookError, defaultWebhookOptions } from '../webhooks/types.js';
+import { capBody } from './body-cap.js';
 import { openApiDocument } from './openapi.js';
+
+/** Bytes of an API request body: an Application or AppProject manifest is a few KiB. */
+export const maxApiBodyBytes = 1024 * 1024;
+/**
+ * Nodes a YAML body may expand to. 1 MiB of YAML without aliases holds at most about 2 million;
+ * a real Application, even with a large `helm.valuesObject`, holds thousands.
+ */
+export const maxApiBodyNodes = 100_000;
 
 export interface ApiDeps {
   store: StateStore;
@@ -49,18 +60,24 @@ function tokenMatches(given: string, expected: string): boolean {
 }
 
 async function readManifest(c: Context): Promise<unknown> {
+  // The body was capped in bytes as it arrived (capBody); here its YAML aliases are bounded.
   const text = await c.req.text();
-  if (text.length > 1024 * 1024)
-    throw new Problem(413, 'Payload Too Large', 'manifests are limited to 1 MiB');
+  const json = (c.req.header('content-type') ?? '').includes('json');
   try {
-    return (c.req.header('content-type') ?? '').includes('json') ? JSON.parse(text) : load(text);
+    return json ? JSON.parse(text) : parseYamlValue(text, 'body', maxApiBodyNodes);
   } catch (err) {
+    // `body:line:column: reason`, or `body expands to more than … nodes`; never the body's text.
+    if (err instanceof SourceError) throw new Problem(400, 'Bad Request', err.message);
     throw new Problem(
       400,
       'Bad Request',
-      `the body is not valid ${(c.req.header('content-type') ?? '').includes('json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+      `the body is not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
     );
   }
+}
+
+function apiBodyTooLarge(maxBytes: number): Problem {
+  return new Problem(413, 'Payload Too Large', `request bodies are limited to ${maxBytes} bytes`);
 }
 
 async function readJson<T>(c: Context): Promise<T> {
@@ -113,6 +130,7 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   api.onError((err, c) => {
     if (err instanceof Problem) return problem(c, err.status, err.title, err.message);
+    if (err instanceof WebhookError) return c.json({ error: err.message }, err.httpStatus);
     if (err instanceof GitferryError && err.code === 'app:invalid')
       return problem(c, 422, 'Invalid Application', err.message);
     deps.log.error('api request failed', { path: c.req.path, message: (err as Error).message });
@@ -123,7 +141,8 @@ export function createApiApp(deps: ApiDeps): Hono {
   api.get('/healthz', (c) => c.json({ ok: true }));
   api.get('/api/openapi.json', (c) => c.json(openApiDocument));
 
-  api.post('/api/webhook', async (c) => {
+  // Capped before the signature is checked or anything parsed (safety item 3).
+  api.post('/api/webhook', capBody(defaultWebhookOptions.maxBodyBytes, bodyTooLarge), async (c) => {
     const body = Buffer.from(await c.req.arrayBuffer());
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((v, k) => (headers[k] = v));
@@ -160,6 +179,8 @@ export function createApiApp(deps: ApiDeps): Hono {
       );
     return next();
   });
+  // After the token check: an unauthenticated caller gets 401 without a byte of its body read.
+  v1.use('*', capBody(maxApiBodyBytes, apiBodyTooLarge));
 
   const appOr404 = async (name: string) => {
     const app = await deps.store.getApp(name);

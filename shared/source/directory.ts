@@ -77,7 +77,8 @@ async function insideOrEqual(root: string, dir: string): Promise<boolean> {
  * `appDir` (subdirectories only with `recurse`), selected by `include`/`exclude` globs matched
  * against the path relative to `appDir`, hidden files and directories left out, files read in
  * sorted path order. A `.json` file holds one object or a List. Each object's source is
- * `<path>:<line>`, the path relative to `displayRoot` (default `appDir`).
+ * `<path>:<line>`, the path relative to `displayRoot` (default `appDir`). `count` carries the
+ * render's document and node budget across its sources (default: a fresh one).
  *
  * `displayRoot` is the checkout: symlinks may point anywhere inside it (not only inside `appDir`)
  * and nowhere outside it; without it, `appDir` is the boundary. `appDir` should come from
@@ -89,6 +90,7 @@ export async function renderDirectory(
   opts: DirectoryOptions = {},
   limits: SourceLimits = defaultSourceLimits,
   displayRoot?: string,
+  count: DocumentCount = { documents: 0 },
 ): Promise<RenderResult> {
   if (jsonnetRequested(opts.jsonnet))
     throw new SourceError('source:unsupported', 'directory.jsonnet is not supported yet');
@@ -122,7 +124,6 @@ export async function renderDirectory(
   const reads = scan.paths.map((rel) => limit(() => readFile(join(appDir, rel), 'utf8')));
   // Parsing waits for each file in order while later reads are in flight.
   reads.forEach((r) => r.catch(() => undefined));
-  const count: DocumentCount = { documents: 0 };
   const objects: DesiredObject[] = [];
   try {
     for (const [i, rel] of scan.paths.entries()) {

@@ -1,10 +1,12 @@
 import { randomBytes, createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as git from 'isomorphic-git';
+import { writeCommitTree } from './checkout-tree.js';
 import { SourceError } from './errors.js';
-import { createGitHttpClient, type GitHttpOptions } from './git-http.js';
+import { createGitHttpClient, defaultGitHttpOptions, type GitHttpOptions } from './git-http.js';
+import { checkPack } from './pack-check.js';
 import { redactUrl } from './url-guard.js';
 import { scanTree } from './safe-path.js';
 import { defaultSourceLimits, type SourceLimits } from './types.js';
@@ -75,6 +77,33 @@ export const defaultCheckoutCacheOptions: CheckoutCacheOptions = {
   limits: defaultSourceLimits,
   http: {},
 };
+
+/**
+ * The most a fetch may download for a checkout within `limits`: the files' bytes (deflate adds
+ * little to incompressible data), a few dozen bytes of headers per object, and room for the ref
+ * advertisement. The pack is held in memory while it is indexed, so this bounds memory too.
+ */
+export function packBytesBound(limits: SourceLimits): number {
+  return limits.maxBytes + Math.ceil(limits.maxBytes / 64) + (limits.maxFiles + 2) * 64 + 8 * 1024 * 1024;
+}
+
+/**
+ * node:fs for isomorphic-git, checking every pack it writes before the write. isomorphic-git's
+ * fetch writes the pack it received and then indexes it, which inflates every object: the check
+ * runs first. `checked` records that it ran, so a library change that skips it fails loudly.
+ */
+function packCheckingFs(check: (pack: Uint8Array) => void): { fs: typeof fs; checked: () => number } {
+  let checked = 0;
+  const writeFile: typeof fs.promises.writeFile = async (file, data, options) => {
+    if (typeof file === 'string' && file.endsWith('.pack') && data instanceof Uint8Array) {
+      check(data);
+      checked++;
+    }
+    return fs.promises.writeFile(file, data, options);
+  };
+  const promises = { ...fs.promises, writeFile };
+  return { fs: { ...fs, promises } as typeof fs, checked: () => checked };
+}
 
 interface CachedCheckout {
   dir: string;
@@ -155,13 +184,19 @@ export class GitCheckoutCache {
     await mkdir(this.root, { recursive: true, mode: 0o711 });
     const dir = join(this.root, randomBytes(16).toString('hex'));
     const gitdir = `${dir}.git`;
+    const { limits } = this.opts;
+    const subject = `fetching ${sha} of ${redactUrl(repoURL)}`;
+    const guarded = packCheckingFs((pack) => checkPack(pack, limits, subject));
     try {
       await mkdir(dir, { mode: 0o755 });
       await git.init({ fs, dir, gitdir });
       await git.addRemote({ fs, dir, gitdir, remote: 'origin', url: repoURL });
       await git.fetch({
-        fs,
-        http: createGitHttpClient(http),
+        fs: guarded.fs,
+        http: createGitHttpClient({
+          ...http,
+          maxBytes: Math.min(http.maxBytes ?? defaultGitHttpOptions.maxBytes, packBytesBound(limits)),
+        }),
         dir,
         gitdir,
         remote: 'origin',
@@ -170,8 +205,22 @@ export class GitCheckoutCache {
         singleBranch: true,
         tags: false,
       });
-      await git.checkout({ fs, dir, gitdir, ref: sha, force: true });
-      const { bytes } = await scanTree(dir, this.opts.limits);
+      const packs = (await readdir(join(gitdir, 'objects', 'pack')).catch(() => [] as string[])).filter((f) =>
+        f.endsWith('.pack'),
+      );
+      if (packs.length > guarded.checked())
+        throw new SourceError('source:bad-pack', `${subject}: a pack was stored without being checked`);
+      // Not git.checkout: it writes everything and leaves the limits to a scan afterwards.
+      await writeCommitTree({
+        fs,
+        gitdir,
+        dir,
+        commit: sha,
+        limits,
+        label: `${redactUrl(repoURL)} at ${sha}`,
+      });
+      // Symlink chains and loops can only be judged on disk, once every link is there.
+      const { bytes } = await scanTree(dir, limits);
       return { dir, bytes, lastUsed: Date.now(), pins: 0 };
     } catch (err) {
       await rm(dir, { recursive: true, force: true });

@@ -142,11 +142,14 @@ export async function renderHelm(
     what: `helm template of ${label}`,
   });
   const marks = templateSources(output);
-  const objects: DesiredObject[] = parseManifests(output, `helm template of ${label}`, ctx.limits).map(
-    ({ object, line }) => {
-      const mark = [...marks].reverse().find((m) => m.line < line);
-      return { object, source: mark ? `${mark.source} (helm)` : `helm template of ${label}:${line}` };
-    },
-  );
+  const objects: DesiredObject[] = parseManifests(
+    output,
+    `helm template of ${label}`,
+    ctx.limits,
+    ctx.count,
+  ).map(({ object, line }) => {
+    const mark = [...marks].reverse().find((m) => m.line < line);
+    return { object, source: mark ? `${mark.source} (helm)` : `helm template of ${label}:${line}` };
+  });
   return { objects, sourceType: 'Helm', warnings };
 }

@@ -211,9 +211,11 @@ export async function renderKustomize(
     maxOutputBytes: ctx.limits.maxBytes,
     what: `kustomize build of ${appPath || '.'}`,
   });
-  const objects = parseManifests(output, `kustomize build ${appPath}`, ctx.limits).map(({ object }) => ({
-    object,
-    source: `${appPath || '.'} (kustomize)`,
-  }));
+  const objects = parseManifests(output, `kustomize build ${appPath}`, ctx.limits, ctx.count).map(
+    ({ object }) => ({
+      object,
+      source: `${appPath || '.'} (kustomize)`,
+    }),
+  );
   return { objects, sourceType: 'Kustomize', warnings: [] };
 }

@@ -1,5 +1,6 @@
 import type { UrlGuardOptions } from './url-guard.js';
 import type { SourceLimits } from './types.js';
+import type { DocumentCount } from './yaml.js';
 
 /** Everything a renderer needs besides the source itself. */
 export interface RenderContext {
@@ -13,6 +14,11 @@ export interface RenderContext {
   apiVersions?: string[];
   tools: { helm: string; kustomize: string };
   limits: SourceLimits;
+  /**
+   * Documents and nodes the render has produced so far, across all its sources (one budget per
+   * render); a fresh count when absent.
+   */
+  count?: DocumentCount;
   /** A fresh directory for this render only, removed afterwards. */
   renderDir: string;
   /** Checkouts of the app's other sources by their `ref` name (for `$ref/...` value files). */

@@ -19,6 +19,7 @@ import {
   type SourceType,
 } from './types.js';
 import { checkUrlAllowed, redactUrl, type UrlGuardOptions } from './url-guard.js';
+import type { DocumentCount } from './yaml.js';
 
 export interface SourceRendererOptions {
   /** Where each render gets its own fresh directory (removed afterwards). */
@@ -142,6 +143,8 @@ export class SourceRenderer {
         'source:bad-request',
         `app ${req.appName}: no source renders anything (only refs)`,
       );
+    // One budget of documents and nodes for the whole render, whatever the number of sources.
+    const count: DocumentCount = { documents: 0, nodes: 0 };
     for (const { s, i } of rendered) {
       const dir = join(renderDir, `source-${i}`);
       await mkdir(dir);
@@ -152,6 +155,7 @@ export class SourceRenderer {
         apiVersions: req.apiVersions,
         tools: this.opts.tools,
         limits: this.opts.limits,
+        count,
         renderDir: dir,
         refs,
         guard: this.opts.guard,
@@ -203,7 +207,8 @@ export class SourceRenderer {
         'source:unsupported',
         'source.plugin (config management plugins) is not supported',
       );
-    if (type === 'Directory') return renderDirectory(appDir, s.directory ?? {}, ctx.limits, checkout);
+    if (type === 'Directory')
+      return renderDirectory(appDir, s.directory ?? {}, ctx.limits, checkout, ctx.count);
     if (type === 'Helm') return renderHelm(appDir, checkout, path, s.helm ?? {}, ctx);
     // kustomize edits the kustomization to apply the app's options: it works on its own copy.
     const copy = join(ctx.renderDir, 'repo');

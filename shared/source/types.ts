@@ -82,6 +82,13 @@ export interface SourceLimits {
   maxDocuments: number;
   /** JSON nodes one parsed document may expand to (stops alias bombs). */
   maxNodesPerDocument: number;
+  /**
+   * JSON nodes all documents of one render may expand to together: many documents each under
+   * `maxNodesPerDocument` must not add up to more than memory holds.
+   */
+  maxNodesPerRender: number;
+  /** Bytes one file (a git blob) may hold: checked before it is inflated or written. */
+  maxFileBytes: number;
   /** Wall time of one helm or kustomize run. */
   timeoutMs: number;
 }
@@ -91,5 +98,7 @@ export const defaultSourceLimits: SourceLimits = {
   maxBytes: 256 * 1024 * 1024,
   maxDocuments: 20_000,
   maxNodesPerDocument: 1_000_000,
+  maxNodesPerRender: 5_000_000,
+  maxFileBytes: 32 * 1024 * 1024,
   timeoutMs: 60_000,
 };

@@ -14,9 +14,14 @@ export interface ParsedManifest {
   line: number;
 }
 
-/** Objects produced so far by one render, shared across its files to enforce `maxDocuments`. */
+/**
+ * What one render has produced so far, shared across its files and sources to enforce
+ * `maxDocuments` and `maxNodesPerRender`.
+ */
 export interface DocumentCount {
   documents: number;
+  /** JSON nodes of every document parsed so far, aliases counted each time they are reached. */
+  nodes?: number;
 }
 
 // --- Schema -------------------------------------------------------------------------------------
@@ -278,14 +283,7 @@ interface Collector {
   out: ParsedManifest[];
 }
 
-function take(
-  c: Collector,
-  doc: unknown,
-  index: number,
-  line: number,
-  mayShare: boolean,
-  textLength: number,
-): void {
+function take(c: Collector, doc: unknown, index: number, line: number, mayShare: boolean): void {
   if (doc === null || doc === undefined) return;
   const where = `${c.file}:${line}`;
   if (!isPlainObject(doc))
@@ -293,17 +291,23 @@ function take(
       'source:invalid-manifest',
       `${where}: document ${index} is ${describeValue(doc)}, not a Kubernetes object`,
     );
-  // Without anchors nothing is shared, and every node takes at least one character of the text
-  // or its own separator: a document can then have no more than 2 nodes per character, plus one.
-  const bounded = !mayShare && 2 * textLength + 1 <= c.limits.maxNodesPerDocument;
-  const { count, value } = bounded
-    ? { count: 0, value: doc }
-    : countNodes(doc, c.limits.maxNodesPerDocument, mayShare);
+  // The walk stops at whichever budget is nearer, so a shared (aliased) tree is never copied past
+  // what the render may still hold: the budget holds while parsing, not after.
+  const spent = c.count.nodes ?? 0;
+  const renderLeft = c.limits.maxNodesPerRender - spent;
+  const max = Math.min(c.limits.maxNodesPerDocument, renderLeft);
+  const { count, value } = countNodes(doc, Math.max(0, max), mayShare);
   if (count > c.limits.maxNodesPerDocument)
     throw new SourceError(
       'source:document-too-large',
       `${where}: document ${index} expands to more than ${c.limits.maxNodesPerDocument} nodes (repeated aliases?)`,
     );
+  if (count > renderLeft)
+    throw new SourceError(
+      'source:render-too-large',
+      `${where}: document ${index} brings the render past ${c.limits.maxNodesPerRender} nodes in all (${spent} before it; too many or too large documents, or repeated aliases)`,
+    );
+  c.count.nodes = spent + count;
   const object = value as Record<string, unknown>;
   const kind = object.kind;
   const items = object.items;
@@ -346,6 +350,8 @@ function checkSize(text: string, file: string, limits: SourceLimits): void {
  * - `source:document-too-large` — a document past `limits.maxNodesPerDocument` (alias bombs);
  * - `source:too-many-documents` — more than `limits.maxDocuments` objects, counted in `count`
  *   (pass one counter for every file of a render);
+ * - `source:render-too-large` — the documents counted in `count` together past
+ *   `limits.maxNodesPerRender` nodes, refused at the document that passes it;
  * - `source:too-large` — text longer than `limits.maxBytes`.
  */
 export function parseManifests(
@@ -378,9 +384,37 @@ export function parseManifests(
     }
     // Aliases need an anchor (`&`) in the same document; without one nothing can be shared.
     const line = chunk.firstLine + contentStart(chunk.text) + 1;
-    take(c, doc, index, line, chunk.text.includes('&'), chunk.text.length);
+    take(c, doc, index, line, chunk.text.includes('&'));
   }
   return c.out;
+}
+
+/**
+ * Parses YAML that is one value rather than a manifest file (an Application or AppProject posted
+ * to the API): a single document, resolved as kubectl would, with aliases expanded into copies and
+ * refused past `maxNodes` before they are (a billion-laughs body costs its text, not its
+ * expansion). Errors are SourceErrors naming `subject`: `source:invalid-yaml` (`subject:line:column:
+ * reason`, also for more than one document) and `source:document-too-large`.
+ */
+export function parseYamlValue(text: string, subject: string, maxNodes: number): unknown {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const chunk: Chunk = { text, firstLine: 0, isDocument: true };
+  let doc: unknown;
+  try {
+    doc = yaml.load(text, { schema: kubernetesYamlSchema, maxDepth } as yaml.LoadOptions);
+  } catch (err) {
+    if (err instanceof yaml.YAMLException) throw syntaxError(subject, chunk, 1, err);
+    if (err instanceof RangeError)
+      throw new SourceError('source:document-too-large', `${subject} is too large to parse`, { cause: err });
+    throw err;
+  }
+  const { count, value } = countNodes(doc, maxNodes, true);
+  if (count > maxNodes)
+    throw new SourceError(
+      'source:document-too-large',
+      `${subject} expands to more than ${maxNodes} nodes (repeated aliases?)`,
+    );
+  return value;
 }
 
 /** 1-based line and column of a character offset. */
@@ -514,6 +548,6 @@ export function parseJsonManifests(
       cause: new SyntaxError(reason),
     });
   }
-  take(c, doc, 1, positionOf(text, first).line, false, text.length);
+  take(c, doc, 1, positionOf(text, first).line, false);
   return c.out;
 }

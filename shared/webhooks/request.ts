@@ -58,14 +58,20 @@ export function decodeLambdaBody(
 /**
  * Reads a streamed body (a Node request, a web stream) into one Buffer, stopping with 413 as soon as
  * more than `maxBytes` have arrived: Content-Length may lie or be absent (chunked), so the bytes
- * themselves are counted, and memory stays bounded by the cap plus one chunk.
+ * themselves are counted, and memory stays bounded by the cap plus one chunk. Leaving the loop
+ * early cancels the source. `refuse` makes the error (default: a WebhookError with status 413); the
+ * API uses its own, so that every HTTP entry caps bodies with this one loop.
  */
-export async function collectBody(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer> {
+export async function collectBody(
+  source: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  refuse: (maxBytes: number) => Error = bodyTooLarge,
+): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of source) {
     total += chunk.byteLength;
-    assertBodyWithinLimit(total, maxBytes);
+    if (total > maxBytes) throw refuse(maxBytes);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
@@ -79,7 +85,8 @@ function base64DecodedLength(text: string): number {
   return Math.floor((text.length * 3) / 4) - padding;
 }
 
-function bodyTooLarge(maxBytes: number): WebhookError {
+/** The 413 a webhook body over the cap gets. */
+export function bodyTooLarge(maxBytes: number): WebhookError {
   return new WebhookError(
     'webhook:too-large',
     413,
