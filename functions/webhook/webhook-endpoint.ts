@@ -5,6 +5,7 @@ import { intakePush } from '../../shared/sync/webhook-intake.js';
 import { parseWebhook, type WebhookSecrets } from '../../shared/webhooks/detect.js';
 import { decodeLambdaBody } from '../../shared/webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../../shared/webhooks/types.js';
+import { redact } from '../../shared/domain/redact.js';
 import { json, type HttpRequestEvent, type HttpResponse } from '../lambda-events.js';
 
 export interface WebhookEndpointDeps {
@@ -61,7 +62,7 @@ export function createWebhookEndpoint(
     } catch (err) {
       if (err instanceof WebhookError) {
         log.warn('webhook refused', { code: err.code, status: err.httpStatus, message: err.message });
-        return json(err.httpStatus, { error: err.message });
+        return json(err.httpStatus, { error: redact(err.message) });
       }
       log.error('webhook not enqueued', { message: (err as Error).message });
       return json(503, { error: 'not enqueued; please redeliver' });

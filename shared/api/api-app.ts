@@ -4,6 +4,7 @@ import { load } from 'js-yaml';
 import type { App, Cluster } from '../domain/app.js';
 import { parseApplication, parseAppProject } from '../domain/application-manifest.js';
 import { GitferryError } from '../domain/errors.js';
+import { redact, redactDeep } from '../domain/redact.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -37,10 +38,15 @@ class Problem extends GitferryError {
   }
 }
 
+/** Details quote what callers and tools said (YAML errors, URLs): credentials are taken out. */
 function problem(c: Context, status: number, title: string, detail: string) {
-  return c.body(JSON.stringify({ type: 'about:blank', title, status, detail }), status as 400, {
-    'content-type': 'application/problem+json',
-  });
+  return c.body(
+    JSON.stringify({ type: 'about:blank', title, status, detail: redact(detail) }),
+    status as 400,
+    {
+      'content-type': 'application/problem+json',
+    },
+  );
 }
 
 function tokenMatches(given: string, expected: string): boolean {
@@ -141,7 +147,7 @@ export function createApiApp(deps: ApiDeps): Hono {
         result.duplicate ? 200 : 202,
       );
     } catch (err) {
-      if (err instanceof WebhookError) return c.json({ error: err.message }, err.httpStatus);
+      if (err instanceof WebhookError) return c.json({ error: redact(err.message) }, err.httpStatus);
       throw err;
     }
   });
@@ -192,7 +198,8 @@ export function createApiApp(deps: ApiDeps): Hono {
     ]);
     return c.json({
       app,
-      status,
+      // Redacted on the way out too: records written before redaction at the source still answer clean.
+      status: status && redactDeep(status),
       operationInProgress: operation
         ? { runId: operation.runId, revision: operation.revision, attempt: operation.attempt }
         : undefined,
@@ -240,14 +247,18 @@ export function createApiApp(deps: ApiDeps): Hono {
   v1.get('/apps/:name/diff', async (c) => {
     const app = await appOr404(c.req.param('name'));
     const status = await deps.store.getStatus(app.name);
-    return c.json({ sync: status?.sync, drift: status?.drift, resources: status?.resources ?? [] });
+    return c.json(
+      redactDeep({ sync: status?.sync, drift: status?.drift, resources: status?.resources ?? [] }),
+    );
   });
 
   v1.get('/apps/:name/history', async (c) => {
     const app = await appOr404(c.req.param('name'));
     const limit = Math.min(100, Math.max(1, Number(c.req.query('limit') ?? app.revisionHistoryLimit) || 10));
     const runs = await deps.store.listRuns(app.name, limit);
-    return c.json({ items: runs.map(({ results, ...r }) => ({ ...r, resources: results.length })) });
+    return c.json({
+      items: runs.map(({ results, ...r }) => ({ ...redactDeep(r), resources: results.length })),
+    });
   });
 
   v1.post('/apps/:name/rollback', async (c) => {

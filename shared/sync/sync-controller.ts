@@ -6,6 +6,7 @@ import { assessAppHealth } from '../engine/assess.js';
 import { hasSyncOption } from '../engine/annotations.js';
 import { compareForDelete } from '../engine/order.js';
 import { formatRef } from '../domain/kube-object.js';
+import { redactDeep } from '../domain/redact.js';
 import type { PropagationPolicy } from '../engine/apply.js';
 import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
 import { stepSync, type SyncOptions, type SyncState } from '../engine/sync-operation.js';
@@ -17,6 +18,7 @@ import {
   LeaseLostError,
   type Lease,
   type StateStore,
+  type StepCommit,
   type StoredOperation,
   type SyncRequest,
 } from '../ports/state-store.js';
@@ -167,7 +169,7 @@ export class SyncController {
       const message = !cluster
         ? `destination cluster ${app.destination.name ?? app.destination.server} is not registered`
         : scope.join('; ');
-      await store.commitStep(lease, {
+      await this.commit(lease, {
         status: {
           ...blankStatus(app.name, status),
           sync: { status: 'Unknown' },
@@ -188,7 +190,7 @@ export class SyncController {
         // The repository cannot be read (auth, network, missing branch): say so in the status and
         // wait for the next push or drift check, rather than retrying a poison wake-up to the DLQ.
         const message = (err as Error).message;
-        await store.commitStep(lease, {
+        await this.commit(lease, {
           status: {
             ...blankStatus(app.name, status),
             sync: { status: 'Unknown' },
@@ -266,7 +268,7 @@ export class SyncController {
       const { state, nextStepInMs } = stepped;
       const now = clock.now();
       if (nextStepInMs !== undefined) {
-        await store.commitStep(lease, {
+        await this.commit(lease, {
           operation: { ...op, state },
           inventory: state.inventory,
           status: { ...blankStatus(app.name, status), operation: operationOf(op, state, 'Running') },
@@ -299,7 +301,7 @@ export class SyncController {
         results: state.results,
       };
       const synced = state.phase === 'Succeeded' && !stateIsDryRun(request);
-      await store.commitStep(lease, {
+      await this.commit(lease, {
         run,
         inventory: state.inventory,
         operation: retryIn !== undefined ? { ...op, state: undefined, attempt: op.attempt + 1 } : null,
@@ -362,7 +364,7 @@ export class SyncController {
       const changes = state.results.filter((r) => r.action !== 'unchanged' && r.action !== 'skipped');
       const health = await assessAppHealth(rm, inventory).catch(() => undefined);
       const now = new Date(clock.now()).toISOString();
-      await store.commitStep(lease, {
+      await this.commit(lease, {
         status: {
           ...blankStatus(app.name, status),
           sync: {
@@ -404,7 +406,7 @@ export class SyncController {
   private async recordSuperseded(lease: Lease, app: App, job: SyncJob, head: string): Promise<void> {
     const id = await this.deps.store.nextRunId(app.name);
     const at = new Date(this.deps.clock.now()).toISOString();
-    await this.deps.store.commitStep(lease, {
+    await this.commit(lease, {
       run: {
         app: app.name,
         id,
@@ -423,6 +425,19 @@ export class SyncController {
       revision: job.revision,
       head,
       deliveryId: job.deliveryId,
+    });
+  }
+
+  /**
+   * Writes a step. Status and history hold messages from git, helm and the cluster's API server,
+   * which may quote credentials: they are stored redacted (the operation's state is engine data
+   * that is applied later, and is never shown, so it is left exact).
+   */
+  private commit(lease: Lease, commit: StepCommit): Promise<void> {
+    return this.deps.store.commitStep(lease, {
+      ...commit,
+      ...(commit.status ? { status: redactDeep(commit.status) } : {}),
+      ...(commit.run ? { run: redactDeep(commit.run) } : {}),
     });
   }
 
