@@ -1,7 +1,6 @@
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { Logger } from '../../shared/ports/logger.js';
-import type { StateStore } from '../../shared/ports/state-store.js';
-import { intakePush } from '../../shared/sync/webhook-intake.js';
+import { intakePush, type IntakeStore } from '../../shared/sync/webhook-intake.js';
 import { parseWebhook, type WebhookSecrets } from '../../shared/webhooks/detect.js';
 import { decodeLambdaBody } from '../../shared/webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../../shared/webhooks/types.js';
@@ -9,7 +8,7 @@ import { redact } from '../../shared/domain/redact.js';
 import { json, type HttpRequestEvent, type HttpResponse } from '../lambda-events.js';
 
 export interface WebhookEndpointDeps {
-  store: Pick<StateStore, 'listApps' | 'requestSync' | 'recordDelivery'>;
+  store: IntakeStore;
   queue: JobQueue;
   secrets: () => Promise<WebhookSecrets>;
   log: Logger;

@@ -64,9 +64,21 @@ async function readManifest(c: Context): Promise<unknown> {
     throw new Problem(
       400,
       'Bad Request',
-      `the body is not valid ${(c.req.header('content-type') ?? '').includes('json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+      `the body is not valid ${(c.req.header('content-type') ?? '').includes('json') ? 'JSON' : 'YAML'}: ${parseErrorDetail(err)}`,
     );
   }
+}
+
+/**
+ * Why a body did not parse, without quoting it: js-yaml's message shows a snippet of the lines
+ * around the error and JSON.parse the start of the text, which cuts a credential short of
+ * anything redaction could recognise. The reason and the position say enough.
+ */
+function parseErrorDetail(err: unknown): string {
+  const e = err as { reason?: unknown; mark?: { line?: number; column?: number }; message?: string };
+  if (typeof e.reason === 'string' && e.mark)
+    return `${e.reason} (line ${(e.mark.line ?? 0) + 1}, column ${(e.mark.column ?? 0) + 1})`;
+  return String(e.message ?? err).replace(/,? ?"(?:[^"\\]|\\.)*"(?:\.\.\.)?(?= is not valid JSON)/, '');
 }
 
 async function readJson<T>(c: Context): Promise<T> {
@@ -255,7 +267,11 @@ export function createApiApp(deps: ApiDeps): Hono {
   v1.get('/apps/:name/history', async (c) => {
     const app = await appOr404(c.req.param('name'));
     const limit = Math.min(100, Math.max(1, Number(c.req.query('limit') ?? app.revisionHistoryLimit) || 10));
-    const runs = await deps.store.listRuns(app.name, limit);
+    // Supersessions were never applied: they are listed only when asked for, so the history
+    // (where rollback ids are picked) shows `limit` deployed runs however many were recorded.
+    const runs = await deps.store.listRuns(app.name, limit, {
+      includeSuperseded: c.req.query('superseded') === 'true',
+    });
     return c.json({
       items: runs.map(({ results, ...r }) => ({ ...redactDeep(r), resources: results.length })),
     });
@@ -264,10 +280,12 @@ export function createApiApp(deps: ApiDeps): Hono {
   v1.post('/apps/:name/rollback', async (c) => {
     const app = await appOr404(c.req.param('name'));
     const body = await readJson<{ id?: unknown }>(c);
-    const runs = await deps.store.listRuns(app.name, 100);
+    // The window holds the 100 newest deployed runs: superseded entries, never applied, are no
+    // rollback target and take no room in it.
+    const runs = await deps.store.listRuns(app.name, 100, { includeSuperseded: false });
     const target =
       body.id === undefined
-        ? runs.filter((r) => r.phase === 'Succeeded' && !r.superseded)[1]
+        ? runs.filter((r) => r.phase === 'Succeeded')[1]
         : runs.find((r) => r.id === Number(body.id));
     if (!target)
       throw new Problem(
@@ -275,7 +293,7 @@ export function createApiApp(deps: ApiDeps): Hono {
         'Not Found',
         body.id === undefined
           ? `Application/${app.name} has no earlier successful sync to roll back to`
-          : `Application/${app.name} has no history entry ${String(body.id)}`,
+          : `Application/${app.name} has no history entry ${String(body.id)} among its 100 newest deployed runs (superseded entries were never applied)`,
       );
     // Pinned until unpinned: auto-sync will not move it forward again behind the user's back.
     await deps.store.putApp({ ...app, pinnedRevision: target.revision });

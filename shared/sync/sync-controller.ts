@@ -42,6 +42,9 @@ export interface SyncControllerOptions {
   guard: UrlGuardOptions;
 }
 
+/** How many of the newest runs are looked through for an earlier record of the same supersession. */
+const supersededLookback = 20;
+
 export const defaultSyncControllerOptions: SyncControllerOptions = {
   leaseTtlMs: 5 * 60_000,
   busyRetrySeconds: 5,
@@ -212,7 +215,7 @@ export class SyncController {
         !revision.split(' ').includes(job.revision) &&
         status?.sync.revision === revision
       ) {
-        await this.recordSuperseded(lease, app, job, revision);
+        await this.recordSuperseded(lease, app, job, revision, request);
         return 'superseded';
       }
       const automated = Boolean(app.syncPolicy.automated) && app.syncPolicy.automated?.enabled !== false;
@@ -403,9 +406,34 @@ export class SyncController {
     }
   }
 
-  private async recordSuperseded(lease: Lease, app: App, job: SyncJob, head: string): Promise<void> {
-    const id = await this.deps.store.nextRunId(app.name);
-    const at = new Date(this.deps.clock.now()).toISOString();
+  /**
+   * Records an older pushed revision as superseded, once per app and revision: replayed
+   * deliveries and redelivered or busy-retried wake-ups carry the same revision, and recording
+   * each of them once filled the rollback window with nothing else. The lease serialises this
+   * check-then-write per app. The webhook request for that revision is consumed either way.
+   */
+  private async recordSuperseded(
+    lease: Lease,
+    app: App,
+    job: SyncJob,
+    head: string,
+    request: SyncRequest | undefined,
+  ): Promise<void> {
+    const { store, clock, log } = this.deps;
+    const consumedRequestAt =
+      request?.reason === 'webhook' && request.revision === job.revision ? request.requestedAt : undefined;
+    const recent = await store.listRuns(app.name, supersededLookback);
+    if (recent.some((r) => r.superseded && r.revision === job.revision)) {
+      if (consumedRequestAt !== undefined) await this.commit(lease, { consumedRequestAt });
+      log.info('older revision already recorded as superseded', {
+        app: app.name,
+        revision: job.revision,
+        deliveryId: job.deliveryId,
+      });
+      return;
+    }
+    const id = await store.nextRunId(app.name);
+    const at = new Date(clock.now()).toISOString();
     await this.commit(lease, {
       run: {
         app: app.name,
@@ -419,8 +447,9 @@ export class SyncController {
         finishedAt: at,
         results: [],
       },
+      consumedRequestAt,
     });
-    this.deps.log.info('older revision superseded', {
+    log.info('older revision superseded', {
       app: app.name,
       revision: job.revision,
       head,
