@@ -98,6 +98,10 @@ const secretAssignment = new RegExp(
 const tokenShapes =
   /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,}|gl(?:dt|ptt|rt|oas)-[A-Za-z0-9_-]{16,}|(?:AKIA|ASIA)[A-Z0-9]{16}|k8s-aws-v1\.[A-Za-z0-9_-]{16,}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)/g;
 
+/** Every pattern below needs one of these; a string without any is left alone quickly. */
+const mayHoldCredential =
+  /[@=:]|PRIVATE KEY|basic|bearer|gh[pousr]_|github_pat_|gl[a-z]{2,3}-|A[KS]IA|k8s-aws-v1|eyJ/i;
+
 function looksLikeBasicCredential(b64: string): boolean {
   const decoded = Buffer.from(b64, 'base64').toString('latin1');
   return decoded.includes(':') && !/[\x00-\x08\x0e-\x1f]/.test(decoded);
@@ -115,10 +119,12 @@ function looksLikeBearerToken(token: string): boolean {
  * text (tool stderr, error messages, JSON); idempotent; never throws.
  */
 export function redact(text: string): string {
-  if (typeof text !== 'string' || text === '') return text;
+  if (typeof text !== 'string' || text.length < minSecretLength) return text;
   let out = text;
   const known = knownSecretsPattern();
   if (known) out = out.replace(known, redactedMark);
+  // Most strings (names, kinds, phases) hold nothing any pattern below could match.
+  if (!mayHoldCredential.test(out)) return out;
   if (out.includes('PRIVATE KEY-----')) {
     // The END line is written even for a key cut short, so a second pass finds the same span.
     out = out.replace(
