@@ -1,10 +1,10 @@
+import { redact } from '../../shared/domain/redact.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { intakePush, type IntakeStore } from '../../shared/sync/webhook-intake.js';
 import { parseWebhook, type WebhookSecrets } from '../../shared/webhooks/detect.js';
 import { decodeLambdaBody } from '../../shared/webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../../shared/webhooks/types.js';
-import { redact } from '../../shared/domain/redact.js';
 import { json, type HttpRequestEvent, type HttpResponse } from '../lambda-events.js';
 
 export interface WebhookEndpointDeps {

@@ -43,7 +43,7 @@ export interface SyncControllerOptions {
 }
 
 /** How many of the newest runs are looked through for an earlier record of the same supersession. */
-const supersededLookback = 20;
+const supersededLookback = 10;
 
 export const defaultSyncControllerOptions: SyncControllerOptions = {
   leaseTtlMs: 5 * 60_000,
