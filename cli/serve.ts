@@ -15,7 +15,7 @@ import { SqliteStateStore } from '../shared/adapters/local/sqlite-state-store.js
 import { FileSecretStore } from '../shared/adapters/local/file-secret-store.js';
 import { parseApplication, parseAppProject } from '../shared/domain/application-manifest.js';
 import { systemClock } from '../shared/ports/clock.js';
-import type { Logger } from '../shared/ports/logger.js';
+import { redactingLogger, type Logger } from '../shared/ports/logger.js';
 import { GitCheckoutCache } from '../shared/source/git.js';
 import { SourceRenderer } from '../shared/source/render.js';
 import { enqueueDriftChecks } from '../shared/sync/drift-schedule.js';
@@ -128,7 +128,7 @@ function claimDataDir(dir: string): void {
 }
 
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
-  const log = opts.log ?? consoleLogger;
+  const log = redactingLogger(opts.log ?? consoleLogger);
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   claimDataDir(opts.dataDir);
   const db = openDatabase(join(opts.dataDir, 'gitferry.db'));

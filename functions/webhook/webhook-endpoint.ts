@@ -1,14 +1,14 @@
+import { redact } from '../../shared/domain/redact.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { Logger } from '../../shared/ports/logger.js';
-import type { StateStore } from '../../shared/ports/state-store.js';
-import { intakePush } from '../../shared/sync/webhook-intake.js';
+import { intakePush, type IntakeStore } from '../../shared/sync/webhook-intake.js';
 import { parseWebhook, type WebhookSecrets } from '../../shared/webhooks/detect.js';
 import { decodeLambdaBody } from '../../shared/webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../../shared/webhooks/types.js';
 import { json, type HttpRequestEvent, type HttpResponse } from '../lambda-events.js';
 
 export interface WebhookEndpointDeps {
-  store: Pick<StateStore, 'listApps' | 'requestSync' | 'recordDelivery'>;
+  store: IntakeStore;
   queue: JobQueue;
   secrets: () => Promise<WebhookSecrets>;
   log: Logger;
@@ -61,7 +61,7 @@ export function createWebhookEndpoint(
     } catch (err) {
       if (err instanceof WebhookError) {
         log.warn('webhook refused', { code: err.code, status: err.httpStatus, message: err.message });
-        return json(err.httpStatus, { error: err.message });
+        return json(err.httpStatus, { error: redact(err.message) });
       }
       log.error('webhook not enqueued', { message: (err as Error).message });
       return json(503, { error: 'not enqueued; please redeliver' });

@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { App, Cluster } from '../domain/app.js';
 import { parseApplication, parseAppProject } from '../domain/application-manifest.js';
 import { GitferryError } from '../domain/errors.js';
+import { redact, redactDeep } from '../domain/redact.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -48,10 +49,15 @@ class Problem extends GitferryError {
   }
 }
 
+/** Details quote what callers and tools said (YAML errors, URLs): credentials are taken out. */
 function problem(c: Context, status: number, title: string, detail: string) {
-  return c.body(JSON.stringify({ type: 'about:blank', title, status, detail }), status as 400, {
-    'content-type': 'application/problem+json',
-  });
+  return c.body(
+    JSON.stringify({ type: 'about:blank', title, status, detail: redact(detail) }),
+    status as 400,
+    {
+      'content-type': 'application/problem+json',
+    },
+  );
 }
 
 function tokenMatches(given: string, expected: string): boolean {
@@ -71,13 +77,25 @@ async function readManifest(c: Context): Promise<unknown> {
     throw new Problem(
       400,
       'Bad Request',
-      `the body is not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+      `the body is not valid ${json ? 'JSON' : 'YAML'}: ${parseErrorDetail(err)}`,
     );
   }
 }
 
 function apiBodyTooLarge(maxBytes: number): Problem {
   return new Problem(413, 'Payload Too Large', `request bodies are limited to ${maxBytes} bytes`);
+}
+
+/**
+ * Why a body did not parse, without quoting it: js-yaml's message shows a snippet of the lines
+ * around the error and JSON.parse the start of the text, which cuts a credential short of
+ * anything redaction could recognise. The reason and the position say enough.
+ */
+function parseErrorDetail(err: unknown): string {
+  const e = err as { reason?: unknown; mark?: { line?: number; column?: number }; message?: string };
+  if (typeof e.reason === 'string' && e.mark)
+    return `${e.reason} (line ${(e.mark.line ?? 0) + 1}, column ${(e.mark.column ?? 0) + 1})`;
+  return String(e.message ?? err).replace(/,? ?"(?:[^"\\]|\\.)*"(?:\.\.\.)?(?= is not valid JSON)/, '');
 }
 
 async function readJson<T>(c: Context): Promise<T> {
@@ -160,7 +178,7 @@ export function createApiApp(deps: ApiDeps): Hono {
         result.duplicate ? 200 : 202,
       );
     } catch (err) {
-      if (err instanceof WebhookError) return c.json({ error: err.message }, err.httpStatus);
+      if (err instanceof WebhookError) return c.json({ error: redact(err.message) }, err.httpStatus);
       throw err;
     }
   });
@@ -213,7 +231,8 @@ export function createApiApp(deps: ApiDeps): Hono {
     ]);
     return c.json({
       app,
-      status,
+      // Redacted on the way out too: records written before redaction at the source still answer clean.
+      status: status && redactDeep(status),
       operationInProgress: operation
         ? { runId: operation.runId, revision: operation.revision, attempt: operation.attempt }
         : undefined,
@@ -261,23 +280,33 @@ export function createApiApp(deps: ApiDeps): Hono {
   v1.get('/apps/:name/diff', async (c) => {
     const app = await appOr404(c.req.param('name'));
     const status = await deps.store.getStatus(app.name);
-    return c.json({ sync: status?.sync, drift: status?.drift, resources: status?.resources ?? [] });
+    return c.json(
+      redactDeep({ sync: status?.sync, drift: status?.drift, resources: status?.resources ?? [] }),
+    );
   });
 
   v1.get('/apps/:name/history', async (c) => {
     const app = await appOr404(c.req.param('name'));
     const limit = Math.min(100, Math.max(1, Number(c.req.query('limit') ?? app.revisionHistoryLimit) || 10));
-    const runs = await deps.store.listRuns(app.name, limit);
-    return c.json({ items: runs.map(({ results, ...r }) => ({ ...r, resources: results.length })) });
+    // Supersessions were never applied: they are listed only when asked for, so the history
+    // (where rollback ids are picked) shows `limit` deployed runs however many were recorded.
+    const runs = await deps.store.listRuns(app.name, limit, {
+      includeSuperseded: c.req.query('superseded') === 'true',
+    });
+    return c.json({
+      items: runs.map(({ results, ...r }) => ({ ...redactDeep(r), resources: results.length })),
+    });
   });
 
   v1.post('/apps/:name/rollback', async (c) => {
     const app = await appOr404(c.req.param('name'));
     const body = await readJson<{ id?: unknown }>(c);
-    const runs = await deps.store.listRuns(app.name, 100);
+    // The window holds the 100 newest deployed runs: superseded entries, never applied, are no
+    // rollback target and take no room in it.
+    const runs = await deps.store.listRuns(app.name, 100, { includeSuperseded: false });
     const target =
       body.id === undefined
-        ? runs.filter((r) => r.phase === 'Succeeded' && !r.superseded)[1]
+        ? runs.filter((r) => r.phase === 'Succeeded')[1]
         : runs.find((r) => r.id === Number(body.id));
     if (!target)
       throw new Problem(
@@ -285,7 +314,7 @@ export function createApiApp(deps: ApiDeps): Hono {
         'Not Found',
         body.id === undefined
           ? `Application/${app.name} has no earlier successful sync to roll back to`
-          : `Application/${app.name} has no history entry ${String(body.id)}`,
+          : `Application/${app.name} has no history entry ${String(body.id)} among its 100 newest deployed runs (superseded entries were never applied)`,
       );
     // Pinned until unpinned: auto-sync will not move it forward again behind the user's back.
     await deps.store.putApp({ ...app, pinnedRevision: target.revision });

@@ -113,8 +113,11 @@ export const openApiDocument = {
     '/api/v1/apps/{name}/history': {
       parameters: [name],
       get: {
-        summary: 'Sync history, newest first',
-        parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } }],
+        summary: 'Sync history, newest first (superseded pushes only with superseded=true)',
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+          { name: 'superseded', in: 'query', schema: { type: 'boolean' } },
+        ],
         responses: { '200': { description: 'History', ...json(obj) }, ...errors },
       },
     },

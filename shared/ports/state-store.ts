@@ -48,6 +48,16 @@ export interface StepCommit {
   consumedRequestAt?: number;
 }
 
+/** Options of `listRuns`. */
+export interface ListRunsOptions {
+  /**
+   * List runs recorded as superseded (an older push that arrived after a newer one was deployed,
+   * never applied). Default true; false skips them and still returns up to `limit` real runs, so
+   * rollback finds deployed revisions however many supersessions were recorded in between.
+   */
+  includeSuperseded?: boolean;
+}
+
 /** A store could not do what was asked; `code` says why (state:invalid, state:corrupt, state:request-failed…). */
 export class StateStoreError extends GitferryError {
   override name = 'StateStoreError';
@@ -94,8 +104,8 @@ export interface StateStore {
   getStatus(app: string): Promise<AppStatus | undefined>;
   getOperation(app: string): Promise<StoredOperation | undefined>;
   getInventory(app: string): Promise<InventoryEntry[]>;
-  /** Newest first. */
-  listRuns(app: string, limit: number): Promise<SyncRun[]>;
+  /** Newest first, up to `limit` runs (see ListRunsOptions for superseded ones). */
+  listRuns(app: string, limit: number, opts?: ListRunsOptions): Promise<SyncRun[]>;
   /** The next run id for an app (monotonic). */
   nextRunId(app: string): Promise<number>;
 
@@ -111,4 +121,9 @@ export interface StateStore {
 
   /** True the first time a webhook delivery id is seen (kept for ttlSeconds), false for duplicates. */
   recordDelivery(deliveryId: string, ttlSeconds: number, now: number): Promise<boolean>;
+  /**
+   * Forgets a recorded delivery, so that it is new work again: for an intake that recorded the
+   * delivery first and then failed to send its wake-ups. Forgetting an unknown id does nothing.
+   */
+  forgetDelivery(deliveryId: string): Promise<void>;
 }

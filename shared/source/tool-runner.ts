@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { redact } from '../domain/redact.js';
 import { SourceError } from './errors.js';
 
 export interface ToolRun {
@@ -84,7 +85,7 @@ export function runTool(run: ToolRun): Promise<string> {
           );
         if (e.code === 'ENOENT')
           return reject(new SourceError('source:tool-missing', `${run.what}: ${run.bin} not found`));
-        const detail = stderr.trim().split('\n').slice(-10).join('\n') || e.message;
+        const detail = redact(stderr).trim().split('\n').slice(-10).join('\n') || redact(e.message);
         reject(new SourceError('source:render-failed', `${run.what} failed: ${detail}`));
       },
     );

@@ -1,3 +1,4 @@
+import { registerSecret } from '../domain/redact.js';
 import type { GitCredentials } from '../source/git-http.js';
 import type { SecretStore } from '../ports/secret-store.js';
 
@@ -22,13 +23,20 @@ export function repoCredentialsResolver(
       throw new Error(
         `repository credentials secret ${rule.secret} (for ${rule.urlPrefix}) is missing or empty`,
       );
+    // Known to redaction from now on: git, helm or a server may quote it back in an error.
+    registerSecret(value);
     try {
       const parsed = JSON.parse(value) as { username?: string; password?: string };
-      if (typeof parsed.password === 'string')
+      if (typeof parsed.password === 'string') {
+        registerSecret(parsed.password);
+        // Basic auth sends base64(user:password): registering the pair covers that form too.
+        registerSecret(`${parsed.username ?? ''}:${parsed.password}`);
         return { username: parsed.username, password: parsed.password };
+      }
     } catch {
       /* a plain token */
     }
+    registerSecret(value.trim());
     return { password: value.trim() };
   };
 }

@@ -6,6 +6,7 @@ import { assessAppHealth } from '../engine/assess.js';
 import { hasSyncOption } from '../engine/annotations.js';
 import { compareForDelete } from '../engine/order.js';
 import { formatRef } from '../domain/kube-object.js';
+import { redactDeep } from '../domain/redact.js';
 import type { PropagationPolicy } from '../engine/apply.js';
 import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
 import { stepSync, type SyncOptions, type SyncState } from '../engine/sync-operation.js';
@@ -17,6 +18,7 @@ import {
   LeaseLostError,
   type Lease,
   type StateStore,
+  type StepCommit,
   type StoredOperation,
   type SyncRequest,
 } from '../ports/state-store.js';
@@ -39,6 +41,9 @@ export interface SyncControllerOptions {
   engine: Partial<ResourceManagerOptions>;
   guard: UrlGuardOptions;
 }
+
+/** How many of the newest runs are looked through for an earlier record of the same supersession. */
+const supersededLookback = 10;
 
 export const defaultSyncControllerOptions: SyncControllerOptions = {
   leaseTtlMs: 5 * 60_000,
@@ -167,7 +172,7 @@ export class SyncController {
       const message = !cluster
         ? `destination cluster ${app.destination.name ?? app.destination.server} is not registered`
         : scope.join('; ');
-      await store.commitStep(lease, {
+      await this.commit(lease, {
         status: {
           ...blankStatus(app.name, status),
           sync: { status: 'Unknown' },
@@ -188,7 +193,7 @@ export class SyncController {
         // The repository cannot be read (auth, network, missing branch): say so in the status and
         // wait for the next push or drift check, rather than retrying a poison wake-up to the DLQ.
         const message = (err as Error).message;
-        await store.commitStep(lease, {
+        await this.commit(lease, {
           status: {
             ...blankStatus(app.name, status),
             sync: { status: 'Unknown' },
@@ -210,7 +215,7 @@ export class SyncController {
         !revision.split(' ').includes(job.revision) &&
         status?.sync.revision === revision
       ) {
-        await this.recordSuperseded(lease, app, job, revision);
+        await this.recordSuperseded(lease, app, job, revision, request);
         return 'superseded';
       }
       const automated = Boolean(app.syncPolicy.automated) && app.syncPolicy.automated?.enabled !== false;
@@ -266,7 +271,7 @@ export class SyncController {
       const { state, nextStepInMs } = stepped;
       const now = clock.now();
       if (nextStepInMs !== undefined) {
-        await store.commitStep(lease, {
+        await this.commit(lease, {
           operation: { ...op, state },
           inventory: state.inventory,
           status: { ...blankStatus(app.name, status), operation: operationOf(op, state, 'Running') },
@@ -299,7 +304,7 @@ export class SyncController {
         results: state.results,
       };
       const synced = state.phase === 'Succeeded' && !stateIsDryRun(request);
-      await store.commitStep(lease, {
+      await this.commit(lease, {
         run,
         inventory: state.inventory,
         operation: retryIn !== undefined ? { ...op, state: undefined, attempt: op.attempt + 1 } : null,
@@ -362,7 +367,7 @@ export class SyncController {
       const changes = state.results.filter((r) => r.action !== 'unchanged' && r.action !== 'skipped');
       const health = await assessAppHealth(rm, inventory).catch(() => undefined);
       const now = new Date(clock.now()).toISOString();
-      await store.commitStep(lease, {
+      await this.commit(lease, {
         status: {
           ...blankStatus(app.name, status),
           sync: {
@@ -401,10 +406,35 @@ export class SyncController {
     }
   }
 
-  private async recordSuperseded(lease: Lease, app: App, job: SyncJob, head: string): Promise<void> {
-    const id = await this.deps.store.nextRunId(app.name);
-    const at = new Date(this.deps.clock.now()).toISOString();
-    await this.deps.store.commitStep(lease, {
+  /**
+   * Records an older pushed revision as superseded, once per app and revision: replayed
+   * deliveries and redelivered or busy-retried wake-ups carry the same revision, and recording
+   * each of them once filled the rollback window with nothing else. The lease serialises this
+   * check-then-write per app. The webhook request for that revision is consumed either way.
+   */
+  private async recordSuperseded(
+    lease: Lease,
+    app: App,
+    job: SyncJob,
+    head: string,
+    request: SyncRequest | undefined,
+  ): Promise<void> {
+    const { store, clock, log } = this.deps;
+    const consumedRequestAt =
+      request?.reason === 'webhook' && request.revision === job.revision ? request.requestedAt : undefined;
+    const recent = await store.listRuns(app.name, supersededLookback);
+    if (recent.some((r) => r.superseded && r.revision === job.revision)) {
+      if (consumedRequestAt !== undefined) await this.commit(lease, { consumedRequestAt });
+      log.info('older revision already recorded as superseded', {
+        app: app.name,
+        revision: job.revision,
+        deliveryId: job.deliveryId,
+      });
+      return;
+    }
+    const id = await store.nextRunId(app.name);
+    const at = new Date(clock.now()).toISOString();
+    await this.commit(lease, {
       run: {
         app: app.name,
         id,
@@ -417,12 +447,26 @@ export class SyncController {
         finishedAt: at,
         results: [],
       },
+      consumedRequestAt,
     });
-    this.deps.log.info('older revision superseded', {
+    log.info('older revision superseded', {
       app: app.name,
       revision: job.revision,
       head,
       deliveryId: job.deliveryId,
+    });
+  }
+
+  /**
+   * Writes a step. Status and history hold messages from git, helm and the cluster's API server,
+   * which may quote credentials: they are stored redacted (the operation's state is engine data
+   * that is applied later, and is never shown, so it is left exact).
+   */
+  private commit(lease: Lease, commit: StepCommit): Promise<void> {
+    return this.deps.store.commitStep(lease, {
+      ...commit,
+      ...(commit.status ? { status: redactDeep(commit.status) } : {}),
+      ...(commit.run ? { run: redactDeep(commit.run) } : {}),
     });
   }
 

@@ -67,15 +67,20 @@ export interface IntakeResult {
   duplicate: boolean;
 }
 
+/** The store calls a push intake makes. */
+export type IntakeStore = Pick<StateStore, 'listApps' | 'requestSync' | 'recordDelivery' | 'forgetDelivery'>;
+
 /**
  * Turns a verified push into wake-ups: each concerned app records the pushed revision as wanted
- * (newest wins) and gets a wake-up. The delivery id is recorded after the wake-ups are sent, so a
- * failure part-way loses nothing (GitHub's redelivery re-sends them; extra wake-ups are harmless).
+ * (newest wins) and gets a wake-up. The delivery id is recorded first, so a replayed delivery
+ * (GitHub's redelivery, an attacker replaying a captured request) sends nothing at all. If the
+ * wake-ups cannot all be sent, the record is forgotten again, so a redelivery is new work and a
+ * failure part-way loses nothing (the wake-ups already sent are harmless).
  */
 export async function intakePush(
   event: PushEvent,
   deps: {
-    store: Pick<StateStore, 'listApps' | 'requestSync' | 'recordDelivery'>;
+    store: IntakeStore;
     queue: JobQueue;
     log: Logger;
     now: () => number;
@@ -84,28 +89,47 @@ export async function intakePush(
 ): Promise<IntakeResult> {
   const apps = appsForPush(await deps.store.listApps(), event);
   const requestedAt = deps.now();
-  await Promise.all(
-    apps.map(async (app) => {
-      await deps.store.requestSync(app.name, { reason: 'webhook', revision: event.sha, requestedAt });
-      await deps.queue.send({
-        app: app.name,
-        reason: 'webhook',
-        revision: event.sha,
-        deliveryId: event.deliveryId,
-        requestedAt,
-      });
-    }),
-  );
+  const deliveryKey = `${event.provider}:${event.deliveryId}`;
   const isNew = await deps.store.recordDelivery(
-    `${event.provider}:${event.deliveryId}`,
+    deliveryKey,
     deps.deliveryTtlSeconds ?? 7 * 24 * 3600,
     requestedAt,
   );
-  deps.log.info(isNew ? 'push enqueued' : 'duplicate delivery (wake-ups are harmless)', {
+  const fields = {
     deliveryId: event.deliveryId,
     revision: event.sha,
     branch: event.branch,
     apps: apps.map((a) => a.name),
-  });
-  return { enqueued: apps.map((a) => a.name), duplicate: !isNew };
+  };
+  if (!isNew) {
+    deps.log.info('duplicate delivery: no wake-up sent', fields);
+    return { enqueued: [], duplicate: true };
+  }
+  try {
+    await Promise.all(
+      apps.map(async (app) => {
+        await deps.store.requestSync(app.name, { reason: 'webhook', revision: event.sha, requestedAt });
+        await deps.queue.send({
+          app: app.name,
+          reason: 'webhook',
+          revision: event.sha,
+          deliveryId: event.deliveryId,
+          requestedAt,
+        });
+      }),
+    );
+  } catch (err) {
+    await deps.store.forgetDelivery(deliveryKey).catch((forgetErr: unknown) =>
+      deps.log.error(
+        'a delivery whose wake-ups failed could not be forgotten; its redelivery counts as a duplicate',
+        {
+          ...fields,
+          message: (forgetErr as Error).message,
+        },
+      ),
+    );
+    throw err;
+  }
+  deps.log.info('push enqueued', fields);
+  return { enqueued: apps.map((a) => a.name), duplicate: false };
 }

@@ -398,6 +398,42 @@ export function describeStateStoreContract(
         expect(await store().listRuns(app, 0)).toEqual([]);
       });
 
+      test('superseded runs can be skipped: the limit then counts only runs that were applied', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        const applied: SyncRun[] = [];
+        const write = async (run: SyncRun) => store().commitStep(lease, { run });
+        // Two applied runs (one large enough to span chunks), then a flood of supersessions, then one more.
+        for (const results of [3, 400]) {
+          const run = runFixture(app, await store().nextRunId(app), results, results > 3 ? 6 : 0);
+          applied.push(run);
+          await write(run);
+        }
+        for (let i = 0; i < 30; i++) {
+          const id = await store().nextRunId(app);
+          await write({ ...runFixture(app, id, 0), superseded: true, message: 'superseded' });
+        }
+        const last = runFixture(app, await store().nextRunId(app), 2);
+        applied.push(last);
+        await write(last);
+        const newestApplied = [...applied].reverse();
+
+        expect(await store().listRuns(app, 3, { includeSuperseded: false })).toEqual(newestApplied);
+        expect(await store().listRuns(app, 2, { includeSuperseded: false })).toEqual(
+          newestApplied.slice(0, 2),
+        );
+        expect(await store().listRuns(app, 100, { includeSuperseded: false })).toEqual(newestApplied);
+        expect((await store().listRuns(app, 0, { includeSuperseded: false })).length).toBe(0);
+        // By default, and when asked, supersessions are listed like any run.
+        const all = await store().listRuns(app, 3);
+        expect(all.map((r) => [r.id, Boolean(r.superseded)])).toEqual([
+          [33, false],
+          [32, true],
+          [31, true],
+        ]);
+        expect(await store().listRuns(app, 3, { includeSuperseded: true })).toEqual(all);
+      });
+
       test('nextRunId counts up without duplicates under 20 concurrent calls', async () => {
         const app = unique('app');
         const ids = await Promise.all(Array.from({ length: 20 }, () => store().nextRunId(app)));
@@ -558,6 +594,17 @@ export function describeStateStoreContract(
         expect(await store().recordDelivery(unique('delivery'), 3_600, now)).toBe(true);
         expect(await store().recordDelivery(id, 3_600, now + 3_601_000)).toBe(true);
         expect(await store().recordDelivery(id, 3_600, now + 3_602_000)).toBe(false);
+      });
+
+      test('forgetDelivery makes a delivery new again; forgetting an unknown one does nothing', async () => {
+        const id = unique('delivery');
+        const now = 1_767_225_600_000;
+
+        expect(await store().recordDelivery(id, 3_600, now)).toBe(true);
+        await store().forgetDelivery(id);
+        expect(await store().recordDelivery(id, 3_600, now + 1_000)).toBe(true);
+        expect(await store().recordDelivery(id, 3_600, now + 2_000)).toBe(false);
+        await expect(store().forgetDelivery(unique('never-seen'))).resolves.toBeUndefined();
       });
     });
 

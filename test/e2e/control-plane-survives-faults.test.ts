@@ -4,6 +4,7 @@ import { privateRepoCredentials } from '../testbed/git-credentials.js';
 import { TestRepo } from '../support/git.js';
 import { githubPush, startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { kubectl, uniqueName } from '../support/testbed.js';
+import { captureOutput, type CapturedOutput } from '../support/capture-output.js';
 
 const wrongToken = 'ghp_wrongTokenThatMustNeverBeLogged0000';
 
@@ -23,14 +24,13 @@ function appFor(name: string, repoURL: string, namespace: string): App {
 describe('the control plane under faults', () => {
   let cp: ControlPlane;
   const namespaces: string[] = [];
-  const logs: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
+  let output: CapturedOutput;
+  const logLevel = process.env.GITFERRY_LOG_LEVEL;
   beforeAll(async () => {
-    // Everything the handlers log goes through stdout (Powertools): keep a copy to search for secrets.
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      logs.push(String(chunk));
-      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof process.stdout.write;
+    // Every level and every stream (stdout, stderr, console.*): a secret logged anywhere is seen.
+    // The capture helper's own test proves it sees each of them.
+    process.env.GITFERRY_LOG_LEVEL = 'DEBUG';
+    output = captureOutput();
     cp = await startControlPlane({
       visibilityTimeout: 2,
       repoCredentials: [
@@ -42,7 +42,9 @@ describe('the control plane under faults', () => {
     });
   });
   afterAll(async () => {
-    process.stdout.write = write;
+    output.restore();
+    if (logLevel === undefined) delete process.env.GITFERRY_LOG_LEVEL;
+    else process.env.GITFERRY_LOG_LEVEL = logLevel;
     cp.dispose();
     for (const ns of namespaces)
       await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
@@ -129,7 +131,11 @@ describe('the control plane under faults', () => {
       (await cp.sqs.send(new ReceiveMessageCommand({ QueueUrl: cp.dlqUrl, MaxNumberOfMessages: 10 })))
         .Messages ?? [],
     );
-    const everything = [logs.join(''), stored, dlq].join('\n');
+    const logs = output.text();
+    // The logs must hold the failure and the levels below ERROR, or there was little to search.
+    expect(logs).toContain('authentication failed (HTTP 401)');
+    expect(logs).toMatch(/"level":"(DEBUG|INFO)"/);
+    const everything = [logs, stored, dlq].join('\n');
     expect(everything).not.toContain(wrongToken);
     expect(everything).not.toContain(Buffer.from(`testbed:${wrongToken}`).toString('base64'));
     expect(everything).not.toContain(privateRepoCredentials.password);

@@ -105,6 +105,41 @@ describe('a push webhook, end to end through the Lambda handlers', () => {
     expect((await cp.store.getStatus(app))?.sync.revision).toBe(newer);
   });
 
+  test('an old push replayed 5 times, its wake-up redelivered 5 times, records one supersession and keeps rollback targets', async () => {
+    const deployed = (await cp.store.getStatus(app))!.sync.revision!;
+    // A commit deployed earlier in this file, older than the branch head.
+    const older = (await cp.store.listRuns(app, 100, { includeSuperseded: false })).find(
+      (r) => r.revision !== deployed && r.phase === 'Succeeded',
+    )?.revision;
+    if (!older) throw new Error('the earlier tests deployed no older revision');
+    const replayed = githubPush({
+      repoUrl: repo.url,
+      sha: older,
+      secret: cp.webhookSecret,
+      deliveryId: uniqueName('replayed'),
+    });
+    const countOf = async () =>
+      (await cp.store.listRuns(app, 100)).filter((r) => r.superseded && r.revision === older).length;
+    const before = await countOf();
+
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push((await cp.webhook(replayed)).statusCode);
+    expect(answers).toEqual([202, 200, 200, 200, 200]);
+    // The queue delivers at least once: the same wake-up arrives again and again.
+    const wakeUp = JSON.stringify({ app, reason: 'webhook', revision: older, requestedAt: Date.now() });
+    for (let i = 0; i < 5; i++) {
+      const result = await cp.worker({ Records: [{ messageId: String(i), body: wakeUp }] });
+      expect(result.batchItemFailures).toEqual([]);
+    }
+    await cp.drain();
+
+    expect((await countOf()) - before).toBeLessThanOrEqual(1);
+    expect((await cp.store.getStatus(app))?.sync.revision).toBe(deployed);
+    const rollbackWindow = await cp.store.listRuns(app, 100, { includeSuperseded: false });
+    expect(rollbackWindow.some((r) => r.superseded)).toBe(false);
+    expect(rollbackWindow[0]?.revision).toBe(deployed);
+  });
+
   test('a hand edit of a managed object is found by the drift check and healed', async () => {
     await kubectl([
       'patch',

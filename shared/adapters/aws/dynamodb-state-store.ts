@@ -18,7 +18,8 @@
  * | `DELIVERY#<id>`   | `DELIVERY`                 | a seen webhook delivery; `ttl` (N, epoch seconds) |
  *
  * Everything about one app shares its partition, so deleteApp is one Query plus batched deletes,
- * and listRuns is one descending Query on the `RUN#` prefix (zero-padded ids sort numerically).
+ * and listRuns is one descending Query on the `RUN#` prefix (zero-padded ids sort numerically;
+ * superseded runs, when skipped, are skipped after decoding and the Query pages on).
  *
  * Documents are JSON. Definitions and the request are one item each: `doc` (S, plain JSON) or,
  * above `plainJsonMaxBytes`, `docz` (B, gzip). Status, operation, inventory and runs can outgrow
@@ -67,6 +68,7 @@ import {
   LeaseLostError,
   StateStoreError,
   type Lease,
+  type ListRunsOptions,
   type StateStore,
   type StepCommit,
   type StoredOperation,
@@ -282,24 +284,21 @@ export class DynamoDbStateStore implements StateStore {
     return ((await this.readPart(app, 'inventory', 'INV#')) as InventoryEntry[] | undefined) ?? [];
   }
 
-  listRuns(app: string, limit: number): Promise<SyncRun[]> {
+  listRuns(app: string, limit: number, opts: ListRunsOptions = {}): Promise<SyncRun[]> {
+    const skip = opts.includeSuperseded === false;
+    const keep = skip ? (run: SyncRun) => !run.superseded : () => true;
     return this.call(`App/${app}`, 'run history read', async () => {
       if (limit <= 0) return [];
       let reason = '';
       for (let attempt = 0; attempt < this.opts.readAttempts; attempt++) {
-        const byRun = await this.newestRunChunks(appPk(app), limit);
-        const runs: SyncRun[] = [];
-        for (const [id, chunks] of byRun) {
-          const decoded = decodeChunks(chunks);
-          if (decoded.ok) {
-            runs.push(decoded.value as SyncRun);
-            continue;
-          }
-          reason = `run ${id}: ${decoded.reason}`;
-          if (!decoded.torn) attempt = this.opts.readAttempts;
-          break;
-        }
-        if (runs.length === byRun.size) return runs;
+        // Unfiltered, one item more than asked is enough; skipping, how many is unknown: full pages.
+        const pageItems = skip
+          ? this.opts.queryPageSize
+          : Math.min(this.opts.queryPageSize ?? Infinity, limit + 1);
+        const read = await this.newestRuns(appPk(app), limit, keep, pageItems);
+        if (read.ok) return read.runs;
+        reason = read.reason;
+        if (!read.torn) break;
       }
       throw new StateStoreError('state:corrupt', `App/${app} run history is unreadable: ${reason}`);
     });
@@ -516,6 +515,12 @@ export class DynamoDbStateStore implements StateStore {
     });
   }
 
+  forgetDelivery(deliveryId: string): Promise<void> {
+    return this.call(`Delivery/${deliveryId}`, 'forget', () =>
+      this.deleteItem(deliveryPk(checkName('Delivery', deliveryId)), 'DELIVERY'),
+    );
+  }
+
   // ---- helpers -----------------------------------------------------------------------------
 
   private key(pk: string, sk: string): Item {
@@ -646,11 +651,28 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   /**
-   * The chunks of the newest `limit` runs, newest first. Pages until it has seen one run more than
-   * asked for (so the last one wanted is complete) or the history ends.
+   * The newest `limit` runs that `keep` accepts, newest first. Items come newest run first (ids are
+   * zero-padded, chunks follow their run), so a run is complete once an item of an older run, or
+   * the end of the history, is seen. Superseded runs are skipped after decoding, which also covers
+   * runs written before they were marked; pages continue until enough runs were kept.
    */
-  private async newestRunChunks(pk: string, limit: number): Promise<Map<number, DocumentChunk[]>> {
-    const byRun = new Map<number, DocumentChunk[]>();
+  private async newestRuns(
+    pk: string,
+    limit: number,
+    keep: (run: SyncRun) => boolean,
+    pageItems: number | undefined,
+  ): Promise<{ ok: true; runs: SyncRun[] } | { ok: false; torn: boolean; reason: string }> {
+    const runs: SyncRun[] = [];
+    let current: { id: number; chunks: DocumentChunk[] } | undefined;
+    const finish = (): { ok: false; torn: boolean; reason: string } | undefined => {
+      if (!current) return undefined;
+      const { id, chunks } = current;
+      current = undefined;
+      const decoded = decodeChunks(chunks);
+      if (!decoded.ok) return { ok: false, torn: decoded.torn, reason: `run ${id}: ${decoded.reason}` };
+      if (keep(decoded.value as SyncRun)) runs.push(decoded.value as SyncRun);
+      return undefined;
+    };
     let start: Item | undefined;
     do {
       const out = await this.client.send(
@@ -661,19 +683,24 @@ export class DynamoDbStateStore implements StateStore {
           ExpressionAttributeValues: { ':pk': S(pk), ':prefix': S('RUN#') },
           ScanIndexForward: false,
           ConsistentRead: true,
-          Limit: Math.min(this.opts.queryPageSize ?? Infinity, limit + 1),
+          Limit: pageItems,
           ExclusiveStartKey: start,
         }),
       );
       for (const item of out.Items ?? []) {
         const id = Number(item.run?.N);
-        const chunks = byRun.get(id) ?? [];
-        chunks.push(toChunk(item));
-        byRun.set(id, chunks);
+        if (current && current.id !== id) {
+          const failed = finish();
+          if (failed) return failed;
+          if (runs.length >= limit) return { ok: true, runs };
+        }
+        current ??= { id, chunks: [] };
+        current.chunks.push(toChunk(item));
       }
       start = out.LastEvaluatedKey;
-    } while (start && byRun.size <= limit);
-    return new Map([...byRun].slice(0, limit));
+    } while (start);
+    const failed = finish();
+    return failed ?? { ok: true, runs: runs.slice(0, limit) };
   }
 
   /** The chunked documents a step writes, encoded and checked against the transaction budget. */

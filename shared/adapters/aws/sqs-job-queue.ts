@@ -4,6 +4,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { redactDeep } from '../../domain/redact.js';
 import type { SyncJob } from '../../domain/sync-job.js';
 import type { PollingJobQueue, ReceivedJob } from '../../ports/job-queue.js';
 
@@ -33,7 +34,8 @@ export class SqsJobQueue implements PollingJobQueue {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(job),
+        // Bodies end up in the dead-letter queue: no credential may ride along in a field.
+        MessageBody: JSON.stringify(redactDeep(job)),
         DelaySeconds: delay,
       }),
     );

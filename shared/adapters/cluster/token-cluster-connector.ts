@@ -1,4 +1,5 @@
 import type { Cluster } from '../../domain/app.js';
+import { registerSecret } from '../../domain/redact.js';
 import type { ClusterConnection } from '../../engine/cluster-connection.js';
 import type { SecretStore } from '../../ports/secret-store.js';
 
@@ -25,6 +26,8 @@ export class TokenClusterConnector {
       authorization: async () => {
         const token = await this.secrets.get(secretName);
         if (!token) throw new Error(`cluster ${cluster.name}: secret ${secretName} holds no token`);
+        // Known to redaction from now on: an API server or proxy may echo it back in an error.
+        registerSecret(token);
         return `Bearer ${token.trim()}`;
       },
     };

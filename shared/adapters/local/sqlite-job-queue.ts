@@ -20,6 +20,7 @@
  * (a cheap indexed lookup) and take no write lock.
  */
 import { randomUUID } from 'node:crypto';
+import { redactDeep } from '../../domain/redact.js';
 import type { SyncJob } from '../../domain/sync-job.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import type { PollingJobQueue, ReceivedJob } from '../../ports/job-queue.js';
@@ -250,7 +251,8 @@ function encodeJob(subject: string, job: SyncJob): string {
   if (typeof job?.app !== 'string' || job.app === '' || typeof job.reason !== 'string') {
     throw new SqliteStoreError('queue:invalid', `${subject} has no app or reason`);
   }
-  return JSON.stringify(job);
+  // Bodies end up in dead letters: no credential may ride along in a field.
+  return JSON.stringify(redactDeep(job));
 }
 
 /** The job in a message body, or why it is not one. */

@@ -25,6 +25,7 @@ import {
   LeaseLostError,
   StateStoreError,
   type Lease,
+  type ListRunsOptions,
   type StateStore,
   type StepCommit,
   type StoredOperation,
@@ -131,10 +132,11 @@ export class SqliteStateStore implements StateStore {
     return (await this.readPart<InventoryEntry[]>(app, 'inventory')) ?? [];
   }
 
-  listRuns(app: string, limit: number): Promise<SyncRun[]> {
+  listRuns(app: string, limit: number, opts: ListRunsOptions = {}): Promise<SyncRun[]> {
     return this.call(`App/${app}`, 'run history read', () => {
       if (!(limit > 0)) return [];
-      const rows = this.sql.listRuns.all(app, Math.min(Math.floor(limit), 2 ** 31));
+      const include = opts.includeSuperseded === false ? 0 : 1;
+      const rows = this.sql.listRuns.all(app, include, Math.min(Math.floor(limit), 2 ** 31));
       return rows.map((row) => decode<SyncRun>(`App/${app} run history`, row.doc));
     });
   }
@@ -238,6 +240,13 @@ export class SqliteStateStore implements StateStore {
         this.sql.purgeDeliveries.run(now);
         return this.sql.insertDelivery.run(deliveryId, now + ttlSeconds * 1000).changes === 1;
       });
+    });
+  }
+
+  forgetDelivery(deliveryId: string): Promise<void> {
+    return this.call(`Delivery/${deliveryId}`, 'forget', () => {
+      checkName('Delivery', deliveryId);
+      writeTransaction(this.db, () => this.sql.deleteDelivery.run(deliveryId));
     });
   }
 
@@ -353,8 +362,11 @@ function prepareStatements(db: SqliteDatabase) {
     putRun: db.prepare<[string, number, string]>(
       'INSERT INTO sync_runs (app, id, doc) VALUES (?, ?, ?) ON CONFLICT (app, id) DO UPDATE SET doc = excluded.doc',
     ),
-    listRuns: db.prepare<[string, number], { doc: string }>(
-      'SELECT doc FROM sync_runs WHERE app = ? ORDER BY id DESC LIMIT ?',
+    // The filter is in SQL so that LIMIT counts only the runs wanted.
+    listRuns: db.prepare<[string, number, number], { doc: string }>(
+      `SELECT doc FROM sync_runs WHERE app = ?
+       AND (? = 1 OR coalesce(json_extract(doc, '$.superseded'), 0) = 0)
+       ORDER BY id DESC LIMIT ?`,
     ),
     nextRunId: db.prepare<[string], { value: number }>(
       'INSERT INTO run_counters (app, value) VALUES (?, 1) ON CONFLICT (app) DO UPDATE SET value = value + 1 RETURNING value',
@@ -385,6 +397,7 @@ function prepareStatements(db: SqliteDatabase) {
       (table) => db.prepare<[string]>(`DELETE FROM ${table} WHERE ${table === 'apps' ? 'name' : 'app'} = ?`),
     ),
     purgeDeliveries: db.prepare<[number]>('DELETE FROM webhook_deliveries WHERE expires_at <= ?'),
+    deleteDelivery: db.prepare<[string]>('DELETE FROM webhook_deliveries WHERE id = ?'),
     insertDelivery: db.prepare<[string, number]>(
       'INSERT INTO webhook_deliveries (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
     ),

@@ -47,7 +47,12 @@ describe('the webhook endpoint', () => {
   test('answers 503 within its deadline when the store hangs, having enqueued nothing', async () => {
     const hanging = new Promise<never>(() => {});
     const endpoint = createWebhookEndpoint({
-      store: { listApps: () => hanging, requestSync: () => hanging, recordDelivery: () => hanging },
+      store: {
+        listApps: () => hanging,
+        requestSync: () => hanging,
+        recordDelivery: () => hanging,
+        forgetDelivery: () => hanging,
+      },
       queue,
       secrets: async () => ({ github: secret }),
       log: silentLogger,
@@ -64,7 +69,12 @@ describe('the webhook endpoint', () => {
 
   test('answers 503 in time when the secret store hangs', async () => {
     const endpoint = createWebhookEndpoint({
-      store: { listApps: async () => [app], requestSync: async () => {}, recordDelivery: async () => true },
+      store: {
+        listApps: async () => [app],
+        requestSync: async () => {},
+        recordDelivery: async () => true,
+        forgetDelivery: async () => {},
+      },
       queue,
       secrets: () => new Promise(() => {}),
       log: silentLogger,
@@ -82,6 +92,7 @@ describe('the webhook endpoint', () => {
         listApps: async () => [app],
         requestSync: async (name) => void requested.push(name),
         recordDelivery: async () => true,
+        forgetDelivery: async () => {},
       },
       queue,
       secrets: async () => ({ github: secret }),
