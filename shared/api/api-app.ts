@@ -115,6 +115,8 @@ export function createApiApp(deps: ApiDeps): Hono {
     if (err instanceof Problem) return problem(c, err.status, err.title, err.message);
     if (err instanceof GitferryError && err.code === 'app:invalid')
       return problem(c, 422, 'Invalid Application', err.message);
+    if (err instanceof GitferryError && err.code === 'project:invalid')
+      return problem(c, 400, 'Invalid AppProject', err.message);
     deps.log.error('api request failed', { path: c.req.path, message: (err as Error).message });
     return problem(c, 500, 'Internal Server Error', 'the request failed; see the server log');
   });
