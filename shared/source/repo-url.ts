@@ -31,7 +31,7 @@ export const maxRepoUrlLength = 2048;
  */
 function shown(url: string): string {
   const cut = url
-    .replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*)[^/?#\\]*@/, '$1')
+    .replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*)?[^/?#\\]*@/, '$1…@')
     .replace(/[?#][\s\S]*$/, '')
     .slice(0, 200);
   return JSON.stringify(cut);
@@ -57,11 +57,6 @@ export function canonicalRepoUrl(input: unknown): string {
   const refuse = (why: string) => new RepoUrlError(`repository URL ${shown(raw)} ${why}`);
   if (raw === '') throw new RepoUrlError('a repository URL must not be empty');
   if (raw.length > maxRepoUrlLength) throw refuse(`is longer than ${maxRepoUrlLength} characters`);
-  // The URL parser silently drops tabs and newlines and trims controls; git and curl do not.
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0020\u007f]/.test(raw)) throw refuse('contains whitespace or control characters');
-  // WHATWG URLs read `\` as `/` in http(s) URLs; other parsers read it as data (or userinfo).
-  if (raw.includes('\\')) throw refuse('contains a backslash');
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(raw)?.[1]?.toLowerCase();
   if (scheme !== 'http' && scheme !== 'https')
     throw refuse(
@@ -69,6 +64,11 @@ export function canonicalRepoUrl(input: unknown): string {
         ? `uses the ${scheme} scheme: only http:// and https:// are allowed`
         : 'is not an http:// or https:// URL',
     );
+  // The URL parser silently drops tabs and newlines and trims controls; git and curl do not.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f]/.test(raw)) throw refuse('contains whitespace or control characters');
+  // WHATWG URLs read `\` as `/` in http(s) URLs; other parsers read it as data (or userinfo).
+  if (raw.includes('\\')) throw refuse('contains a backslash');
   if (!/^https?:\/\/[^/]/i.test(raw)) throw refuse('must be written scheme://host/path');
   if (raw.includes('?')) throw refuse('must not have a query (?…)');
   if (raw.includes('#')) throw refuse('must not have a fragment (#…)');
