@@ -286,7 +286,7 @@ export function parseAppProjectManifest(doc: unknown): ParsedAppProject {
     throw fail(`apiVersion must be argoproj.io/v1alpha1, got ${JSON.stringify(doc.apiVersion)}`);
   if (typeof rawName !== 'string' || rawName === '') throw fail('metadata.name is required');
   if (rawName.length > 253 || !dnsSubdomain.test(rawName))
-    throw fail('metadata.name must be a DNS name (lowercase letters, digits, \'-\' and \'.\')');
+    throw fail("metadata.name must be a DNS name (lowercase letters, digits, '-' and '.')");
   const name = rawName;
   if (doc.spec !== undefined && !isObject(doc.spec)) throw fail('spec must be an object');
   const spec = isObject(doc.spec) ? doc.spec : {};
@@ -335,8 +335,7 @@ export function parseAppProjectManifest(doc: unknown): ParsedAppProject {
       const v = glob(d[key], `${at}.${key}`, true);
       if (v !== undefined) out[key] = v;
     }
-    if (out.name === undefined && out.server === undefined)
-      throw fail(`${at}: name or server is required`);
+    if (out.name === undefined && out.server === undefined) throw fail(`${at}: name or server is required`);
     return out;
   });
 

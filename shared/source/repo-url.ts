@@ -65,7 +65,6 @@ export function canonicalRepoUrl(input: unknown): string {
         : 'is not an http:// or https:// URL',
     );
   // The URL parser silently drops tabs and newlines and trims controls; git and curl do not.
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0020\u007f]/.test(raw)) throw refuse('contains whitespace or control characters');
   // WHATWG URLs read `\` as `/` in http(s) URLs; other parsers read it as data (or userinfo).
   if (raw.includes('\\')) throw refuse('contains a backslash');
@@ -110,7 +109,9 @@ export function canonicalRepoUrl(input: unknown): string {
  * trailing `.git` dropped. Throws RepoUrlError as canonicalRepoUrl does.
  */
 export function repoMatchKey(url: string): string {
-  return canonicalRepoUrl(url).toLowerCase().replace(/\.git$/, '');
+  return canonicalRepoUrl(url)
+    .toLowerCase()
+    .replace(/\.git$/, '');
 }
 
 /** A repo URL in one canonical form, for cache keys and matching webhooks to apps (= repoMatchKey). */

@@ -24,7 +24,9 @@ export function repoCredentialsResolver(
     try {
       return { ...r, base: canonicalRepoUrl(r.urlPrefix) };
     } catch (err) {
-      throw new RepoUrlError(`repository credential rule ${i} (secret ${r.secret}): ${(err as Error).message}`);
+      throw new RepoUrlError(
+        `repository credential rule ${i} (secret ${r.secret}): ${(err as Error).message}`,
+      );
     }
   });
   const depth = (u: string) => new URL(u).pathname.split('/').filter(Boolean).length;

@@ -1,7 +1,4 @@
-import {
-  ManifestFormatError,
-  parseApplication,
-} from '../../../shared/domain/application-manifest.js';
+import { ManifestFormatError, parseApplication } from '../../../shared/domain/application-manifest.js';
 
 const application = (spec: Record<string, unknown>) => ({
   apiVersion: 'argoproj.io/v1alpha1',
@@ -68,12 +65,18 @@ describe('an Application as it is accepted', () => {
     [{ project: ['payments'] }, 'spec.project must be a string'],
     [{ destination: { name: 'prod', namespace: ['a'] } }, 'spec.destination.namespace must be a string'],
     [{ syncPolicy: { syncOptions: 'CreateNamespace=true' } }, 'spec.syncPolicy.syncOptions must be a list'],
-    [{ syncPolicy: { syncOptions: [{ CreateNamespace: true }] } }, 'spec.syncPolicy.syncOptions must be a list of strings'],
+    [
+      { syncPolicy: { syncOptions: [{ CreateNamespace: true }] } },
+      'spec.syncPolicy.syncOptions must be a list of strings',
+    ],
     [
       { syncPolicy: { managedNamespaceMetadata: { labels: { team: { nested: 1 } } } } },
       'spec.syncPolicy.managedNamespaceMetadata.labels must map strings to strings',
     ],
-    [{ syncPolicy: { managedNamespaceMetadata: 'x' } }, 'spec.syncPolicy.managedNamespaceMetadata must be an object'],
+    [
+      { syncPolicy: { managedNamespaceMetadata: 'x' } },
+      'spec.syncPolicy.managedNamespaceMetadata must be an object',
+    ],
   ])('refuses a wrongly typed field: %j', (spec, why) => {
     expect(refusal(application(spec))).toBe(`Application/guestbook: ${why}`);
   });

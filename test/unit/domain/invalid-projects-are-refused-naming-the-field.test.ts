@@ -1,8 +1,5 @@
 import { load } from 'js-yaml';
-import {
-  parseAppProjectManifest,
-  ProjectFormatError,
-} from '../../../shared/domain/application-manifest.js';
+import { parseAppProjectManifest, ProjectFormatError } from '../../../shared/domain/application-manifest.js';
 
 const manifest = (spec: unknown, name: unknown = 'team') => ({
   apiVersion: 'argoproj.io/v1alpha1',
@@ -45,14 +42,32 @@ describe('AppProject validation', () => {
     [manifest({ destinations: {} }), 'spec.destinations must be a list'],
     [manifest({ destinations: ['prod'] }), 'spec.destinations[0] must be an object'],
     [manifest({ destinations: [{ namespace: '*' }] }), 'spec.destinations[0]: name or server is required'],
-    [manifest({ destinations: [{ name: 'prod', namespace: 5 }] }), 'spec.destinations[0].namespace must be a string'],
-    [manifest({ destinations: [{ server: '!*', namespace: '*' }] }), 'spec.destinations[0].server: "!*" is not allowed'],
+    [
+      manifest({ destinations: [{ name: 'prod', namespace: 5 }] }),
+      'spec.destinations[0].namespace must be a string',
+    ],
+    [
+      manifest({ destinations: [{ server: '!*', namespace: '*' }] }),
+      'spec.destinations[0].server: "!*" is not allowed',
+    ],
     [manifest({ destinations: [{ name: 'prod', namespace: 'a]' }] }), 'has a "]" without its "["'],
-    [manifest({ clusterResourceWhitelist: [{ group: '*' }] }), 'spec.clusterResourceWhitelist[0].kind must be a string'],
+    [
+      manifest({ clusterResourceWhitelist: [{ group: '*' }] }),
+      'spec.clusterResourceWhitelist[0].kind must be a string',
+    ],
     [manifest({ clusterResourceWhitelist: ['*'] }), 'spec.clusterResourceWhitelist[0] must be an object'],
-    [manifest({ namespaceResourceBlacklist: [{ group: 1, kind: '*' }] }), 'spec.namespaceResourceBlacklist[0].group must be a string'],
-    [manifest({ namespaceResourceWhitelist: [{ group: '', kind: '!Secret' }] }), '"!" patterns are not supported'],
-    [manifest({ clusterResourceBlacklist: [{ group: '', kind: `${'{a,b}'.repeat(9)}` }] }), 'too many alternatives'],
+    [
+      manifest({ namespaceResourceBlacklist: [{ group: 1, kind: '*' }] }),
+      'spec.namespaceResourceBlacklist[0].group must be a string',
+    ],
+    [
+      manifest({ namespaceResourceWhitelist: [{ group: '', kind: '!Secret' }] }),
+      '"!" patterns are not supported',
+    ],
+    [
+      manifest({ clusterResourceBlacklist: [{ group: '', kind: `${'{a,b}'.repeat(9)}` }] }),
+      'too many alternatives',
+    ],
   ])('%j is refused: %s', (doc, message) => {
     expect(refusal(doc)).toContain(message);
   });

@@ -16,7 +16,10 @@ describe('a project destination without a namespace', () => {
   test('lets an app without a namespace apply whitelisted cluster-scoped objects there', () => {
     const app = appFixture({ project: 'platform', destination: { name: 'prod' } });
     expect(checkAppScope(app, project)).toEqual([]);
-    const set = { resources: [preparedObject('rbac.authorization.k8s.io', 'ClusterRole', 'reader')], hooks: [] };
+    const set = {
+      resources: [preparedObject('rbac.authorization.k8s.io', 'ClusterRole', 'reader')],
+      hooks: [],
+    };
     expect(checkObjectScope(set, app, project)).toEqual([]);
   });
 
@@ -29,7 +32,9 @@ describe('a project destination without a namespace', () => {
       resources: [preparedObject('', 'Secret', 'stolen', 'kube-system')],
       hooks: [preparedObject('batch', 'Job', 'run', 'default')],
     };
-    expect(checkObjectScope(set, appFixture({ project: 'platform', destination: { name: 'prod' } }), project)).toEqual([
+    expect(
+      checkObjectScope(set, appFixture({ project: 'platform', destination: { name: 'prod' } }), project),
+    ).toEqual([
       'Secret/kube-system/stolen: namespace kube-system on cluster prod is not a permitted destination of project platform',
       'Job/default/run: namespace default on cluster prod is not a permitted destination of project platform',
     ]);

@@ -40,7 +40,9 @@ describe('deny entries in sourceRepos', () => {
     expect(checkAppScope(app, repos)).toEqual([
       'source repository repository URL "https://github.com/acme/shop/../secrets" must not contain "." or ".." path segments',
     ]);
-    expect(checkAppScope(appFixture({ repoURL: 'https://github.com/acme/%2e%2e/evil' }), repos)).toHaveLength(1);
+    expect(checkAppScope(appFixture({ repoURL: 'https://github.com/acme/%2e%2e/evil' }), repos)).toHaveLength(
+      1,
+    );
   });
 
   test('a deny entry allows nothing by itself: some allow entry must match', () => {

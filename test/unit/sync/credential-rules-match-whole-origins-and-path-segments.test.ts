@@ -44,8 +44,8 @@ describe('repository credential rules', () => {
     expect(() =>
       repoCredentialsResolver([{ urlPrefix: 'https://user:pw@git.example.com', secret: 's' }], secrets),
     ).toThrow(RepoUrlError);
-    expect(() =>
-      repoCredentialsResolver([{ urlPrefix: 'git.example.com', secret: 's' }], secrets),
-    ).toThrow('repository credential rule 0 (secret s): repository URL "git.example.com"');
+    expect(() => repoCredentialsResolver([{ urlPrefix: 'git.example.com', secret: 's' }], secrets)).toThrow(
+      'repository credential rule 0 (secret s): repository URL "git.example.com"',
+    );
   });
 });

@@ -17,7 +17,12 @@ export function appFixture(over: Partial<App> & { repoURL?: string } = {}): App 
   };
 }
 
-export function preparedObject(group: string, kind: string, name: string, namespace?: string): PreparedObject {
+export function preparedObject(
+  group: string,
+  kind: string,
+  name: string,
+  namespace?: string,
+): PreparedObject {
   return {
     object: { apiVersion: group ? `${group}/v1` : 'v1', kind, metadata: { name, namespace } },
     ref: { group, version: 'v1', kind, name, namespace },

@@ -23,7 +23,11 @@ const push = (repoUrls: string[]): PushEvent => ({
 describe('a push to an app stored with a canonical repoURL', () => {
   test('matches the URLs GitHub and GitLab report, whatever their case or .git suffix', () => {
     expect(app.sources[0]!.repoURL).toBe('https://github.com/Org/Repo.git');
-    for (const url of ['https://github.com/org/repo', 'https://github.com/Org/Repo.git', 'https://GITHUB.com/org/repo/'])
+    for (const url of [
+      'https://github.com/org/repo',
+      'https://github.com/Org/Repo.git',
+      'https://GITHUB.com/org/repo/',
+    ])
       expect(appsForPush([app], push([url])).map((a) => a.name)).toEqual(['shop']);
   });
 

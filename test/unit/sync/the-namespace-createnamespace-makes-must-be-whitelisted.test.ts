@@ -41,7 +41,10 @@ describe('the Namespace CreateNamespace=true creates', () => {
   test('is not checked without the option, and a rendered Namespace is checked as itself', () => {
     const plain = appFixture({ destination: { name: 'prod', namespace: 'kube-system' } });
     expect(checkObjectScope(set, plain, project())).toEqual([]);
-    const rendered = { resources: [...set.resources, preparedObject('', 'Namespace', 'kube-system')], hooks: [] };
+    const rendered = {
+      resources: [...set.resources, preparedObject('', 'Namespace', 'kube-system')],
+      hooks: [],
+    };
     expect(checkObjectScope(rendered, createNamespace, project())).toEqual([
       'Namespace/kube-system: cluster-scoped core/Namespace is not permitted in project team',
     ]);

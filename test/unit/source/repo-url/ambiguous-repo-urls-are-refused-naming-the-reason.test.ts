@@ -67,8 +67,6 @@ describe('repository URLs that mean one thing to a matcher and another to a fetc
   test('the message never repeats a user name, password, query or fragment', () => {
     const err = refusal('https://deploy:ghp_s3cr3tT0k3n@github.com/good/x?private_token=abc#t');
     expect(err.message).not.toMatch(/ghp_s3cr3tT0k3n|deploy|private_token|abc/);
-    expect(err.message).toBe(
-      'repository URL "https://…@github.com/good/x" must not have a query (?…)',
-    );
+    expect(err.message).toBe('repository URL "https://…@github.com/good/x" must not have a query (?…)');
   });
 });
