@@ -2,7 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { load } from 'js-yaml';
 import type { App, Cluster } from '../domain/app.js';
-import { parseApplication, parseAppProject } from '../domain/application-manifest.js';
+import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
 import { GitferryError } from '../domain/errors.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
@@ -285,9 +285,10 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   v1.get('/projects', async (c) => c.json({ items: await deps.store.listProjects() }));
   v1.post('/projects', async (c) => {
-    const project = parseAppProject(await readManifest(c));
+    const { project, warnings } = parseAppProjectManifest(await readManifest(c));
     await deps.store.putProject(project);
-    return c.json(project, 201);
+    // The project as stored, plus the fields it ignores (e.g. syncWindows), so nobody relies on them.
+    return c.json({ ...project, warnings }, 201);
   });
   v1.get('/projects/:name', async (c) => {
     const project = await deps.store.getProject(c.req.param('name'));

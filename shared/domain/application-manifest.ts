@@ -279,11 +279,18 @@ export interface ParsedAppProject {
 export function parseAppProjectManifest(doc: unknown): ParsedAppProject {
   if (!isObject(doc)) throw new ProjectFormatError('AppProject: not an object');
   const rawName = isObject(doc.metadata) ? doc.metadata.name : undefined;
-  const shownName = typeof rawName === 'string' && rawName ? rawName.slice(0, 253) : '?';
+  // An invalid name is still shown (bounded, control characters masked) so the error names it.
+  const shownName =
+    typeof rawName === 'string' && rawName
+      ? rawName.slice(0, 253).replace(/[\u0000-\u001f\u007f]/g, '?')
+      : '?';
   const fail = (msg: string) => new ProjectFormatError(`AppProject/${shownName}: ${msg}`);
-  if (doc.kind !== 'AppProject') throw fail(`kind must be AppProject, got ${JSON.stringify(doc.kind)}`);
+  if (doc.kind !== 'AppProject')
+    throw fail(`kind must be AppProject, got ${String(JSON.stringify(doc.kind)).slice(0, 100)}`);
   if (doc.apiVersion !== undefined && doc.apiVersion !== 'argoproj.io/v1alpha1')
-    throw fail(`apiVersion must be argoproj.io/v1alpha1, got ${JSON.stringify(doc.apiVersion)}`);
+    throw fail(
+      `apiVersion must be argoproj.io/v1alpha1, got ${String(JSON.stringify(doc.apiVersion)).slice(0, 100)}`,
+    );
   if (typeof rawName !== 'string' || rawName === '') throw fail('metadata.name is required');
   if (rawName.length > 253 || !dnsSubdomain.test(rawName))
     throw fail("metadata.name must be a DNS name (lowercase letters, digits, '-' and '.')");

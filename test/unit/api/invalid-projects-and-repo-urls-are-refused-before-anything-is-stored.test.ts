@@ -44,6 +44,10 @@ describe('POST /api/v1/projects and /api/v1/apps with hostile manifests', () => 
     ],
     ['kind: AppProject\nmetadata: { name: "" }', 'AppProject/?: metadata.name is required'],
     [
+      'kind: AppProject\nmetadata: { name: "team\\nINFO forged log line" }',
+      'AppProject/team?INFO forged log line: metadata.name must be a DNS name',
+    ],
+    [
       'kind: AppProject\nmetadata: { name: team }\nspec: { sourceRepos: ["https://git.example.com@evil.net/x"] }',
       'AppProject/team: spec.sourceRepos[0]: repository URL "https://…@evil.net/x" must not carry a user name or password',
     ],
@@ -60,9 +64,12 @@ describe('POST /api/v1/projects and /api/v1/apps with hostile manifests', () => 
   test('a valid project is stored with its plain repository URLs canonical', async () => {
     const res = await post(
       'projects',
-      'kind: AppProject\nmetadata: { name: team }\nspec:\n  sourceRepos: ["https://GitHub.com/Acme/Shop/"]\n  destinations: [{ name: prod, namespace: shop }]',
+      'kind: AppProject\nmetadata: { name: team }\nspec:\n  sourceRepos: ["https://GitHub.com/Acme/Shop/"]\n  destinations: [{ name: prod, namespace: shop }]\n  syncWindows: []',
     );
     expect(res.status).toBe(201);
+    expect(((await res.json()) as { warnings: string[] }).warnings).toEqual([
+      'spec.syncWindows is not supported by Gitferry and is ignored',
+    ]);
     expect((await store.getProject('team'))?.sourceRepos).toEqual(['https://github.com/Acme/Shop']);
   });
 
