@@ -11,7 +11,7 @@
 // - Namespaced kinds: not blacklisted, and whitelisted when a whitelist is given (an empty one
 //   allows nothing). Cluster-scoped kinds: whitelisted and not blacklisted, including the
 //   Namespace that CreateNamespace=true would create.
-import { syncOption, type App, type Project } from '../domain/app.js';
+import { syncOption, type App, type Cluster, type Project } from '../domain/app.js';
 import { globMatches } from '../domain/glob.js';
 import { formatRef } from '../domain/kube-object.js';
 import type { PreparedSet } from '../engine/prepare.js';
@@ -38,24 +38,47 @@ export function repoPermitted(project: Pick<Project, 'sourceRepos'>, repoURL: st
 
 type Destination = Project['destinations'][number];
 
-/** Whether the project's destinations permit a namespace (`''` for cluster-scoped) on a cluster. */
+/** The cluster an app deploys to, as project destinations see it: its registered name and API server. */
+export interface DestinationCluster {
+  name: string;
+  /** The API server URL of a kubeconfig cluster; undefined when unknown (EKS, not registered). */
+  server?: string;
+}
+
+/** The app's destination cluster: named by destination.name (or .server), with its server if registered. */
+export function destinationCluster(app: App, cluster?: Cluster): DestinationCluster {
+  const name = app.destination.name ?? app.destination.server ?? '';
+  return { name, server: cluster?.type === 'kubeconfig' ? cluster.server : undefined };
+}
+
+/**
+ * Whether the project's destinations permit a namespace (`''` for cluster-scoped) on a cluster.
+ * Deny patterns are tried against both the cluster's name and its server, so `server: '!https://prod…'`
+ * cannot be side-stepped by naming the cluster; allow patterns match the name, or a server pattern
+ * the server.
+ */
 export function destinationPermitted(
   project: Pick<Project, 'destinations'>,
-  cluster: string,
+  cluster: string | DestinationCluster,
   namespace: string,
 ): boolean {
+  const { name, server } = typeof cluster === 'string' ? { name: cluster, server: undefined } : cluster;
+  const identities = server === undefined ? [name] : [name, server];
   const clusterPatterns = (d: Destination) =>
     [d.name, d.server].filter((p): p is string => typeof p === 'string');
   const denied = project.destinations.some(
     (d) =>
-      clusterPatterns(d).some((p) => isDeny(p) && globMatches(p.slice(1), cluster)) ||
+      clusterPatterns(d).some((p) => isDeny(p) && identities.some((id) => globMatches(p.slice(1), id))) ||
       (isDeny(d.namespace ?? '') && globMatches(d.namespace!.slice(1), namespace)),
   );
   if (denied) return false;
   return project.destinations.some((d) => {
     const patterns = clusterPatterns(d);
     if (patterns.some(isDeny) || isDeny(d.namespace ?? '')) return false;
-    return patterns.some((p) => globMatches(p, cluster)) && globMatches(d.namespace ?? '', namespace);
+    const clusterMatches =
+      patterns.some((p) => globMatches(p, name)) ||
+      (server !== undefined && d.server !== undefined && globMatches(d.server, server));
+    return clusterMatches && globMatches(d.namespace ?? '', namespace);
   });
 }
 
@@ -71,7 +94,7 @@ function clusterKindPermitted(project: Project, group: string, kind: string): bo
 }
 
 /** Problems with the app itself (repos, destination) under its project; empty when allowed. */
-export function checkAppScope(app: App, project: Project): string[] {
+export function checkAppScope(app: App, project: Project, cluster?: Cluster): string[] {
   const problems: string[] = [];
   for (const s of app.sources) {
     let permitted: boolean;
@@ -89,7 +112,7 @@ export function checkAppScope(app: App, project: Project): string[] {
   const ns = app.destination.namespace ?? '';
   let permitted: boolean;
   try {
-    permitted = destinationPermitted(project, clusterName, ns);
+    permitted = destinationPermitted(project, destinationCluster(app, cluster), ns);
   } catch (err) {
     // A project stored before projects were validated: it permits nothing until it is fixed.
     problems.push(`project ${project.name} is invalid: ${(err as Error).message}`);
@@ -110,9 +133,10 @@ export function checkAppScope(app: App, project: Project): string[] {
  * creates (with its managedNamespaceMetadata) is a cluster-scoped object like any other. Checked
  * before anything is written.
  */
-export function checkObjectScope(set: PreparedSet, app: App, project: Project): string[] {
+export function checkObjectScope(set: PreparedSet, app: App, project: Project, cluster?: Cluster): string[] {
   const problems: string[] = [];
-  const clusterName = app.destination.name ?? app.destination.server ?? '';
+  const destination = destinationCluster(app, cluster);
+  const clusterName = destination.name;
   const created = app.destination.namespace;
   if (
     syncOption(app, 'CreateNamespace') === 'true' &&
@@ -145,7 +169,7 @@ export function checkObjectScope(set: PreparedSet, app: App, project: Project): 
         `${subject}: ${group || 'core'}/${kind} is not in the namespace resource whitelist of project ${project.name}`,
       );
     }
-    if (!destinationPermitted(project, clusterName, namespace)) {
+    if (!destinationPermitted(project, destination, namespace)) {
       problems.push(
         `${subject}: namespace ${namespace} on cluster ${clusterName} is not a permitted destination of project ${project.name}`,
       );
