@@ -410,12 +410,13 @@ proj
   .command('create')
   .requiredOption('-f, --file <file>', 'an AppProject manifest')
   .action(async (o) => {
-    const res = await client().request<{ name: string }>(
+    const res = await client().request<{ name: string; warnings?: string[] }>(
       'POST',
       '/api/v1/projects',
       readFileSync(o.file, 'utf8'),
       'application/yaml',
     );
+    for (const w of res.warnings ?? []) console.error(`warning: ${w}`);
     console.log(`project '${res.name}' created`);
   });
 proj

@@ -13,7 +13,8 @@ import { openDatabase } from '../shared/adapters/local/sqlite-database.js';
 import { SqliteJobQueue } from '../shared/adapters/local/sqlite-job-queue.js';
 import { SqliteStateStore } from '../shared/adapters/local/sqlite-state-store.js';
 import { FileSecretStore } from '../shared/adapters/local/file-secret-store.js';
-import { parseApplication, parseAppProject } from '../shared/domain/application-manifest.js';
+import { parseApplication, parseAppProjectManifest } from '../shared/domain/application-manifest.js';
+import { GitferryError } from '../shared/domain/errors.js';
 import { systemClock } from '../shared/ports/clock.js';
 import { redactingLogger, type Logger } from '../shared/ports/logger.js';
 import { GitCheckoutCache } from '../shared/source/git.js';
@@ -97,12 +98,23 @@ async function loadAppsDir(dir: string, store: SqliteStateStore, log: Logger): P
     .filter((f) => /\.(ya?ml|json)$/.test(f))
     .sort()) {
     for (const doc of loadAll(readFileSync(join(dir, file), 'utf8')) as { kind?: string }[]) {
-      if (doc?.kind === 'AppProject') await store.putProject(parseAppProject(doc));
-      if (doc?.kind !== 'Application') continue;
-      const { app, warnings } = parseApplication(doc);
-      for (const w of warnings) log.warn(`${file}: Application/${app.name}: ${w}`);
-      await store.putApp(app);
-      loaded.push(app.name);
+      try {
+        if (doc?.kind === 'AppProject') {
+          const { project, warnings } = parseAppProjectManifest(doc);
+          for (const w of warnings) log.warn(`${file}: AppProject/${project.name}: ${w}`);
+          await store.putProject(project);
+        }
+        if (doc?.kind !== 'Application') continue;
+        const { app, warnings } = parseApplication(doc);
+        for (const w of warnings) log.warn(`${file}: Application/${app.name}: ${w}`);
+        await store.putApp(app);
+        loaded.push(app.name);
+      } catch (err) {
+        // Say which file: the message names the object and field, the file says where to fix it.
+        if (err instanceof GitferryError)
+          throw new GitferryError(err.code, `${file}: ${err.message}`, { cause: err });
+        throw err;
+      }
     }
   }
   return loaded;

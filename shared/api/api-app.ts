@@ -1,7 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { App, Cluster } from '../domain/app.js';
-import { parseApplication, parseAppProject } from '../domain/application-manifest.js';
+import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
 import { GitferryError } from '../domain/errors.js';
 import { redact, redactDeep } from '../domain/redact.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -151,6 +151,8 @@ export function createApiApp(deps: ApiDeps): Hono {
     if (err instanceof WebhookError) return c.json({ error: err.message }, err.httpStatus);
     if (err instanceof GitferryError && err.code === 'app:invalid')
       return problem(c, 422, 'Invalid Application', err.message);
+    if (err instanceof GitferryError && err.code === 'project:invalid')
+      return problem(c, 400, 'Invalid AppProject', err.message);
     deps.log.error('api request failed', { path: c.req.path, message: (err as Error).message });
     return problem(c, 500, 'Internal Server Error', 'the request failed; see the server log');
   });
@@ -333,9 +335,10 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   v1.get('/projects', async (c) => c.json({ items: await deps.store.listProjects() }));
   v1.post('/projects', async (c) => {
-    const project = parseAppProject(await readManifest(c));
+    const { project, warnings } = parseAppProjectManifest(await readManifest(c));
     await deps.store.putProject(project);
-    return c.json(project, 201);
+    // The project as stored, plus the fields it ignores (e.g. syncWindows), so nobody relies on them.
+    return c.json({ ...project, warnings }, 201);
   });
   v1.get('/projects/:name', async (c) => {
     const project = await deps.store.getProject(c.req.param('name'));

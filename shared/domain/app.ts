@@ -24,12 +24,17 @@ export interface App {
   pinnedRevision?: string;
 }
 
-/** `spec` of an Argo CD AppProject. */
+/**
+ * `spec` of an Argo CD AppProject. Every entry is a glob (see domain/glob.ts); sourceRepos and
+ * destinations entries starting with `!` deny. A destination without a namespace allows only
+ * cluster-scoped objects. sourceRepos entries without glob characters are canonical repo URLs.
+ */
 export interface Project {
   name: string;
   sourceRepos: string[];
   destinations: { name?: string; server?: string; namespace?: string }[];
   clusterResourceWhitelist?: { group: string; kind: string }[];
+  clusterResourceBlacklist?: { group: string; kind: string }[];
   namespaceResourceBlacklist?: { group: string; kind: string }[];
   namespaceResourceWhitelist?: { group: string; kind: string }[];
 }

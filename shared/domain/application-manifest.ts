@@ -1,10 +1,20 @@
+import { canonicalRepoUrl } from '../source/repo-url.js';
 import type { App, Project } from './app.js';
 import { GitferryError } from './errors.js';
+import { compileGlob } from './glob.js';
 
 export class ManifestFormatError extends GitferryError {
   override name = 'ManifestFormatError';
   constructor(message: string) {
     super('app:invalid', message);
+  }
+}
+
+/** An AppProject that cannot be accepted; the message names the project and the field. */
+export class ProjectFormatError extends GitferryError {
+  override name = 'ProjectFormatError';
+  constructor(message: string) {
+    super('project:invalid', message);
   }
 }
 
@@ -145,8 +155,17 @@ export function parseApplication(doc: unknown): ParsedApplication {
     for (const sub of ['directory', 'helm', 'kustomize'] as const)
       checkKeys(s[sub], `source.${sub}`, `${at}.${sub}`, warnings);
     requireString(s.repoURL, `${at}.repoURL`, name);
-    return s as unknown as App['sources'][number];
+    let repoURL: string;
+    try {
+      repoURL = canonicalRepoUrl(s.repoURL);
+    } catch (err) {
+      throw new ManifestFormatError(`Application/${name}: ${at}.repoURL: ${(err as Error).message}`);
+    }
+    // Stored canonical: projects, credential rules, webhooks and the fetch all read this one string.
+    return { ...s, repoURL } as unknown as App['sources'][number];
   });
+  if (spec.project !== undefined && typeof spec.project !== 'string')
+    throw new ManifestFormatError(`Application/${name}: spec.project must be a string`);
 
   const destination = isObject(spec.destination) ? spec.destination : undefined;
   if (!destination || (typeof destination.name !== 'string' && typeof destination.server !== 'string')) {
@@ -155,6 +174,9 @@ export function parseApplication(doc: unknown): ParsedApplication {
     );
   }
   checkKeys(destination, 'destination', 'spec.destination', warnings);
+  for (const key of ['name', 'server', 'namespace'] as const)
+    if (destination[key] !== undefined && typeof destination[key] !== 'string')
+      throw new ManifestFormatError(`Application/${name}: spec.destination.${key} must be a string`);
 
   const syncPolicy = isObject(spec.syncPolicy) ? spec.syncPolicy : {};
   checkKeys(syncPolicy, 'syncPolicy', 'spec.syncPolicy', warnings);
@@ -173,7 +195,29 @@ export function parseApplication(doc: unknown): ParsedApplication {
     'spec.syncPolicy.managedNamespaceMetadata',
     warnings,
   );
+  // Labels and annotations of a Namespace Gitferry creates: only string maps reach the cluster.
+  const managed = syncPolicy.managedNamespaceMetadata;
+  if (managed !== undefined) {
+    if (!isObject(managed))
+      throw new ManifestFormatError(
+        `Application/${name}: spec.syncPolicy.managedNamespaceMetadata must be an object`,
+      );
+    for (const field of ['labels', 'annotations'] as const) {
+      const map = managed[field];
+      if (map === undefined) continue;
+      if (!isObject(map) || Object.values(map).some((v) => typeof v !== 'string'))
+        throw new ManifestFormatError(
+          `Application/${name}: spec.syncPolicy.managedNamespaceMetadata.${field} must map strings to strings`,
+        );
+    }
+  }
+  if (syncPolicy.syncOptions !== undefined && !Array.isArray(syncPolicy.syncOptions))
+    throw new ManifestFormatError(`Application/${name}: spec.syncPolicy.syncOptions must be a list`);
   for (const opt of Array.isArray(syncPolicy.syncOptions) ? syncPolicy.syncOptions : []) {
+    if (typeof opt !== 'string')
+      throw new ManifestFormatError(
+        `Application/${name}: spec.syncPolicy.syncOptions must be a list of strings`,
+      );
     const key = String(opt).split('=')[0]!.trim();
     if (!supportedSyncOptions.has(key))
       warnings.push(
@@ -206,26 +250,130 @@ export function parseApplication(doc: unknown): ParsedApplication {
   };
 }
 
-/** Parses an Argo CD AppProject into a Project. */
-export function parseAppProject(doc: unknown): Project {
-  if (!isObject(doc) || doc.kind !== 'AppProject')
-    throw new ManifestFormatError('AppProject: not an AppProject');
-  const name = isObject(doc.metadata) && typeof doc.metadata.name === 'string' ? doc.metadata.name : '';
-  if (!name) throw new ManifestFormatError('AppProject/?: metadata.name is required');
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const globChars = /[*?[\]{}\\]/;
+
+/** Fields of an AppProject's spec Gitferry enforces; others are reported as warnings. */
+const projectSpecFields = [
+  'description',
+  'sourceRepos',
+  'destinations',
+  'clusterResourceWhitelist',
+  'clusterResourceBlacklist',
+  'namespaceResourceBlacklist',
+  'namespaceResourceWhitelist',
+];
+
+export interface ParsedAppProject {
+  project: Project;
+  /** Fields Gitferry does not support (yet), each named by its path: never silently dropped. */
+  warnings: string[];
+}
+
+/**
+ * Parses and validates an Argo CD AppProject: every field that restricts apps must have the right
+ * type and valid globs, or the whole project is refused (ProjectFormatError, naming the field); a
+ * project is never accepted half-understood. sourceRepos entries without glob characters are
+ * stored as canonical repository URLs; `!*` is refused, as Argo CD refuses it.
+ */
+export function parseAppProjectManifest(doc: unknown): ParsedAppProject {
+  if (!isObject(doc)) throw new ProjectFormatError('AppProject: not an object');
+  const rawName = isObject(doc.metadata) ? doc.metadata.name : undefined;
+  // An invalid name is still shown (bounded, control characters masked) so the error names it.
+  const shownName =
+    typeof rawName === 'string' && rawName
+      ? rawName.slice(0, 253).replace(/[\u0000-\u001f\u007f]/g, '?')
+      : '?';
+  const fail = (msg: string) => new ProjectFormatError(`AppProject/${shownName}: ${msg}`);
+  if (doc.kind !== 'AppProject')
+    throw fail(`kind must be AppProject, got ${String(JSON.stringify(doc.kind)).slice(0, 100)}`);
+  if (doc.apiVersion !== undefined && doc.apiVersion !== 'argoproj.io/v1alpha1')
+    throw fail(
+      `apiVersion must be argoproj.io/v1alpha1, got ${String(JSON.stringify(doc.apiVersion)).slice(0, 100)}`,
+    );
+  if (typeof rawName !== 'string' || rawName === '') throw fail('metadata.name is required');
+  if (rawName.length > 253 || !dnsSubdomain.test(rawName))
+    throw fail("metadata.name must be a DNS name (lowercase letters, digits, '-' and '.')");
+  const name = rawName;
+  if (doc.spec !== undefined && !isObject(doc.spec)) throw fail('spec must be an object');
   const spec = isObject(doc.spec) ? doc.spec : {};
-  const list = <T>(v: unknown) => (Array.isArray(v) ? (v as T[]) : []);
-  return {
-    name,
-    sourceRepos: list<string>(spec.sourceRepos),
-    destinations: list(spec.destinations),
-    clusterResourceWhitelist: Array.isArray(spec.clusterResourceWhitelist)
-      ? list(spec.clusterResourceWhitelist)
-      : undefined,
-    namespaceResourceBlacklist: Array.isArray(spec.namespaceResourceBlacklist)
-      ? list(spec.namespaceResourceBlacklist)
-      : undefined,
-    namespaceResourceWhitelist: Array.isArray(spec.namespaceResourceWhitelist)
-      ? list(spec.namespaceResourceWhitelist)
-      : undefined,
+  const warnings = Object.keys(spec)
+    .filter((k) => !projectSpecFields.includes(k))
+    .map((k) => `spec.${k} is not supported by Gitferry and is ignored`);
+
+  const list = (field: string): unknown[] | undefined => {
+    const v = spec[field];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v)) throw fail(`spec.${field} must be a list`);
+    return v;
   };
+  const glob = (value: unknown, at: string, optional = false): string | undefined => {
+    if (value === undefined && optional) return undefined;
+    if (typeof value !== 'string') throw fail(`${at} must be a string`);
+    if (value.trim() === '' && !optional) throw fail(`${at} must not be empty`);
+    if (value.trim() === '!*') throw fail(`${at}: "!*" is not allowed (it would deny everything)`);
+    try {
+      compileGlob(value.startsWith('!') ? value.slice(1) : value);
+    } catch (err) {
+      throw fail(`${at}: ${(err as Error).message}`);
+    }
+    return value;
+  };
+
+  const sourceRepos = (list('sourceRepos') ?? []).map((v, i) => {
+    const at = `spec.sourceRepos[${i}]`;
+    const pattern = glob(v, at)!.trim();
+    const deny = pattern.startsWith('!');
+    const body = deny ? pattern.slice(1) : pattern;
+    if (globChars.test(body)) return pattern;
+    // A plain URL must be one an app could have: canonical, or it could never match.
+    try {
+      return `${deny ? '!' : ''}${canonicalRepoUrl(body)}`;
+    } catch (err) {
+      throw fail(`${at}: ${(err as Error).message}`);
+    }
+  });
+
+  const destinations = (list('destinations') ?? []).map((d, i) => {
+    const at = `spec.destinations[${i}]`;
+    if (!isObject(d)) throw fail(`${at} must be an object`);
+    const out: Project['destinations'][number] = {};
+    for (const key of ['name', 'server', 'namespace'] as const) {
+      const v = glob(d[key], `${at}.${key}`, true);
+      if (v !== undefined) out[key] = v;
+    }
+    if (out.name === undefined && out.server === undefined) throw fail(`${at}: name or server is required`);
+    return out;
+  });
+
+  const kinds = (field: string) => {
+    const entries = list(field);
+    return entries?.map((e, i) => {
+      const at = `spec.${field}[${i}]`;
+      if (!isObject(e)) throw fail(`${at} must be an object with group and kind`);
+      const group = e.group === undefined || e.group === null ? '' : glob(e.group, `${at}.group`, true)!;
+      const kind = glob(e.kind, `${at}.kind`)!;
+      if (kind.startsWith('!') || group.startsWith('!'))
+        throw fail(`${at}: "!" patterns are not supported in resource lists`);
+      return { group, kind };
+    });
+  };
+
+  return {
+    project: {
+      name,
+      sourceRepos,
+      destinations,
+      clusterResourceWhitelist: kinds('clusterResourceWhitelist'),
+      clusterResourceBlacklist: kinds('clusterResourceBlacklist'),
+      namespaceResourceBlacklist: kinds('namespaceResourceBlacklist'),
+      namespaceResourceWhitelist: kinds('namespaceResourceWhitelist'),
+    },
+    warnings,
+  };
+}
+
+/** Parses an Argo CD AppProject into a Project (see parseAppProjectManifest). */
+export function parseAppProject(doc: unknown): Project {
+  return parseAppProjectManifest(doc).project;
 }

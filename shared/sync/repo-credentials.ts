@@ -1,8 +1,14 @@
 import { registerSecret } from '../domain/redact.js';
 import type { GitCredentials } from '../source/git-http.js';
 import type { SecretStore } from '../ports/secret-store.js';
+import { canonicalRepoUrl, RepoUrlError, repoUrlIsWithin } from '../source/repo-url.js';
 
-/** Which secret holds the credentials for repos under a URL prefix (longest prefix wins). */
+/**
+ * Which secret holds the credentials for repos under a URL: the same scheme, host and port
+ * exactly, and the rule's path as whole leading segments of the repo's path (compared as
+ * repoMatchKey compares them). Never a string prefix: a rule for `https://git.example.com` does not
+ * send its token to `https://git.example.com.evil.net/x`. The rule with the most segments wins.
+ */
 export interface RepoCredentialRule {
   urlPrefix: string;
   /** Secret value: a token, or JSON `{"username": "...", "password": "..."}`. */
@@ -14,9 +20,27 @@ export function repoCredentialsResolver(
   rules: RepoCredentialRule[],
   secrets: SecretStore,
 ): (repoURL: string) => Promise<GitCredentials | undefined> {
-  const sorted = [...rules].sort((a, b) => b.urlPrefix.length - a.urlPrefix.length);
+  // A rule that is not a canonical-able URL is a configuration error: said at start, not ignored.
+  const canonical = rules.map((r, i) => {
+    try {
+      return { ...r, base: canonicalRepoUrl(r.urlPrefix) };
+    } catch (err) {
+      throw new RepoUrlError(
+        `repository credential rule ${i} (secret ${r.secret}): ${(err as Error).message}`,
+      );
+    }
+  });
+  const depth = (u: string) => new URL(u).pathname.split('/').filter(Boolean).length;
+  const sorted = canonical.sort((a, b) => depth(b.base) - depth(a.base));
   return async (repoURL) => {
-    const rule = sorted.find((r) => repoURL.startsWith(r.urlPrefix));
+    // A URL that is not canonical gets no credentials (checkAppScope refuses its app before any fetch).
+    let url: string;
+    try {
+      url = canonicalRepoUrl(repoURL);
+    } catch {
+      return undefined;
+    }
+    const rule = sorted.find((r) => repoUrlIsWithin(url, r.base));
     if (!rule) return undefined;
     const value = await secrets.get(rule.secret);
     if (!value)

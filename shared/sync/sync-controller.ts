@@ -167,7 +167,7 @@ export class SyncController {
     if (!app) return 'gone';
     const status = await store.getStatus(app.name);
     const [cluster, project] = await Promise.all([this.clusterOf(app), this.projectOf(app)]);
-    const scope = project ? checkAppScope(app, project) : [`project ${app.project} does not exist`];
+    const scope = project ? checkAppScope(app, project, cluster) : [`project ${app.project} does not exist`];
     if (!cluster || scope.length > 0) {
       const message = !cluster
         ? `destination cluster ${app.destination.name ?? app.destination.server} is not registered`
@@ -261,7 +261,7 @@ export class SyncController {
         const desired = await this.render(app, op.revision, rm);
         stepped = await stepSync(
           rm,
-          { desired, inventory, options: this.syncOptions(app, project, request) },
+          { desired, inventory, options: this.syncOptions(app, project, request, cluster) },
           op.state as SyncState | undefined,
         );
       } catch (err) {
@@ -362,7 +362,7 @@ export class SyncController {
       const { state } = await stepSync(rm, {
         desired,
         inventory,
-        options: { ...this.syncOptions(app, project, request), dryRun: true, prune: true },
+        options: { ...this.syncOptions(app, project, request, cluster), dryRun: true, prune: true },
       });
       const changes = state.results.filter((r) => r.action !== 'unchanged' && r.action !== 'skipped');
       const health = await assessAppHealth(rm, inventory).catch(() => undefined);
@@ -505,7 +505,12 @@ export class SyncController {
     return revisions.join(' ');
   }
 
-  private syncOptions(app: App, project: Project, request: SyncRequest | undefined): Partial<SyncOptions> {
+  private syncOptions(
+    app: App,
+    project: Project,
+    request: SyncRequest | undefined,
+    cluster: Cluster,
+  ): Partial<SyncOptions> {
     const automated = app.syncPolicy.automated;
     const prune = request?.reason === 'manual' ? (request.prune ?? false) : Boolean(automated?.prune);
     return {
@@ -525,7 +530,7 @@ export class SyncController {
       propagationPolicy: propagationOf(syncOption(app, 'PrunePropagationPolicy')),
       timeoutMs: this.o.syncTimeoutMs,
       stepBudgetMs: 60_000,
-      admit: (set) => checkObjectScope(set, app, project),
+      admit: (set) => checkObjectScope(set, app, project, cluster),
     };
   }
 

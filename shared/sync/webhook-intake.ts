@@ -3,7 +3,7 @@ import type { App } from '../domain/app.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
-import { normalizeRepoUrl } from '../source/repo-url.js';
+import { repoMatchKey } from '../source/repo-url.js';
 import type { PushEvent } from '../webhooks/types.js';
 
 export const manifestGeneratePathsAnnotation = 'argocd.argoproj.io/manifest-generate-paths';
@@ -33,12 +33,17 @@ function touchesPaths(app: App, sourcePath: string | undefined, changed: string[
   return changed.some((f) => roots.some((r) => r === '' || f === r || f.startsWith(`${r}/`)));
 }
 
-/** The apps a push concerns: same repository (normalised URL), matching branch, touched paths. */
+/**
+ * The apps a push concerns: same repository, matching branch, touched paths. Repositories compare
+ * by repoMatchKey (host and path case-insensitive, `.git` optional), so `https://github.com/Org/Repo.git`
+ * in an app matches a push reporting `https://github.com/org/repo`. A URL in the push or an app that
+ * is not canonical-able (ssh, userinfo, dot segments…) matches nothing.
+ */
 export function appsForPush(apps: App[], event: PushEvent): App[] {
   const urls = new Set(
     event.repoUrls.flatMap((u) => {
       try {
-        return [normalizeRepoUrl(u)];
+        return [repoMatchKey(u)];
       } catch {
         return [];
       }
@@ -49,7 +54,7 @@ export function appsForPush(apps: App[], event: PushEvent): App[] {
       if (s.chart) return false;
       let url: string;
       try {
-        url = normalizeRepoUrl(s.repoURL);
+        url = repoMatchKey(s.repoURL);
       } catch {
         return false;
       }

@@ -3,7 +3,7 @@ import type { App } from '../../shared/domain/app.js';
 import { privateRepoCredentials } from '../testbed/git-credentials.js';
 import { TestRepo } from '../support/git.js';
 import { githubPush, startControlPlane, type ControlPlane } from '../support/control-plane.js';
-import { kubectl, uniqueName } from '../support/testbed.js';
+import { kubectl, testbed, uniqueName } from '../support/testbed.js';
 import { captureOutput, type CapturedOutput } from '../support/capture-output.js';
 
 const wrongToken = 'ghp_wrongTokenThatMustNeverBeLogged0000';
@@ -35,7 +35,8 @@ describe('the control plane under faults', () => {
       visibilityTimeout: 2,
       repoCredentials: [
         {
-          urlPrefix: 'http://127.0.0.1',
+          // Credential rules match an exact origin (scheme, host and port), never a string prefix.
+          urlPrefix: testbed().git.url,
           value: JSON.stringify({ username: 'testbed', password: wrongToken }),
         },
       ],

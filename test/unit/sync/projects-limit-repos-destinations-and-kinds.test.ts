@@ -4,7 +4,7 @@ import { checkAppScope, checkObjectScope } from '../../../shared/sync/project-sc
 
 const project: Project = {
   name: 'payments',
-  sourceRepos: ['https://git.example.com/payments/*', '!https://git.example.com/payments/secret-*'],
+  sourceRepos: ['https://git.example.com/payments/**', '!https://git.example.com/payments/secret-*'],
   destinations: [{ name: 'prod-*', namespace: 'payments-*' }],
   clusterResourceWhitelist: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }],
   namespaceResourceBlacklist: [{ group: '', kind: 'ResourceQuota' }],
@@ -29,7 +29,7 @@ const obj = (group: string, kind: string, name: string, namespace?: string): Pre
 });
 
 describe('project scope', () => {
-  test('allows repos matching a glob (across slashes) unless a ! pattern denies them', () => {
+  test('allows repos matching a glob (** across slashes, as in Argo CD) unless a ! pattern denies them', () => {
     expect(checkAppScope(app('https://git.example.com/payments/api/deploy.git'), project)).toEqual([]);
     expect(checkAppScope(app('https://git.example.com/payments/secret-keys.git'), project)).toEqual([
       'source repository https://git.example.com/payments/secret-keys.git is not permitted in project payments',
