@@ -28,7 +28,7 @@ export interface ClusterRegistration {
 }
 
 export interface ClusterRegistrationDeps {
-  store: Pick<StateStore, 'putCluster'>;
+  store: Pick<StateStore, 'putCluster' | 'getCluster'>;
   /** Where a given token is written (local mode); undefined where secrets are stored out of band (AWS). */
   writeSecret?: (name: string, value: string) => Promise<void>;
   /** Prefix of cluster token secrets (default `clusters/`; AWS: `gitferry/clusters/`). */
@@ -116,12 +116,31 @@ export async function registerCluster(
         'token',
       );
     await deps.writeSecret(own, token);
-  } else if (input.tokenSecret === undefined) {
+  } else if (deps.writeSecret) {
+    // Where registrations write tokens, a registration without one could only reuse a secret it
+    // did not write: one left by a deleted cluster, or an environment variable meant for another
+    // cluster (`prod-eu` and `prod.eu` share GITFERRY_SECRET_CLUSTERS_PROD_EU_TOKEN).
     throw new ClusterConfigError(
       'cluster:bad-field',
-      `Cluster/${name}: token is required (or store it as the secret ${own} and pass tokenSecret)`,
+      `Cluster/${name}: token is required (the registration writes it to ${own})`,
       'token',
     );
+  } else {
+    if (input.tokenSecret === undefined)
+      throw new ClusterConfigError(
+        'cluster:bad-field',
+        `Cluster/${name}: tokenSecret is required: store the token as the secret ${own} and pass that name`,
+        'tokenSecret',
+      );
+    // The stored token was provisioned for the registered server: re-pointing the cluster
+    // elsewhere would send that token there.
+    const existing = await deps.store.getCluster(name);
+    if (existing && (existing.type !== 'kubeconfig' || existing.server !== input.server))
+      throw new ClusterConfigError(
+        'cluster:server-changed',
+        `Cluster/${name}: server refused: the cluster is registered with another server, and its token ${own} stays with it`,
+        'server',
+      );
   }
   cluster = {
     name,

@@ -23,7 +23,7 @@ describe('no registration reaches a secret but its own', () => {
           const err = await registerCluster(
             { name, server: 'https://127.0.0.1:6443', token: 't', tokenSecret },
             {
-              store: { putCluster: async (c) => void stored.push(c) },
+              store: { putCluster: async (c) => void stored.push(c), getCluster: async () => undefined },
               writeSecret: async (n) => void written.push(n),
               server,
             },

@@ -85,6 +85,42 @@ describe('a cluster registration may name only its own secret', () => {
     }
   });
 
+  test('where registrations write tokens, naming even its own secret without a token is refused', async () => {
+    // A secret it did not write: one left by a deleted cluster, or GITFERRY_SECRET_CLUSTERS_PROD_EU_TOKEN
+    // meant for prod-eu, which prod.eu's name maps to as well.
+    const res = await api.call('POST', '/api/v1/clusters', {
+      name: 'prod.eu',
+      server,
+      tokenSecret: 'clusters/prod.eu/token',
+    });
+
+    expect(res).toMatchObject({ status: 400, body: { field: 'token' } });
+    expect(await api.store.listClusters()).toEqual([]);
+  });
+
+  test('without a token, a registered cluster cannot be re-pointed at another server (AWS)', async () => {
+    const aws = startApiBed({ writeSecret: undefined, clusters });
+    const tokenSecret = 'clusters/prod/token';
+    try {
+      expect((await aws.call('POST', '/api/v1/clusters', { name: 'prod', server, tokenSecret })).status).toBe(
+        201,
+      );
+
+      const moved = await aws.call('POST', '/api/v1/clusters', {
+        name: 'prod',
+        server: 'https://127.0.0.1:9443',
+        tokenSecret,
+      });
+      const again = await aws.call('POST', '/api/v1/clusters', { name: 'prod', server, tokenSecret });
+
+      expect(moved).toMatchObject({ status: 400, body: { field: 'server' } });
+      expect(await aws.store.getCluster('prod')).toMatchObject({ server });
+      expect(again.status).toBe(201);
+    } finally {
+      aws.close();
+    }
+  });
+
   test.each([
     ['a newline (header injection)', 'abc\r\nX-Injected: 1'],
     ['an empty string', ''],
