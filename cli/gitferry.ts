@@ -373,7 +373,10 @@ cluster
   .requiredOption('--server <url>')
   .option('--ca-file <file>', 'PEM CA of the API server')
   .option('--token <token>', 'bearer token (stored in the server secret store)')
-  .option('--token-secret <name>', 'name of a secret holding the token')
+  .option(
+    '--token-secret <name>',
+    "where tokens are stored out of band (AWS): the cluster's own secret, gitferry/clusters/<name>/token",
+  )
   .action(async (name: string, o) => {
     const caData = o.caFile ? readFileSync(o.caFile).toString('base64') : undefined;
     await client().request('POST', '/api/v1/clusters', {

@@ -1,6 +1,18 @@
 // `gitferry serve`: the whole control plane in one process, on the embedded store and queue.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { serve as serveHttp } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -14,12 +26,15 @@ import { SqliteJobQueue } from '../shared/adapters/local/sqlite-job-queue.js';
 import { SqliteStateStore } from '../shared/adapters/local/sqlite-state-store.js';
 import { FileSecretStore } from '../shared/adapters/local/file-secret-store.js';
 import { parseApplication, parseAppProjectManifest } from '../shared/domain/application-manifest.js';
+import { ClusterConfigError } from '../shared/domain/cluster-credentials.js';
 import { GitferryError } from '../shared/domain/errors.js';
+import type { ClusterServerPolicy } from '../shared/engine/cluster-server.js';
 import { systemClock } from '../shared/ports/clock.js';
 import { redactingLogger, type Logger } from '../shared/ports/logger.js';
 import { GitCheckoutCache } from '../shared/source/git.js';
 import { SourceRenderer } from '../shared/source/render.js';
 import { enqueueDriftChecks } from '../shared/sync/drift-schedule.js';
+import { registerCluster } from '../shared/sync/cluster-registration.js';
 import { repoCredentialsResolver } from '../shared/sync/repo-credentials.js';
 import { SyncController } from '../shared/sync/sync-controller.js';
 
@@ -57,15 +72,17 @@ function toolPath(name: 'helm' | 'kustomize'): string {
   return existsSync(cached) ? cached : `/usr/local/bin/${name}`;
 }
 
-/** Token users of a kubeconfig become registered clusters (named by context); others are skipped, said so. */
+/**
+ * Token users of a kubeconfig become registered clusters (named by context), through the same
+ * checks as the API's registrations; other contexts are skipped, said so.
+ */
 async function registerKubeconfigClusters(
-  file: string,
+  kc: KubeConfig,
   store: SqliteStateStore,
   secrets: FileSecretStore,
+  server: ClusterServerPolicy,
   log: Logger,
 ): Promise<string[]> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(file);
   const names: string[] = [];
   for (const ctx of kc.getContexts()) {
     const cluster = kc.getCluster(ctx.cluster);
@@ -76,19 +93,41 @@ async function registerKubeconfigClusters(
     }
     const caData =
       cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
-    const tokenSecret = `clusters/${ctx.name}/token`;
-    await secrets.put(tokenSecret, user.token);
-    await store.putCluster({
-      name: ctx.name,
-      type: 'kubeconfig',
-      server: cluster.server,
-      caData,
-      tokenSecret,
-      insecureSkipVerify: cluster.skipTLSVerify,
-    });
+    try {
+      await registerCluster(
+        {
+          name: ctx.name,
+          server: cluster.server,
+          caData,
+          token: user.token,
+          insecureSkipVerify: cluster.skipTLSVerify,
+        },
+        { store, writeSecret: (name, value) => secrets.put(name, value), server },
+      );
+    } catch (err) {
+      if (!(err instanceof ClusterConfigError)) throw err;
+      log.warn('kubeconfig context skipped', { context: ctx.name, detail: err.message });
+      continue;
+    }
     names.push(ctx.name);
   }
   return names;
+}
+
+/**
+ * Writes the API token readable by this user only: 0600 even when the file existed with wider
+ * permissions (writeFile's mode applies only to files it creates), and never through a symlink
+ * planted in the data dir.
+ */
+export function writePrivateFile(file: string, content: string): void {
+  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    ftruncateSync(fd, 0);
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Loads Application and AppProject manifests from a directory (every *.yaml/*.yml/*.json). */
@@ -154,8 +193,16 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     tools: opts.tools ?? { helm: toolPath('helm'), kustomize: toolPath('kustomize') },
     guard,
   });
+  // The servers of the admin's own kubeconfig are trusted as named (a kind cluster on 127.0.0.1);
+  // every other server, API registrations included, passes the URL guard.
+  const kubeconfig = opts.kubeconfig && existsSync(opts.kubeconfig) ? new KubeConfig() : undefined;
+  if (kubeconfig) kubeconfig.loadFromFile(opts.kubeconfig!);
+  const clusterServers: ClusterServerPolicy = {
+    guard,
+    trustedServers: kubeconfig?.getClusters().map((c) => c.server) ?? [],
+  };
   const connector = new ClusterConnectorRouter({
-    kubeconfig: new TokenClusterConnector(secrets),
+    kubeconfig: new TokenClusterConnector(secrets, { server: clusterServers }),
     eks: new EksClusterConnector(),
   });
   // One process owns this data dir: any lease in it belongs to a previous run of this process.
@@ -173,8 +220,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     options: { guard, leaseTtlMs: 90_000, healthRecheckSeconds: 2 },
   });
 
-  if (opts.kubeconfig && existsSync(opts.kubeconfig)) {
-    const names = await registerKubeconfigClusters(opts.kubeconfig, store, secrets, log);
+  if (kubeconfig) {
+    const names = await registerKubeconfigClusters(kubeconfig, store, secrets, clusterServers, log);
     log.info('clusters registered from kubeconfig', { clusters: names });
   }
   if (opts.appsDir) log.info('apps loaded', { apps: await loadAppsDir(opts.appsDir, store, log) });
@@ -189,7 +236,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const token = existsSync(tokenFile)
     ? readFileSync(tokenFile, 'utf8').trim()
     : randomBytes(24).toString('base64url');
-  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  writePrivateFile(tokenFile, `${token}\n`);
   const api = createApiApp({
     store,
     queue,
@@ -198,6 +245,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     now: Date.now,
     token,
     writeSecret: (name, value) => secrets.put(name, value),
+    clusters: { server: clusterServers },
     webhookSecrets: async () => ({
       github: await secrets.get('webhooks/github'),
       gitlab: await secrets.get('webhooks/gitlab'),

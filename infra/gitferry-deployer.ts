@@ -198,6 +198,8 @@ export class GitferryDeployer extends Construct {
         WORK_DIR: '/tmp/gitferry',
         REPO_CREDENTIALS: props.repoCredentials?.length ? JSON.stringify(props.repoCredentials) : undefined,
         ALLOWED_HOSTS: props.allowedHosts?.length ? props.allowedHosts.join(',') : undefined,
+        // A cluster's token is only ever read from `<this><cluster>/token` (cluster-credentials.ts).
+        CLUSTER_SECRET_PREFIX: `${secretsPrefix}clusters/`,
       }),
     });
     grantStateReadWrite(this.table, this.worker.role);
@@ -243,7 +245,11 @@ export class GitferryDeployer extends Construct {
       timeout: Duration.seconds(30),
       logRetention,
       ...vpcProps,
-      environment: env({}),
+      // Registrations are judged as the worker will judge them: same guard, same secret names.
+      environment: env({
+        ALLOWED_HOSTS: props.allowedHosts?.length ? props.allowedHosts.join(',') : undefined,
+        CLUSTER_SECRET_PREFIX: `${secretsPrefix}clusters/`,
+      }),
     });
     grantStateReadWrite(this.table, this.api.role);
     queue.grantSendMessages(this.api.role);

@@ -25,7 +25,14 @@ function build(holder: string): ReturnType<typeof handle> {
   });
   // No bearer token: the Function URL uses AWS_IAM auth, so only SigV4-signed callers get here.
   // No webhookSecrets either: webhooks go to the webhook function, which alone may read them.
-  const app = createApiApp({ store: rt.store, queue: rt.queue, controller, log, now: Date.now });
+  const app = createApiApp({
+    store: rt.store,
+    queue: rt.queue,
+    controller,
+    log,
+    now: Date.now,
+    clusters: rt.clusters,
+  });
   return handle(app);
 }
 

@@ -1,12 +1,15 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import type { App, Cluster } from '../domain/app.js';
+import type { App } from '../domain/app.js';
 import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
+import { ClusterConfigError } from '../domain/cluster-credentials.js';
 import { GitferryError } from '../domain/errors.js';
 import { redact, redactDeep } from '../domain/redact.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
+import type { ClusterServerPolicy } from '../engine/cluster-server.js';
+import { registerCluster, type ClusterRegistration } from '../sync/cluster-registration.js';
 import type { SyncController } from '../sync/sync-controller.js';
 import { SourceError } from '../source/errors.js';
 import { parseYamlValue } from '../source/yaml.js';
@@ -35,6 +38,11 @@ export interface ApiDeps {
   token?: string;
   /** Where cluster tokens go when a cluster is added with a token (local mode); undefined on AWS. */
   writeSecret?: (name: string, value: string) => Promise<void>;
+  /**
+   * How registered clusters are judged: the prefix of their own token secrets (default
+   * `clusters/`) and the URL guard their servers pass (default: nothing internal allowed).
+   */
+  clusters?: { secretPrefix?: string; server: ClusterServerPolicy };
   webhookSecrets?: () => Promise<WebhookSecrets>;
 }
 
@@ -44,20 +52,25 @@ class Problem extends GitferryError {
     readonly status: 400 | 401 | 404 | 409 | 413 | 422 | 501,
     readonly title: string,
     detail: string,
+    /** The request field at fault, when one is (an RFC 9457 extension member). */
+    readonly field?: string,
   ) {
     super(`api:${status}`, detail);
   }
 }
 
 /** Details quote what callers and tools said (YAML errors, URLs): credentials are taken out. */
-function problem(c: Context, status: number, title: string, detail: string) {
-  return c.body(
-    JSON.stringify({ type: 'about:blank', title, status, detail: redact(detail) }),
-    status as 400,
-    {
-      'content-type': 'application/problem+json',
-    },
-  );
+function problem(c: Context, status: number, title: string, detail: string, field?: string) {
+  const body = {
+    type: 'about:blank',
+    title,
+    status,
+    detail: redact(detail),
+    ...(field === undefined ? {} : { field }),
+  };
+  return c.body(JSON.stringify(body), status as 400, {
+    'content-type': 'application/problem+json',
+  });
 }
 
 function tokenMatches(given: string, expected: string): boolean {
@@ -147,7 +160,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   const api = new Hono();
 
   api.onError((err, c) => {
-    if (err instanceof Problem) return problem(c, err.status, err.title, err.message);
+    if (err instanceof Problem) return problem(c, err.status, err.title, err.message, err.field);
     if (err instanceof WebhookError) return c.json({ error: err.message }, err.httpStatus);
     if (err instanceof GitferryError && err.code === 'app:invalid')
       return problem(c, 422, 'Invalid Application', err.message);
@@ -348,55 +361,24 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   v1.get('/clusters', async (c) => c.json({ items: await deps.store.listClusters() }));
   v1.post('/clusters', async (c) => {
-    const body = await readJson<{
-      name?: string;
-      server?: string;
-      caData?: string;
-      token?: string;
-      tokenSecret?: string;
-      eksClusterName?: string;
-      region?: string;
-      roleArn?: string;
-    }>(c);
-    if (!body.name || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(body.name))
-      throw new Problem(400, 'Bad Request', 'name must be a DNS name');
-    let cluster: Cluster;
-    if (body.eksClusterName) {
-      if (!body.region)
-        throw new Problem(400, 'Bad Request', `Cluster/${body.name}: region is required for an EKS cluster`);
-      cluster = {
-        name: body.name,
-        type: 'eks',
-        eksClusterName: body.eksClusterName,
-        region: body.region,
-        roleArn: body.roleArn,
-      };
-    } else {
-      if (!body.server || !/^https:\/\//.test(body.server))
-        throw new Problem(400, 'Bad Request', `Cluster/${body.name}: server must be an https:// URL`);
-      let tokenSecret = body.tokenSecret;
-      if (body.token) {
-        if (!deps.writeSecret)
-          throw new Problem(
-            400,
-            'Bad Request',
-            `Cluster/${body.name}: store the token in Secrets Manager and pass tokenSecret`,
-          );
-        tokenSecret = `clusters/${body.name}/token`;
-        await deps.writeSecret(tokenSecret, body.token);
-      }
-      if (!tokenSecret)
-        throw new Problem(400, 'Bad Request', `Cluster/${body.name}: token or tokenSecret is required`);
-      cluster = {
-        name: body.name,
-        type: 'kubeconfig',
-        server: body.server,
-        caData: body.caData,
-        tokenSecret,
-      };
+    const body = await readJson<ClusterRegistration>(c);
+    // Only the fields a caller may set: insecureSkipVerify comes from an admin's kubeconfig alone.
+    const { name, server, caData, token, tokenSecret, eksClusterName, region, roleArn } = body;
+    try {
+      const cluster = await registerCluster(
+        { name, server, caData, token, tokenSecret, eksClusterName, region, roleArn },
+        {
+          store: deps.store,
+          writeSecret: deps.writeSecret,
+          secretPrefix: deps.clusters?.secretPrefix,
+          server: deps.clusters?.server ?? { guard: {} },
+        },
+      );
+      return c.json(cluster, 201);
+    } catch (err) {
+      if (err instanceof ClusterConfigError) throw new Problem(400, 'Bad Request', err.message, err.field);
+      throw err;
     }
-    await deps.store.putCluster(cluster);
-    return c.json(cluster, 201);
   });
   v1.delete('/clusters/:name', async (c) => {
     const name = c.req.param('name');

@@ -34,6 +34,7 @@ export const openApiDocument = {
           title: { type: 'string' },
           status: { type: 'integer' },
           detail: { type: 'string' },
+          field: { type: 'string', description: 'the request field at fault, when one is' },
         },
       },
     },
@@ -165,11 +166,18 @@ export const openApiDocument = {
           type: 'object',
           required: ['name'],
           properties: {
-            name: { type: 'string' },
-            server: { type: 'string' },
-            caData: { type: 'string' },
-            token: { type: 'string' },
-            tokenSecret: { type: 'string' },
+            name: { type: 'string', description: 'a DNS name' },
+            server: {
+              type: 'string',
+              description: 'https:// URL; refused if it is or resolves to an internal address (URL guard)',
+            },
+            caData: { type: 'string', description: 'base64 PEM' },
+            token: { type: 'string', description: "written to the cluster's own secret" },
+            tokenSecret: {
+              type: 'string',
+              description:
+                "only the cluster's own secret, `<prefix><name>/token` (`clusters/` locally, `gitferry/clusters/` on AWS); any other is a 400",
+            },
             eksClusterName: { type: 'string' },
             region: { type: 'string' },
             roleArn: { type: 'string' },

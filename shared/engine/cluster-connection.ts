@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /**
@@ -16,6 +17,11 @@ export interface ClusterConnection {
     serverName?: string;
   };
   authorization(): Promise<string | undefined>;
+  /**
+   * Resolves the server's host for the socket (default: DNS). Connectors of registered servers
+   * set it to answer only the addresses the URL guard vetted (cluster-server.ts).
+   */
+  lookup?: LookupFunction;
 }
 
 /**

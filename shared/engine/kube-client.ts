@@ -150,6 +150,7 @@ export class KubeClient {
         {
           method: req.method,
           agent: this.agent,
+          lookup: this.connection.lookup,
           timeout: this.opts.requestTimeoutMs,
           headers: {
             accept: req.accept ?? 'application/json',

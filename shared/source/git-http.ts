@@ -1,8 +1,8 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import { SourceError } from './errors.js';
-import { checkUrlAllowed, redactUrl, type UrlGuardOptions } from './url-guard.js';
+import { guardedRequest } from './guarded-http.js';
+import { redactUrl, type UrlGuardOptions } from './url-guard.js';
 
 export interface GitCredentials {
   username?: string;
@@ -54,8 +54,9 @@ async function collect(body: GitHttpRequest['body']): Promise<Buffer | undefined
 
 /**
  * isomorphic-git's HTTP client, made safe for a multi-tenant deployer: every URL (redirects too)
- * passes the URL guard, credentials go in a header only to the repo's own origin, and time and
- * bytes are bounded.
+ * passes the URL guard and is connected to the addresses the guard vetted (guarded-http.ts),
+ * credentials — ours, or the ones isomorphic-git derives from URL userinfo and passes as an
+ * Authorization header — go only to the repo's own origin, and time and bytes are bounded.
  */
 export function createGitHttpClient(options: Partial<GitHttpOptions> = {}): HttpClient {
   const o = { ...defaultGitHttpOptions, ...options };
@@ -64,59 +65,33 @@ export function createGitHttpClient(options: Partial<GitHttpOptions> = {}): Http
   return {
     async request(req: GitHttpRequest): Promise<GitHttpResponse> {
       const body = await collect(req.body);
-      let url = req.url;
-      origin ??= new URL(url).origin;
-      for (let hop = 0; ; hop++) {
-        await checkUrlAllowed(url, o.guard);
-        const target = new URL(url);
-        const headers: Record<string, string> = { ...(req.headers ?? {}) };
-        if (o.credentials && target.origin === origin) {
-          headers.authorization = `Basic ${Buffer.from(`${o.credentials.username ?? 'git'}:${o.credentials.password}`).toString('base64')}`;
-        }
-        if (body) headers['content-length'] = String(body.length);
-        const res = await new Promise<IncomingMessage>((resolve, reject) => {
-          const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-          const r = send(target, { method: req.method ?? 'GET', headers, timeout: o.timeoutMs }, resolve);
-          r.on('timeout', () =>
-            r.destroy(
-              new SourceError('source:timeout', `git ${req.method ?? 'GET'} ${redactUrl(url)} timed out`),
-            ),
-          );
-          r.on('error', (err) =>
-            reject(
-              err instanceof SourceError
-                ? err
-                : new SourceError(
-                    'source:fetch-failed',
-                    `git ${req.method ?? 'GET'} ${redactUrl(url)} failed: ${err.message}`,
-                  ),
-            ),
-          );
-          r.end(body);
-        });
-        const location = res.headers.location;
-        if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location) {
-          res.resume();
-          if (hop >= o.maxRedirects)
-            throw new SourceError(
-              'source:fetch-failed',
-              `git fetch from ${redactUrl(req.url)}: too many redirects`,
-            );
-          url = new URL(location, url).toString();
-          continue;
-        }
-        const flatHeaders: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers))
-          if (v !== undefined) flatHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
-        return {
-          url,
-          method: req.method,
-          statusCode: res.statusCode ?? 0,
-          statusMessage: res.statusMessage ?? '',
-          headers: flatHeaders,
-          body: bodyOf(res, budget, url),
-        };
-      }
+      origin ??= new URL(req.url).origin;
+      const method = req.method ?? 'GET';
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
+      if (o.credentials)
+        headers.authorization = `Basic ${Buffer.from(`${o.credentials.username ?? 'git'}:${o.credentials.password}`).toString('base64')}`;
+      const { url, response: res } = await guardedRequest(req.url, {
+        guard: o.guard,
+        method,
+        headers,
+        body,
+        timeoutMs: o.timeoutMs,
+        maxRedirects: o.maxRedirects,
+        credentialsOrigin: origin,
+        what: `git ${method}`,
+      });
+      const flatHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers))
+        if (v !== undefined) flatHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+      return {
+        url,
+        method: req.method,
+        statusCode: res.statusCode ?? 0,
+        statusMessage: res.statusMessage ?? '',
+        headers: flatHeaders,
+        body: bodyOf(res, budget, url),
+      };
     },
   };
 }

@@ -231,6 +231,19 @@ function matchesAllowed(host: string, address: string | undefined, allowed: stri
   return false;
 }
 
+/** A URL that passed the guard, with the addresses it may be connected to. */
+export interface VettedUrl {
+  url: URL;
+  /** The host as the connection resolves it (brackets of IPv6 literals removed). */
+  host: string;
+  /**
+   * The addresses that passed, for a connection to use instead of resolving the name again (a
+   * second lookup could answer differently: DNS rebinding). Undefined when the host was let
+   * through by name (`allowedHosts`): the admin trusts whatever it resolves to.
+   */
+  addresses?: ResolvedAddress[];
+}
+
 /**
  * Refuses (SourceError `source:url-refused`) a URL Gitferry must not fetch from: any scheme but
  * http and https, no host, or a host that is, or resolves to, a loopback, link-local, metadata,
@@ -239,10 +252,15 @@ function matchesAllowed(host: string, address: string | undefined, allowed: stri
  * Every resolved address must pass, not just the first. Messages carry the URL through
  * `redactUrl`. A host that does not resolve is `source:url-unresolved`.
  *
- * The check is made on a lookup the HTTP client repeats: follow redirects by checking each
- * Location again, and connect through `classifyAddress` as well where DNS rebinding matters.
+ * The check is made on a lookup the HTTP client would repeat: connect with `vetUrl`'s addresses
+ * (guarded-http.ts does) and check each redirect's Location again.
  */
 export async function checkUrlAllowed(url: string, opts: UrlGuardOptions = {}): Promise<void> {
+  await vetUrl(url, opts);
+}
+
+/** `checkUrlAllowed`, returning the addresses that passed so the connection can use exactly those. */
+export async function vetUrl(url: string, opts: UrlGuardOptions = {}): Promise<VettedUrl> {
   const o = { ...defaultUrlGuardOptions, ...opts };
   const shown = redactUrl(url);
   const refuse = (why: string) => new SourceError('source:url-refused', `${o.what} ${shown} refused: ${why}`);
@@ -257,14 +275,14 @@ export async function checkUrlAllowed(url: string, opts: UrlGuardOptions = {}): 
   const host = parsed.hostname;
   if (host === '') throw refuse('it names no host');
   if (host.startsWith('-')) throw refuse('the host name starts with "-"');
-  if (matchesAllowed(host, undefined, o.allowedHosts)) return;
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (matchesAllowed(host, undefined, o.allowedHosts)) return { url: parsed, host: bare };
 
-  const literal = parseAddress(host) ? host.replace(/^\[(.*)\]$/, '$1') : undefined;
-  let addresses: string[];
+  const literal = parseAddress(host) ? bare : undefined;
+  let resolved: ResolvedAddress[];
   if (literal !== undefined) {
-    addresses = [literal];
+    resolved = [{ address: literal, family: isIP(literal) }];
   } else {
-    let resolved: ResolvedAddress[];
     try {
       resolved = await o.lookup(host);
     } catch (err) {
@@ -274,10 +292,9 @@ export async function checkUrlAllowed(url: string, opts: UrlGuardOptions = {}): 
         { cause: err },
       );
     }
-    addresses = resolved.map((r) => r.address);
-    if (addresses.length === 0) throw refuse(`host ${host} resolves to no address`);
+    if (resolved.length === 0) throw refuse(`host ${host} resolves to no address`);
   }
-  for (const address of addresses) {
+  for (const { address } of resolved) {
     if (matchesAllowed(host, address, o.allowedHosts)) continue;
     const { kind, ipv4 } = classifyAddress(address);
     if (kind === undefined || (kind === 'private' && o.allowPrivate)) continue;
@@ -286,4 +303,9 @@ export async function checkUrlAllowed(url: string, opts: UrlGuardOptions = {}): 
     const hint = kind === 'private' ? ' (an admin can allow private addresses)' : '';
     throw refuse(`${verb} ${named}, ${kindWords[kind]}${hint}`);
   }
+  return {
+    url: parsed,
+    host: bare,
+    addresses: resolved.map((r) => ({ address: r.address, family: r.family || isIP(r.address) })),
+  };
 }

@@ -45,7 +45,12 @@ describe('a worker killed after applying, before recording', () => {
     return new SyncController({
       store,
       queue: { send: async () => {} },
-      connector: new ClusterConnectorRouter({ kubeconfig: new TokenClusterConnector(secrets) }),
+      connector: new ClusterConnectorRouter({
+        kubeconfig: new TokenClusterConnector(secrets, {
+          secretPrefix: cp.clusterSecretPrefix,
+          server: { guard: testbedGuard },
+        }),
+      }),
       renderer: kit.renderer,
       credentials: async () => undefined,
       clock: systemClock,

@@ -26,6 +26,8 @@ export interface ControlPlane {
   dlqUrl: string;
   webhookSecret: string;
   clusterName: string;
+  /** Where the cluster's token secret lives: `<clusterSecretPrefix><clusterName>/token`. */
+  clusterSecretPrefix: string;
   webhook: (event: {
     headers: Record<string, string>;
     body: string;
@@ -73,7 +75,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   );
   const webhookSecret = `whsec-${id}`;
   await secrets.send(new CreateSecretCommand({ Name: `${id}/github-webhook`, SecretString: webhookSecret }));
-  await secrets.send(new CreateSecretCommand({ Name: `${id}/cluster-token`, SecretString: bed.kube.token }));
+  // A cluster's token can only be its own secret, `<prefix><cluster>/token`.
+  const clusterSecretPrefix = `${id}/clusters/`;
+  await secrets.send(
+    new CreateSecretCommand({ Name: `${clusterSecretPrefix}testbed/token`, SecretString: bed.kube.token }),
+  );
   await secrets.send(
     new CreateSecretCommand({ Name: `${id}/gitlab-webhook`, SecretString: `gitlab-${webhookSecret}` }),
   );
@@ -96,6 +102,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     GITFERRY_GITHUB_SECRET: `${id}/github-webhook`,
     GITFERRY_GITLAB_SECRET: `${id}/gitlab-webhook`,
     GITFERRY_ALLOWED_HOSTS: '127.0.0.1/32',
+    GITFERRY_CLUSTER_SECRET_PREFIX: clusterSecretPrefix,
     GITFERRY_DRIFT_JITTER_SECONDS: '1',
     GITFERRY_REPO_CREDENTIALS: JSON.stringify(credentialRules),
     GITFERRY_LOG_LEVEL: process.env.GITFERRY_LOG_LEVEL ?? 'ERROR',
@@ -108,7 +115,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     type: 'kubeconfig',
     server: bed.kube.server,
     caData: readFileSync(bed.kube.caFile).toString('base64'),
-    tokenSecret: `${id}/cluster-token`,
+    tokenSecret: `${clusterSecretPrefix}${clusterName}/token`,
   });
 
   const { handler: webhook } = await import('../../functions/webhook/handler.js');
@@ -189,6 +196,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     dlqUrl: dlq.QueueUrl!,
     webhookSecret,
     clusterName,
+    clusterSecretPrefix,
     webhook: (e) => webhook(e),
     worker: (e) => worker(e),
     drift,

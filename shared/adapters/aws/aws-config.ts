@@ -14,6 +14,11 @@ export interface AwsRuntimeConfig {
   gitlabSecretName?: string;
   /** Hosts or CIDRs the URL guard lets through (private git servers); empty by default. */
   allowedHosts: string[];
+  /**
+   * Cluster tokens are the secrets `<prefix><cluster>/token`, and a cluster can use no other
+   * (default `gitferry/clusters/`, inside the construct's default secretsPrefix).
+   */
+  clusterSecretPrefix: string;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -39,5 +44,6 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    clusterSecretPrefix: env.GITFERRY_CLUSTER_SECRET_PREFIX || 'gitferry/clusters/',
   };
 }

@@ -12,11 +12,12 @@ export { awsConfigFromEnv, type AwsRuntimeConfig } from './aws-config.js';
 /** The adapters of the AWS deployment, built once per Lambda container and reused while warm. */
 export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<EksConnectorOptions> } = {}) {
   const { store, queue, secrets } = buildAwsStateAdapters(config);
+  const guard = { allowedHosts: config.allowedHosts };
+  const clusters = { secretPrefix: config.clusterSecretPrefix, server: { guard } };
   const connector = new ClusterConnectorRouter({
     eks: new EksClusterConnector({ clientConfig: (region) => ({ region }), ...opts.eks }),
-    kubeconfig: new TokenClusterConnector(secrets),
+    kubeconfig: new TokenClusterConnector(secrets, clusters),
   });
-  const guard = { allowedHosts: config.allowedHosts };
   const checkouts = new GitCheckoutCache(`${config.workDir}/checkouts`, { http: { guard } });
   const renderer = new SourceRenderer(checkouts, {
     workRoot: `${config.workDir}/renders`,
@@ -24,7 +25,7 @@ export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<
     guard,
   });
   const credentials = repoCredentialsResolver(config.repoCredentials, secrets);
-  return { config, store, queue, secrets, connector, renderer, credentials, guard };
+  return { config, store, queue, secrets, connector, renderer, credentials, guard, clusters };
 }
 
 export type AwsRuntime = ReturnType<typeof buildAwsRuntime>;

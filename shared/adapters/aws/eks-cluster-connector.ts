@@ -1,4 +1,5 @@
 import type { Cluster } from '../../domain/app.js';
+import { checkEksCluster } from '../../domain/cluster-credentials.js';
 import type { ClusterConnection } from '../../engine/cluster-connection.js';
 import { eksToken, type AwsCredentials } from './eks-token.js';
 
@@ -34,6 +35,8 @@ export class EksClusterConnector {
   }
 
   async connect(cluster: EksCluster): Promise<ClusterConnection> {
+    // The region becomes the EKS and STS endpoint hosts: a stored record is judged before any call.
+    checkEksCluster(cluster);
     const credentials = await this.credentials(cluster);
     // Loaded on first use: most workers never talk to EKS, and the clients cost start-up time.
     const { DescribeClusterCommand, EKSClient } = await import('@aws-sdk/client-eks');
