@@ -11,10 +11,11 @@ import semver from 'semver';
 import * as tar from 'tar';
 import { parse } from 'yaml';
 import { SourceError } from './errors.js';
-import { createGitHttpClient, type GitCredentials } from './git-http.js';
+import type { GitCredentials } from './git-http.js';
+import { guardedGet } from './guarded-http.js';
 import type { RenderContext } from './render-context.js';
 import { checkChartName, checkChartVersion, showValue } from './tool-args.js';
-import { redactUrl } from './url-guard.js';
+import { redactUrl, type UrlGuardOptions } from './url-guard.js';
 
 export interface ChartFetchOptions {
   /** Bytes of index.yaml (default 32 MiB; large public indexes are about 10 MiB). */
@@ -47,39 +48,33 @@ interface IndexEntry {
   digest?: unknown;
 }
 
+/** A GET through the guard that must answer 200; credentials (Basic) only to credentialsOrigin. */
 async function get(
-  client: ReturnType<typeof createGitHttpClient>,
   url: string,
-  maxBytes: number,
   what: string,
+  o: ChartFetchOptions & { guard: UrlGuardOptions; maxBytes: number },
+  credentials: GitCredentials | undefined,
+  credentialsOrigin: string,
 ): Promise<Buffer> {
-  const res = await client.request({ url, method: 'GET', headers: { accept: '*/*' } });
-  if (res.statusCode !== 200) {
-    for await (const _ of res.body ?? []) void _; // drain
+  const headers: Record<string, string> = { accept: '*/*' };
+  if (credentials)
+    headers.authorization = `Basic ${Buffer.from(`${credentials.username ?? ''}:${credentials.password}`).toString('base64')}`;
+  const res = await guardedGet(url, {
+    guard: o.guard,
+    timeoutMs: o.timeoutMs,
+    maxBytes: o.maxBytes,
+    headers,
+    credentialsOrigin,
+    what,
+  });
+  if (res.status !== 200) {
     const why =
-      res.statusCode === 401 || res.statusCode === 403
-        ? `authentication failed (HTTP ${res.statusCode})`
-        : `HTTP ${res.statusCode}`;
-    throw new SourceError('source:fetch-failed', `${what} from ${redactUrl(url)}: ${why}`);
+      res.status === 401 || res.status === 403
+        ? `authentication failed (HTTP ${res.status})`
+        : `HTTP ${res.status}`;
+    throw new SourceError('source:fetch-failed', `${what} ${redactUrl(url)}: ${why}`);
   }
-  const declared = Number(res.headers?.['content-length']);
-  if (declared > maxBytes)
-    throw new SourceError(
-      'source:too-large',
-      `${what} from ${redactUrl(url)}: ${declared} bytes is over the limit of ${maxBytes}`,
-    );
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of res.body ?? []) {
-    total += chunk.length;
-    if (total > maxBytes)
-      throw new SourceError(
-        'source:too-large',
-        `${what} from ${redactUrl(url)}: more than the limit of ${maxBytes} bytes`,
-      );
-    parts.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(parts);
+  return res.body;
 }
 
 /** Picks the index entry for a version or constraint, as helm does (no pre-releases unless asked). */
@@ -183,14 +178,17 @@ export async function fetchChart(
   checkChartName(req.chart);
   if (req.version !== undefined) checkChartVersion(req.version);
   const base = req.repoURL.replace(/\/+$/, '');
-  const client = createGitHttpClient({
-    guard: ctx.guard,
-    credentials: req.credentials,
-    timeoutMs: o.timeoutMs,
-    maxBytes: o.maxIndexBytes + o.maxArchiveBytes,
-  });
+  const repoOrigin = new URL(base).origin;
   const indexUrl = `${base}/index.yaml`;
-  const indexText = (await get(client, indexUrl, o.maxIndexBytes, `Helm repository index`)).toString('utf8');
+  const indexText = (
+    await get(
+      indexUrl,
+      'Helm repository index',
+      { ...o, guard: ctx.guard, maxBytes: o.maxIndexBytes },
+      req.credentials,
+      repoOrigin,
+    )
+  ).toString('utf8');
   let index: { entries?: Record<string, unknown> };
   try {
     index = (parse(indexText, { maxAliasCount: 100, uniqueKeys: false }) ?? {}) as typeof index;
@@ -216,18 +214,14 @@ export async function fetchChart(
       `chart ${req.chart} ${version}: the repository index gives no download URL`,
     );
   const archiveUrl = new URL(first, `${base}/`).toString();
-  // Credentials go to the repository's own origin only, unless the app asks to pass them on (a
-  // fresh client sends them to the origin of its first request: the archive's).
-  const archiveClient =
-    new URL(archiveUrl).origin === new URL(base).origin
-      ? client
-      : createGitHttpClient({
-          guard: ctx.guard,
-          credentials: req.passCredentials ? req.credentials : undefined,
-          timeoutMs: o.timeoutMs,
-          maxBytes: o.maxArchiveBytes,
-        });
-  const archive = await get(archiveClient, archiveUrl, o.maxArchiveBytes, `chart ${req.chart} ${version}`);
+  // Credentials go to the repository's own origin only, unless the app asks to pass them on.
+  const archive = await get(
+    archiveUrl,
+    `chart ${req.chart} ${version}`,
+    { ...o, guard: ctx.guard, maxBytes: o.maxArchiveBytes },
+    req.credentials,
+    req.passCredentials ? new URL(archiveUrl).origin : repoOrigin,
+  );
   if (typeof entry.digest === 'string' && /^[0-9a-f]{64}$/i.test(entry.digest)) {
     const actual = createHash('sha256').update(archive).digest('hex');
     if (actual !== entry.digest.toLowerCase())
@@ -241,4 +235,18 @@ export async function fetchChart(
   await writeFile(file, archive);
   const chartDir = await unpackChart(file, join(dir, 'unpacked'), req.chart, ctx);
   return { chartDir, version };
+}
+
+/**
+ * A chart's targetRevision as one space-free token: an app's revisions are stored joined by
+ * spaces, one per source, and helm constraints may contain spaces (`>= 1.0, < 2.0`). The meaning
+ * is kept: commas and spaces both mean "and" in helm's constraint syntax.
+ */
+export function chartRevisionOf(targetRevision: string | undefined): string {
+  const spec = (targetRevision ?? '').trim();
+  if (spec === '') return '*';
+  return spec
+    .replace(/\s*(\|\||,)\s*/g, '$1')
+    .replace(/([<>=!~^]+)\s+/g, '$1')
+    .replace(/\s+/g, ',');
 }

@@ -23,6 +23,7 @@ import {
   type SyncRequest,
 } from '../ports/state-store.js';
 import { resolveRevision } from '../source/git.js';
+import { chartRevisionOf } from '../source/helm-repository.js';
 import type { GitCredentials } from '../source/git-http.js';
 import type { SourceRenderer } from '../source/render.js';
 import type { UrlGuardOptions } from '../source/url-guard.js';
@@ -495,7 +496,7 @@ export class SyncController {
     const revisions = await Promise.all(
       app.sources.map(async (s) =>
         s.chart
-          ? s.targetRevision || '*'
+          ? chartRevisionOf(s.targetRevision)
           : resolveRevision(s.repoURL, s.targetRevision, {
               credentials: await this.deps.credentials(s.repoURL),
               guard: this.o.guard,
