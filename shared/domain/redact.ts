@@ -71,7 +71,9 @@ const pemTail =
 
 /** `scheme://user:password@host`: the userinfo goes (anywhere in the text, not just at its start). */
 // Greedy up to the last `@` before the path: an unescaped `@` in a password goes with it.
-const urlUserinfo = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\s/?#"'<>\\]*@/g;
+// `…@` is already redacted (the form repo-url errors use) and stays, so messages still say why.
+const urlUserinfo =
+  /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)(?!…@[^@\s/?#"'<>\\]*(?:[\s/?#"'<>\\]|$))[^\s/?#"'<>\\]*@/g;
 
 /** `user:password@host` without a scheme, after a space, a quote or a line start. */
 const bareUserinfo = /(^|[\s"'(=])[^\s/@:"'()=]+:[^\s/@"'()]+@(?=[A-Za-z0-9[])/g;

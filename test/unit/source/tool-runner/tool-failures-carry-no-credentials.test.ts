@@ -20,7 +20,7 @@ function fakeTool(name: string, stderr: string, stdout = ''): string {
   const bin = join(dir, name);
   writeFileSync(join(dir, `${name}.err`), stderr);
   writeFileSync(join(dir, `${name}.out`), stdout);
-  writeFileSync(bin, `#!/bin/sh\ncat "${dir}/${name}.out"\ncat "${dir}/${name}.err" >&2\nexit 1\n`);
+  writeFileSync(bin, `#!/bin/sh\n/bin/cat "${dir}/${name}.out"\n/bin/cat "${dir}/${name}.err" >&2\nexit 1\n`);
   chmodSync(bin, 0o755);
   return bin;
 }
