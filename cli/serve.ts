@@ -33,10 +33,10 @@ import { systemClock } from '../shared/ports/clock.js';
 import { redactingLogger, type Logger } from '../shared/ports/logger.js';
 import { GitCheckoutCache } from '../shared/source/git.js';
 import { SourceRenderer } from '../shared/source/render.js';
-import { enqueueDriftChecks } from '../shared/sync/drift-schedule.js';
-import { registerCluster } from '../shared/sync/cluster-registration.js';
-import { repoCredentialsResolver } from '../shared/sync/repo-credentials.js';
-import { SyncController } from '../shared/sync/sync-controller.js';
+import { enqueueDriftChecks } from '../shared/control/drift-schedule.js';
+import { registerCluster } from '../shared/control/cluster-registration.js';
+import { repoCredentialsResolver } from '../shared/control/repo-credentials.js';
+import { WakeUpHandler } from '../shared/control/wake-up.js';
 
 export interface ServeOptions {
   port: number;
@@ -207,7 +207,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   });
   // One process owns this data dir: any lease in it belongs to a previous run of this process.
   const holder = `serve-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const controller = new SyncController({
+  const controller = new WakeUpHandler({
     store,
     queue,
     connector,

@@ -10,7 +10,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { RepoCredentialRule } from '../shared/sync/repo-credentials.js';
+import type { RepoCredentialRule } from '../shared/control/repo-credentials.js';
 import { ClusterAccess } from './cluster-access.js';
 import { GitferryFunction } from './gitferry-function.js';
 import { OperationsDashboard } from './operations-dashboard.js';

@@ -2,7 +2,7 @@ import { handle } from 'hono/aws-lambda';
 import { createApiApp } from '../../shared/api/api-app.js';
 import { awsConfigFromEnv, buildAwsRuntime } from '../../shared/adapters/aws/aws-runtime.js';
 import { systemClock } from '../../shared/ports/clock.js';
-import { SyncController } from '../../shared/sync/sync-controller.js';
+import { WakeUpHandler } from '../../shared/control/wake-up.js';
 import type { LambdaContext } from '../lambda-events.js';
 import { functionLogger } from '../logger.js';
 
@@ -12,7 +12,7 @@ let lambdaHandler: ReturnType<typeof handle> | undefined;
 /** The API app and its adapters, built once per container and reused while warm. */
 function build(holder: string): ReturnType<typeof handle> {
   const rt = buildAwsRuntime(awsConfigFromEnv());
-  const controller = new SyncController({
+  const controller = new WakeUpHandler({
     store: rt.store,
     queue: rt.queue,
     connector: rt.connector,

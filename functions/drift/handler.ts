@@ -1,6 +1,6 @@
 import { awsConfigFromEnv } from '../../shared/adapters/aws/aws-config.js';
 import { buildAwsStateAdapters } from '../../shared/adapters/aws/aws-state-adapters.js';
-import { enqueueDriftChecks } from '../../shared/sync/drift-schedule.js';
+import { enqueueDriftChecks } from '../../shared/control/drift-schedule.js';
 import { functionLogger } from '../logger.js';
 
 const log = functionLogger('gitferry-drift');

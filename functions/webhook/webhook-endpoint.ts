@@ -1,7 +1,7 @@
 import { redact } from '../../shared/domain/redact.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { Logger } from '../../shared/ports/logger.js';
-import { intakePush, type IntakeStore } from '../../shared/sync/webhook-intake.js';
+import { intakePush, type IntakeStore } from '../../shared/control/push-intake.js';
 import { parseWebhook, type WebhookSecrets } from '../../shared/webhooks/detect.js';
 import { decodeLambdaBody } from '../../shared/webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../../shared/webhooks/types.js';

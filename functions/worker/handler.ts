@@ -1,7 +1,7 @@
 import { systemClock } from '../../shared/ports/clock.js';
 import { parseJob } from '../../shared/adapters/aws/sqs-job-queue.js';
 import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/adapters/aws/aws-runtime.js';
-import { SyncController } from '../../shared/sync/sync-controller.js';
+import { WakeUpHandler } from '../../shared/control/wake-up.js';
 import type { LambdaContext, SqsBatchResponse, SqsEvent } from '../lambda-events.js';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { functionLogger } from '../logger.js';
@@ -18,7 +18,7 @@ let runtime: AwsRuntime | undefined;
 export async function handler(event: SqsEvent, context: LambdaContext = {}): Promise<SqsBatchResponse> {
   runtime ??= buildAwsRuntime(awsConfigFromEnv());
   const rt = runtime;
-  const controller = new SyncController({
+  const controller = new WakeUpHandler({
     store: rt.store,
     queue: rt.queue,
     connector: rt.connector,

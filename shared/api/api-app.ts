@@ -9,11 +9,11 @@ import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { ClusterServerPolicy } from '../engine/cluster-server.js';
-import { registerCluster, type ClusterRegistration } from '../sync/cluster-registration.js';
-import type { SyncController } from '../sync/sync-controller.js';
+import { registerCluster, type ClusterRegistration } from '../control/cluster-registration.js';
+import type { WakeUpHandler } from '../control/wake-up.js';
 import { SourceError } from '../source/errors.js';
 import { parseYamlValue } from '../source/yaml.js';
-import { intakePush } from '../sync/webhook-intake.js';
+import { intakePush } from '../control/push-intake.js';
 import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
 import { bodyTooLarge } from '../webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../webhooks/types.js';
@@ -31,7 +31,7 @@ export const maxApiBodyNodes = 100_000;
 export interface ApiDeps {
   store: StateStore;
   queue: JobQueue;
-  controller: SyncController;
+  controller: WakeUpHandler;
   log: Logger;
   now: () => number;
   /** Bearer token required on /api/v1 (local mode); undefined when the platform authenticates (IAM). */

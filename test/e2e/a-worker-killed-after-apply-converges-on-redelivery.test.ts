@@ -1,7 +1,7 @@
 import { systemClock } from '../../shared/ports/clock.js';
 import { silentLogger } from '../../shared/ports/logger.js';
 import type { StateStore, StepCommit, Lease } from '../../shared/ports/state-store.js';
-import { SyncController } from '../../shared/sync/sync-controller.js';
+import { WakeUpHandler } from '../../shared/control/wake-up.js';
 import { ClusterConnectorRouter } from '../../shared/adapters/cluster/cluster-connector-router.js';
 import { TokenClusterConnector } from '../../shared/adapters/cluster/token-cluster-connector.js';
 import type { SyncJob } from '../../shared/domain/sync-job.js';
@@ -42,7 +42,7 @@ describe('a worker killed after applying, before recording', () => {
 
   function controller(store: StateStore, holder: string) {
     const secrets = { get: async () => testbed().kube.token };
-    return new SyncController({
+    return new WakeUpHandler({
       store,
       queue: { send: async () => {} },
       connector: new ClusterConnectorRouter({

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Project } from '../../shared/domain/app.js';
 import { canonicalRepoUrl, RepoUrlError } from '../../shared/source/repo-url.js';
-import { destinationPermitted, repoPermitted } from '../../shared/sync/project-scope.js';
+import { destinationPermitted, repoPermitted } from '../../shared/control/project-scope.js';
 import { fuzzRuns } from '../support/fuzz.js';
 
 const word = fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,8}$/);

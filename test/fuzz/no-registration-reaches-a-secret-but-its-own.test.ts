@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { pinnedLookup } from '../../shared/source/guarded-http.js';
 import { vetUrl, type ResolvedAddress } from '../../shared/source/url-guard.js';
-import { registerCluster } from '../../shared/sync/cluster-registration.js';
+import { registerCluster } from '../../shared/control/cluster-registration.js';
 import { fuzzRuns } from '../support/fuzz.js';
 
 const server = { guard: { allowedHosts: ['127.0.0.1/32'] } };

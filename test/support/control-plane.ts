@@ -38,6 +38,11 @@ export interface ControlPlane {
   /** Feeds queued wake-ups to the worker as Lambda's SQS event source would, until `until` holds or the queue stays empty. */
   drain: (opts?: { until?: () => Promise<boolean>; timeoutMs?: number }) => Promise<number>;
   queueDepth: () => Promise<{ visible: number; delayed: number; inFlight: number }>;
+  /**
+   * Bodies of up to 10 messages visible now, left in the queue (received with a zero visibility
+   * timeout; each counts as one receive towards the dead-letter queue).
+   */
+  peekVisible: () => Promise<string[]>;
   dispose: () => void;
   sqs: SQSClient;
 }
@@ -142,6 +147,13 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     };
   };
 
+  const peekVisible = async () => {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
+    );
+    return Messages.map((m) => m.Body ?? '');
+  };
+
   const drain: ControlPlane['drain'] = async ({ until, timeoutMs = 60_000 } = {}) => {
     const deadline = Date.now() + timeoutMs;
     let handled = 0;
@@ -202,6 +214,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     drift,
     drain,
     queueDepth,
+    peekVisible,
     sqs,
     dispose: () => {
       rmSync(workDir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { ClusterConnectorRouter } from '../cluster/cluster-connector-router.js';
 import { TokenClusterConnector } from '../cluster/token-cluster-connector.js';
 import { GitCheckoutCache } from '../../source/git.js';
 import { SourceRenderer } from '../../source/render.js';
-import { repoCredentialsResolver } from '../../sync/repo-credentials.js';
+import { repoCredentialsResolver } from '../../control/repo-credentials.js';
 import type { AwsRuntimeConfig } from './aws-config.js';
 
 export { awsConfigFromEnv, type AwsRuntimeConfig } from './aws-config.js';

@@ -2,7 +2,7 @@ import type { App, Project } from '../../../shared/domain/app.js';
 import { formatRef, type KubeObject } from '../../../shared/domain/kube-object.js';
 import type { ResourceManager } from '../../../shared/engine/resource-manager.js';
 import { runSync } from '../../../shared/engine/sync-operation.js';
-import { checkObjectScope } from '../../../shared/sync/project-scope.js';
+import { checkObjectScope } from '../../../shared/control/project-scope.js';
 import { testbedResourceManager } from '../../support/engine.js';
 import { kubectl, uniqueName } from '../../support/testbed.js';
 

@@ -4,7 +4,7 @@ import { openDatabase } from '../../../shared/adapters/local/sqlite-database.js'
 import { SqliteJobQueue } from '../../../shared/adapters/local/sqlite-job-queue.js';
 import { SqliteStateStore } from '../../../shared/adapters/local/sqlite-state-store.js';
 import type { Logger } from '../../../shared/ports/logger.js';
-import type { SyncController } from '../../../shared/sync/sync-controller.js';
+import type { WakeUpHandler } from '../../../shared/control/wake-up.js';
 
 const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -27,7 +27,7 @@ export function startApiBed(deps: Partial<ApiDeps> = {}): ApiBed {
     store,
     queue: new SqliteJobQueue(db),
     // Cluster routes never reach the controller.
-    controller: {} as SyncController,
+    controller: {} as WakeUpHandler,
     log: quiet,
     now: Date.now,
     token: 'api-token',

@@ -3,7 +3,7 @@ import { openDatabase, type SqliteDatabase } from '../../../shared/adapters/loca
 import { SqliteStateStore } from '../../../shared/adapters/local/sqlite-state-store.js';
 import { createApiApp } from '../../../shared/api/api-app.js';
 import type { SyncJob } from '../../../shared/domain/sync-job.js';
-import type { SyncController } from '../../../shared/sync/sync-controller.js';
+import type { WakeUpHandler } from '../../../shared/control/wake-up.js';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -19,7 +19,7 @@ describe('POST /api/v1/projects and /api/v1/apps with hostile manifests', () => 
     api = createApiApp({
       store,
       queue: { send: async (job) => void sent.push(job) },
-      controller: {} as SyncController,
+      controller: {} as WakeUpHandler,
       log: silent,
       now: () => 0,
     });

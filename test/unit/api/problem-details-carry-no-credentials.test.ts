@@ -1,7 +1,7 @@
 import { createApiApp } from '../../../shared/api/api-app.js';
 import { silentLogger } from '../../../shared/ports/logger.js';
 import type { StateStore } from '../../../shared/ports/state-store.js';
-import type { SyncController } from '../../../shared/sync/sync-controller.js';
+import type { WakeUpHandler } from '../../../shared/control/wake-up.js';
 
 // Parser errors quote the body they choke on (js-yaml shows a snippet, JSON.parse the start of the
 // text): a manifest carrying a credential URL must not get it echoed in the problem+json answer.
@@ -11,7 +11,7 @@ function api() {
   return createApiApp({
     store: { getApp: async () => undefined } as unknown as StateStore,
     queue: { send: async () => {} },
-    controller: {} as SyncController,
+    controller: {} as WakeUpHandler,
     log: silentLogger,
     now: Date.now,
   });

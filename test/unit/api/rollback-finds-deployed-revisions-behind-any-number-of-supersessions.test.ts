@@ -8,7 +8,7 @@ import type { App } from '../../../shared/domain/app.js';
 import type { SyncRun } from '../../../shared/domain/status.js';
 import type { SyncJob } from '../../../shared/domain/sync-job.js';
 import { silentLogger } from '../../../shared/ports/logger.js';
-import type { SyncController } from '../../../shared/sync/sync-controller.js';
+import type { WakeUpHandler } from '../../../shared/control/wake-up.js';
 
 // Replayed pushes of old commits once filled the newest 100 history entries with supersessions,
 // and `app rollback` then found nothing to roll back to.
@@ -48,7 +48,7 @@ function api() {
   return createApiApp({
     store,
     queue: { send: async (job) => void sent.push(job) },
-    controller: {} as SyncController,
+    controller: {} as WakeUpHandler,
     log: silentLogger,
     now: Date.now,
   });

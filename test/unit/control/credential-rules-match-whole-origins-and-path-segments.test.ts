@@ -1,5 +1,5 @@
 import { RepoUrlError } from '../../../shared/source/repo-url.js';
-import { repoCredentialsResolver } from '../../../shared/sync/repo-credentials.js';
+import { repoCredentialsResolver } from '../../../shared/control/repo-credentials.js';
 
 const secrets = {
   get: async (name: string) => ({ 'git/example': 'example-token', 'git/payments': 'payments-token' })[name],

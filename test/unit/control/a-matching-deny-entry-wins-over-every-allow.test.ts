@@ -1,5 +1,5 @@
 import type { Project } from '../../../shared/domain/app.js';
-import { checkAppScope, destinationPermitted, repoPermitted } from '../../../shared/sync/project-scope.js';
+import { checkAppScope, destinationPermitted, repoPermitted } from '../../../shared/control/project-scope.js';
 import { appFixture } from './project-fixtures.js';
 
 const project = (over: Partial<Project>): Project => ({

@@ -1,4 +1,4 @@
-import { parseDuration, retryDelayMs } from '../../../shared/sync/retry.js';
+import { parseDuration, retryDelayMs } from '../../../shared/control/retry.js';
 
 describe('sync retries', () => {
   test('parse Go durations as Argo CD writes them', () => {

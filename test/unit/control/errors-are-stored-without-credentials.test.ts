@@ -6,8 +6,8 @@ import { SqliteStateStore } from '../../../shared/adapters/local/sqlite-state-st
 import type { App } from '../../../shared/domain/app.js';
 import { forgetRegisteredSecrets, redact } from '../../../shared/domain/redact.js';
 import { silentLogger } from '../../../shared/ports/logger.js';
-import { repoCredentialsResolver } from '../../../shared/sync/repo-credentials.js';
-import { SyncController } from '../../../shared/sync/sync-controller.js';
+import { repoCredentialsResolver } from '../../../shared/control/repo-credentials.js';
+import { WakeUpHandler } from '../../../shared/control/wake-up.js';
 
 // A repository credential read from the secret store becomes known to redaction, and an error
 // quoting it (as git servers, proxies and helm do) is stored in the status without it.
@@ -64,7 +64,7 @@ describe('credentials in stored errors', () => {
     const resolve = repoCredentialsResolver([{ urlPrefix: 'https://git.example.com/', secret: 'repo' }], {
       get: async () => JSON.stringify({ username: 'deploy', password }),
     });
-    const controller = new SyncController({
+    const controller = new WakeUpHandler({
       store,
       queue: { send: async () => {} },
       connector: { connect: async () => Promise.reject(new Error('not reached')) },

@@ -8,7 +8,7 @@ import { SqliteStateStore } from '../../../shared/adapters/local/sqlite-state-st
 import type { App } from '../../../shared/domain/app.js';
 import type { SyncJob } from '../../../shared/domain/sync-job.js';
 import { silentLogger } from '../../../shared/ports/logger.js';
-import { SyncController } from '../../../shared/sync/sync-controller.js';
+import { WakeUpHandler } from '../../../shared/control/wake-up.js';
 
 // A captured push delivery replayed (by GitHub's redelivery button or by whoever captured it), and
 // its wake-up redelivered by the queue: one wake-up, and at most one superseded record.
@@ -136,7 +136,7 @@ describe('a replayed delivery', () => {
       },
     });
     await store.releaseLease(setup);
-    const controller = new SyncController({
+    const controller = new WakeUpHandler({
       store,
       queue,
       connector: { connect: async () => Promise.reject(new Error('no cluster is reached on this path')) },

@@ -1,5 +1,5 @@
 import type { App } from '../../../shared/domain/app.js';
-import { appsForPush } from '../../../shared/sync/webhook-intake.js';
+import { appsForPush } from '../../../shared/control/push-intake.js';
 import type { PushEvent } from '../../../shared/webhooks/types.js';
 
 function app(

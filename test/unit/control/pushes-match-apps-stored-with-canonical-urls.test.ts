@@ -1,5 +1,5 @@
 import { parseApplication } from '../../../shared/domain/application-manifest.js';
-import { appsForPush } from '../../../shared/sync/webhook-intake.js';
+import { appsForPush } from '../../../shared/control/push-intake.js';
 import type { PushEvent } from '../../../shared/webhooks/types.js';
 
 const { app } = parseApplication({

@@ -1,5 +1,5 @@
 import type { Project } from '../../../shared/domain/app.js';
-import { checkObjectScope } from '../../../shared/sync/project-scope.js';
+import { checkObjectScope } from '../../../shared/control/project-scope.js';
 import { appFixture, preparedObject } from './project-fixtures.js';
 
 const project = (over: Partial<Project> = {}): Project => ({

@@ -1,6 +1,6 @@
 import type { App, Project } from '../../../shared/domain/app.js';
 import type { PreparedObject, PreparedSet } from '../../../shared/engine/prepare.js';
-import { checkAppScope, checkObjectScope } from '../../../shared/sync/project-scope.js';
+import { checkAppScope, checkObjectScope } from '../../../shared/control/project-scope.js';
 
 const project: Project = {
   name: 'payments',

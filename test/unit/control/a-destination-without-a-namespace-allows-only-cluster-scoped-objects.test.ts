@@ -1,5 +1,5 @@
 import type { Project } from '../../../shared/domain/app.js';
-import { checkAppScope, checkObjectScope } from '../../../shared/sync/project-scope.js';
+import { checkAppScope, checkObjectScope } from '../../../shared/control/project-scope.js';
 import { appFixture, preparedObject } from './project-fixtures.js';
 
 // Argo CD: an entry's namespace is a glob like the others, and an absent one is "", which matches

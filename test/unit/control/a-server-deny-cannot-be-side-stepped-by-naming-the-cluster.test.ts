@@ -1,5 +1,5 @@
 import type { Cluster, Project } from '../../../shared/domain/app.js';
-import { checkAppScope, checkObjectScope } from '../../../shared/sync/project-scope.js';
+import { checkAppScope, checkObjectScope } from '../../../shared/control/project-scope.js';
 import { appFixture, preparedObject } from './project-fixtures.js';
 
 // Argo CD projects name clusters by API server URL; Gitferry apps name a registered cluster. The

@@ -1,0 +1,82 @@
+// Status builders shared by the use cases: what an app's status says after a step, a refresh or
+// a failure. Pure functions of their inputs.
+import type { ChangeSetEntry } from '../domain/change-set.js';
+import type { AppStatus } from '../domain/status.js';
+import type { SyncState } from '../engine/sync-operation.js';
+import type { StoredOperation } from '../ports/state-store.js';
+
+/** Health is watched closely for 10 minutes after a sync; after that the drift schedule covers it. */
+export const healthWatchMs = 10 * 60_000;
+
+/** True while a sync Gitferry ran finished less than `healthWatchMs` ago. */
+export function recentlySynced(status: AppStatus | undefined, now: number): boolean {
+  const finished = status?.operation?.finishedAt ? Date.parse(status.operation.finishedAt) : Number.NaN;
+  return Number.isFinite(finished) && now - finished < healthWatchMs;
+}
+
+/** The previous status, or an Unknown one for an app seen for the first time. */
+export function blankStatus(app: string, previous: AppStatus | undefined): AppStatus {
+  return previous ?? { app, sync: { status: 'Unknown' }, health: { status: 'Unknown' }, resources: [] };
+}
+
+/** The `operation` part of the status for an operation in a given phase. */
+export function operationOf(
+  op: StoredOperation,
+  state: SyncState,
+  phase: 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Terminating',
+): AppStatus['operation'] {
+  return {
+    phase,
+    message:
+      phase === 'Running'
+        ? state.waitingFor
+          ? `waiting for ${state.waitingFor}`
+          : 'running'
+        : state.message,
+    revision: op.revision,
+    startedAt: new Date(op.startedAt).toISOString(),
+    finishedAt: state.finishedAt,
+    runId: op.runId,
+  };
+}
+
+/** Per-resource sync status and health from a step's results (hooks are not resources). */
+export function resourceStatuses(
+  results: ChangeSetEntry[],
+  health: { ref: ChangeSetEntry['ref']; health?: AppStatus['health'] }[] | undefined,
+): AppStatus['resources'] {
+  const key = (ref: ChangeSetEntry['ref']) => `${ref.group}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+  const healthByKey = new Map((health ?? []).map((h) => [key(h.ref), h.health]));
+  const synced = new Set(['unchanged', 'created', 'configured', 'replaced']);
+  return results
+    .filter((r) => !r.hookPhase)
+    .map((r) => ({
+      ref: r.ref,
+      status: r.action !== 'failed' && synced.has(r.action) ? 'Synced' : 'OutOfSync',
+      health: healthByKey.get(key(r.ref)),
+      message: r.message,
+    }));
+}
+
+/** The state of an operation whose fetch or render failed: nothing applied, nothing pruned. */
+export function failedState(
+  op: StoredOperation,
+  inventory: SyncState['inventory'],
+  message: string,
+  now: number,
+): SyncState {
+  return {
+    phase: 'Failed',
+    message,
+    startedAt: new Date(op.startedAt).toISOString(),
+    finishedAt: new Date(now).toISOString(),
+    tasks: [],
+    cursor: 0,
+    planned: [],
+    prunes: [],
+    warnings: [],
+    results: [],
+    hooks: [],
+    inventory,
+  };
+}

@@ -1,0 +1,54 @@
+// What a wake-up should do, decided from data alone (the way Kubernetes controllers and Argo CD's
+// app controller compare states, then act): no I/O here, so every case is a row in a table test.
+import type { App } from '../domain/app.js';
+import type { AppStatus } from '../domain/status.js';
+import type { SyncJob } from '../domain/sync-job.js';
+import type { StoredOperation, SyncRequest } from '../ports/state-store.js';
+import { isAutomated } from './sync-options.js';
+
+export interface WakeUpFacts {
+  job: SyncJob;
+  app: App;
+  status: AppStatus | undefined;
+  request: SyncRequest | undefined;
+  /** The operation in progress, if any. */
+  operation: StoredOperation | undefined;
+  /** The revision the app wants now (resolved; one SHA or chart version per source, space-joined). */
+  revision: string;
+}
+
+/**
+ * - `continue-sync`: an operation is in progress; take its next step.
+ * - `superseded`: a push of a revision older than the one deployed, which is still the head.
+ * - `start-sync`: a manual or retry request, or automated with a new revision, drift to heal, or
+ *   an interrupted operation.
+ * - `refresh`: compare only (drift checks, health rechecks, manual apps, nothing new).
+ */
+export type WakeUpDecision = 'continue-sync' | 'superseded' | 'start-sync' | 'refresh';
+
+export function decideWakeUp(f: WakeUpFacts): WakeUpDecision {
+  if (f.operation) return 'continue-sync';
+  if (isSupersededPush(f)) return 'superseded';
+  const manual = f.request?.reason === 'manual' || f.request?.reason === 'retry';
+  if (manual) return 'start-sync';
+  if (!isAutomated(f.app)) return 'refresh';
+  const changed = f.status?.sync.revision !== f.revision;
+  const heal = f.status?.sync.status === 'OutOfSync' && (f.app.syncPolicy.automated?.selfHeal ?? false);
+  const interrupted = f.status?.operation?.phase === 'Running';
+  return changed || heal || interrupted ? 'start-sync' : 'refresh';
+}
+
+/**
+ * A webhook wake-up for a revision that is none of the app's resolved revisions (multi-source
+ * apps resolve one per source), while the resolved head is already deployed. Never while pinned by
+ * a rollback: pushes are not applied then, and are not "superseded" by an older pin either.
+ */
+function isSupersededPush({ job, app, status, revision }: WakeUpFacts): boolean {
+  return (
+    job.reason === 'webhook' &&
+    Boolean(job.revision) &&
+    !app.pinnedRevision &&
+    !revision.split(' ').includes(job.revision!) &&
+    status?.sync.revision === revision
+  );
+}

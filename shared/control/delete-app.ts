@@ -1,0 +1,59 @@
+// Deleting an app, and with cascade the objects it applied, under its lease so no sync races it.
+import { formatRef } from '../domain/kube-object.js';
+import type { PropagationPolicy } from '../engine/apply.js';
+import { hasSyncOption } from '../engine/annotations.js';
+import { compareForDelete } from '../engine/order.js';
+import { ResourceManager } from '../engine/resource-manager.js';
+import { clusterOf, type Control } from './deps.js';
+
+export interface DeleteAppOptions {
+  cascade: boolean;
+  propagationPolicy: PropagationPolicy;
+}
+
+/**
+ * Deletes an app. With cascade, every object in its inventory is deleted first (dependants before
+ * what they depend on; `Delete=false` objects kept).
+ */
+export async function deleteApp(
+  c: Control,
+  name: string,
+  opts: DeleteAppOptions,
+): Promise<{ deleted: string[]; kept: string[] }> {
+  const app = await c.store.getApp(name);
+  if (!app) return { deleted: [], kept: [] };
+  const lease = await c.store.acquireLease(name, c.holder, c.o.leaseTtlMs, c.clock.now());
+  if (!lease) throw new Error(`App/${name} is being synced right now; try again in a few seconds`);
+  const deleted: string[] = [];
+  const kept: string[] = [];
+  try {
+    const cluster = await clusterOf(c, app);
+    const inventory = await c.store.getInventory(name);
+    if (opts.cascade && cluster && inventory.length > 0) {
+      const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
+      try {
+        const toObject = (r: (typeof inventory)[number]) => ({
+          apiVersion: 'v1',
+          kind: r.kind,
+          metadata: { name: r.name, namespace: r.namespace },
+        });
+        for (const ref of [...inventory].sort((a, b) => compareForDelete(toObject(a), toObject(b)))) {
+          const live = await rm.get(ref);
+          if (live && hasSyncOption(live, 'Delete', 'false')) {
+            kept.push(formatRef(ref));
+            continue;
+          }
+          if (live) await rm.delete(ref, opts.propagationPolicy);
+          deleted.push(formatRef(ref));
+        }
+      } finally {
+        rm.close();
+      }
+    }
+  } finally {
+    await c.store.releaseLease(lease).catch(() => {});
+  }
+  await c.store.deleteApp(name);
+  c.log.info('app deleted', { app: name, cascade: opts.cascade, deleted: deleted.length, kept });
+  return { deleted, kept };
+}

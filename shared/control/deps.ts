@@ -1,0 +1,83 @@
+// What the use cases run on: the ports, the renderer and their options. Built by shared/runtime/.
+import type { App, Cluster, Project } from '../domain/app.js';
+import { defaultProject } from '../domain/app.js';
+import { redactDeep } from '../domain/redact.js';
+import type { ResourceManagerOptions } from '../engine/resource-manager.js';
+import type { ClusterConnector } from '../ports/cluster-connector.js';
+import type { Clock } from '../ports/clock.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { Logger } from '../ports/logger.js';
+import type { Lease, StateStore, StepCommit } from '../ports/state-store.js';
+import type { GitCredentials } from '../source/git-http.js';
+import type { SourceRenderer } from '../source/render.js';
+import type { UrlGuardOptions } from '../source/url-guard.js';
+
+export interface ControlOptions {
+  /** How long a worker may hold an app (longer than one step). */
+  leaseTtlMs: number;
+  /** A wake-up that finds the lease held comes back after this long (never dropped). */
+  busyRetrySeconds: number;
+  /** While an app is Progressing after a sync, its health is looked at again after this long. */
+  healthRecheckSeconds: number;
+  /** A whole sync's deadline. */
+  syncTimeoutMs: number;
+  engine: Partial<ResourceManagerOptions>;
+  guard: UrlGuardOptions;
+}
+
+export const defaultControlOptions: ControlOptions = {
+  leaseTtlMs: 5 * 60_000,
+  busyRetrySeconds: 5,
+  healthRecheckSeconds: 10,
+  syncTimeoutMs: 30 * 60_000,
+  engine: {},
+  guard: {},
+};
+
+export interface ControlDeps {
+  store: StateStore;
+  queue: JobQueue;
+  connector: ClusterConnector;
+  renderer: SourceRenderer;
+  credentials: (repoURL: string) => Promise<GitCredentials | undefined>;
+  clock: Clock;
+  log: Logger;
+  /** Identifies this worker in leases (e.g. the Lambda request id). */
+  holder: string;
+  options?: Partial<ControlOptions>;
+}
+
+/** Deps with their options merged over the defaults, as every use case takes them. */
+export type Control = Omit<ControlDeps, 'options'> & { o: ControlOptions };
+
+export function controlOf(deps: ControlDeps): Control {
+  return { ...deps, o: { ...defaultControlOptions, ...deps.options } };
+}
+
+/**
+ * Writes a step. Status and history hold messages from git, helm and the cluster's API server,
+ * which may quote credentials: they are stored redacted (the operation's state is engine data
+ * that is applied later, and is never shown, so it is left exact).
+ */
+export function commitStep(c: Control, lease: Lease, commit: StepCommit): Promise<void> {
+  return c.store.commitStep(lease, {
+    ...commit,
+    ...(commit.status ? { status: redactDeep(commit.status) } : {}),
+    ...(commit.run ? { run: redactDeep(commit.run) } : {}),
+  });
+}
+
+export function clusterOf(c: Control, app: App): Promise<Cluster | undefined> {
+  return c.store.getCluster(app.destination.name ?? app.destination.server ?? '');
+}
+
+export async function projectOf(c: Control, app: App): Promise<Project | undefined> {
+  return (await c.store.getProject(app.project)) ?? (app.project === 'default' ? defaultProject : undefined);
+}
+
+/** An app with the cluster and project it was checked against: what a step or refresh works on. */
+export interface SyncTarget {
+  app: App;
+  cluster: Cluster;
+  project: Project;
+}
