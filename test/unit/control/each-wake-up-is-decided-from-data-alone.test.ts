@@ -1,0 +1,275 @@
+import type { App } from '../../../shared/domain/app.js';
+import type { AppStatus } from '../../../shared/domain/status.js';
+import type { SyncJob } from '../../../shared/domain/sync-job.js';
+import { decideWakeUp, type WakeUpDecision } from '../../../shared/control/decide.js';
+import type { StoredOperation, SyncRequest } from '../../../shared/ports/state-store.js';
+
+const head = 'a'.repeat(40);
+const older = 'b'.repeat(40);
+
+const app = (policy: Partial<App['syncPolicy']> = {}, pinnedRevision?: string): App =>
+  ({
+    name: 'web',
+    project: 'default',
+    sources: [{ repoURL: 'https://git.example.com/web', path: 'deploy', targetRevision: 'main' }],
+    destination: { name: 'prod', namespace: 'web' },
+    syncPolicy: { ...policy },
+    pinnedRevision,
+  }) as App;
+const automated = (extra: object = {}) => ({ automated: { prune: true, ...extra } });
+const status = (sync: AppStatus['sync'], operation?: AppStatus['operation']): AppStatus => ({
+  app: 'web',
+  sync,
+  health: { status: 'Healthy' },
+  resources: [],
+  operation,
+});
+const job = (reason: SyncJob['reason'], revision?: string): SyncJob => ({
+  app: 'web',
+  reason,
+  revision,
+  requestedAt: 1,
+});
+const request = (reason: SyncRequest['reason'], extra: Partial<SyncRequest> = {}): SyncRequest => ({
+  reason,
+  requestedAt: 1,
+  ...extra,
+});
+const operation: StoredOperation = {
+  runId: 7,
+  revision: head,
+  reason: 'webhook',
+  state: undefined,
+  attempt: 1,
+  startedAt: 1,
+};
+const deployed = status({ status: 'Synced', revision: head });
+
+// One row per case: what the app, its status, the request and the job say → what the wake-up does.
+const table: [string, Parameters<typeof decideWakeUp>[0], WakeUpDecision][] = [
+  [
+    'an operation in progress continues, whatever else is asked',
+    {
+      job: job('manual'),
+      app: app(automated()),
+      status: deployed,
+      request: request('manual'),
+      operation,
+      revision: older,
+    },
+    'continue-sync',
+  ],
+  [
+    'a push of an older revision while the head is deployed is superseded',
+    {
+      job: job('webhook', older),
+      app: app(automated()),
+      status: deployed,
+      request: request('webhook', { revision: older }),
+      operation: undefined,
+      revision: head,
+    },
+    'superseded',
+  ],
+  [
+    'a push of an older revision on a manual app is superseded too',
+    {
+      job: job('webhook', older),
+      app: app(),
+      status: deployed,
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'superseded',
+  ],
+  [
+    'a push of the head itself on an automated app that already runs it refreshes',
+    {
+      job: job('webhook', head),
+      app: app(automated()),
+      status: deployed,
+      request: request('webhook', { revision: head }),
+      operation: undefined,
+      revision: head,
+    },
+    'refresh',
+  ],
+  [
+    'a push while pinned by a rollback is never superseded, and syncs nothing new',
+    {
+      job: job('webhook', older),
+      app: app(automated(), head),
+      status: deployed,
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'refresh',
+  ],
+  [
+    "a push whose revision is one of a multi-source app's revisions is not superseded",
+    {
+      job: job('webhook', older),
+      app: app(automated()),
+      status: status({ status: 'Synced', revision: `${head} ${older}` }),
+      request: undefined,
+      operation: undefined,
+      revision: `${head} ${older}`,
+    },
+    'refresh',
+  ],
+  [
+    'a push of a new head on an automated app syncs',
+    {
+      job: job('webhook', head),
+      app: app(automated()),
+      status: status({ status: 'Synced', revision: older }),
+      request: request('webhook', { revision: head }),
+      operation: undefined,
+      revision: head,
+    },
+    'start-sync',
+  ],
+  [
+    'a push of a new head on a manual app only refreshes (OutOfSync)',
+    {
+      job: job('webhook', head),
+      app: app(),
+      status: status({ status: 'Synced', revision: older }),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'refresh',
+  ],
+  [
+    'a manual sync syncs, even with nothing new',
+    {
+      job: job('manual'),
+      app: app(),
+      status: deployed,
+      request: request('manual'),
+      operation: undefined,
+      revision: head,
+    },
+    'start-sync',
+  ],
+  [
+    'a manual dry run starts a (dry-run) sync',
+    {
+      job: job('manual'),
+      app: app(),
+      status: deployed,
+      request: request('manual', { dryRun: true }),
+      operation: undefined,
+      revision: head,
+    },
+    'start-sync',
+  ],
+  [
+    'a retry request syncs again',
+    {
+      job: job('retry'),
+      app: app(automated()),
+      status: status({ status: 'OutOfSync', revision: head }),
+      request: request('retry'),
+      operation: undefined,
+      revision: head,
+    },
+    'start-sync',
+  ],
+  [
+    'drift on a self-healing app syncs',
+    {
+      job: job('drift'),
+      app: app(automated({ selfHeal: true })),
+      status: status({ status: 'OutOfSync', revision: head }),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'start-sync',
+  ],
+  [
+    'drift on an automated app without self-heal only refreshes',
+    {
+      job: job('drift'),
+      app: app(automated()),
+      status: status({ status: 'OutOfSync', revision: head }),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'refresh',
+  ],
+  [
+    'automated sync switched off with enabled: false only refreshes',
+    {
+      job: job('webhook', head),
+      app: app({ automated: { enabled: false } }),
+      status: status({ status: 'Synced', revision: older }),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'refresh',
+  ],
+  [
+    'a health recheck of an unchanged app refreshes',
+    {
+      job: job('refresh'),
+      app: app(automated()),
+      status: deployed,
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'refresh',
+  ],
+  [
+    'a drift check of an unchanged app refreshes',
+    {
+      job: job('drift'),
+      app: app(automated({ selfHeal: true })),
+      status: deployed,
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'refresh',
+  ],
+  [
+    'an automated app never synced before syncs',
+    {
+      job: job('drift'),
+      app: app(automated()),
+      status: undefined,
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'start-sync',
+  ],
+  [
+    'a sync interrupted while Running (its operation lost) starts again',
+    {
+      job: job('drift'),
+      app: app(automated()),
+      status: status(
+        { status: 'Synced', revision: head },
+        { phase: 'Running', revision: head, startedAt: '', runId: 3 },
+      ),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'start-sync',
+  ],
+];
+
+describe('the wake-up decision', () => {
+  test.each(table)('%s', (_name, facts, expected) => {
+    expect(decideWakeUp(facts)).toBe(expected);
+  });
+});
