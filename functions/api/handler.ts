@@ -1,8 +1,6 @@
 import { handle } from 'hono/aws-lambda';
 import { createApiApp } from '../../shared/api/api-app.js';
-import { awsConfigFromEnv, buildAwsRuntime } from '../../shared/adapters/aws/aws-runtime.js';
-import { systemClock } from '../../shared/ports/clock.js';
-import { WakeUpHandler } from '../../shared/control/wake-up.js';
+import { awsConfigFromEnv, buildAwsRuntime, wakeUpHandlerOf } from '../../shared/runtime/aws.js';
 import type { LambdaContext } from '../lambda-events.js';
 import { functionLogger } from '../logger.js';
 
@@ -12,17 +10,7 @@ let lambdaHandler: ReturnType<typeof handle> | undefined;
 /** The API app and its adapters, built once per container and reused while warm. */
 function build(holder: string): ReturnType<typeof handle> {
   const rt = buildAwsRuntime(awsConfigFromEnv());
-  const controller = new WakeUpHandler({
-    store: rt.store,
-    queue: rt.queue,
-    connector: rt.connector,
-    renderer: rt.renderer,
-    credentials: rt.credentials,
-    clock: systemClock,
-    log,
-    holder,
-    options: { guard: rt.guard },
-  });
+  const controller = wakeUpHandlerOf(rt, log, holder);
   // No bearer token: the Function URL uses AWS_IAM auth, so only SigV4-signed callers get here.
   // No webhookSecrets either: webhooks go to the webhook function, which alone may read them.
   const app = createApiApp({

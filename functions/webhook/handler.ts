@@ -1,5 +1,5 @@
-import { awsConfigFromEnv } from '../../shared/adapters/aws/aws-config.js';
-import { buildAwsStateAdapters } from '../../shared/adapters/aws/aws-state-adapters.js';
+import { awsConfigFromEnv } from '../../shared/runtime/aws-config.js';
+import { buildAwsStateAdapters } from '../../shared/runtime/aws-state.js';
 import type { HttpRequestEvent, HttpResponse } from '../lambda-events.js';
 import { functionLogger } from '../logger.js';
 import { createWebhookEndpoint } from './webhook-endpoint.js';

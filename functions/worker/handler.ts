@@ -1,7 +1,10 @@
-import { systemClock } from '../../shared/ports/clock.js';
-import { parseJob } from '../../shared/adapters/aws/sqs-job-queue.js';
-import { awsConfigFromEnv, buildAwsRuntime, type AwsRuntime } from '../../shared/adapters/aws/aws-runtime.js';
-import { WakeUpHandler } from '../../shared/control/wake-up.js';
+import {
+  awsConfigFromEnv,
+  buildAwsRuntime,
+  parseJob,
+  wakeUpHandlerOf,
+  type AwsRuntime,
+} from '../../shared/runtime/aws.js';
 import type { LambdaContext, SqsBatchResponse, SqsEvent } from '../lambda-events.js';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { functionLogger } from '../logger.js';
@@ -18,17 +21,7 @@ let runtime: AwsRuntime | undefined;
 export async function handler(event: SqsEvent, context: LambdaContext = {}): Promise<SqsBatchResponse> {
   runtime ??= buildAwsRuntime(awsConfigFromEnv());
   const rt = runtime;
-  const controller = new WakeUpHandler({
-    store: rt.store,
-    queue: rt.queue,
-    connector: rt.connector,
-    renderer: rt.renderer,
-    credentials: rt.credentials,
-    clock: systemClock,
-    log,
-    holder: context.awsRequestId ?? `worker-${process.pid}-${Date.now()}`,
-    options: { guard: rt.guard },
-  });
+  const controller = wakeUpHandlerOf(rt, log, context.awsRequestId ?? `worker-${process.pid}-${Date.now()}`);
   const failures: SqsBatchResponse['batchItemFailures'] = [];
   await Promise.all(
     event.Records.map(async (record) => {

@@ -8,7 +8,7 @@ import { redact, redactDeep } from '../domain/redact.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
-import type { ClusterServerPolicy } from '../engine/cluster-server.js';
+import type { ClusterServerPolicy } from '../control/cluster-registration.js';
 import { registerCluster, type ClusterRegistration } from '../control/cluster-registration.js';
 import type { WakeUpHandler } from '../control/wake-up.js';
 import { SourceError } from '../source/errors.js';

@@ -9,6 +9,8 @@ import {
   clusterTokenSecretName,
 } from '../domain/cluster-credentials.js';
 import { vetClusterServer, type ClusterServerPolicy } from '../engine/cluster-server.js';
+
+export type { ClusterServerPolicy };
 import type { StateStore } from '../ports/state-store.js';
 
 /** A registration as a caller sent it: every field unchecked. */

@@ -15,7 +15,7 @@ import { syncOption, type App, type Cluster, type Project } from '../domain/app.
 import { globMatches } from '../domain/glob.js';
 import { formatRef } from '../domain/kube-object.js';
 import type { PreparedSet } from '../engine/prepare.js';
-import { repoMatchKey } from '../source/repo-url.js';
+import { repoMatchKey } from '../domain/repo-url.js';
 
 /** A sourceRepos pattern as it is compared: like repoMatchKey, without parsing (it may hold globs). */
 export function normalizeRepoPattern(pattern: string): string {

@@ -3,7 +3,7 @@ import type { App } from '../domain/app.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
-import { repoMatchKey } from '../source/repo-url.js';
+import { repoMatchKey } from '../domain/repo-url.js';
 import type { PushEvent } from '../webhooks/types.js';
 
 export const manifestGeneratePathsAnnotation = 'argocd.argoproj.io/manifest-generate-paths';

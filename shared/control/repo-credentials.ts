@@ -1,7 +1,7 @@
 import { registerSecret } from '../domain/redact.js';
 import type { GitCredentials } from '../source/git-http.js';
 import type { SecretStore } from '../ports/secret-store.js';
-import { canonicalRepoUrl, RepoUrlError, repoUrlIsWithin } from '../source/repo-url.js';
+import { canonicalRepoUrl, RepoUrlError, repoUrlIsWithin } from '../domain/repo-url.js';
 
 /**
  * Which secret holds the credentials for repos under a URL: the same scheme, host and port

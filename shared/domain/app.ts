@@ -1,5 +1,5 @@
-import type { AppSource } from '../source/types.js';
-import type { IgnoreDifference } from '../engine/diff.js';
+import type { AppSource } from './app-source.js';
+import type { IgnoreDifference } from './ignore-difference.js';
 
 /** `spec.syncPolicy` of an Argo CD Application. */
 export interface SyncPolicy {

@@ -1,4 +1,4 @@
-import { canonicalRepoUrl } from '../source/repo-url.js';
+import { canonicalRepoUrl } from './repo-url.js';
 import type { App, Project } from './app.js';
 import { GitferryError } from './errors.js';
 import { compileGlob } from './glob.js';

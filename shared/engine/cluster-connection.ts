@@ -1,28 +1,7 @@
-import type { LookupFunction } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConnection } from '../ports/cluster-connection.js';
 
-/**
- * How to reach one cluster's API server. Adapters build it (EKS, kubeconfig); the engine only
- * uses it. `authorization` is called before each request so short-lived tokens can refresh.
- */
-export interface ClusterConnection {
-  /** A name for messages and metrics; never a credential. */
-  name: string;
-  server: string;
-  tls: {
-    ca?: string | Buffer;
-    cert?: string | Buffer;
-    key?: string | Buffer;
-    insecureSkipVerify?: boolean;
-    serverName?: string;
-  };
-  authorization(): Promise<string | undefined>;
-  /**
-   * Resolves the server's host for the socket (default: DNS). Connectors of registered servers
-   * set it to answer only the addresses the URL guard vetted (cluster-server.ts).
-   */
-  lookup?: LookupFunction;
-}
+export type { ClusterConnection };
 
 /**
  * A connection from a client-node KubeConfig (its current context). Exec, auth-provider and token

@@ -1,6 +1,9 @@
 import { createTwoFilesPatch } from 'diff';
 import { dump } from 'js-yaml';
 import type { KubeObject } from '../domain/kube-object.js';
+import type { IgnoreDifference } from '../domain/ignore-difference.js';
+
+export type { IgnoreDifference };
 
 /** Fields the server owns or that change on every write: never a difference worth reporting. */
 const volatileMetadata = [
@@ -11,15 +14,6 @@ const volatileMetadata = [
   'creationTimestamp',
   'selfLink',
 ];
-
-/** A `spec.ignoreDifferences` entry as Argo CD writes it (jsonPointers supported). */
-export interface IgnoreDifference {
-  group?: string;
-  kind: string;
-  name?: string;
-  namespace?: string;
-  jsonPointers?: string[];
-}
 
 /** A deep copy without server-owned fields and status, so two objects compare on intent only. */
 export function normalize(obj: KubeObject): KubeObject {

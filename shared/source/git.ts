@@ -10,7 +10,7 @@ import { checkPack } from './pack-check.js';
 import { redactUrl } from './url-guard.js';
 import { scanTree } from './safe-path.js';
 import { defaultSourceLimits, type SourceLimits } from './types.js';
-import { normalizeRepoUrl } from './repo-url.js';
+import { normalizeRepoUrl } from '../domain/repo-url.js';
 
 export { normalizeRepoUrl };
 

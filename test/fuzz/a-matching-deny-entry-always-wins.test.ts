@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Project } from '../../shared/domain/app.js';
-import { canonicalRepoUrl, RepoUrlError } from '../../shared/source/repo-url.js';
+import { canonicalRepoUrl, RepoUrlError } from '../../shared/domain/repo-url.js';
 import { destinationPermitted, repoPermitted } from '../../shared/control/project-scope.js';
 import { fuzzRuns } from '../support/fuzz.js';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { canonicalRepoUrl, RepoUrlError } from '../../shared/source/repo-url.js';
+import { canonicalRepoUrl, RepoUrlError } from '../../shared/domain/repo-url.js';
 import { fuzzRuns } from '../support/fuzz.js';
 
 // URL-shaped strings built from the pieces attackers combine (mostly plausible, so that many are

@@ -1,4 +1,4 @@
-import { RepoUrlError } from '../../../shared/source/repo-url.js';
+import { RepoUrlError } from '../../../shared/domain/repo-url.js';
 import { repoCredentialsResolver } from '../../../shared/control/repo-credentials.js';
 
 const secrets = {

@@ -1,4 +1,4 @@
-import { canonicalRepoUrl, RepoUrlError } from '../../../../shared/source/repo-url.js';
+import { canonicalRepoUrl, RepoUrlError } from '../../../../shared/domain/repo-url.js';
 
 function refusal(url: unknown): RepoUrlError {
   try {

@@ -1,4 +1,4 @@
-import { canonicalRepoUrl, repoMatchKey } from '../../../../shared/source/repo-url.js';
+import { canonicalRepoUrl, repoMatchKey } from '../../../../shared/domain/repo-url.js';
 
 describe('the canonical form of a repository URL', () => {
   test.each([

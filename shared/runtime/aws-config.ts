@@ -1,4 +1,4 @@
-import type { RepoCredentialRule } from '../../control/repo-credentials.js';
+import type { RepoCredentialRule } from '../control/repo-credentials.js';
 
 /** Settings of the AWS deployment, from the functions' environment (set by the CDK construct). */
 export interface AwsRuntimeConfig {

@@ -12,7 +12,7 @@
 // For *matching* (projects, webhooks, credentials) `repoMatchKey` lower-cases the path and drops a
 // trailing `.git`, as GitHub and GitLab treat `Org/Repo.git` and `org/repo` as one repository and
 // as Argo CD's NormalizeGitURL does.
-import { GitferryError } from '../domain/errors.js';
+import { GitferryError } from './errors.js';
 
 /** A repository URL Gitferry will not accept; the message names the URL (never its userinfo). */
 export class RepoUrlError extends GitferryError {

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbStateStore } from './dynamodb-state-store.js';
-import { SecretsManagerSecretStore } from './secrets-manager-secret-store.js';
-import { SqsJobQueue } from './sqs-job-queue.js';
+import { DynamoDbStateStore } from '../adapters/aws/dynamodb-state-store.js';
+import { SecretsManagerSecretStore } from '../adapters/aws/secrets-manager-secret-store.js';
+import { SqsJobQueue } from '../adapters/aws/sqs-job-queue.js';
 
 /**
  * The store, queue and secrets of the AWS deployment: all the webhook and drift functions need.

@@ -1,0 +1,24 @@
+import type { LookupFunction } from 'node:net';
+
+/**
+ * How to reach one cluster's API server. Adapters build it (EKS, kubeconfig); the engine only
+ * uses it. `authorization` is called before each request so short-lived tokens can refresh.
+ */
+export interface ClusterConnection {
+  /** A name for messages and metrics; never a credential. */
+  name: string;
+  server: string;
+  tls: {
+    ca?: string | Buffer;
+    cert?: string | Buffer;
+    key?: string | Buffer;
+    insecureSkipVerify?: boolean;
+    serverName?: string;
+  };
+  authorization(): Promise<string | undefined>;
+  /**
+   * Resolves the server's host for the socket (default: DNS). Connectors of registered servers
+   * set it to answer only the addresses the URL guard vetted (cluster-server.ts).
+   */
+  lookup?: LookupFunction;
+}

@@ -1,0 +1,63 @@
+// The local worker pool and drift timer: what SQS's event source and the EventBridge schedule do
+// on AWS, done by polling the SQLite queue in this process.
+import { enqueueDriftChecks } from '../control/drift-schedule.js';
+import type { WakeUpHandler } from '../control/wake-up.js';
+import type { Logger } from '../ports/logger.js';
+import type { LocalRuntime } from './local.js';
+
+export interface LocalWorkerOptions {
+  workers: number;
+  /** Argo CD polls every 3 minutes; so does the drift check here. */
+  driftIntervalMs: number;
+}
+
+/**
+ * Starts `workers` loops, each handling one wake-up at a time, and the drift timer. stop() lets
+ * each loop finish its current step (state is stored step by step) and stops the timer.
+ */
+export function startLocalWorkers(
+  rt: Pick<LocalRuntime, 'store' | 'queue'>,
+  handler: WakeUpHandler,
+  log: Logger,
+  opts: LocalWorkerOptions,
+): { stop(): Promise<void> } {
+  const { store, queue } = rt;
+  let stopping = false;
+  const inflight = new Set<Promise<void>>();
+  const workerLoop = async () => {
+    while (!stopping) {
+      for (const r of await queue.receive(1, 1)) {
+        const work = (async () => {
+          try {
+            const outcome = await handler.handle(r.job);
+            await queue.delete(r.receipt);
+            log.info('wake-up handled', { app: r.job.app, reason: r.job.reason, outcome });
+          } catch (err) {
+            log.error('wake-up failed; it will be retried', {
+              app: r.job.app,
+              detail: (err as Error).message,
+              receiveCount: r.receiveCount,
+            });
+          }
+        })();
+        inflight.add(work);
+        await work;
+        inflight.delete(work);
+      }
+    }
+  };
+  const loops = Array.from({ length: Math.max(1, opts.workers) }, () => workerLoop());
+  const drift = setInterval(() => {
+    enqueueDriftChecks({ store, queue, now: Date.now, jitterSeconds: 30 }).catch((err: Error) =>
+      log.error('drift schedule failed', { detail: err.message }),
+    );
+  }, opts.driftIntervalMs);
+  return {
+    async stop() {
+      stopping = true;
+      clearInterval(drift);
+      await Promise.all(loops);
+      await Promise.all(inflight);
+    },
+  };
+}

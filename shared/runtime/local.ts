@@ -1,0 +1,160 @@
+// The local runtime of `gitferry serve`: the SQLite store and queue, file secrets, the renderer,
+// the cluster connectors and the use cases, built from one data dir. Like runtime/aws.ts, the
+// only place that knows adapters and control together.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadAll } from 'js-yaml';
+import { ClusterConnectorRouter } from '../adapters/cluster/cluster-connector-router.js';
+import { TokenClusterConnector } from '../adapters/cluster/token-cluster-connector.js';
+import { EksClusterConnector } from '../adapters/aws/eks-cluster-connector.js';
+import { openDatabase } from '../adapters/local/sqlite-database.js';
+import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.js';
+import { SqliteStateStore } from '../adapters/local/sqlite-state-store.js';
+import { FileSecretStore } from '../adapters/local/file-secret-store.js';
+import { registerCluster } from '../control/cluster-registration.js';
+import { repoCredentialsResolver } from '../control/repo-credentials.js';
+import { WakeUpHandler } from '../control/wake-up.js';
+import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
+import { ClusterConfigError } from '../domain/cluster-credentials.js';
+import { GitferryError } from '../domain/errors.js';
+import type { ClusterServerPolicy } from '../engine/cluster-server.js';
+import { systemClock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import { GitCheckoutCache } from '../source/git.js';
+import { SourceRenderer } from '../source/render.js';
+
+export interface LocalRuntimeOptions {
+  dataDir: string;
+  /** A kubeconfig whose token users become clusters, and whose servers are trusted as named. */
+  kubeconfig?: string;
+  tools?: { helm: string; kustomize: string };
+  /** Hosts the URL guard lets through (a git server on this machine, say). */
+  allowedHosts?: string[];
+}
+
+/**
+ * helm and kustomize: GITFERRY_HELM / GITFERRY_KUSTOMIZE, else the test bed's cache (where
+ * `npm start` builds them), else /usr/local/bin.
+ */
+export function defaultToolPath(name: 'helm' | 'kustomize'): string {
+  const fromEnv = process.env[`GITFERRY_${name.toUpperCase()}`];
+  if (fromEnv) return fromEnv;
+  const cached = join(process.env.HOME ?? '', '.cache', 'gitferry-testbed', 'bin', name);
+  return existsSync(cached) ? cached : `/usr/local/bin/${name}`;
+}
+
+export function buildLocalRuntime(opts: LocalRuntimeOptions) {
+  const db = openDatabase(join(opts.dataDir, 'gitferry.db'));
+  const store = new SqliteStateStore(db);
+  const queue = new SqliteJobQueue(db, { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 });
+  const secrets = new FileSecretStore(join(opts.dataDir, 'secrets'));
+  const guard = { allowedHosts: opts.allowedHosts ?? [] };
+  const checkouts = new GitCheckoutCache(join(opts.dataDir, 'cache', 'checkouts'), { http: { guard } });
+  const renderer = new SourceRenderer(checkouts, {
+    workRoot: join(opts.dataDir, 'cache', 'renders'),
+    tools: opts.tools ?? { helm: defaultToolPath('helm'), kustomize: defaultToolPath('kustomize') },
+    guard,
+  });
+  // The servers of the admin's own kubeconfig are trusted as named (a kind cluster on 127.0.0.1);
+  // every other server, API registrations included, passes the URL guard.
+  const kubeconfig = opts.kubeconfig && existsSync(opts.kubeconfig) ? new KubeConfig() : undefined;
+  if (kubeconfig) kubeconfig.loadFromFile(opts.kubeconfig!);
+  const clusterServers: ClusterServerPolicy = {
+    guard,
+    trustedServers: kubeconfig?.getClusters().map((c) => c.server) ?? [],
+  };
+  const connector = new ClusterConnectorRouter({
+    kubeconfig: new TokenClusterConnector(secrets, { server: clusterServers }),
+    eks: new EksClusterConnector(),
+  });
+  const credentials = repoCredentialsResolver([], secrets);
+  /** The use cases for one process (holder names it in leases). */
+  const wakeUps = (log: Logger, holder: string) =>
+    new WakeUpHandler({
+      store,
+      queue,
+      connector,
+      renderer,
+      credentials,
+      clock: systemClock,
+      log,
+      holder,
+      // One process, no per-invocation cost: look at Progressing apps often, keep a lease past a long step.
+      options: { guard, leaseTtlMs: 90_000, healthRecheckSeconds: 2 },
+    });
+  return { db, store, queue, secrets, renderer, connector, clusterServers, kubeconfig, wakeUps };
+}
+
+export type LocalRuntime = ReturnType<typeof buildLocalRuntime>;
+
+/**
+ * Token users of a kubeconfig become registered clusters (named by context), through the same
+ * checks as the API's registrations; other contexts are skipped, said so.
+ */
+export async function registerKubeconfigClusters(rt: LocalRuntime, log: Logger): Promise<string[]> {
+  const kc = rt.kubeconfig;
+  if (!kc) return [];
+  const names: string[] = [];
+  for (const ctx of kc.getContexts()) {
+    const cluster = kc.getCluster(ctx.cluster);
+    const user = kc.getUser(ctx.user);
+    if (!cluster || !user?.token) {
+      log.warn('kubeconfig context skipped: only token users are supported', { context: ctx.name });
+      continue;
+    }
+    const caData =
+      cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
+    try {
+      await registerCluster(
+        {
+          name: ctx.name,
+          server: cluster.server,
+          caData,
+          token: user.token,
+          insecureSkipVerify: cluster.skipTLSVerify,
+        },
+        {
+          store: rt.store,
+          writeSecret: (name, value) => rt.secrets.put(name, value),
+          server: rt.clusterServers,
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof ClusterConfigError)) throw err;
+      log.warn('kubeconfig context skipped', { context: ctx.name, detail: err.message });
+      continue;
+    }
+    names.push(ctx.name);
+  }
+  return names;
+}
+
+/** Loads Application and AppProject manifests from a directory (every *.yaml/*.yml/*.json). */
+export async function loadAppsDir(dir: string, rt: LocalRuntime, log: Logger): Promise<string[]> {
+  const loaded: string[] = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .sort()) {
+    for (const doc of loadAll(readFileSync(join(dir, file), 'utf8')) as { kind?: string }[]) {
+      try {
+        if (doc?.kind === 'AppProject') {
+          const { project, warnings } = parseAppProjectManifest(doc);
+          for (const w of warnings) log.warn(`${file}: AppProject/${project.name}: ${w}`);
+          await rt.store.putProject(project);
+        }
+        if (doc?.kind !== 'Application') continue;
+        const { app, warnings } = parseApplication(doc);
+        for (const w of warnings) log.warn(`${file}: Application/${app.name}: ${w}`);
+        await rt.store.putApp(app);
+        loaded.push(app.name);
+      } catch (err) {
+        // Say which file: the message names the object and field, the file says where to fix it.
+        if (err instanceof GitferryError)
+          throw new GitferryError(err.code, `${file}: ${err.message}`, { cause: err });
+        throw err;
+      }
+    }
+  }
+  return loaded;
+}
