@@ -1,5 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ClusterConfigError } from '../domain/cluster-credentials.js';
 
 /**
  * How to reach one cluster's API server. Adapters build it (EKS, kubeconfig); the engine only
@@ -26,7 +27,8 @@ export interface ClusterConnection {
 
 /**
  * A connection from a client-node KubeConfig (its current context). Exec, auth-provider and token
- * files are refused: they run or read things on the deployer's host (Flux CVE-2022-24817).
+ * files are refused: they run or read things on the deployer's host (Flux CVE-2022-24817). Refusals
+ * are ClusterConfigErrors naming the field `kubeconfig`.
  */
 export async function connectionFromKubeConfig(
   kc: KubeConfig,
@@ -34,10 +36,18 @@ export async function connectionFromKubeConfig(
 ): Promise<ClusterConnection> {
   const cluster = kc.getCurrentCluster();
   const user = kc.getCurrentUser();
-  if (!cluster) throw new Error(`cluster ${name}: the kubeconfig has no current cluster`);
+  if (!cluster) {
+    throw new ClusterConfigError(
+      'cluster:kubeconfig-no-cluster',
+      `cluster ${name}: the kubeconfig has no current cluster`,
+      'kubeconfig',
+    );
+  }
   if (user?.exec || user?.authProvider) {
-    throw new Error(
+    throw new ClusterConfigError(
+      'cluster:kubeconfig-user-refused',
       `cluster ${name}: kubeconfig users with exec or auth-provider are refused; use a token or client certificate`,
+      'kubeconfig',
     );
   }
   const opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; headers?: Record<string, string> } = {};
