@@ -13,10 +13,10 @@ import { compareForApply, isFoundation } from './order.js';
 import { applyPayload } from './plan.js';
 import type { PreparedObject, PreparedSet } from './prepare.js';
 import { pruneWave } from './prune.js';
-import type { ResourceManager } from './resource-manager.js';
 import { defaultSyncOptions, type PlanOptions, type SyncOptions } from './sync-options.js';
 import { beginFailure, buildTasks, done, entry, newSyncState, plannedToAction } from './sync-tasks.js';
 import type {
+  ResourceVerbs,
   SyncInput,
   SyncState,
   SyncStepResult,
@@ -28,7 +28,7 @@ import { awaitEstablished, awaitHealthy, awaitReplacedGone } from './wait.js';
 
 // What callers outside the engine use of a sync, in one place.
 export { defaultSyncOptions, newSyncState, type SyncOptions };
-export type { HookRun, SyncInput, SyncState, SyncStepResult, SyncTask } from './sync-types.js';
+export type { HookRun, ResourceVerbs, SyncInput, SyncState, SyncStepResult, SyncTask } from './sync-types.js';
 
 /**
  * Advances a sync as far as it can without waiting: plan (dry run of everything) → PreSync hooks →
@@ -37,7 +37,7 @@ export type { HookRun, SyncInput, SyncState, SyncStepResult, SyncTask } from './
  * The clock dates the state and counts the sync's deadline and the step's budget.
  */
 export async function stepSync(
-  rm: ResourceManager,
+  rm: ResourceVerbs,
   input: SyncInput,
   previous?: SyncState,
   clock: Clock = systemClock,
@@ -329,7 +329,7 @@ async function deleteForReplace(ctx: TaskContext, wave: number): Promise<TaskOut
 
 /** Runs a sync to its end in this process, sleeping between steps (CLI, local mode, tests). */
 export async function runSync(
-  rm: ResourceManager,
+  rm: ResourceVerbs,
   input: SyncInput,
   onStep?: (s: SyncState) => void,
   clock: Clock = systemClock,

@@ -7,7 +7,7 @@ import type { HookType } from './annotations.js';
 import type { ApplyOptions, PropagationPolicy } from './apply.js';
 import type { Discovery, ResourceInfo } from './discovery.js';
 import type { KubeClient } from './kube-client.js';
-import type { DesiredObject, PreparedObject, PreparedSet } from './prepare.js';
+import type { DesiredObject, PreparedObject, PreparedSet, PrepareOptions } from './prepare.js';
 import type { PlanOptions, SyncOptions } from './sync-options.js';
 
 export type PlannedAction = 'create' | 'update' | 'unchanged' | 'replace' | 'deferred';
@@ -121,11 +121,13 @@ export interface SyncStepResult {
 export type TaskOutcome = { done: true } | { waitFor: string } | { fail: string };
 
 /**
- * The ResourceManager verbs the sync tasks call. An interface here, so that the task context does
- * not import the class (whose plan() imports the prune verb, which runs as a task).
+ * The ResourceManager verbs a sync calls. An interface here, so that the task context does not
+ * import the class (whose plan() imports the prune verb, which runs as a task), and so a sync can be
+ * stepped against a stand-in.
  */
 export interface ResourceVerbs {
   readonly discovery: Discovery;
+  prepare(desired: DesiredObject[], opts?: PrepareOptions): Promise<PreparedSet>;
   plan(set: PreparedSet, opts?: Partial<PlanOptions>): Promise<SyncPlan>;
   apply(info: ResourceInfo, obj: KubeObject, opts?: Partial<ApplyOptions>): Promise<KubeObject>;
   create(info: ResourceInfo, obj: KubeObject): Promise<KubeObject>;
