@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterConfigError } from '../domain/cluster-credentials.js';
+import { KubeConfigError } from './errors.js';
 
 /**
  * How to reach one cluster's API server. Adapters build it (EKS, kubeconfig); the engine only
@@ -28,7 +28,7 @@ export interface ClusterConnection {
 /**
  * A connection from a client-node KubeConfig (its current context). Exec, auth-provider and token
  * files are refused: they run or read things on the deployer's host (Flux CVE-2022-24817). Refusals
- * are ClusterConfigErrors naming the field `kubeconfig`.
+ * are KubeConfigErrors.
  */
 export async function connectionFromKubeConfig(
   kc: KubeConfig,
@@ -37,17 +37,15 @@ export async function connectionFromKubeConfig(
   const cluster = kc.getCurrentCluster();
   const user = kc.getCurrentUser();
   if (!cluster) {
-    throw new ClusterConfigError(
-      'cluster:kubeconfig-no-cluster',
+    throw new KubeConfigError(
+      'kubeconfig:no-current-cluster',
       `cluster ${name}: the kubeconfig has no current cluster`,
-      'kubeconfig',
     );
   }
   if (user?.exec || user?.authProvider) {
-    throw new ClusterConfigError(
-      'cluster:kubeconfig-user-refused',
+    throw new KubeConfigError(
+      'kubeconfig:user-refused',
       `cluster ${name}: kubeconfig users with exec or auth-provider are refused; use a token or client certificate`,
-      'kubeconfig',
     );
   }
   const opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; headers?: Record<string, string> } = {};

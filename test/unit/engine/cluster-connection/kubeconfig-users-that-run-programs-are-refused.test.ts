@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ClusterConfigError } from '../../../../shared/domain/cluster-credentials.js';
 import { connectionFromKubeConfig } from '../../../../shared/engine/cluster-connection.js';
+import { KubeConfigError } from '../../../../shared/engine/errors.js';
 
 function kubeConfig(context: string): KubeConfig {
   const kc = new KubeConfig();
@@ -18,23 +18,22 @@ function kubeConfig(context: string): KubeConfig {
 
 describe('connectionFromKubeConfig', () => {
   test.each(['exec', 'auth-provider'])(
-    'an %s user is refused with a ClusterConfigError naming the kubeconfig, before anything runs',
+    'an %s user is refused with a KubeConfigError, before anything runs',
     async (context) => {
       const connecting = connectionFromKubeConfig(kubeConfig(context));
 
-      await expect(connecting).rejects.toThrow(ClusterConfigError);
+      await expect(connecting).rejects.toThrow(KubeConfigError);
       await expect(connecting).rejects.toMatchObject({
-        code: 'cluster:kubeconfig-user-refused',
-        field: 'kubeconfig',
+        code: 'kubeconfig:user-refused',
         message: `cluster ${context}: kubeconfig users with exec or auth-provider are refused; use a token or client certificate`,
       });
     },
   );
 
-  test('a context whose cluster is not in the kubeconfig is refused with a ClusterConfigError', async () => {
+  test('a context whose cluster is not in the kubeconfig is refused with a KubeConfigError', async () => {
     await expect(connectionFromKubeConfig(kubeConfig('nowhere'), 'lab')).rejects.toMatchObject({
-      name: 'ClusterConfigError',
-      code: 'cluster:kubeconfig-no-cluster',
+      name: 'KubeConfigError',
+      code: 'kubeconfig:no-current-cluster',
       message: 'cluster lab: the kubeconfig has no current cluster',
     });
   });
