@@ -32,12 +32,7 @@ export async function deleteApp(
     if (opts.cascade && cluster && inventory.length > 0) {
       const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
       try {
-        const toObject = (r: (typeof inventory)[number]) => ({
-          apiVersion: 'v1',
-          kind: r.kind,
-          metadata: { name: r.name, namespace: r.namespace },
-        });
-        for (const ref of [...inventory].sort((a, b) => compareForDelete(toObject(a), toObject(b)))) {
+        for (const ref of [...inventory].sort(compareForDelete)) {
           const live = await rm.get(ref);
           if (live && hasSyncOption(live, 'Delete', 'false')) {
             kept.push(formatRef(ref));

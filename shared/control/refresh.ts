@@ -22,15 +22,20 @@ export async function refreshApp(
   try {
     const inventory = await c.store.getInventory(app.name);
     const desired = await renderDesired(c, app, revision, rm);
-    const { state } = await stepSync(rm, {
-      desired,
-      inventory,
-      options: {
-        ...syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs),
-        dryRun: true,
-        prune: true,
+    const { state } = await stepSync(
+      rm,
+      {
+        desired,
+        inventory,
+        options: {
+          ...syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs),
+          dryRun: true,
+          prune: true,
+        },
       },
-    });
+      undefined,
+      c.clock,
+    );
     const changes = state.results.filter((r) => r.action !== 'unchanged' && r.action !== 'skipped');
     const health = await assessAppHealth(rm, inventory).catch(() => undefined);
     const now = new Date(c.clock.now()).toISOString();

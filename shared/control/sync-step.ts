@@ -31,6 +31,7 @@ export async function runSyncStep(
         rm,
         { desired, inventory, options: syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs) },
         op.state as SyncState | undefined,
+        c.clock,
       );
     } catch (err) {
       // Fetch or render failed: nothing was applied; the run fails (and never prunes).

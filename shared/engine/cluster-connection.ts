@@ -1,11 +1,13 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterConnection } from '../ports/cluster-connection.js';
+import { KubeConfigError } from './errors.js';
 
 export type { ClusterConnection };
 
 /**
  * A connection from a client-node KubeConfig (its current context). Exec, auth-provider and token
- * files are refused: they run or read things on the deployer's host (Flux CVE-2022-24817).
+ * files are refused: they run or read things on the deployer's host (Flux CVE-2022-24817). Refusals
+ * are KubeConfigErrors.
  */
 export async function connectionFromKubeConfig(
   kc: KubeConfig,
@@ -13,9 +15,15 @@ export async function connectionFromKubeConfig(
 ): Promise<ClusterConnection> {
   const cluster = kc.getCurrentCluster();
   const user = kc.getCurrentUser();
-  if (!cluster) throw new Error(`cluster ${name}: the kubeconfig has no current cluster`);
+  if (!cluster) {
+    throw new KubeConfigError(
+      'kubeconfig:no-current-cluster',
+      `cluster ${name}: the kubeconfig has no current cluster`,
+    );
+  }
   if (user?.exec || user?.authProvider) {
-    throw new Error(
+    throw new KubeConfigError(
+      'kubeconfig:user-refused',
       `cluster ${name}: kubeconfig users with exec or auth-provider are refused; use a token or client certificate`,
     );
   }

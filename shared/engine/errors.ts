@@ -51,3 +51,11 @@ export class SyncRefusedError extends GitferryError {
     super(code, message);
   }
 }
+
+/**
+ * A kubeconfig cannot be used to reach its cluster: no current cluster, or a user that would run or
+ * read something on the deployer's host (exec, auth-provider).
+ */
+export class KubeConfigError extends GitferryError {
+  override name = 'KubeConfigError';
+}

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../domain/kube-object.js';
+import type { KubeObject, ObjectRef } from '../domain/kube-object.js';
 import { groupOf } from '../domain/kube-object.js';
 import { syncWaveOf } from './annotations.js';
 
@@ -41,23 +41,45 @@ const kindOrder = [
 ];
 const kindRank = new Map(kindOrder.map((k, i) => [k, i]));
 
-function rankOf(obj: KubeObject): number {
-  return kindRank.get(obj.kind) ?? kindOrder.length;
+function rankOf(kind: string): number {
+  return kindRank.get(kind) ?? kindOrder.length;
+}
+
+/** Kind rank, then kind, namespace and name for stability. Plain fields: sorts call it a lot. */
+function compareOrder(
+  aKind: string,
+  aNamespace: string | undefined,
+  aName: string,
+  bKind: string,
+  bNamespace: string | undefined,
+  bName: string,
+): number {
+  return (
+    rankOf(aKind) - rankOf(bKind) ||
+    aKind.localeCompare(bKind) ||
+    (aNamespace ?? '').localeCompare(bNamespace ?? '') ||
+    aName.localeCompare(bName)
+  );
 }
 
 /** Compares two objects for apply order: kind rank, then kind, namespace and name for stability. */
 export function compareForApply(a: KubeObject, b: KubeObject): number {
-  return (
-    rankOf(a) - rankOf(b) ||
-    a.kind.localeCompare(b.kind) ||
-    (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
-    a.metadata.name.localeCompare(b.metadata.name)
+  return compareOrder(
+    a.kind,
+    a.metadata.namespace,
+    a.metadata.name,
+    b.kind,
+    b.metadata.namespace,
+    b.metadata.name,
   );
 }
 
-/** Reverse of apply order: dependants are deleted before what they depend on. */
-export function compareForDelete(a: KubeObject, b: KubeObject): number {
-  return -compareForApply(a, b);
+/**
+ * Reverse of apply order: dependants are deleted before what they depend on. Takes refs, since
+ * what is deleted (prunes, an app's inventory) is known by ref, not by object.
+ */
+export function compareForDelete(a: ObjectRef, b: ObjectRef): number {
+  return -compareOrder(a.kind, a.namespace, a.name, b.kind, b.namespace, b.name);
 }
 
 /** Namespaces and CRDs are applied first in their wave and must be ready before the rest. */

@@ -1,97 +1,15 @@
-import type { InventoryEntry, KubeObject, ObjectRef } from '../domain/kube-object.js';
+import type { KubeObject } from '../domain/kube-object.js';
 import { formatRef, refKey } from '../domain/kube-object.js';
 import { annotationKeys, hasSyncOption, syncWaveOf } from './annotations.js';
-import {
-  applyObject,
-  describeApplyError,
-  fieldConflicts,
-  isImmutableFieldError,
-  mayForce,
-  type ForcePolicy,
-} from './apply.js';
+import { applyObject, describeApplyError, fieldConflicts, isImmutableFieldError, mayForce } from './apply.js';
 import { applyFingerprint } from './fingerprint.js';
-import { diffObjects, ignoredPointers, removePointer, type IgnoreDifference } from './diff.js';
-import type { Discovery, ResourceInfo } from './discovery.js';
+import { diffObjects, ignoredPointers, removePointer } from './diff.js';
 import { KubeApiError, SyncRefusedError } from './errors.js';
-import type { KubeClient } from './kube-client.js';
 import { readLiveState } from './live-state.js';
 import type { PreparedObject, PreparedSet } from './prepare.js';
-
-export type PlannedAction = 'create' | 'update' | 'unchanged' | 'replace' | 'deferred';
-
-export interface PlannedObject {
-  key: string;
-  ref: ObjectRef;
-  wave: number;
-  action: PlannedAction;
-  diff?: string;
-  /** For deferred objects: why the dry run waits until their wave (CRD or namespace created first). */
-  reason?: string;
-  /** For unchanged objects: their apply fingerprint, kept in the inventory. */
-  fingerprint?: string;
-  /** Set when the force policy lets this apply take fields over from their manager: which and whose. */
-  takeOver?: string;
-}
-
-export interface PlannedPrune {
-  key: string;
-  ref: ObjectRef;
-  wave: number;
-  action: 'prune' | 'skip';
-  reason?: string;
-}
-
-export interface PlanError {
-  ref: ObjectRef;
-  message: string;
-}
-
-export interface SyncPlan {
-  objects: PlannedObject[];
-  prune: PlannedPrune[];
-  /** Dry-run failures, each naming its object. A plan with errors must not be applied. */
-  errors: PlanError[];
-  warnings: string[];
-}
-
-export interface PlanOptions {
-  /** Keys (`group/Kind/ns/name`) and refs Gitferry applied last time: the only objects it may prune. */
-  inventory: InventoryEntry[];
-  prune: boolean;
-  allowEmpty: boolean;
-  /** Conflicts with other field managers: fail, take over manual edits only (default), or always force. */
-  forcePolicy: ForcePolicy;
-  fieldValidation: 'Strict' | 'Warn' | 'Ignore';
-  ignoreDifferences: IgnoreDifference[];
-  /** Leave ignored fields out of what is applied, so other owners keep them (RespectIgnoreDifferences). */
-  respectIgnoreDifferences: boolean;
-  /** Refuse objects whose live copy is tracked by another app. */
-  failOnSharedResource: boolean;
-  appName?: string;
-  /** Namespaces this sync creates before applying (CreateNamespace): objects in them are deferred, not errors. */
-  createdNamespaces: string[];
-  /**
-   * A person asked for this prune (a manual sync with prune). Without it, prunes of Namespaces,
-   * PVCs, PVs and CRDs, and prunes of more than half of a large app, are held (safety item 24).
-   */
-  confirmPrune: boolean;
-  /** How many objects an unconfirmed sync may prune when that is more than half of the app. */
-  maxUnconfirmedPrunes: number;
-}
-
-export const defaultPlanOptions: PlanOptions = {
-  inventory: [],
-  prune: false,
-  allowEmpty: false,
-  forcePolicy: 'manual-edits',
-  fieldValidation: 'Strict',
-  ignoreDifferences: [],
-  respectIgnoreDifferences: false,
-  failOnSharedResource: false,
-  createdNamespaces: [],
-  confirmPrune: false,
-  maxUnconfirmedPrunes: 10,
-};
+import { planPrune } from './prune.js';
+import { defaultPlanOptions, type PlanOptions } from './sync-options.js';
+import type { PlanContext, PlannedObject, SyncPlan } from './sync-types.js';
 
 /** What is applied for a prepared object under these options (ignored fields left out if asked). */
 export function applyPayload(
@@ -104,12 +22,6 @@ export function applyPayload(
   const copy = structuredClone(p.object);
   for (const ptr of pointers) removePointer(copy, ptr);
   return copy;
-}
-
-interface PlanContext {
-  client: KubeClient;
-  discovery: Discovery;
-  run: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -241,91 +153,5 @@ async function planObject(
     }
     plan.errors.push({ ref: p.ref, message: describeApplyError(p.ref, 'dry-run', err) });
     return { ...base, action: 'update' };
-  }
-}
-
-async function planPrune(ctx: PlanContext, set: PreparedSet, opts: PlanOptions): Promise<PlannedPrune[]> {
-  const desired = new Set(set.resources.map((p) => p.key));
-  const candidates = opts.inventory.filter((ref) => !desired.has(refKey(ref)));
-  const out: PlannedPrune[] = [];
-  await Promise.all(
-    candidates.map(async (ref) => {
-      const key = refKey(ref);
-      const info: ResourceInfo | undefined = await ctx.discovery.resolve(
-        ref.group ? `${ref.group}/${ref.version}` : ref.version,
-        ref.kind,
-      );
-      if (!info) {
-        out.push({
-          key,
-          ref,
-          wave: 0,
-          action: 'skip',
-          reason: `${formatRef(ref)}: kind no longer served by the cluster; nothing to prune`,
-        });
-        return;
-      }
-      const live = (
-        await readLiveState(ctx.client, [{ key, info, namespace: ref.namespace, name: ref.name }], ctx.run)
-      ).get(key);
-      if (!live || live.metadata.deletionTimestamp) return; // already gone or going
-      const wave = safeWave(live);
-      if (hasSyncOption(live, 'Prune', 'false')) {
-        out.push({ key, ref, wave, action: 'skip', reason: `${formatRef(ref)}: Prune=false` });
-        return;
-      }
-      const owner = live.metadata.annotations?.[annotationKeys.trackingApp];
-      if (owner && opts.appName && owner !== opts.appName) {
-        out.push({
-          key,
-          ref,
-          wave,
-          action: 'skip',
-          reason: `${formatRef(ref)}: now managed by app ${owner}`,
-        });
-        return;
-      }
-      if (!opts.confirmPrune && heldKinds.has(`${ref.group}/${ref.kind}`)) {
-        out.push({
-          key,
-          ref,
-          wave,
-          action: 'skip',
-          reason: `${formatRef(ref)}: held for confirmation (${ref.kind} prunes take data with them); run a manual sync with prune to delete it`,
-        });
-        return;
-      }
-      out.push({ key, ref, wave, action: 'prune' });
-    }),
-  );
-  // A render that drops most of an app at once is more often a mistake (a wrong path, a broken
-  // overlay) than an intent: such a prune waits for a person too.
-  const pruning = out.filter((p) => p.action === 'prune');
-  if (
-    !opts.confirmPrune &&
-    pruning.length > opts.maxUnconfirmedPrunes &&
-    pruning.length > opts.inventory.length / 2
-  ) {
-    for (const p of pruning) {
-      p.action = 'skip';
-      p.reason = `${formatRef(p.ref)}: held for confirmation (this sync would prune ${pruning.length} of ${opts.inventory.length} objects); run a manual sync with prune to delete them`;
-    }
-  }
-  return out;
-}
-
-/** Kinds whose prune deletes data (volumes, everything in a namespace, every custom resource of a CRD). */
-const heldKinds = new Set([
-  '/Namespace',
-  '/PersistentVolumeClaim',
-  '/PersistentVolume',
-  'apiextensions.k8s.io/CustomResourceDefinition',
-]);
-
-function safeWave(obj: KubeObject): number {
-  try {
-    return syncWaveOf(obj);
-  } catch {
-    return 0;
   }
 }

@@ -13,8 +13,10 @@ import type { ClusterConnection } from './cluster-connection.js';
 import { Discovery, type ResourceInfo } from './discovery.js';
 import { assessHealth } from './health.js';
 import { KubeClient, type KubeClientOptions } from './kube-client.js';
-import { planSync, type PlanOptions, type SyncPlan } from './plan.js';
+import { planSync } from './plan.js';
 import { prepareObjects, type DesiredObject, type PrepareOptions, type PreparedSet } from './prepare.js';
+import type { PlanOptions } from './sync-options.js';
+import type { ResourceVerbs, SyncPlan } from './sync-types.js';
 
 export interface ResourceManagerOptions {
   /** Requests in flight to one API server (apiserver defaults: 400 reads, 200 writes in flight). */
@@ -28,7 +30,7 @@ export const defaultResourceManagerOptions: ResourceManagerOptions = { concurren
  * Everything the engine does to one cluster: discovery, prepare, plan (dry run), apply, get,
  * delete, health. Stateless apart from caches; the sync operation drives it step by step.
  */
-export class ResourceManager {
+export class ResourceManager implements ResourceVerbs {
   readonly client: KubeClient;
   readonly discovery: Discovery;
   private readonly limit: ReturnType<typeof pLimit>;

@@ -1,186 +1,63 @@
-import type { ChangeAction, ChangeSetEntry } from '../domain/change-set.js';
+// A sync as the engine runs it: stepSync advances it task by task until a task has to wait, and
+// hands back plain-data state to continue from. The verbs live in their own files (apply.ts,
+// prune.ts, wait.ts, hooks.ts); the task list in sync-tasks.ts; the shapes in sync-types.ts.
+import type { ChangeAction } from '../domain/change-set.js';
 import type { InventoryEntry, KubeObject, ObjectRef } from '../domain/kube-object.js';
 import { formatRef, refKey } from '../domain/kube-object.js';
-import { hookDeletePoliciesOf, syncWaveOf, type HookType } from './annotations.js';
-import { describeApplyError, type ForcePolicy, type PropagationPolicy } from './apply.js';
-import type { IgnoreDifference } from './diff.js';
-import { applyFingerprint } from './fingerprint.js';
 import { GitferryError } from '../domain/errors.js';
-import { assessHealth } from './health.js';
-import { compareForApply, compareForDelete, isFoundation } from './order.js';
-import {
-  applyPayload,
-  defaultPlanOptions,
-  type PlannedObject,
-  type PlannedPrune,
-  type PlanOptions,
-} from './plan.js';
-import type { DesiredObject, PreparedObject, PreparedSet } from './prepare.js';
-import type { ResourceManager } from './resource-manager.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import { describeApplyError } from './apply.js';
+import { applyFingerprint } from './fingerprint.js';
+import { awaitHooks, startHooks } from './hooks.js';
+import { compareForApply, isFoundation } from './order.js';
+import { applyPayload } from './plan.js';
+import type { PreparedObject, PreparedSet } from './prepare.js';
+import { pruneWave } from './prune.js';
+import { defaultSyncOptions, type PlanOptions, type SyncOptions } from './sync-options.js';
+import { beginFailure, buildTasks, done, entry, newSyncState, plannedToAction } from './sync-tasks.js';
+import type {
+  ResourceVerbs,
+  SyncInput,
+  SyncState,
+  SyncStepResult,
+  SyncTask,
+  TaskContext,
+  TaskOutcome,
+} from './sync-types.js';
+import { awaitEstablished, awaitHealthy, awaitReplacedGone } from './wait.js';
 
-export interface SyncOptions {
-  appName?: string;
-  destinationNamespace?: string;
-  /** Plan only: report what would change, write nothing. */
-  dryRun: boolean;
-  prune: boolean;
-  /** Prune after every wave has been applied, instead of in each object's wave. */
-  pruneLast: boolean;
-  /** A person confirmed this prune (manual sync): data-bearing kinds and mass prunes are not held. */
-  confirmPrune: boolean;
-  allowEmpty: boolean;
-  /** Conflicts with other field managers: fail, take over manual edits only, or always force. */
-  forcePolicy: ForcePolicy;
-  fieldValidation: PlanOptions['fieldValidation'];
-  ignoreDifferences: IgnoreDifference[];
-  respectIgnoreDifferences: boolean;
-  failOnSharedResource: boolean;
-  propagationPolicy: PropagationPolicy;
-  /** Create the destination namespace if it does not exist (CreateNamespace=true). */
-  createNamespace: boolean;
-  managedNamespaceMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  /** Wait for every resource to be Healthy before finishing (always done before PostSync hooks). */
-  waitForHealthy: boolean;
-  /** Whole-sync deadline, counted from the first step. */
-  timeoutMs: number;
-  /** How long a caller should wait before the next step while something is progressing. */
-  pollIntervalMs: number;
-  /** A step returns (to be continued immediately) after this much work, to fit a Lambda invocation. */
-  stepBudgetMs: number;
-  /**
-   * Checks the prepared objects (resources and hooks) before anything is planned or written, e.g.
-   * against the app's project; every problem returned refuses the whole sync.
-   */
-  admit?: (set: PreparedSet) => string[];
-}
-
-export const defaultSyncOptions: SyncOptions = {
-  dryRun: false,
-  prune: false,
-  pruneLast: false,
-  confirmPrune: false,
-  allowEmpty: false,
-  forcePolicy: 'manual-edits',
-  fieldValidation: 'Strict',
-  ignoreDifferences: [],
-  respectIgnoreDifferences: false,
-  failOnSharedResource: false,
-  propagationPolicy: 'Foreground',
-  createNamespace: false,
-  waitForHealthy: false,
-  timeoutMs: 10 * 60_000,
-  pollIntervalMs: 2_000,
-  stepBudgetMs: 60_000,
-};
-
-export interface SyncRequest {
-  desired: DesiredObject[];
-  /** What Gitferry applied for this app before: the only objects it may prune. */
-  inventory: InventoryEntry[];
-  options?: Partial<SyncOptions>;
-}
-
-type HookPhase = Exclude<HookType, 'Skip'>;
-
-/** One unit of work; a sync is a list of them, run in order, resumable at any of them. */
-export type SyncTask =
-  | { kind: 'plan' }
-  | { kind: 'namespace' }
-  | { kind: 'hooks'; phase: HookPhase; wave?: number }
-  | { kind: 'hooksDone'; phase: HookPhase; wave?: number }
-  | { kind: 'foundation'; wave: number }
-  | { kind: 'established'; wave: number }
-  | { kind: 'replaceDelete'; wave: number }
-  | { kind: 'replaceGone'; wave: number }
-  | { kind: 'apply'; wave: number }
-  | { kind: 'prune'; wave: number | 'last' }
-  | { kind: 'healthy'; wave: number | 'all' }
-  | { kind: 'fail' };
-
-export interface HookRun {
-  /** Key of the hook as written in the manifests. */
-  templateKey: string;
-  phase: HookPhase;
-  ref: ObjectRef;
-  status: 'Running' | 'Succeeded' | 'Failed';
-  message?: string;
-}
-
-/** Plain data: a caller can store it between steps (the worker does, one step per queue message). */
-export interface SyncState {
-  phase: 'Running' | 'Succeeded' | 'Failed';
-  message?: string;
-  startedAt: string;
-  finishedAt?: string;
-  tasks: SyncTask[];
-  cursor: number;
-  /** What the current task waits for, while it waits. */
-  waitingFor?: string;
-  planned: PlannedObject[];
-  prunes: PlannedPrune[];
-  warnings: string[];
-  results: ChangeSetEntry[];
-  hooks: HookRun[];
-  /** Objects Gitferry has applied and not pruned: the app's inventory after this sync, kept current. */
-  inventory: InventoryEntry[];
-  /** Set once the sync failed after writing: SyncFail hooks run, then the sync ends Failed. */
-  failure?: string;
-}
-
-export interface SyncStepResult {
-  state: SyncState;
-  /** Undefined when the sync has ended; otherwise call stepSync again after this many ms. */
-  nextStepInMs?: number;
-}
-
-type TaskOutcome = { done: true } | { waitFor: string } | { fail: string };
-const done: TaskOutcome = { done: true };
-
-interface Ctx {
-  rm: ResourceManager;
-  o: SyncOptions;
-  set: PreparedSet;
-  byKey: Map<string, PreparedObject>;
-  state: SyncState;
-}
-
-export function newSyncState(inventory: InventoryEntry[], now = new Date()): SyncState {
-  return {
-    phase: 'Running',
-    startedAt: now.toISOString(),
-    tasks: [{ kind: 'plan' }],
-    cursor: 0,
-    planned: [],
-    prunes: [],
-    warnings: [],
-    results: [],
-    hooks: [],
-    inventory: [...inventory],
-  };
-}
+// What callers outside the engine use of a sync, in one place.
+export { defaultSyncOptions, newSyncState, type SyncOptions };
+export type { HookRun, ResourceVerbs, SyncInput, SyncState, SyncStepResult, SyncTask } from './sync-types.js';
 
 /**
  * Advances a sync as far as it can without waiting: plan (dry run of everything) → PreSync hooks →
  * per wave: Namespaces/CRDs, wait Established, apply, prune, health gate → PostSync hooks. Returns
  * the new state and when to call again; never sleeps. Pass the returned state back to continue.
+ * The clock dates the state and counts the sync's deadline and the step's budget.
  */
 export async function stepSync(
-  rm: ResourceManager,
-  req: SyncRequest,
+  rm: ResourceVerbs,
+  input: SyncInput,
   previous?: SyncState,
+  clock: Clock = systemClock,
 ): Promise<SyncStepResult> {
-  const o: SyncOptions = { ...defaultSyncOptions, ...req.options };
-  const state = previous ? structuredClone(previous) : newSyncState(req.inventory);
+  const o: SyncOptions = { ...defaultSyncOptions, ...input.options };
+  const state = previous ? structuredClone(previous) : newSyncState(input.inventory, clock.now());
   if (state.phase !== 'Running') return { state };
-  const stepStarted = Date.now();
+  const stepStarted = clock.now();
+  const end = (phase: 'Succeeded' | 'Failed', message: string) => finish(state, phase, message, clock.now());
 
   let set: PreparedSet;
   try {
-    set = await rm.prepare(req.desired, { destinationNamespace: o.destinationNamespace, appName: o.appName });
+    set = await rm.prepare(input.desired, {
+      destinationNamespace: o.destinationNamespace,
+      appName: o.appName,
+    });
   } catch (err) {
-    return finish(state, 'Failed', (err as Error).message);
+    return end('Failed', (err as Error).message);
   }
-  const ctx: Ctx = {
+  const ctx: TaskContext = {
     rm,
     o,
     set,
@@ -189,60 +66,53 @@ export async function stepSync(
   };
 
   while (state.cursor < state.tasks.length) {
-    if (Date.now() - Date.parse(state.startedAt) > o.timeoutMs) {
-      const why = `sync timed out after ${Math.round(o.timeoutMs / 1000)} s${state.waitingFor ? ` waiting for ${state.waitingFor}` : ''}`;
+    const late = timedOut(state, o, clock.now());
+    if (late) {
+      // Once something was written, the sync ends through its SyncFail hooks; before that it just ends.
       if (!state.failure && state.tasks.slice(0, state.cursor).some((t) => t.kind !== 'plan')) {
-        beginFailure(ctx, why);
+        beginFailure(ctx, late);
         continue;
       }
-      return finish(state, 'Failed', state.failure ? `${state.failure}; ${why}` : why);
+      return end('Failed', state.failure ? `${state.failure}; ${late}` : late);
     }
     const task = state.tasks[state.cursor]!;
-    let outcome: TaskOutcome;
-    try {
-      outcome = await runTask(ctx, task);
-    } catch (err) {
-      outcome = { fail: err instanceof GitferryError || err instanceof Error ? err.message : String(err) };
-    }
+    const outcome = await runTask(ctx, task);
     if ('waitFor' in outcome) {
       state.waitingFor = outcome.waitFor;
       return { state, nextStepInMs: o.pollIntervalMs };
     }
     state.waitingFor = undefined;
     if ('fail' in outcome) {
-      if (task.kind === 'plan' || state.failure)
-        return finish(state, 'Failed', state.failure ?? outcome.fail);
+      if (task.kind === 'plan' || state.failure) return end('Failed', state.failure ?? outcome.fail);
       beginFailure(ctx, outcome.fail);
       continue;
     }
     state.cursor++;
     if (state.phase !== 'Running') return { state };
-    if (Date.now() - stepStarted > o.stepBudgetMs && state.cursor < state.tasks.length)
+    if (clock.now() - stepStarted > o.stepBudgetMs && state.cursor < state.tasks.length)
       return { state, nextStepInMs: 0 };
   }
-  return finish(state, state.failure ? 'Failed' : 'Succeeded', state.failure ?? summaryMessage(state));
+  return end(state.failure ? 'Failed' : 'Succeeded', state.failure ?? summaryMessage(state));
 }
 
-function finish(state: SyncState, phase: 'Succeeded' | 'Failed', message: string): SyncStepResult {
+/** Why the sync has run out of time, or undefined while within its deadline. */
+function timedOut(state: SyncState, o: SyncOptions, now: number): string | undefined {
+  if (now - Date.parse(state.startedAt) > o.timeoutMs)
+    return `sync timed out after ${Math.round(o.timeoutMs / 1000)} s${state.waitingFor ? ` waiting for ${state.waitingFor}` : ''}`;
+  return undefined;
+}
+
+function finish(
+  state: SyncState,
+  phase: 'Succeeded' | 'Failed',
+  message: string,
+  now: number,
+): SyncStepResult {
   state.phase = phase;
   state.message = message;
-  state.finishedAt = new Date().toISOString();
+  state.finishedAt = new Date(now).toISOString();
   state.waitingFor = undefined;
   return { state };
-}
-
-/** After a write failed: run SyncFail hooks (if any), then end Failed. Nothing further is applied or pruned. */
-function beginFailure(ctx: Ctx, message: string): void {
-  const { state, set } = ctx;
-  state.failure = message;
-  const syncFail = set.hooks.some((h) => h.hookTypes.includes('SyncFail'));
-  state.tasks = [
-    ...state.tasks.slice(0, state.cursor),
-    ...(syncFail
-      ? [{ kind: 'hooks', phase: 'SyncFail' } as const, { kind: 'hooksDone', phase: 'SyncFail' } as const]
-      : []),
-    { kind: 'fail' },
-  ];
 }
 
 function summaryMessage(state: SyncState): string {
@@ -252,7 +122,16 @@ function summaryMessage(state: SyncState): string {
   return `successfully synced${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
-async function runTask(ctx: Ctx, task: SyncTask): Promise<TaskOutcome> {
+/** Runs one task; a task that throws fails with the error's message. */
+async function runTask(ctx: TaskContext, task: SyncTask): Promise<TaskOutcome> {
+  try {
+    return await dispatch(ctx, task);
+  } catch (err) {
+    return { fail: err instanceof GitferryError || err instanceof Error ? err.message : String(err) };
+  }
+}
+
+async function dispatch(ctx: TaskContext, task: SyncTask): Promise<TaskOutcome> {
   switch (task.kind) {
     case 'plan':
       return runPlan(ctx);
@@ -281,33 +160,16 @@ async function runTask(ctx: Ctx, task: SyncTask): Promise<TaskOutcome> {
   }
 }
 
-function planOptions(ctx: Ctx): PlanOptions {
-  const { o, state } = ctx;
+/** The plan reads the sync's own options, plus the inventory so far and the namespace this sync creates. */
+function planOptions({ o, state }: TaskContext): PlanOptions {
   return {
+    ...o,
     inventory: state.inventory,
-    prune: o.prune,
-    allowEmpty: o.allowEmpty,
-    forcePolicy: o.forcePolicy,
-    fieldValidation: o.fieldValidation,
-    ignoreDifferences: o.ignoreDifferences,
-    respectIgnoreDifferences: o.respectIgnoreDifferences,
-    failOnSharedResource: o.failOnSharedResource,
-    appName: o.appName,
     createdNamespaces: o.createNamespace && o.destinationNamespace ? [o.destinationNamespace] : [],
-    confirmPrune: o.confirmPrune,
-    maxUnconfirmedPrunes: defaultPlanOptions.maxUnconfirmedPrunes,
   };
 }
 
-const plannedToAction: Record<PlannedObject['action'], ChangeAction> = {
-  create: 'created',
-  update: 'configured',
-  unchanged: 'unchanged',
-  replace: 'replaced',
-  deferred: 'created',
-};
-
-async function runPlan(ctx: Ctx): Promise<TaskOutcome> {
+async function runPlan(ctx: TaskContext): Promise<TaskOutcome> {
   const { rm, o, set, state } = ctx;
   const refused = o.admit?.(set) ?? [];
   if (refused.length > 0) {
@@ -336,59 +198,7 @@ async function runPlan(ctx: Ctx): Promise<TaskOutcome> {
   return done;
 }
 
-function entry(
-  ref: ObjectRef,
-  action: ChangeAction,
-  wave?: number,
-  diff?: string,
-  message?: string,
-): ChangeSetEntry {
-  return { ref, action, wave, ...(diff ? { diff } : {}), ...(message ? { message } : {}) };
-}
-
-function buildTasks(ctx: Ctx): SyncTask[] {
-  const { o, set, state } = ctx;
-  const tasks: SyncTask[] = [];
-  if (o.createNamespace && o.destinationNamespace) tasks.push({ kind: 'namespace' });
-  const hooksOf = (phase: HookPhase) => set.hooks.filter((h) => h.hookTypes.includes(phase));
-  if (hooksOf('PreSync').length > 0)
-    tasks.push({ kind: 'hooks', phase: 'PreSync' }, { kind: 'hooksDone', phase: 'PreSync' });
-
-  const prunesByWave = o.pruneLast ? [] : state.prunes.filter((p) => p.action === 'prune').map((p) => p.wave);
-  const syncHookWaves = hooksOf('Sync').map((h) => waveOf(h));
-  const waves = [...new Set([...state.planned.map((p) => p.wave), ...prunesByWave, ...syncHookWaves])].sort(
-    (a, b) => a - b,
-  );
-  const hasPostSync = hooksOf('PostSync').length > 0;
-  for (const [i, wave] of waves.entries()) {
-    const inWave = state.planned.filter((p) => p.wave === wave);
-    const foundation = inWave.filter((p) => isFoundation(ctx.byKey.get(p.key)!.object));
-    if (foundation.length > 0) tasks.push({ kind: 'foundation', wave });
-    if (foundation.some((p) => p.ref.kind === 'CustomResourceDefinition'))
-      tasks.push({ kind: 'established', wave });
-    if (inWave.some((p) => p.action === 'replace'))
-      tasks.push({ kind: 'replaceDelete', wave }, { kind: 'replaceGone', wave });
-    tasks.push({ kind: 'apply', wave });
-    if (syncHookWaves.includes(wave))
-      tasks.push({ kind: 'hooks', phase: 'Sync', wave }, { kind: 'hooksDone', phase: 'Sync', wave });
-    if (prunesByWave.includes(wave)) tasks.push({ kind: 'prune', wave });
-    // Health gate between waves (Argo CD's), not after the last unless something needs it.
-    if (i < waves.length - 1) tasks.push({ kind: 'healthy', wave });
-  }
-  if (o.pruneLast && state.prunes.some((p) => p.action === 'prune'))
-    tasks.push({ kind: 'prune', wave: 'last' });
-  for (const p of state.prunes.filter((p) => p.action === 'skip'))
-    state.results.push(entry(p.ref, 'skipped', p.wave, undefined, p.reason));
-  if (hasPostSync || o.waitForHealthy) tasks.push({ kind: 'healthy', wave: 'all' });
-  if (hasPostSync) tasks.push({ kind: 'hooks', phase: 'PostSync' }, { kind: 'hooksDone', phase: 'PostSync' });
-  return tasks;
-}
-
-function waveOf(p: PreparedObject): number {
-  return syncWaveOf(p.object);
-}
-
-async function ensureNamespace(ctx: Ctx): Promise<TaskOutcome> {
+async function ensureNamespace(ctx: TaskContext): Promise<TaskOutcome> {
   const { rm, o } = ctx;
   const name = o.destinationNamespace!;
   if (ctx.set.resources.some((p) => p.ref.kind === 'Namespace' && p.ref.group === '' && p.ref.name === name))
@@ -424,7 +234,7 @@ function trackInventory(state: SyncState, applied: { ref: ObjectRef; fingerprint
 
 /** Applies the wave's objects chosen by `which`; unchanged ones are skipped, deferred ones dry-run first. */
 async function applyWave(
-  ctx: Ctx,
+  ctx: TaskContext,
   wave: number,
   which: (p: PreparedObject) => boolean,
 ): Promise<TaskOutcome> {
@@ -432,7 +242,6 @@ async function applyWave(
   const items = state.planned
     .filter((p) => p.wave === wave && which(byKey.get(p.key)!))
     .sort((a, b) => compareForApply(byKey.get(a.key)!.object, byKey.get(b.key)!.object));
-  const opts = planOptions(ctx);
 
   // Deferred objects (kind or namespace created earlier in this sync) are dry-run before any write of the wave.
   const deferredErrors: string[] = [];
@@ -451,7 +260,7 @@ async function applyWave(
         }
         prepared.info = info;
         try {
-          await rm.apply(info, applyPayload(prepared, opts), {
+          await rm.apply(info, applyPayload(prepared, o), {
             dryRun: true,
             force: o.forcePolicy === 'always',
             fieldValidation: o.fieldValidation,
@@ -489,7 +298,7 @@ async function applyWave(
         return;
       }
       try {
-        const payload = applyPayload(prepared, opts);
+        const payload = applyPayload(prepared, o);
         const live = await rm.apply(prepared.info!, payload, {
           force: o.forcePolicy === 'always' || p.takeOver !== undefined,
           fieldValidation: o.fieldValidation,
@@ -511,188 +320,25 @@ async function applyWave(
   return done;
 }
 
-async function awaitEstablished(ctx: Ctx, wave: number): Promise<TaskOutcome> {
-  const crds = ctx.state.planned.filter((p) => p.wave === wave && p.ref.kind === 'CustomResourceDefinition');
-  const pending: string[] = [];
-  for (const p of crds) {
-    const live = await ctx.rm.get(p.ref);
-    const conditions =
-      (live?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
-    if (!conditions.some((c) => c.type === 'Established' && c.status === 'True'))
-      pending.push(formatRef(p.ref));
-  }
-  if (pending.length > 0) return { waitFor: `${pending.join(', ')} to be Established` };
-  ctx.rm.discovery.invalidate();
-  return done;
-}
-
-async function deleteForReplace(ctx: Ctx, wave: number): Promise<TaskOutcome> {
+async function deleteForReplace(ctx: TaskContext, wave: number): Promise<TaskOutcome> {
   for (const p of ctx.state.planned.filter((p) => p.wave === wave && p.action === 'replace')) {
     await ctx.rm.delete(p.ref, 'Foreground');
   }
   return done;
 }
 
-async function awaitReplacedGone(ctx: Ctx, wave: number): Promise<TaskOutcome> {
-  const still: string[] = [];
-  for (const p of ctx.state.planned.filter((p) => p.wave === wave && p.action === 'replace')) {
-    if (await ctx.rm.get(p.ref)) still.push(formatRef(p.ref));
-  }
-  return still.length > 0
-    ? { waitFor: `${still.join(', ')} to be deleted before re-creation (Replace=true)` }
-    : done;
-}
-
-async function pruneWave(ctx: Ctx, wave: number | 'last'): Promise<TaskOutcome> {
-  const { rm, o, state } = ctx;
-  const items = state.prunes.filter((p) => p.action === 'prune' && (wave === 'last' || p.wave === wave));
-  // Dependants first (Deployments before their Namespace), as kubectl and Argo CD delete.
-  const asObject = (p: PlannedPrune): KubeObject => ({
-    apiVersion: 'v1',
-    kind: p.ref.kind,
-    metadata: { name: p.ref.name, namespace: p.ref.namespace },
-  });
-  items.sort((a, b) => compareForDelete(asObject(a), asObject(b)));
-  const failures: string[] = [];
-  for (const p of items) {
-    try {
-      await rm.delete(p.ref, o.propagationPolicy);
-      state.results.push(entry(p.ref, 'pruned', p.wave));
-      state.inventory = state.inventory.filter((r) => refKey(r) !== p.key);
-    } catch (err) {
-      const message = describeApplyError(p.ref, 'prune', err);
-      failures.push(message);
-      state.results.push(entry(p.ref, 'failed', p.wave, undefined, message));
-    }
-  }
-  return failures.length > 0
-    ? { fail: `${failures.length} object(s) failed to prune:\n  ${failures.join('\n  ')}` }
-    : done;
-}
-
-async function awaitHealthy(ctx: Ctx, wave: number | 'all'): Promise<TaskOutcome> {
-  const { rm, state } = ctx;
-  const items = state.planned.filter((p) => wave === 'all' || p.wave === wave);
-  const progressing: string[] = [];
-  const degraded: string[] = [];
-  await Promise.all(
-    items.map(async (p) => {
-      const health = assessHealth(await rm.get(p.ref));
-      const result = state.results.find((r) => refKey(r.ref) === p.key);
-      if (result && health) result.health = health;
-      if (!health || health.status === 'Healthy') return;
-      const line = `${formatRef(p.ref)} is ${health.status}${health.message ? `: ${health.message}` : ''}`;
-      if (health.status === 'Degraded') degraded.push(line);
-      else if (health.status !== 'Suspended') progressing.push(line);
-    }),
-  );
-  if (degraded.length > 0)
-    return {
-      fail: `health check failed${wave === 'all' ? '' : ` in wave ${wave}`}:\n  ${degraded.join('\n  ')}`,
-    };
-  if (progressing.length > 0) return { waitFor: progressing.join('; ') };
-  return done;
-}
-
-function hooksFor(ctx: Ctx, phase: HookPhase, wave?: number): PreparedObject[] {
-  return ctx.set.hooks
-    .filter((h) => h.hookTypes.includes(phase) && (wave === undefined || waveOf(h) === wave))
-    .sort((a, b) => waveOf(a) - waveOf(b) || compareForApply(a.object, b.object));
-}
-
-async function startHooks(ctx: Ctx, phase: HookPhase, wave?: number): Promise<TaskOutcome> {
-  const { rm, state } = ctx;
-  for (const hook of hooksFor(ctx, phase, wave)) {
-    if (state.hooks.some((h) => h.templateKey === hook.key && h.phase === phase)) continue; // resumed step
-    const info = hook.info!;
-    const policies = hookDeletePoliciesOf(hook.object);
-    try {
-      let created: KubeObject;
-      if (hook.object.metadata.name) {
-        if (policies.includes('BeforeHookCreation') && (await rm.delete(hook.ref, 'Foreground'))) {
-          return { waitFor: `${formatRef(hook.ref)} (previous hook run) to be deleted` };
-        }
-        created = await rm.apply(info, hook.object, {
-          force: ctx.o.forcePolicy === 'always',
-          fieldValidation: ctx.o.fieldValidation,
-        });
-      } else {
-        created = await rm.create(info, hook.object);
-      }
-      const ref = { ...hook.ref, name: created.metadata.name };
-      state.hooks.push({ templateKey: hook.key, phase, ref, status: 'Running' });
-    } catch (err) {
-      const message = describeApplyError(hook.ref, `${phase} hook create`, err);
-      state.results.push({ ref: hook.ref, action: 'failed', hookPhase: phase, message });
-      return { fail: message };
-    }
-  }
-  return done;
-}
-
-async function awaitHooks(ctx: Ctx, phase: HookPhase, wave?: number): Promise<TaskOutcome> {
-  const { rm, state } = ctx;
-  const keys = new Set(hooksFor(ctx, phase, wave).map((h) => h.key));
-  const runs = state.hooks.filter((h) => h.phase === phase && keys.has(h.templateKey));
-  const running: string[] = [];
-  for (const run of runs.filter((r) => r.status === 'Running')) {
-    const live = await rm.get(run.ref);
-    const status = hookStatus(live);
-    if (status.state === 'Running') {
-      running.push(`${formatRef(run.ref)} (${phase} hook)`);
-      continue;
-    }
-    run.status = status.state;
-    run.message = status.message;
-    state.results.push({
-      ref: run.ref,
-      action: status.state === 'Succeeded' ? 'created' : 'failed',
-      hookPhase: phase,
-      message: status.message,
-    });
-    const policies = hookDeletePoliciesOf(ctx.byKey.get(run.templateKey)?.object ?? live!);
-    if (
-      (status.state === 'Succeeded' && policies.includes('HookSucceeded')) ||
-      (status.state === 'Failed' && policies.includes('HookFailed'))
-    ) {
-      await rm.delete(run.ref, 'Background');
-    }
-  }
-  if (running.length > 0) return { waitFor: running.join(', ') };
-  const failed = runs.filter((r) => r.status === 'Failed');
-  if (failed.length > 0 && phase !== 'SyncFail') {
-    return {
-      fail: `${phase} hook failed: ${failed.map((r) => `${formatRef(r.ref)}${r.message ? `: ${r.message}` : ''}`).join('; ')}`,
-    };
-  }
-  return done;
-}
-
-function hookStatus(live: KubeObject | undefined): { state: HookRun['status']; message?: string } {
-  if (!live) return { state: 'Failed', message: 'hook object disappeared before it completed' };
-  if (live.kind === 'Pod') {
-    const phase = (live.status as { phase?: string } | undefined)?.phase;
-    if (phase === 'Succeeded') return { state: 'Succeeded' };
-    if (phase === 'Failed') return { state: 'Failed', message: 'pod failed' };
-    return { state: 'Running' };
-  }
-  const health = assessHealth(live);
-  if (!health || health.status === 'Healthy') return { state: 'Succeeded', message: health?.message };
-  if (health.status === 'Degraded') return { state: 'Failed', message: health.message };
-  return { state: 'Running' };
-}
-
 /** Runs a sync to its end in this process, sleeping between steps (CLI, local mode, tests). */
 export async function runSync(
-  rm: ResourceManager,
-  req: SyncRequest,
+  rm: ResourceVerbs,
+  input: SyncInput,
   onStep?: (s: SyncState) => void,
+  clock: Clock = systemClock,
 ): Promise<SyncState> {
-  let result = await stepSync(rm, req);
+  let result = await stepSync(rm, input, undefined, clock);
   for (;;) {
     onStep?.(result.state);
     if (result.nextStepInMs === undefined) return result.state;
     await new Promise((r) => setTimeout(r, result.nextStepInMs));
-    result = await stepSync(rm, req, result.state);
+    result = await stepSync(rm, input, result.state, clock);
   }
 }

@@ -1,4 +1,5 @@
 import { compareForApply, compareForDelete, isFoundation } from '../../../../shared/engine/order.js';
+import { refOf } from '../../../../shared/domain/kube-object.js';
 import { fixtureKubeObjects, objectWith } from '../fixtures.js';
 
 describe('compareForApply', () => {
@@ -33,8 +34,8 @@ describe('compareForApply', () => {
     ]);
   });
 
-  test('compareForDelete is the reverse: custom resources and Deployments go before what they need', () => {
-    const sorted = fixtureKubeObjects('order-mixed.yaml').sort(compareForDelete);
+  test('compareForDelete is the reverse, by ref: custom resources and Deployments go before what they need', () => {
+    const sorted = fixtureKubeObjects('order-mixed.yaml').map(refOf).sort(compareForDelete);
 
     expect(sorted.map((o) => o.kind)).toEqual([
       'Widget',

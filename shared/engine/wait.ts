@@ -1,0 +1,58 @@
+// The wait verb: tasks that read the cluster and either move on or name what they wait for. They
+// never sleep: a waiting task makes the step return, and the caller steps again later.
+import { formatRef, refKey } from '../domain/kube-object.js';
+import { assessHealth } from './health.js';
+import { done } from './sync-tasks.js';
+import type { TaskContext, TaskOutcome } from './sync-types.js';
+
+/** The wave's CRDs are Established (their kinds are served), so discovery is refreshed for what follows. */
+export async function awaitEstablished(ctx: TaskContext, wave: number): Promise<TaskOutcome> {
+  const crds = ctx.state.planned.filter((p) => p.wave === wave && p.ref.kind === 'CustomResourceDefinition');
+  const pending: string[] = [];
+  for (const p of crds) {
+    const live = await ctx.rm.get(p.ref);
+    const conditions =
+      (live?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+    if (!conditions.some((c) => c.type === 'Established' && c.status === 'True'))
+      pending.push(formatRef(p.ref));
+  }
+  if (pending.length > 0) return { waitFor: `${pending.join(', ')} to be Established` };
+  ctx.rm.discovery.invalidate();
+  return done;
+}
+
+/** The wave's Replace=true objects deleted by the previous task are gone, so they can be created again. */
+export async function awaitReplacedGone(ctx: TaskContext, wave: number): Promise<TaskOutcome> {
+  const still: string[] = [];
+  for (const p of ctx.state.planned.filter((p) => p.wave === wave && p.action === 'replace')) {
+    if (await ctx.rm.get(p.ref)) still.push(formatRef(p.ref));
+  }
+  return still.length > 0
+    ? { waitFor: `${still.join(', ')} to be deleted before re-creation (Replace=true)` }
+    : done;
+}
+
+/** Health gate: the wave's objects (or all) are Healthy or Suspended; a Degraded one fails the sync. */
+export async function awaitHealthy(ctx: TaskContext, wave: number | 'all'): Promise<TaskOutcome> {
+  const { rm, state } = ctx;
+  const items = state.planned.filter((p) => wave === 'all' || p.wave === wave);
+  const progressing: string[] = [];
+  const degraded: string[] = [];
+  await Promise.all(
+    items.map(async (p) => {
+      const health = assessHealth(await rm.get(p.ref));
+      const result = state.results.find((r) => refKey(r.ref) === p.key);
+      if (result && health) result.health = health;
+      if (!health || health.status === 'Healthy') return;
+      const line = `${formatRef(p.ref)} is ${health.status}${health.message ? `: ${health.message}` : ''}`;
+      if (health.status === 'Degraded') degraded.push(line);
+      else if (health.status !== 'Suspended') progressing.push(line);
+    }),
+  );
+  if (degraded.length > 0)
+    return {
+      fail: `health check failed${wave === 'all' ? '' : ` in wave ${wave}`}:\n  ${degraded.join('\n  ')}`,
+    };
+  if (progressing.length > 0) return { waitFor: progressing.join('; ') };
+  return done;
+}
