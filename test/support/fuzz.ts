@@ -1,6 +1,12 @@
-// How many cases each fast-check property runs. `npm test` runs a few thousand across all
-// properties; `npm run fuzz` sets GITFERRY_FUZZ_RUNS high (≥ 100,000 cases in all) and prints them.
+// How many cases each fast-check property runs. `npm test` runs a few hundred per property;
+// `npm run fuzz` sets GITFERRY_FUZZ_RUNS high and, through GITFERRY_FUZZ_TALLY, counts every
+// property's cases so scripts/fuzz-tally.mjs can print the total.
+import { appendFileSync } from 'node:fs';
+
 export function fuzzRuns(inTests = 500): number {
   const env = Number(process.env.GITFERRY_FUZZ_RUNS);
-  return Number.isInteger(env) && env > 0 ? env : inTests;
+  const runs = Number.isInteger(env) && env > 0 ? env : inTests;
+  const tally = process.env.GITFERRY_FUZZ_TALLY;
+  if (tally) appendFileSync(tally, `${runs}\n`);
+  return runs;
 }

@@ -42,10 +42,15 @@ export function streamChunked(
     });
     // Writing into a connection the server closed after answering fails; only the answer matters.
     req.on('error', (err) => (answered ? undefined : reject(err)));
+    // Yields to the event loop every 256 KiB, so an answer that has arrived is seen before more is
+    // written (a loaded machine otherwise keeps writing from one tight loop, and the count grows).
     const pump = () => {
+      let burst = 0;
       while (!answered && sent < totalBytes) {
         sent += chunk.length;
+        burst += chunk.length;
         if (!req.write(chunk)) return void req.once('drain', pump);
+        if (burst >= 256 * 1024) return void setImmediate(pump);
       }
       if (!answered) req.end();
     };
