@@ -5,6 +5,7 @@ import type { SyncJob } from '../domain/sync-job.js';
 import { assessAppHealth } from '../engine/assess.js';
 import { hasSyncOption } from '../engine/annotations.js';
 import { compareForDelete } from '../engine/order.js';
+import { AppBusyError } from '../domain/errors.js';
 import { formatRef } from '../domain/kube-object.js';
 import { redactDeep } from '../domain/redact.js';
 import type { PropagationPolicy } from '../engine/apply.js';
@@ -123,7 +124,7 @@ export class SyncController {
     const app = await store.getApp(name);
     if (!app) return { deleted: [], kept: [] };
     const lease = await store.acquireLease(name, holder, this.o.leaseTtlMs, clock.now());
-    if (!lease) throw new Error(`App/${name} is being synced right now; try again in a few seconds`);
+    if (!lease) throw new AppBusyError(name);
     const deleted: string[] = [];
     const kept: string[] = [];
     try {
