@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { OpenAPIHono, z, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
-import type { Context, Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import type { App } from '../domain/app.js';
 import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
@@ -11,24 +11,17 @@ import type { StateStore } from '../ports/state-store.js';
 import type { ClusterServerPolicy } from '../engine/cluster-server.js';
 import { registerCluster } from '../sync/cluster-registration.js';
 import type { SyncController } from '../sync/sync-controller.js';
-import { SourceError } from '../source/errors.js';
-import { parseYamlValue } from '../source/yaml.js';
 import { intakePush } from '../sync/webhook-intake.js';
 import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
 import { bodyTooLarge } from '../webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../webhooks/types.js';
 import { capBody } from './body-cap.js';
 import * as routes from './openapi.js';
-import { describeApi, type JsonBodyOf } from './openapi.js';
+import { addRoute as route, describeApi } from './openapi.js';
 import { ProblemError, invalidRequest, problem, problemOf } from './problems.js';
+import { apiBodyTooLarge, maxApiBodyBytes, readJson, readManifest } from './request-body.js';
 
-/** Bytes of an API request body: an Application or AppProject manifest is a few KiB. */
-export const maxApiBodyBytes = 1024 * 1024;
-/**
- * Nodes a YAML body may expand to. 1 MiB of YAML without aliases holds at most about 2 million;
- * a real Application, even with a large `helm.valuesObject`, holds thousands.
- */
-export const maxApiBodyNodes = 100_000;
+export { maxApiBodyBytes, maxApiBodyNodes } from './request-body.js';
 
 export interface ApiDeps {
   store: StateStore;
@@ -51,74 +44,6 @@ export interface ApiDeps {
 function tokenMatches(given: string, expected: string): boolean {
   const h = (s: string) => createHash('sha256').update(s).digest();
   return timingSafeEqual(h(given), h(expected));
-}
-
-async function readManifest(c: Context): Promise<unknown> {
-  // The body was capped in bytes as it arrived (capBody); here its YAML aliases are bounded.
-  const text = await c.req.text();
-  const json = (c.req.header('content-type') ?? '').includes('json');
-  try {
-    return json ? JSON.parse(text) : parseYamlValue(text, 'body', maxApiBodyNodes);
-  } catch (err) {
-    // `body:line:column: reason`, or `body expands to more than … nodes`; never the body's text.
-    if (err instanceof SourceError) throw new ProblemError(400, 'Bad Request', err.message);
-    throw new ProblemError(
-      400,
-      'Bad Request',
-      `the body is not valid ${json ? 'JSON' : 'YAML'}: ${parseErrorDetail(err)}`,
-    );
-  }
-}
-
-function apiBodyTooLarge(maxBytes: number): ProblemError {
-  return new ProblemError(413, 'Payload Too Large', `request bodies are limited to ${maxBytes} bytes`);
-}
-
-/**
- * Why a body did not parse, without quoting it: js-yaml's message shows a snippet of the lines
- * around the error and JSON.parse the start of the text, which cuts a credential short of
- * anything redaction could recognise. The reason and the position say enough.
- */
-function parseErrorDetail(err: unknown): string {
-  const e = err as { reason?: unknown; mark?: { line?: number; column?: number }; message?: string };
-  if (typeof e.reason === 'string' && e.mark)
-    return `${e.reason} (line ${(e.mark.line ?? 0) + 1}, column ${(e.mark.column ?? 0) + 1})`;
-  return String(e.message ?? err).replace(/,? ?"(?:[^"\\]|\\.)*"(?:\.\.\.)?(?= is not valid JSON)/, '');
-}
-
-/**
- * A route's JSON body, checked against the schema its OpenAPI operation documents. Whatever the
- * content type (clients have always sent these without one), and an empty body is `{}`.
- */
-async function readJson<R extends RouteConfig>(c: Context, route: R): Promise<z.output<JsonBodyOf<R>>> {
-  const media = route.request?.body?.content['application/json'] as { schema: JsonBodyOf<R> } | undefined;
-  const schema = media?.schema ?? z.object({});
-  const text = await c.req.text();
-  let body: unknown = {};
-  if (text.trim() !== '') {
-    try {
-      body = JSON.parse(text) as unknown;
-      if (typeof body !== 'object' || body === null || Array.isArray(body))
-        throw new Error('expected an object');
-    } catch (err) {
-      throw new ProblemError(400, 'Bad Request', `the body is not a JSON object: ${(err as Error).message}`);
-    }
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw invalidRequest(parsed.error);
-  return parsed.data as z.output<JsonBodyOf<R>>;
-}
-
-/**
- * Adds `def` to `app` with its OpenAPI operation; params and query are validated by their
- * schemas before `handler` runs. Bodies are read by the handlers (readJson, readManifest), after
- * the app is looked up as before: hono's own JSON validator would answer 415 to a body without a
- * JSON content type and 400 to an empty one, where the API has always taken both.
- */
-function route<R extends RouteConfig>(app: OpenAPIHono<BlankEnv>, def: R, handler: RouteHandler<R>): void {
-  app.openAPIRegistry.registerPath(def);
-  const { body: _documented, ...request } = def.request ?? {};
-  app.openapi({ ...def, request, hide: true }, handler as never);
 }
 
 function summary(app: App, status: Awaited<ReturnType<StateStore['getStatus']>>) {

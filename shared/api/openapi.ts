@@ -1,7 +1,14 @@
 // The API's routes as OpenAPI operations (what the CLI, the web UI and scripts use). The document
 // served at /api/openapi.json is generated from these and from the schemas in schemas.ts, which
 // the routes in api-app.ts validate with: the document cannot drift from what the server checks.
-import { createRoute, type OpenAPIHono, type RouteConfig, type z } from '@hono/zod-openapi';
+import {
+  createRoute,
+  type OpenAPIHono,
+  type RouteConfig,
+  type RouteHandler,
+  type z,
+} from '@hono/zod-openapi';
+import type { BlankEnv } from 'hono/types';
 import * as s from './schemas.js';
 
 const problem = {
@@ -161,6 +168,22 @@ export type JsonBodyOf<R extends RouteConfig> = R extends {
 }
   ? T
   : never;
+
+/**
+ * Adds `def` to `app` with its OpenAPI operation; params and query are validated by their
+ * schemas before `handler` runs. Bodies are read by the handlers (readJson, readManifest), after
+ * the app is looked up as before: hono's own JSON validator would answer 415 to a body without a
+ * JSON content type and 400 to an empty one, where the API has always taken both.
+ */
+export function addRoute<R extends RouteConfig>(
+  app: OpenAPIHono<BlankEnv>,
+  def: R,
+  handler: RouteHandler<R>,
+): void {
+  app.openAPIRegistry.registerPath(def);
+  const { body: _documented, ...request } = def.request ?? {};
+  app.openapi({ ...def, request, hide: true }, handler as never);
+}
 
 /** The OpenAPI 3.1 document of `api` (its routes as registered, mounted paths included). */
 export function describeApi(api: OpenAPIHono): unknown {
