@@ -1,197 +1,200 @@
-/** The API's OpenAPI 3.1 document (what the CLI, the web UI and scripts use). */
+// The API's routes as OpenAPI operations (what the CLI, the web UI and scripts use). The document
+// served at /api/openapi.json is generated from these and from the schemas in schemas.ts, which
+// the routes in api-app.ts validate with: the document cannot drift from what the server checks.
+import {
+  createRoute,
+  type OpenAPIHono,
+  type RouteConfig,
+  type RouteHandler,
+  type z,
+} from '@hono/zod-openapi';
+import type { BlankEnv } from 'hono/types';
+import * as s from './schemas.js';
+
 const problem = {
   description: 'Problem',
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  content: { 'application/problem+json': { schema: s.ProblemSchema } },
 };
-const name = {
-  name: 'name',
-  in: 'path',
-  required: true,
-  schema: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
-};
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const obj = { type: 'object' };
+const errors = { 400: problem, 401: problem, 404: problem, 422: problem } as const;
+const json = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const manifestBody = {
   required: true,
-  content: { 'application/yaml': { schema: { type: 'string' } }, 'application/json': { schema: obj } },
+  content: {
+    'application/yaml': { schema: s.ManifestYaml },
+    'application/json': { schema: s.ManifestJson },
+  },
 };
-const errors = { '400': problem, '401': problem, '404': problem, '422': problem };
+const jsonBody = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
+const named = { params: s.NameParams };
 
-export const openApiDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Gitferry API',
-    version: '0.1.0',
-    description: 'Apps (Argo CD Applications), projects, clusters; sync, diff, history, rollback.',
+export const listApps = createRoute({
+  method: 'get',
+  path: '/apps',
+  summary: 'List apps',
+  request: { query: s.ListAppsQuery },
+  responses: { 200: json('A page of apps', s.AppPage), ...errors },
+});
+
+export const createApp = createRoute({
+  method: 'post',
+  path: '/apps',
+  summary: 'Create an app from an Argo CD Application manifest',
+  request: { query: s.CreateAppQuery, body: manifestBody },
+  responses: {
+    201: json('Created', s.AppCreated),
+    200: json('Replaced', s.AppCreated),
+    409: problem,
+    413: problem,
+    ...errors,
   },
-  components: {
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-    schemas: {
-      Problem: {
-        type: 'object',
-        properties: {
-          type: { type: 'string' },
-          title: { type: 'string' },
-          status: { type: 'integer' },
-          detail: { type: 'string' },
-          field: { type: 'string', description: 'the request field at fault, when one is' },
-        },
-      },
+});
+
+export const getApp = createRoute({
+  method: 'get',
+  path: '/apps/{name}',
+  summary: 'An app with its status',
+  request: named,
+  responses: { 200: json('The app', s.AppView), ...errors },
+});
+
+export const deleteApp = createRoute({
+  method: 'delete',
+  path: '/apps/{name}',
+  summary: 'Delete an app (cascade deletes its objects)',
+  request: { ...named, query: s.DeleteAppQuery },
+  responses: { 200: json('Deleted', s.DeleteResult), 409: problem, ...errors },
+});
+
+export const syncApp = createRoute({
+  method: 'post',
+  path: '/apps/{name}/sync',
+  summary: 'Request a sync',
+  request: { ...named, body: jsonBody(s.SyncBody) },
+  responses: { 202: json('Requested', s.Requested), ...errors },
+});
+
+export const refreshApp = createRoute({
+  method: 'post',
+  path: '/apps/{name}/refresh',
+  summary: 'Compare live with desired now',
+  request: named,
+  responses: { 202: json('Requested', s.Requested), ...errors },
+});
+
+export const appDiff = createRoute({
+  method: 'get',
+  path: '/apps/{name}/diff',
+  summary: 'Last comparison',
+  request: named,
+  responses: { 200: json('Diff', s.AppDiff), ...errors },
+});
+
+export const appHistory = createRoute({
+  method: 'get',
+  path: '/apps/{name}/history',
+  summary: 'Sync history, newest first (superseded pushes only with superseded=true)',
+  request: { ...named, query: s.HistoryQuery },
+  responses: { 200: json('History', s.History), ...errors },
+});
+
+export const rollbackApp = createRoute({
+  method: 'post',
+  path: '/apps/{name}/rollback',
+  summary: 'Roll back to a history entry (pins the app to its revision)',
+  request: { ...named, body: jsonBody(s.RollbackBody) },
+  responses: { 202: json('Requested', s.RolledBack), ...errors },
+});
+
+export const unpinApp = createRoute({
+  method: 'delete',
+  path: '/apps/{name}/pin',
+  summary: 'Unpin after a rollback',
+  request: named,
+  responses: { 200: json('Unpinned', s.Unpinned), ...errors },
+});
+
+export const listProjects = createRoute({
+  method: 'get',
+  path: '/projects',
+  summary: 'List projects',
+  responses: { 200: json('Projects', s.ProjectList), ...errors },
+});
+
+export const createProject = createRoute({
+  method: 'post',
+  path: '/projects',
+  summary: 'Create a project from an AppProject manifest',
+  request: { body: manifestBody },
+  responses: { 201: json('Created', s.ProjectCreated), 413: problem, ...errors },
+});
+
+export const getProject = createRoute({
+  method: 'get',
+  path: '/projects/{name}',
+  summary: 'A project',
+  request: named,
+  responses: { 200: json('Project', s.ProjectSchema), ...errors },
+});
+
+export const listClusters = createRoute({
+  method: 'get',
+  path: '/clusters',
+  summary: 'List clusters',
+  responses: { 200: json('Clusters', s.ClusterList), ...errors },
+});
+
+export const registerCluster = createRoute({
+  method: 'post',
+  path: '/clusters',
+  summary: 'Register a cluster',
+  request: { body: jsonBody(s.ClusterBody) },
+  responses: { 201: json('Registered', s.ClusterSchema), ...errors },
+});
+
+export const removeCluster = createRoute({
+  method: 'delete',
+  path: '/clusters/{name}',
+  summary: 'Remove a cluster',
+  request: named,
+  responses: { 200: json('Removed', s.ClusterDeleted), 409: problem, ...errors },
+});
+
+/** The JSON body schema a route documents, for handlers that read their body themselves. */
+export type JsonBodyOf<R extends RouteConfig> = R extends {
+  request: { body: { content: { 'application/json': { schema: infer T extends z.ZodType } } } };
+}
+  ? T
+  : never;
+
+/**
+ * Adds `def` to `app` with its OpenAPI operation; params and query are validated by their
+ * schemas before `handler` runs. Bodies are read by the handlers (readJson, readManifest), after
+ * the app is looked up as before: hono's own JSON validator would answer 415 to a body without a
+ * JSON content type and 400 to an empty one, where the API has always taken both.
+ */
+export function addRoute<R extends RouteConfig>(
+  app: OpenAPIHono<BlankEnv>,
+  def: R,
+  handler: RouteHandler<R>,
+): void {
+  app.openAPIRegistry.registerPath(def);
+  const { body: _documented, ...request } = def.request ?? {};
+  app.openapi({ ...def, request, hide: true }, handler as never);
+}
+
+/** The OpenAPI 3.1 document of `api` (its routes as registered, mounted paths included). */
+export function describeApi(api: OpenAPIHono): unknown {
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  return api.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'Gitferry API',
+      version: '0.1.0',
+      description: 'Apps (Argo CD Applications), projects, clusters; sync, diff, history, rollback.',
     },
-  },
-  security: [{ bearer: [] }],
-  paths: {
-    '/api/v1/apps': {
-      get: {
-        summary: 'List apps',
-        parameters: [
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
-          { name: 'cursor', in: 'query', schema: { type: 'string' } },
-        ],
-        responses: { '200': { description: 'A page of apps', ...json(obj) }, ...errors },
-      },
-      post: {
-        summary: 'Create an app from an Argo CD Application manifest',
-        parameters: [{ name: 'upsert', in: 'query', schema: { type: 'boolean' } }],
-        requestBody: manifestBody,
-        responses: {
-          '201': { description: 'Created', ...json(obj) },
-          '200': { description: 'Replaced', ...json(obj) },
-          '409': problem,
-          '413': problem,
-          ...errors,
-        },
-      },
-    },
-    '/api/v1/apps/{name}': {
-      parameters: [name],
-      get: {
-        summary: 'An app with its status',
-        responses: { '200': { description: 'The app', ...json(obj) }, ...errors },
-      },
-      delete: {
-        summary: 'Delete an app (cascade deletes its objects)',
-        parameters: [
-          { name: 'cascade', in: 'query', schema: { type: 'boolean' } },
-          {
-            name: 'propagationPolicy',
-            in: 'query',
-            schema: { type: 'string', enum: ['foreground', 'background', 'orphan'] },
-          },
-        ],
-        responses: { '200': { description: 'Deleted', ...json(obj) }, ...errors },
-      },
-    },
-    '/api/v1/apps/{name}/sync': {
-      parameters: [name],
-      post: {
-        summary: 'Request a sync',
-        requestBody: json({
-          type: 'object',
-          properties: {
-            revision: { type: 'string' },
-            prune: { type: 'boolean' },
-            dryRun: { type: 'boolean' },
-          },
-        }),
-        responses: { '202': { description: 'Requested', ...json(obj) }, ...errors },
-      },
-    },
-    '/api/v1/apps/{name}/refresh': {
-      parameters: [name],
-      post: {
-        summary: 'Compare live with desired now',
-        responses: { '202': { description: 'Requested', ...json(obj) }, ...errors },
-      },
-    },
-    '/api/v1/apps/{name}/diff': {
-      parameters: [name],
-      get: {
-        summary: 'Last comparison',
-        responses: { '200': { description: 'Diff', ...json(obj) }, ...errors },
-      },
-    },
-    '/api/v1/apps/{name}/history': {
-      parameters: [name],
-      get: {
-        summary: 'Sync history, newest first (superseded pushes only with superseded=true)',
-        parameters: [
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
-          { name: 'superseded', in: 'query', schema: { type: 'boolean' } },
-        ],
-        responses: { '200': { description: 'History', ...json(obj) }, ...errors },
-      },
-    },
-    '/api/v1/apps/{name}/rollback': {
-      parameters: [name],
-      post: {
-        summary: 'Roll back to a history entry (pins the app to its revision)',
-        requestBody: json({ type: 'object', properties: { id: { type: 'integer' } } }),
-        responses: { '202': { description: 'Requested', ...json(obj) }, ...errors },
-      },
-    },
-    '/api/v1/apps/{name}/pin': {
-      parameters: [name],
-      delete: {
-        summary: 'Unpin after a rollback',
-        responses: { '200': { description: 'Unpinned', ...json(obj) }, ...errors },
-      },
-    },
-    '/api/v1/projects': {
-      get: {
-        summary: 'List projects',
-        responses: { '200': { description: 'Projects', ...json(obj) }, ...errors },
-      },
-      post: {
-        summary: 'Create a project from an AppProject manifest',
-        requestBody: manifestBody,
-        responses: { '201': { description: 'Created', ...json(obj) }, ...errors },
-      },
-    },
-    '/api/v1/projects/{name}': {
-      parameters: [name],
-      get: {
-        summary: 'A project',
-        responses: { '200': { description: 'Project', ...json(obj) }, ...errors },
-      },
-    },
-    '/api/v1/clusters': {
-      get: {
-        summary: 'List clusters',
-        responses: { '200': { description: 'Clusters', ...json(obj) }, ...errors },
-      },
-      post: {
-        summary: 'Register a cluster',
-        requestBody: json({
-          type: 'object',
-          required: ['name'],
-          properties: {
-            name: { type: 'string', description: 'a DNS name' },
-            server: {
-              type: 'string',
-              description: 'https:// URL; refused if it is or resolves to an internal address (URL guard)',
-            },
-            caData: { type: 'string', description: 'base64 PEM' },
-            token: { type: 'string', description: "written to the cluster's own secret" },
-            tokenSecret: {
-              type: 'string',
-              description:
-                "only the cluster's own secret, `<prefix><name>/token` (`clusters/` locally, `gitferry/clusters/` on AWS); any other is a 400",
-            },
-            eksClusterName: { type: 'string' },
-            region: { type: 'string' },
-            roleArn: { type: 'string' },
-          },
-        }),
-        responses: { '201': { description: 'Registered', ...json(obj) }, ...errors },
-      },
-    },
-    '/api/v1/clusters/{name}': {
-      parameters: [name],
-      delete: {
-        summary: 'Remove a cluster',
-        responses: { '200': { description: 'Removed', ...json(obj) }, '409': problem, ...errors },
-      },
-    },
-  },
-} as const;
+    security: [{ bearer: [] }],
+  });
+}

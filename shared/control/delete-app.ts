@@ -1,4 +1,5 @@
 // Deleting an app, and with cascade the objects it applied, under its lease so no sync races it.
+import { AppBusyError } from '../domain/errors.js';
 import { formatRef } from '../domain/kube-object.js';
 import type { PropagationPolicy } from '../engine/apply.js';
 import { hasSyncOption } from '../engine/annotations.js';
@@ -23,7 +24,7 @@ export async function deleteApp(
   const app = await c.store.getApp(name);
   if (!app) return { deleted: [], kept: [] };
   const lease = await c.store.acquireLease(name, c.holder, c.o.leaseTtlMs, c.clock.now());
-  if (!lease) throw new Error(`App/${name} is being synced right now; try again in a few seconds`);
+  if (!lease) throw new AppBusyError(name);
   const deleted: string[] = [];
   const kept: string[] = [];
   try {

@@ -12,3 +12,14 @@ export class GitferryError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * An app's lease is held (a sync is running): the request would race it. The caller may try
+ * again in a few seconds; nothing was changed.
+ */
+export class AppBusyError extends GitferryError {
+  override name = 'AppBusyError';
+  constructor(readonly app: string) {
+    super('app:busy', `App/${app} is being synced right now; try again in a few seconds`);
+  }
+}

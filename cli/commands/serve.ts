@@ -1,0 +1,41 @@
+// `gitferry serve`: flags only; the process itself is cli/serve.ts, loaded when the command runs.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from '@commander-js/extra-typings';
+
+export function addServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run Gitferry locally: API, webhook endpoint, workers and drift checks on an embedded store')
+    .option('--port <port>', 'listen port', '8080')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option(
+      '--data-dir <dir>',
+      'store, queue, secrets and caches',
+      process.env.GITFERRY_DATA_DIR ?? join(homedir(), '.gitferry'),
+    )
+    .option('--apps-dir <dir>', 'a directory of Application/AppProject YAML to load')
+    .option(
+      '--kubeconfig <file>',
+      'register the clusters of this kubeconfig (token users)',
+      process.env.KUBECONFIG,
+    )
+    .option('--workers <n>', 'concurrent wake-ups', '2')
+    .option(
+      '--allow-host <hosts...>',
+      'git or chart hosts on loopback or private addresses to allow (names or CIDRs)',
+      (process.env.GITFERRY_ALLOWED_HOSTS ?? '').split(',').filter(Boolean),
+    )
+    .action(async (o) => {
+      const { serve } = await import('../serve.js');
+      await serve({
+        port: Number(o.port),
+        host: o.host,
+        dataDir: o.dataDir,
+        appsDir: o.appsDir,
+        kubeconfig: o.kubeconfig,
+        workers: Number(o.workers),
+        allowedHosts: o.allowHost,
+      });
+    });
+}
