@@ -22,5 +22,5 @@ export default {
   coverageProvider: 'v8',
   collectCoverageFrom: ['shared/**/*.ts', 'functions/**/*.ts', 'cli/**/*.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
-  coverageThreshold: { global: { lines: COVERAGE_FLOOR } },
+  coverageThreshold: { global: { lines: 50 } },
 };
