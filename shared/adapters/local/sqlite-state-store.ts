@@ -160,14 +160,11 @@ export class SqliteStateStore extends BaseStateStore {
     writeTransaction(this.db, () => {
       if (!leaseIsCurrent(this.storedLease(app), lease, this.clock.now())) throw leaseLost(lease);
       for (const write of writes) write();
-      const { consumedRequestAt } = commit;
-      const stored = this.sql.getRequestedAt.get(app)?.requested_at;
-      if (
-        consumedRequestAt !== undefined &&
-        stored !== undefined &&
-        requestConsumed(stored, consumedRequestAt)
-      )
-        this.sql.deleteRequest.run(app);
+      if (commit.consumedRequestAt !== undefined) {
+        const stored = this.sql.getRequestedAt.get(app)?.requested_at;
+        if (stored !== undefined && requestConsumed(stored, commit.consumedRequestAt))
+          this.sql.deleteRequest.run(app);
+      }
     });
   }
 
