@@ -1,4 +1,10 @@
+import { GitferryError } from '../domain/errors.js';
 import type { SyncJob } from '../domain/sync-job.js';
+
+/** A queue message is not a sync job, or the queue refused an operation; `code` says which (queue:invalid…). */
+export class JobQueueError extends GitferryError {
+  override name = 'JobQueueError';
+}
 
 /** Wake-ups for the worker. A standard queue: per-message delays, at-least-once, no ordering. */
 export interface JobQueue {

@@ -71,20 +71,10 @@ export class LeaseLostError extends GitferryError {
   }
 }
 
-/** Names of apps, projects and clusters must be non-empty strings (every adapter checks the same). */
-export function checkName(kind: string, name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new StateStoreError(
-      'state:invalid',
-      `${kind} name must be a non-empty string, got ${JSON.stringify(name)}`,
-    );
-  }
-  return name;
-}
-
 /**
  * Everything Gitferry keeps: apps, projects, clusters, status, sync history, inventories, leases
- * and webhook deliveries. One implementation per backend (DynamoDB, SQLite), one contract suite.
+ * and webhook deliveries. One adapter per backend (DynamoDB, SQLite), each on BaseStateStore
+ * (state-store-base.ts), which owns the semantics; one contract suite runs against every adapter.
  */
 export interface StateStore {
   putApp(app: App): Promise<void>;

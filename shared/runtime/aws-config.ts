@@ -1,3 +1,4 @@
+import { GitferryError } from '../domain/errors.js';
 import type { RepoCredentialRule } from '../control/repo-credentials.js';
 
 /** Settings of the AWS deployment, from the functions' environment (set by the CDK construct). */
@@ -21,9 +22,14 @@ export interface AwsRuntimeConfig {
   clusterSecretPrefix: string;
 }
 
+/** A setting the AWS deployment needs is missing from the environment. */
+export class AwsConfigError extends GitferryError {
+  override name = 'AwsConfigError';
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const v = env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set`);
+  if (!v) throw new AwsConfigError('config:missing', `environment variable ${name} is not set`);
   return v;
 }
 

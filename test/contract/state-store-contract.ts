@@ -8,6 +8,7 @@ import type { InventoryEntry } from '../../shared/domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../../shared/domain/status.js';
 import {
   LeaseLostError,
+  StateStoreError,
   type Lease,
   type StateStore,
   type StepCommit,
@@ -442,6 +443,66 @@ export function describeStateStoreContract(
         expect(await store().nextRunId(app)).toBe(21);
         expect(await store().nextRunId(unique('other'))).toBe(1);
       });
+
+      test('a step with a run id that is not a whole number from 0 to 9999999999 is refused as invalid and writes nothing', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        for (const id of [1e10, -1, 1.5, Number.NaN]) {
+          const err = await rejection(
+            store().commitStep(lease, {
+              status: statusFixture(app, 'a'.repeat(40)),
+              run: runFixture(app, id, 1),
+            }),
+          );
+          expect(err).toBeInstanceOf(StateStoreError);
+          expect((err as StateStoreError).code).toBe('state:invalid');
+          expect(err.message).toBe(`App/${app} run id ${id} is not an integer from 0 to 9999999999`);
+        }
+        await store().commitStep(lease, { run: runFixture(app, 9_999_999_999, 1) });
+
+        expect((await store().listRuns(app, 10)).map((r) => r.id)).toEqual([9_999_999_999]);
+        expect(await store().getStatus(app)).toBeUndefined();
+      });
+
+      test('a step carrying the status or a run of another app is refused as invalid and writes nothing', async () => {
+        const app = unique('app');
+        const other = unique('other');
+        const lease = await hold(app);
+        const wrongStatus = await rejection(
+          store().commitStep(lease, {
+            inventory: inventoryFixture(2, app),
+            status: statusFixture(other, 'a'.repeat(40)),
+          }),
+        );
+        const wrongRun = await rejection(store().commitStep(lease, { run: runFixture(other, 1, 1) }));
+
+        expect(wrongStatus.message).toBe(`App/${app} step commit carries the status of app ${other}`);
+        expect(wrongRun.message).toBe(`App/${app} step commit carries run 1 of app ${other}`);
+        for (const err of [wrongStatus, wrongRun])
+          expect((err as StateStoreError).code).toBe('state:invalid');
+        expect(await snapshot(app)).toEqual({
+          status: undefined,
+          operation: undefined,
+          inventory: [],
+          runs: [],
+          request: undefined,
+        });
+      });
+
+      test('listRuns counts whole runs: a fractional limit is rounded down, and NaN or negative limits list nothing', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        for (let id = 1; id <= 4; id++) await store().commitStep(lease, { run: runFixture(app, id, 1) });
+
+        expect((await store().listRuns(app, 2.9)).map((r) => r.id)).toEqual([4, 3]);
+        expect((await store().listRuns(app, 2.9, { includeSuperseded: false })).map((r) => r.id)).toEqual([
+          4, 3,
+        ]);
+        expect((await store().listRuns(app, Infinity)).map((r) => r.id)).toEqual([4, 3, 2, 1]);
+        expect(await store().listRuns(app, 0.5)).toEqual([]);
+        expect(await store().listRuns(app, -3)).toEqual([]);
+        expect(await store().listRuns(app, Number.NaN)).toEqual([]);
+      });
     });
 
     describe('sync requests', () => {
@@ -456,6 +517,27 @@ export function describeStateStoreContract(
         const newest: SyncRequest = { reason: 'webhook', revision: 'c'.repeat(40), requestedAt: 3_000 };
         await store().requestSync(app, newest);
         expect(await store().getSyncRequest(app)).toEqual(newest);
+      });
+
+      test('a request made at the same instant replaces the stored one (the options asked for last win)', async () => {
+        const app = unique('app');
+        await store().requestSync(app, requestFixture(2_000, 'a'.repeat(40)));
+        const same: SyncRequest = { reason: 'webhook', revision: 'b'.repeat(40), requestedAt: 2_000 };
+        await store().requestSync(app, same);
+
+        expect(await store().getSyncRequest(app)).toEqual(same);
+      });
+
+      test('a request whose requestedAt is not a whole number of milliseconds is refused as invalid and stores nothing', async () => {
+        const app = unique('app');
+        for (const requestedAt of [1_000.5, Number.NaN, Infinity, undefined]) {
+          const err = await rejection(
+            store().requestSync(app, { reason: 'manual', requestedAt } as unknown as SyncRequest),
+          );
+          expect((err as StateStoreError).code).toBe('state:invalid');
+          expect(err.message).toBe(`App/${app} sync request has no valid requestedAt`);
+        }
+        expect(await store().getSyncRequest(app)).toBeUndefined();
       });
 
       test('consumedRequestAt removes the request the step saw, and a newer one survives', async () => {
@@ -580,6 +662,34 @@ export function describeStateStoreContract(
 
         expect(err).toBeInstanceOf(LeaseLostError);
         expect(await store().getInventory(app)).toEqual([]);
+      });
+    });
+
+    describe('names', () => {
+      test('every write refuses an empty name as invalid, naming the kind, and stores nothing', async () => {
+        const lease: Lease = { app: '', holder: 'w', token: 1, expiresAt: Date.now() + 60_000 };
+        const writes: [string, () => Promise<unknown>][] = [
+          ['App', () => store().putApp(appFixture(''))],
+          ['Project', () => store().putProject(projectFixture(''))],
+          ['Cluster', () => store().putCluster(clusterFixture(''))],
+          ['App', () => store().deleteApp('')],
+          ['Cluster', () => store().deleteCluster('')],
+          ['App', () => store().nextRunId('')],
+          ['App', () => store().requestSync('', requestFixture(1_000))],
+          ['App', () => store().acquireLease('', 'w', 60_000, Date.now())],
+          ['App', () => store().commitStep(lease, { inventory: [] })],
+          ['Delivery', () => store().recordDelivery('', 60, Date.now())],
+          ['Delivery', () => store().forgetDelivery('')],
+        ];
+        for (const [kind, write] of writes) {
+          const err = await rejection(write());
+          expect(err).toBeInstanceOf(StateStoreError);
+          expect((err as StateStoreError).code).toBe('state:invalid');
+          expect(err.message).toBe(`${kind} name must be a non-empty string, got ""`);
+        }
+        expect(await store().getApp('')).toBeUndefined();
+        expect(await store().getProject('')).toBeUndefined();
+        expect(await store().getCluster('')).toBeUndefined();
       });
     });
 

@@ -9,7 +9,7 @@ import {
 /**
  * The state table's schema, shared by `createStateTable` (tests, local use) and the CDK construct,
  * so both always agree with what DynamoDbStateStore reads and writes. The item layout is
- * documented at the top of dynamodb-state-store.ts.
+ * documented at the top of dynamodb-keys.ts.
  */
 export const stateTableSchema = {
   /** Partition key (S): `APP#<name>`, `PROJECT#<name>`, `CLUSTER#<name>`, `DELIVERY#<id>`. */

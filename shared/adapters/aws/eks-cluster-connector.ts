@@ -1,6 +1,7 @@
 import type { Cluster } from '../../domain/app.js';
 import { checkEksCluster } from '../../domain/cluster-credentials.js';
 import type { ClusterConnection } from '../../engine/cluster-connection.js';
+import { ClusterConnectionError } from '../../ports/cluster-connector.js';
 import { eksToken, type AwsCredentials } from './eks-token.js';
 
 type EksCluster = Extract<Cluster, { type: 'eks' }>;
@@ -44,7 +45,8 @@ export class EksClusterConnector {
     const described = (await eks.send(new DescribeClusterCommand({ name: cluster.eksClusterName }))).cluster;
     eks.destroy();
     if (!described?.endpoint || !described.certificateAuthority?.data) {
-      throw new Error(
+      throw new ClusterConnectionError(
+        'cluster:not-ready',
         `cluster ${cluster.name}: EKS cluster ${cluster.eksClusterName} in ${cluster.region} has no endpoint or CA yet`,
       );
     }

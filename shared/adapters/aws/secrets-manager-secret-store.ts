@@ -3,7 +3,7 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import type { SecretStore } from '../../ports/secret-store.js';
+import { SecretStoreError, type SecretStore } from '../../ports/secret-store.js';
 
 export interface SecretsManagerOptions {
   /** Secret values are cached this long (tokens rotate; a Lambda lives minutes to hours). */
@@ -35,7 +35,9 @@ export class SecretsManagerSecretStore implements SecretStore {
         .SecretString;
     } catch (err) {
       if (!(err instanceof ResourceNotFoundException))
-        throw new Error(`secret ${name}: ${(err as Error).name}`, { cause: err });
+        throw new SecretStoreError('secret:read-failed', `secret ${name}: ${(err as Error).name}`, {
+          cause: err,
+        });
     }
     this.cache.set(name, { value, at: Date.now() });
     return value;

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { redactDeep } from '../../domain/redact.js';
 import type { SyncJob } from '../../domain/sync-job.js';
-import type { PollingJobQueue, ReceivedJob } from '../../ports/job-queue.js';
+import { JobQueueError, type PollingJobQueue, type ReceivedJob } from '../../ports/job-queue.js';
 
 /** SQS's per-message delay limit. */
 export const maxDelaySeconds = 900;
@@ -14,7 +14,7 @@ export const maxDelaySeconds = 900;
 export function parseJob(body: string | undefined): SyncJob {
   const job = JSON.parse(body ?? '') as Partial<SyncJob>;
   if (typeof job.app !== 'string' || job.app === '' || typeof job.reason !== 'string') {
-    throw new Error('sync job message has no app or reason');
+    throw new JobQueueError('queue:invalid', 'sync job message has no app or reason');
   }
   return job as SyncJob;
 }

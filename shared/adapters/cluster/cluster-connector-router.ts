@@ -1,6 +1,6 @@
 import type { Cluster } from '../../domain/app.js';
 import type { ClusterConnection } from '../../engine/cluster-connection.js';
-import type { ClusterConnector } from '../../ports/cluster-connector.js';
+import { ClusterConnectionError, type ClusterConnector } from '../../ports/cluster-connector.js';
 
 type ByType = {
   [T in Cluster['type']]?: { connect(cluster: Extract<Cluster, { type: T }>): Promise<ClusterConnection> };
@@ -14,7 +14,10 @@ export class ClusterConnectorRouter implements ClusterConnector {
     const connector = this.byType[cluster.type] as
       { connect(c: Cluster): Promise<ClusterConnection> } | undefined;
     if (!connector)
-      throw new Error(`cluster ${cluster.name}: no connector for clusters of type ${cluster.type}`);
+      throw new ClusterConnectionError(
+        'cluster:no-connector',
+        `cluster ${cluster.name}: no connector for clusters of type ${cluster.type}`,
+      );
     return connector.connect(cluster);
   }
 }

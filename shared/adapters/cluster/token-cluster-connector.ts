@@ -3,6 +3,7 @@ import { checkClusterTokenSecret, defaultClusterSecretPrefix } from '../../domai
 import { registerSecret } from '../../domain/redact.js';
 import type { ClusterConnection } from '../../engine/cluster-connection.js';
 import { vetClusterServer, type ClusterServerPolicy } from '../../engine/cluster-server.js';
+import { ClusterConnectionError } from '../../ports/cluster-connector.js';
 import type { SecretStore } from '../../ports/secret-store.js';
 
 type KubeconfigCluster = Extract<Cluster, { type: 'kubeconfig' }>;
@@ -50,7 +51,12 @@ export class TokenClusterConnector {
       lookup,
       authorization: async () => {
         const token = await this.secrets.get(secretName);
-        if (!token) throw new Error(`cluster ${cluster.name}: secret ${secretName} holds no token`);
+        if (!token) {
+          throw new ClusterConnectionError(
+            'cluster:no-token',
+            `cluster ${cluster.name}: secret ${secretName} holds no token`,
+          );
+        }
         // Known to redaction from now on: an API server or proxy may echo it back in an error.
         registerSecret(token);
         return `Bearer ${token.trim()}`;

@@ -12,13 +12,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { GitferryError } from '../../domain/errors.js';
-import type { SecretStore } from '../../ports/secret-store.js';
+import { SecretStoreError, type SecretStore } from '../../ports/secret-store.js';
 
 /** A secret name is refused or its file cannot be read or written; the message names the secret. */
-export class SecretStoreError extends GitferryError {
-  override name = 'SecretStoreError';
-}
+export { SecretStoreError };
 
 export interface FileSecretStoreOptions {
   /** Where the fallback variables are read. Default `process.env`. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { decodeChunks, encodeChunks } from '../../../../shared/adapters/aws/dynamodb-state-store.js';
+import { decodeChunks, encodeChunks } from '../../../../shared/adapters/aws/dynamodb-chunks.js';
 
 const opts = { maxChunkBytes: 10_000, plainJsonMaxBytes: 2_000 };
 const hash = (i: number) => createHash('sha256').update(String(i)).digest('hex');

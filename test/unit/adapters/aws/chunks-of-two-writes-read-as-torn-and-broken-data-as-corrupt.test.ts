@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { decodeChunks, encodeChunks } from '../../../../shared/adapters/aws/dynamodb-state-store.js';
+import { decodeChunks, encodeChunks } from '../../../../shared/adapters/aws/dynamodb-chunks.js';
 
 const opts = { maxChunkBytes: 2_000, plainJsonMaxBytes: 100 };
 const big = (seed: string) =>

@@ -38,7 +38,7 @@ describe('SqliteStateStore errors', () => {
     );
     expect(wrongRun.message).toBe('App/web step commit carries run 1 of app api');
     const badId = await rejectionOf(store.commitStep(lease, { run: run('web', 1.5) }));
-    expect(badId.message).toBe('App/web run id 1.5 is not a non-negative integer');
+    expect(badId.message).toBe('App/web run id 1.5 is not an integer from 0 to 9999999999');
 
     expect(await store.getStatus('web')).toBeUndefined();
     expect(await store.getInventory('web')).toEqual([]);

@@ -1,0 +1,89 @@
+/**
+ * The item layout of DynamoDbStateStore on its one table (schema in dynamodb-table.ts).
+ *
+ * Item layout (pk / sk, both strings):
+ *
+ * | pk                | sk                         | what                                              |
+ * |-------------------|----------------------------|---------------------------------------------------|
+ * | `APP#<name>`      | `APP`                      | the App definition; gsi1pk `APPS`, gsi1sk name     |
+ * | `APP#<name>`      | `STATUS#<chunk>`           | AppStatus (chunked document, see below)           |
+ * | `APP#<name>`      | `OP#<chunk>`               | StoredOperation in progress (chunked)             |
+ * | `APP#<name>`      | `INV#<chunk>`              | the inventory (chunked)                           |
+ * | `APP#<name>`      | `RUN#<id, 10 digits>#<chunk>` | one SyncRun (chunked), `run` = id              |
+ * | `APP#<name>`      | `REQ`                      | the pending SyncRequest, `requestedAt` (N)        |
+ * | `APP#<name>`      | `LEASE`                    | `holder` (S), `token` (N), `expiresAt` (N, ms)     |
+ * | `APP#<name>`      | `COUNTER`                  | `value` (N): the last run id handed out           |
+ * | `PROJECT#<name>`  | `PROJECT`                  | a Project; gsi1pk `PROJECTS`, gsi1sk name         |
+ * | `CLUSTER#<name>`  | `CLUSTER`                  | a Cluster; gsi1pk `CLUSTERS`, gsi1sk name         |
+ * | `DELIVERY#<id>`   | `DELIVERY`                 | a seen webhook delivery; `ttl` (N, epoch seconds) |
+ *
+ * Everything about one app shares its partition, so deleteApp is one Query plus batched deletes,
+ * and listRuns is one descending Query on the `RUN#` prefix (zero-padded ids sort numerically;
+ * superseded runs, when skipped, are skipped after decoding and the Query pages on).
+ *
+ * Documents are JSON (the codec is dynamodb-chunks.ts). Definitions and the request are one item
+ * each: `doc` (S, plain JSON) or, above `plainJsonMaxBytes`, `docz` (B, gzip). Status, operation,
+ * inventory and runs can outgrow DynamoDB's 400 KB item limit (5,000 inventory entries; 3,000
+ * results with diffs), so they are *chunked documents*: JSON, gzip-compressed when above
+ * `plainJsonMaxBytes`, cut into slices of at most `maxChunkBytes`, one item per slice
+ * (`<PREFIX>#0000`, `#0001`…). Every chunk carries `i` (its index), `n` (the count) and `gen` (a
+ * random id per write). A Query's isolation against a transaction is only read-committed per
+ * item, so a reader could see chunks of two writes: it accepts chunks 0..n-1 of one `gen` and
+ * otherwise reads again. Writers delete stale chunks (index ≥ the new n) in the same transaction.
+ *
+ * Leases: acquire is one conditional UpdateItem (`ADD token 1`, only if absent or expired), so the
+ * fencing token strictly increases; release sets `expiresAt` to 0 and keeps the token. commitStep
+ * is ONE TransactWriteItems: a ConditionCheck on the lease (holder, token, expiresAt > the clock's
+ * now) plus every chunk put and stale-chunk delete, plus the conditional delete of the request it
+ * consumed. DynamoDB caps a transaction at 100 items and 4 MB: a step over `maxCommitBytes` is
+ * refused before any write with a `state:too-large` error naming the app and the parts' sizes
+ * (compressed inventories and runs are far below it in practice: 5,000 entries ≈ 200 KB).
+ *
+ * Reads of one item or one partition are strongly consistent; lists use the GSI and are
+ * eventually consistent on DynamoDB (a just-written definition can be missing for a moment).
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DefinitionKind, StatePart } from '../../ports/state-store-base.js';
+import { stateTableSchema } from './dynamodb-table.js';
+
+export type Item = Record<string, AttributeValue>;
+
+export const pkName = stateTableSchema.partitionKey;
+export const skName = stateTableSchema.sortKey;
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+export const appPk = (name: string) => `APP#${name}`;
+export const deliveryPk = (id: string) => `DELIVERY#${id}`;
+
+/** Where each kind of definition lives, and its partition in the list index. */
+export const definitionKeys: Record<
+  DefinitionKind,
+  { pk: (name: string) => string; sk: string; listKey: string }
+> = {
+  App: { pk: appPk, sk: 'APP', listKey: 'APPS' },
+  Project: { pk: (name) => `PROJECT#${name}`, sk: 'PROJECT', listKey: 'PROJECTS' },
+  Cluster: { pk: (name) => `CLUSTER#${name}`, sk: 'CLUSTER', listKey: 'CLUSTERS' },
+};
+
+/** Sort keys of the single items in an app's partition, and of a delivery. */
+export const requestSk = 'REQ';
+export const leaseSk = 'LEASE';
+export const counterSk = 'COUNTER';
+export const deliverySk = 'DELIVERY';
+
+/** Sort-key prefixes of the chunked parts of an app's state. */
+export const partPrefixes: Record<StatePart, string> = {
+  status: 'STATUS#',
+  operation: 'OP#',
+  inventory: 'INV#',
+};
+export const runsPrefix = 'RUN#';
+export const runPrefix = (id: number) => `${runsPrefix}${pad(id, 10)}#`;
+export const chunkSk = (prefix: string, index: number) => `${prefix}${pad(index, 4)}`;
+
+/** The primary key of an item, as DynamoDB takes it. */
+export function itemKey(pk: string, sk: string): Item {
+  return marshall({ [pkName]: pk, [skName]: sk });
+}

@@ -1,0 +1,285 @@
+/**
+ * BaseStateStore: the StateStore port's semantics, written once, on which every adapter is built
+ * (the pattern of Powertools' BasePersistenceLayer: the base owns the rules, an adapter owns only
+ * its I/O).
+ *
+ * The base owns what every backend must agree on:
+ * - the checks before anything is read or written (names, requests, step commits; see
+ *   state-store-rules.ts);
+ * - the subjects and actions errors are named by (`App/web step commit failed: …`), and the
+ *   wrapping of backend errors with their cause;
+ * - normalising `listRuns` limits;
+ * - the clock a step's lease is checked against (injected, so tests and both adapters share it).
+ *
+ * An adapter implements the protected primitives below. Each one's comment states the atomic
+ * rule it must hold, in terms of the predicates in state-store-rules.ts. An adapter calls those
+ * predicates wherever it decides in code (SQLite inside a transaction, DynamoDB after a read). A
+ * rule that DynamoDB must evaluate server-side, in a condition expression, names its predicate
+ * beside the expression. The contract suite (test/contract/state-store-contract.ts) checks every
+ * rule against every adapter.
+ */
+import type { App, Cluster, Project } from '../domain/app.js';
+import type { InventoryEntry } from '../domain/kube-object.js';
+import type { AppStatus, SyncRun } from '../domain/status.js';
+import { systemClock, type Clock } from './clock.js';
+import { checkName, checkRequest, checkStepCommit, wrapStoreError } from './state-store-rules.js';
+import type {
+  Lease,
+  ListRunsOptions,
+  StateStore,
+  StepCommit,
+  StoredOperation,
+  SyncRequest,
+} from './state-store.js';
+
+/** The definitions a store keeps, by kind (the kind also starts their subjects: `App/web`). */
+export interface Definitions {
+  App: App;
+  Project: Project;
+  Cluster: Cluster;
+}
+export type DefinitionKind = keyof Definitions;
+
+/** The parts of an app's sync state that a step replaces whole. */
+export interface StateParts {
+  status: AppStatus;
+  operation: StoredOperation;
+  inventory: InventoryEntry[];
+}
+export type StatePart = keyof StateParts;
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** The largest `listRuns` limit passed on to an adapter (SQLite's LIMIT is a 32-bit value). */
+const maxListLimit = 2 ** 31;
+
+const listNames: Record<DefinitionKind, string> = { App: 'apps', Project: 'projects', Cluster: 'clusters' };
+
+export abstract class BaseStateStore implements StateStore {
+  /** @param clock what commitStep checks lease expiry against (default the system clock). */
+  protected constructor(protected readonly clock: Clock = systemClock) {}
+
+  // ---- definitions -------------------------------------------------------------------------
+
+  putApp(app: App): Promise<void> {
+    return this.putDefinition('App', app);
+  }
+
+  getApp(name: string): Promise<App | undefined> {
+    return this.getDefinition('App', name);
+  }
+
+  listApps(): Promise<App[]> {
+    return this.listDefinitions('App');
+  }
+
+  /** Removes the app and everything kept about it, its lease included (a worker still holding it loses it). */
+  deleteApp(name: string): Promise<void> {
+    return this.run(`App/${name}`, 'delete', () => this.removeApp(checkName('App', name)));
+  }
+
+  putProject(project: Project): Promise<void> {
+    return this.putDefinition('Project', project);
+  }
+
+  getProject(name: string): Promise<Project | undefined> {
+    return this.getDefinition('Project', name);
+  }
+
+  listProjects(): Promise<Project[]> {
+    return this.listDefinitions('Project');
+  }
+
+  putCluster(cluster: Cluster): Promise<void> {
+    return this.putDefinition('Cluster', cluster);
+  }
+
+  getCluster(name: string): Promise<Cluster | undefined> {
+    return this.getDefinition('Cluster', name);
+  }
+
+  listClusters(): Promise<Cluster[]> {
+    return this.listDefinitions('Cluster');
+  }
+
+  deleteCluster(name: string): Promise<void> {
+    return this.run(`Cluster/${name}`, 'delete', () => this.removeCluster(checkName('Cluster', name)));
+  }
+
+  // ---- sync state --------------------------------------------------------------------------
+
+  getStatus(app: string): Promise<AppStatus | undefined> {
+    return this.getPart(app, 'status');
+  }
+
+  getOperation(app: string): Promise<StoredOperation | undefined> {
+    return this.getPart(app, 'operation');
+  }
+
+  async getInventory(app: string): Promise<InventoryEntry[]> {
+    return (await this.getPart(app, 'inventory')) ?? [];
+  }
+
+  listRuns(app: string, limit: number, opts: ListRunsOptions = {}): Promise<SyncRun[]> {
+    return this.run(`App/${app}`, 'run history read', () => {
+      // Whole runs only; NaN, zero and negative limits list nothing.
+      const wanted = Math.min(Math.floor(limit), maxListLimit);
+      if (!(wanted > 0)) return [];
+      return this.readRuns(app, wanted, opts.includeSuperseded !== false);
+    });
+  }
+
+  nextRunId(app: string): Promise<number> {
+    return this.run(`App/${app}`, 'run id allocation', () => this.incrementRunCounter(checkName('App', app)));
+  }
+
+  requestSync(app: string, request: SyncRequest): Promise<void> {
+    return this.run(`App/${app}`, 'sync request', () =>
+      this.writeRequestIfNewest(checkName('App', app), checkRequest(app, request)),
+    );
+  }
+
+  getSyncRequest(app: string): Promise<SyncRequest | undefined> {
+    return this.run(`App/${app} sync request`, 'read', () => this.readRequest(app));
+  }
+
+  // ---- leases ------------------------------------------------------------------------------
+
+  acquireLease(app: string, holder: string, ttlMs: number, now: number): Promise<Lease | undefined> {
+    return this.run(`App/${app}`, 'lease acquisition', async () => {
+      const expiresAt = now + ttlMs;
+      const token = await this.takeLease(checkName('App', app), holder, expiresAt, now);
+      return token === undefined ? undefined : { app, holder, token, expiresAt };
+    });
+  }
+
+  /** Frees the lease if it is still this one; releasing a lease already lost is a no-op. */
+  releaseLease(lease: Lease): Promise<void> {
+    return this.run(`App/${lease.app}`, 'lease release', () => this.freeLease(lease));
+  }
+
+  commitStep(lease: Lease, commit: StepCommit): Promise<void> {
+    return this.run(`App/${lease.app}`, 'step commit', () => {
+      checkName('App', lease.app);
+      // Checked before the adapter encodes or locks anything: a bad step writes nothing.
+      return this.writeStep(lease, checkStepCommit(lease.app, commit));
+    });
+  }
+
+  // ---- webhook deliveries ------------------------------------------------------------------
+
+  recordDelivery(deliveryId: string, ttlSeconds: number, now: number): Promise<boolean> {
+    return this.run(`Delivery/${deliveryId}`, 'record', () =>
+      this.insertDelivery(checkName('Delivery', deliveryId), ttlSeconds, now),
+    );
+  }
+
+  forgetDelivery(deliveryId: string): Promise<void> {
+    return this.run(`Delivery/${deliveryId}`, 'forget', () =>
+      this.removeDelivery(checkName('Delivery', deliveryId)),
+    );
+  }
+
+  // ---- the primitives an adapter implements ------------------------------------------------
+  // Each may return a value or a promise, and may throw anything: the base names the subject and
+  // wraps what is not already a GitferryError. Names and arguments arrive checked.
+
+  /** Stores a definition, replacing any of the same kind and name. */
+  protected abstract writeDefinition<K extends DefinitionKind>(
+    kind: K,
+    value: Definitions[K],
+  ): MaybePromise<void>;
+  protected abstract readDefinition<K extends DefinitionKind>(
+    kind: K,
+    name: string,
+  ): MaybePromise<Definitions[K] | undefined>;
+  /** Every definition of a kind, in any order (lists may be eventually consistent). */
+  protected abstract readDefinitions<K extends DefinitionKind>(kind: K): MaybePromise<Definitions[K][]>;
+  protected abstract removeCluster(name: string): MaybePromise<void>;
+  /**
+   * Removes the app's definition, its lease and everything kept about it (status, operation,
+   * inventory, runs, request, run counter), and nothing of another app. The lease goes no later
+   * than the state, so a worker still holding it is fenced out; lease tokens must still count up
+   * if the app is created again.
+   */
+  protected abstract removeApp(name: string): MaybePromise<void>;
+
+  protected abstract readPart<P extends StatePart>(
+    app: string,
+    part: P,
+  ): MaybePromise<StateParts[P] | undefined>;
+  /** The newest `limit` (an integer ≥ 1) runs, newest first; superseded runs count only if included. */
+  protected abstract readRuns(
+    app: string,
+    limit: number,
+    includeSuperseded: boolean,
+  ): MaybePromise<SyncRun[]>;
+  /** Atomically adds one to the app's run counter (absent = 0) and returns the new value. */
+  protected abstract incrementRunCounter(app: string): MaybePromise<number>;
+
+  /** Stores `request` if `requestReplaces(stored requestedAt, request.requestedAt)`, atomically. */
+  protected abstract writeRequestIfNewest(app: string, request: SyncRequest): MaybePromise<void>;
+  protected abstract readRequest(app: string): MaybePromise<SyncRequest | undefined>;
+
+  /**
+   * Atomically, if `leaseIsFree(stored, now)`: stores the lease for `holder` until `expiresAt` and
+   * returns its fencing token, greater than any token this app's lease had before (each
+   * acquisition is a new epoch, even for the same holder). Otherwise returns undefined.
+   */
+  protected abstract takeLease(
+    app: string,
+    holder: string,
+    expiresAt: number,
+    now: number,
+  ): MaybePromise<number | undefined>;
+  /** Atomically, if `isSameLease(stored, lease)`: sets its expiry to 0 and keeps its token. */
+  protected abstract freeLease(lease: Lease): MaybePromise<void>;
+  /**
+   * Writes every part the commit carries, in one transaction, only if
+   * `leaseIsCurrent(stored, lease, this.clock.now())`; otherwise throws `leaseLost(lease)` and
+   * writes nothing. `operation: null` removes the operation. With `consumedRequestAt`, the stored
+   * request is deleted in the same transaction if `requestConsumed(its requestedAt, consumedRequestAt)`.
+   */
+  protected abstract writeStep(lease: Lease, commit: StepCommit): MaybePromise<void>;
+
+  /**
+   * Atomically records the delivery for `ttlSeconds` from `now` unless a record of it that has not
+   * run out exists; true if it was recorded.
+   */
+  protected abstract insertDelivery(id: string, ttlSeconds: number, now: number): MaybePromise<boolean>;
+  /** Removes the delivery's record if there is one. */
+  protected abstract removeDelivery(id: string): MaybePromise<void>;
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  /** Runs one store operation; backend errors are wrapped with the subject first, ours pass through. */
+  protected async run<T>(subject: string, action: string, fn: () => MaybePromise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw wrapStoreError(subject, action, err);
+    }
+  }
+
+  private putDefinition<K extends DefinitionKind>(kind: K, value: Definitions[K]): Promise<void> {
+    return this.run(`${kind}/${value.name}`, 'put', () => {
+      checkName(kind, value.name);
+      return this.writeDefinition(kind, value);
+    });
+  }
+
+  private getDefinition<K extends DefinitionKind>(
+    kind: K,
+    name: string,
+  ): Promise<Definitions[K] | undefined> {
+    return this.run(`${kind}/${name}`, 'read', () => this.readDefinition(kind, name));
+  }
+
+  private listDefinitions<K extends DefinitionKind>(kind: K): Promise<Definitions[K][]> {
+    return this.run(`The ${listNames[kind]} list`, 'read', () => this.readDefinitions(kind));
+  }
+
+  private getPart<P extends StatePart>(app: string, part: P): Promise<StateParts[P] | undefined> {
+    return this.run(`App/${app}`, `${part} read`, () => this.readPart(app, part));
+  }
+}
