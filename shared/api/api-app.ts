@@ -12,6 +12,7 @@ import type { ClusterServerPolicy } from '../control/cluster-registration.js';
 import { registerCluster } from '../control/cluster-registration.js';
 import type { WakeUpHandler } from '../control/wake-up.js';
 import { intakePush } from '../control/push-intake.js';
+import { requestManualSync, requestRefresh, rollback, saveApp, unpin } from '../control/requests.js';
 import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
 import { bodyTooLarge } from '../webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../webhooks/types.js';
@@ -153,16 +154,14 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   route(v1, routes.createApp, async (c) => {
     const { app, warnings } = parseApplication(await readManifest(c));
-    const exists = await deps.store.getApp(app.name);
-    if (exists && !c.req.valid('query').upsert)
+    if (!c.req.valid('query').upsert && (await deps.store.getApp(app.name)))
       throw new ProblemError(
         409,
         'Conflict',
         `Application/${app.name} already exists (use upsert to replace it)`,
       );
-    await deps.store.putApp({ ...app, pinnedRevision: exists?.pinnedRevision });
-    await deps.queue.send({ app: app.name, reason: 'refresh', requestedAt: deps.now() });
-    return c.json({ app, warnings }, exists ? 200 : 201);
+    const { created } = await saveApp(deps, app);
+    return c.json({ app, warnings }, created ? 201 : 200);
   });
 
   route(v1, routes.getApp, async (c) => {
@@ -202,22 +201,13 @@ export function createApiApp(deps: ApiDeps): Hono {
   route(v1, routes.syncApp, async (c) => {
     const app = await appOr404(c.req.valid('param').name);
     const body = await readJson(c, routes.syncApp);
-    const requestedAt = deps.now();
-    await deps.store.requestSync(app.name, {
-      reason: 'manual',
-      revision: body.revision,
-      prune: body.prune === true,
-      dryRun: body.dryRun === true,
-      requestedAt,
-    });
-    await deps.queue.send({ app: app.name, reason: 'manual', requestedAt });
+    const requestedAt = await requestManualSync(deps, app.name, body);
     return c.json({ requested: true as const, requestedAt }, 202);
   });
 
   route(v1, routes.refreshApp, async (c) => {
     const app = await appOr404(c.req.valid('param').name);
-    const requestedAt = deps.now();
-    await deps.queue.send({ app: app.name, reason: 'refresh', requestedAt });
+    const requestedAt = await requestRefresh(deps, app.name);
     return c.json({ requested: true as const, requestedAt }, 202);
   });
 
@@ -246,31 +236,13 @@ export function createApiApp(deps: ApiDeps): Hono {
   route(v1, routes.rollbackApp, async (c) => {
     const app = await appOr404(c.req.valid('param').name);
     const { id } = await readJson(c, routes.rollbackApp);
-    // The window holds the 100 newest deployed runs: superseded entries, never applied, are no
-    // rollback target and take no room in it.
-    const runs = await deps.store.listRuns(app.name, 100, { includeSuperseded: false });
-    const target =
-      id === undefined ? runs.filter((r) => r.phase === 'Succeeded')[1] : runs.find((r) => r.id === id);
-    if (!target)
-      throw new ProblemError(
-        404,
-        'Not Found',
-        id === undefined
-          ? `Application/${app.name} has no earlier successful sync to roll back to`
-          : `Application/${app.name} has no history entry ${id} among its 100 newest deployed runs (superseded entries were never applied)`,
-      );
-    // Pinned until unpinned: auto-sync will not move it forward again behind the user's back.
-    await deps.store.putApp({ ...app, pinnedRevision: target.revision });
-    const requestedAt = deps.now();
-    await deps.store.requestSync(app.name, { reason: 'manual', revision: target.revision, requestedAt });
-    await deps.queue.send({ app: app.name, reason: 'manual', requestedAt });
+    const target = await rollback(deps, app, id);
     return c.json({ pinnedRevision: target.revision, historyId: target.id }, 202);
   });
 
   route(v1, routes.unpinApp, async (c) => {
     const app = await appOr404(c.req.valid('param').name);
-    await deps.store.putApp({ ...app, pinnedRevision: undefined });
-    await deps.queue.send({ app: app.name, reason: 'refresh', requestedAt: deps.now() });
+    await unpin(deps, app);
     return c.json({ pinnedRevision: null }, 200);
   });
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../testbed/free-port.js';
 import { cliPath, startServe, type ServeProcess } from '../support/serve.js';
 import { TestRepo } from '../support/git.js';
-import { eventually, execFileAsync, kubectl, uniqueName } from '../support/testbed.js';
+import { eventually as eventuallyRaw, execFileAsync, kubectl, uniqueName } from '../support/testbed.js';
 
 describe('the gitferry CLI against gitferry serve', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gitferry-serve-'));
@@ -15,6 +15,13 @@ describe('the gitferry CLI against gitferry serve', () => {
   let repo: TestRepo;
 
   const serve = () => startServe({ port, dataDir, cluster: true });
+  // A wait that times out says what serve was doing: the last lines of its log.
+  const eventually = (async (...a: Parameters<typeof eventuallyRaw>) =>
+    eventuallyRaw(...a).catch((e: Error) => {
+      throw new Error(
+        `${e.message}\nlast lines of the serve log:\n${server.log.join('').split('\n').slice(-30).join('\n')}`,
+      );
+    })) as typeof eventuallyRaw;
 
   const cli = async (...args: string[]) => {
     try {
@@ -100,11 +107,17 @@ describe('the gitferry CLI against gitferry serve', () => {
     const rollback = await cli('app', 'rollback', name);
     expect(rollback.code).toBe(0);
     expect(rollback.stdout).toContain(first);
+    // The rollback's own sync succeeds at the first commit; the refreshes after it may then say
+    // OutOfSync, rightly: the object the second commit added is still live and would be pruned.
     await eventually('rolled back to the first commit', async () => {
       const view = JSON.parse((await cli('app', 'get', name, '-o', 'json')).stdout) as {
-        status?: { sync: { revision: string; status: string } };
+        status?: { sync: { revision: string }; operation?: { phase: string; revision?: string } };
       };
-      return view.status?.sync.revision === first && view.status.sync.status === 'Synced' ? true : undefined;
+      return view.status?.sync.revision === first &&
+        view.status.operation?.phase === 'Succeeded' &&
+        view.status.operation.revision === first
+        ? true
+        : undefined;
     });
     // The rollback pins the revision: the extra object is gone only if pruning was asked; it stays in Git's newer commit.
     expect(JSON.parse((await cli('app', 'get', name, '-o', 'json')).stdout).app.pinnedRevision).toBe(first);

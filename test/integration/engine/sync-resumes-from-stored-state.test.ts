@@ -32,7 +32,8 @@ describe('a sync run as separate steps', () => {
     };
     let stored: string | undefined;
     const steps: { waitingFor?: string; next?: number; ms: number }[] = [];
-    for (let i = 0; i < 100; i++) {
+    // Bounded by time, not by a step count: on a loaded machine the rollouts take longer.
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline;) {
       // A new engine per step, as a new Lambda invocation would have: nothing carried over but the state.
       const rm = await testbedResourceManager();
       const started = Date.now();

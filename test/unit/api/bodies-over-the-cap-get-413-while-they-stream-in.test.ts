@@ -76,11 +76,13 @@ describe('request bodies on gitferry serve are capped as they stream in', () => 
 
       // Node's parser takes the two declared bytes as the body and what follows as the next request:
       // malformed, so the connection is refused with 400 and closed (the first request may or may not
-      // be answered before that). Nothing is ever accepted, and the client could not send it all.
+      // be answered before that). When the server closes with our bytes still unread, TCP resets the
+      // connection and the client may lose the answer itself: then there is no status to read, only
+      // the close. Either way nothing is ever accepted, and the client could not send it all.
       const statuses = [...answers.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
-      expect(statuses.length).toBeGreaterThan(0);
       for (const status of statuses) expect([400, 401, 422]).toContain(status);
-      expect(answers).toMatch(/HTTP\/1\.1 400 Bad Request\r\nConnection: close\r\n\r\n$/);
+      if (statuses.includes(400))
+        expect(answers).toMatch(/HTTP\/1\.1 400 Bad Request\r\nConnection: close\r\n\r\n$/);
       expect(written).toBeLessThan(fiftyMiB);
     },
   );
