@@ -4,7 +4,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { loadAll } from 'js-yaml';
 import { ClusterConnectorRouter } from '../adapters/cluster/cluster-connector-router.js';
 import { TokenClusterConnector } from '../adapters/cluster/token-cluster-connector.js';
 import { EksClusterConnector } from '../adapters/aws/eks-cluster-connector.js';
@@ -23,6 +22,7 @@ import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { GitCheckoutCache } from '../source/git.js';
 import { SourceRenderer } from '../source/render.js';
+import { parseManifests } from '../source/yaml.js';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -136,7 +136,9 @@ export async function loadAppsDir(dir: string, rt: LocalRuntime, log: Logger): P
   for (const file of readdirSync(dir)
     .filter((f) => /\.(ya?ml|json)$/.test(f))
     .sort()) {
-    for (const doc of loadAll(readFileSync(join(dir, file), 'utf8')) as { kind?: string }[]) {
+    // The same bounded, go-yaml-v2 reading as every manifest Gitferry renders (one YAML policy).
+    const docs = parseManifests(readFileSync(join(dir, file), 'utf8'), file).map((m) => m.object);
+    for (const doc of docs as { kind?: string }[]) {
       try {
         if (doc?.kind === 'AppProject') {
           const { project, warnings } = parseAppProjectManifest(doc);
