@@ -18,6 +18,7 @@ import { StateTable } from './state-table.js';
 import { grantStateRead, grantStateReadWrite } from './table-access.js';
 import { ToolsLayer } from './tools-layer.js';
 import { WakeUpQueue } from './wake-up-queue.js';
+import { awsEnvNames, type AwsEnvKey } from '../shared/runtime/aws-env.js';
 
 /** Memory (MiB) per function. */
 export interface GitferryMemorySizes {
@@ -154,11 +155,12 @@ export class GitferryDeployer extends Construct {
       : undefined;
 
     const common = { TABLE: this.table.tableName, QUEUE_URL: queue.queueUrl };
-    const env = (extra: Record<string, string | undefined>) =>
+    // Names from the runtime's own table: a key it does not read fails the typecheck.
+    const env = (extra: Partial<Record<AwsEnvKey, string>>) =>
       Object.fromEntries(
         Object.entries({ ...common, ...extra })
-          .filter((e): e is [string, string] => e[1] !== undefined)
-          .map(([k, v]) => [`GITFERRY_${k}`, v]),
+          .filter((e): e is [AwsEnvKey, string] => e[1] !== undefined)
+          .map(([k, v]) => [awsEnvNames[k], v]),
       );
     const vpcProps = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups };
 

@@ -2,6 +2,7 @@ import { awsConfigFromEnv } from '../../shared/runtime/aws-config.js';
 import { buildAwsStateAdapters } from '../../shared/runtime/aws-state.js';
 import { enqueueDriftChecks } from '../../shared/control/drift-schedule.js';
 import { functionLogger } from '../logger.js';
+import { awsEnvNames } from '../../shared/runtime/aws-env.js';
 
 const log = functionLogger('gitferry-drift');
 let runtime:
@@ -13,7 +14,7 @@ export async function handler(): Promise<{ enqueued: number }> {
     const config = awsConfigFromEnv();
     return { config, ...buildAwsStateAdapters(config) };
   })();
-  const jitterSeconds = Number(process.env.GITFERRY_DRIFT_JITTER_SECONDS ?? 60);
+  const jitterSeconds = Number(process.env[awsEnvNames.DRIFT_JITTER_SECONDS] ?? 60);
   const enqueued = await enqueueDriftChecks({
     store: runtime.store,
     queue: runtime.queue,

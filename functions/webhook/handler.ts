@@ -3,6 +3,7 @@ import { buildAwsStateAdapters } from '../../shared/runtime/aws-state.js';
 import type { HttpRequestEvent, HttpResponse } from '../lambda-events.js';
 import { functionLogger } from '../logger.js';
 import { createWebhookEndpoint } from './webhook-endpoint.js';
+import { awsEnvNames } from '../../shared/runtime/aws-env.js';
 
 const log = functionLogger('gitferry-webhook');
 let endpoint: ((event: HttpRequestEvent) => Promise<HttpResponse>) | undefined;
@@ -17,7 +18,7 @@ export function handler(event: HttpRequestEvent): Promise<HttpResponse> {
       queue,
       log,
       now: Date.now,
-      deadlineMs: Number(process.env.GITFERRY_WEBHOOK_DEADLINE_MS ?? 8_000),
+      deadlineMs: Number(process.env[awsEnvNames.WEBHOOK_DEADLINE_MS] ?? 8_000),
       secrets: async () => {
         const [github, gitlab] = await Promise.all([
           config.githubSecretName ? secrets.get(config.githubSecretName) : undefined,

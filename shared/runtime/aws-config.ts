@@ -1,5 +1,6 @@
 import { GitferryError } from '../domain/errors.js';
 import type { RepoCredentialRule } from '../control/repo-credentials.js';
+import { awsEnvNames } from './aws-env.js';
 
 /** Settings of the AWS deployment, from the functions' environment (set by the CDK construct). */
 export interface AwsRuntimeConfig {
@@ -36,20 +37,18 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRuntimeConfig {
   return {
     region: env.AWS_REGION ?? 'us-east-1',
-    tableName: required(env, 'GITFERRY_TABLE'),
-    queueUrl: required(env, 'GITFERRY_QUEUE_URL'),
-    workDir: env.GITFERRY_WORK_DIR ?? '/tmp/gitferry',
-    helmBin: env.GITFERRY_HELM ?? '/opt/bin/helm',
-    kustomizeBin: env.GITFERRY_KUSTOMIZE ?? '/opt/bin/kustomize',
-    repoCredentials: env.GITFERRY_REPO_CREDENTIALS
-      ? (JSON.parse(env.GITFERRY_REPO_CREDENTIALS) as RepoCredentialRule[])
-      : [],
-    githubSecretName: env.GITFERRY_GITHUB_SECRET,
-    gitlabSecretName: env.GITFERRY_GITLAB_SECRET,
-    allowedHosts: (env.GITFERRY_ALLOWED_HOSTS ?? '')
+    tableName: required(env, awsEnvNames.TABLE),
+    queueUrl: required(env, awsEnvNames.QUEUE_URL),
+    workDir: env[awsEnvNames.WORK_DIR] ?? '/tmp/gitferry',
+    helmBin: env[awsEnvNames.HELM] ?? '/opt/bin/helm',
+    kustomizeBin: env[awsEnvNames.KUSTOMIZE] ?? '/opt/bin/kustomize',
+    repoCredentials: JSON.parse(env[awsEnvNames.REPO_CREDENTIALS] || '[]') as RepoCredentialRule[],
+    githubSecretName: env[awsEnvNames.GITHUB_SECRET],
+    gitlabSecretName: env[awsEnvNames.GITLAB_SECRET],
+    allowedHosts: (env[awsEnvNames.ALLOWED_HOSTS] ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    clusterSecretPrefix: env.GITFERRY_CLUSTER_SECRET_PREFIX || 'gitferry/clusters/',
+    clusterSecretPrefix: env[awsEnvNames.CLUSTER_SECRET_PREFIX] || 'gitferry/clusters/',
   };
 }

@@ -1,0 +1,19 @@
+// The environment contract between the CDK construct (infra/, which sets these on each function)
+// and the AWS runtime (which reads them): one table, so a name cannot drift on one side.
+export const awsEnvNames = {
+  TABLE: 'GITFERRY_TABLE',
+  QUEUE_URL: 'GITFERRY_QUEUE_URL',
+  WORK_DIR: 'GITFERRY_WORK_DIR',
+  HELM: 'GITFERRY_HELM',
+  KUSTOMIZE: 'GITFERRY_KUSTOMIZE',
+  REPO_CREDENTIALS: 'GITFERRY_REPO_CREDENTIALS',
+  GITHUB_SECRET: 'GITFERRY_GITHUB_SECRET',
+  GITLAB_SECRET: 'GITFERRY_GITLAB_SECRET',
+  ALLOWED_HOSTS: 'GITFERRY_ALLOWED_HOSTS',
+  CLUSTER_SECRET_PREFIX: 'GITFERRY_CLUSTER_SECRET_PREFIX',
+  DRIFT_JITTER_SECONDS: 'GITFERRY_DRIFT_JITTER_SECONDS',
+  WEBHOOK_DEADLINE_MS: 'GITFERRY_WEBHOOK_DEADLINE_MS',
+  LOG_LEVEL: 'GITFERRY_LOG_LEVEL',
+} as const;
+
+export type AwsEnvKey = keyof typeof awsEnvNames;
