@@ -18,6 +18,7 @@ import { createApiApp } from '../shared/api/api-app.js';
 import { redactingLogger, type Logger } from '../shared/ports/logger.js';
 import { buildLocalRuntime, loadAppsDir, registerKubeconfigClusters } from '../shared/runtime/local.js';
 import { startLocalWorkers } from '../shared/runtime/local-worker.js';
+import { GitferryError } from '../shared/domain/errors.js';
 
 export interface ServeOptions {
   port: number;
@@ -76,7 +77,11 @@ function claimDataDir(dir: string): void {
     } catch {
       alive = false;
     }
-    if (alive) throw new Error(`data dir ${dir} is in use by another gitferry serve (pid ${pid})`);
+    if (alive)
+      throw new GitferryError(
+        'serve:data-dir-in-use',
+        `data dir ${dir} is in use by another gitferry serve (pid ${pid})`,
+      );
   }
   writeFileSync(pidFile, String(process.pid));
 }

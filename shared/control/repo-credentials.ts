@@ -2,6 +2,7 @@ import { registerSecret } from '../domain/redact.js';
 import type { GitCredentials } from '../source/git-http.js';
 import type { SecretStore } from '../ports/secret-store.js';
 import { canonicalRepoUrl, RepoUrlError, repoUrlIsWithin } from '../domain/repo-url.js';
+import { GitferryError } from '../domain/errors.js';
 
 /**
  * Which secret holds the credentials for repos under a URL: the same scheme, host and port
@@ -13,6 +14,11 @@ export interface RepoCredentialRule {
   urlPrefix: string;
   /** Secret value: a token, or JSON `{"username": "...", "password": "..."}`. */
   secret: string;
+}
+
+/** A credential rule names a secret that is missing or empty. */
+export class RepoCredentialsError extends GitferryError {
+  override name = 'RepoCredentialsError';
 }
 
 /** Resolves git credentials for a repo URL from the secret store; undefined for public repos. */
@@ -44,7 +50,8 @@ export function repoCredentialsResolver(
     if (!rule) return undefined;
     const value = await secrets.get(rule.secret);
     if (!value)
-      throw new Error(
+      throw new RepoCredentialsError(
+        'repo-credentials:missing',
         `repository credentials secret ${rule.secret} (for ${rule.urlPrefix}) is missing or empty`,
       );
     // Known to redaction from now on: git, helm or a server may quote it back in an error.

@@ -1,3 +1,4 @@
+import { GitferryError } from '../domain/errors.js';
 /** Argo CD's `syncPolicy.retry`: tries after the first, and a doubling backoff. */
 export interface RetryPolicy {
   limit: number;
@@ -5,6 +6,11 @@ export interface RetryPolicy {
   duration: string;
   factor: number;
   maxDuration: string;
+}
+
+/** A retry backoff duration that is not Go-style (`90s`, `3m`, `1h30m`, `500ms`). */
+export class DurationFormatError extends GitferryError {
+  override name = 'DurationFormatError';
 }
 
 /** Parses a Go-style duration (`90s`, `3m`, `1h30m`, `500ms`) into milliseconds. */
@@ -15,7 +21,7 @@ export function parseDuration(text: string): number {
   if (/^\d+$/.test(rest)) return Number(rest) * 1000;
   while (rest) {
     const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
-    if (!m) throw new Error(`invalid duration "${text}"`);
+    if (!m) throw new DurationFormatError('duration:invalid', `invalid duration "${text}"`);
     total += Number(m[1]) * units[m[2]!]!;
     rest = rest.slice(m[0].length);
   }
