@@ -3,13 +3,19 @@ import type { KubeObject } from '../../../shared/domain/kube-object.js';
 import { testbedMarkers } from '../../testbed/components/kwok.js';
 import { engineNamespace } from '../../support/engine.js';
 
-const deployment = (name: string, podAnnotations: Record<string, string> = {}): KubeObject => ({
+// The healthy rollout gets a deadline a loaded machine cannot miss; the broken one a short one, so
+// its ProgressDeadlineExceeded comes quickly.
+const deployment = (
+  name: string,
+  podAnnotations: Record<string, string> = {},
+  progressDeadlineSeconds = 60,
+): KubeObject => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name },
   spec: {
     replicas: 3,
-    progressDeadlineSeconds: 3,
+    progressDeadlineSeconds,
     // Available only 1 s after its pods are ready: Progressing is always observed first.
     minReadySeconds: 1,
     selector: { matchLabels: { app: name } },
@@ -47,7 +53,7 @@ describe('health of a synced Deployment', () => {
 
   test('is Degraded when its Pods never become ready, with the reason from the cluster', async () => {
     const state = await runSync(bed.rm, {
-      desired: [{ object: deployment('broken', { [testbedMarkers.neverReady]: 'true' }) }],
+      desired: [{ object: deployment('broken', { [testbedMarkers.neverReady]: 'true' }, 3) }],
       inventory: [],
       options: { destinationNamespace: ns, waitForHealthy: true, pollIntervalMs: 250 },
     });
