@@ -10,7 +10,7 @@ import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { ClusterServerPolicy } from '../control/cluster-registration.js';
 import { registerCluster } from '../control/cluster-registration.js';
-import type { WakeUpHandler } from '../control/wake-up.js';
+import type { AppDeleter } from '../control/delete-app.js';
 import { intakePush } from '../control/push-intake.js';
 import { requestManualSync, requestRefresh, rollback, saveApp, unpin } from '../control/requests.js';
 import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
@@ -27,7 +27,8 @@ export { maxApiBodyBytes, maxApiBodyNodes } from './request-body.js';
 export interface ApiDeps {
   store: StateStore;
   queue: JobQueue;
-  controller: WakeUpHandler;
+  /** Cascade deletes run under the app's lease (a WakeUpHandler, or appDeleterOf on the API function). */
+  controller: AppDeleter;
   log: Logger;
   now: () => number;
   /** Bearer token required on /api/v1 (local mode); undefined when the platform authenticates (IAM). */

@@ -5,11 +5,29 @@ import type { PropagationPolicy } from '../engine/apply.js';
 import { hasSyncOption } from '../engine/annotations.js';
 import { compareForDelete } from '../engine/order.js';
 import { ResourceManager } from '../engine/resource-manager.js';
-import { clusterOf, type Control } from './deps.js';
+import { clusterOf, defaultControlOptions, type Control, type ControlDeps } from './deps.js';
 
 export interface DeleteAppOptions {
   cascade: boolean;
   propagationPolicy: PropagationPolicy;
+}
+
+export interface DeleteAppResult {
+  deleted: string[];
+  kept: string[];
+}
+
+/** What deleting needs: the store, the clusters and a lease holder; no git, no renderer. */
+export type DeleteAppDeps = Pick<ControlDeps, 'store' | 'connector' | 'clock' | 'log' | 'holder' | 'options'>;
+
+/** Deletes apps (the API's DELETE); WakeUpHandler is one too. */
+export interface AppDeleter {
+  deleteApp(name: string, opts: DeleteAppOptions): Promise<DeleteAppResult>;
+}
+
+export function appDeleterOf(deps: DeleteAppDeps): AppDeleter {
+  const c = { ...deps, o: { ...defaultControlOptions, ...deps.options } };
+  return { deleteApp: (name, opts) => deleteApp(c, name, opts) };
 }
 
 /**
@@ -17,10 +35,10 @@ export interface DeleteAppOptions {
  * what they depend on; `Delete=false` objects kept).
  */
 export async function deleteApp(
-  c: Control,
+  c: Pick<Control, 'store' | 'connector' | 'clock' | 'log' | 'holder' | 'o'>,
   name: string,
   opts: DeleteAppOptions,
-): Promise<{ deleted: string[]; kept: string[] }> {
+): Promise<DeleteAppResult> {
   const app = await c.store.getApp(name);
   if (!app) return { deleted: [], kept: [] };
   const lease = await c.store.acquireLease(name, c.holder, c.o.leaseTtlMs, c.clock.now());

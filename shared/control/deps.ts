@@ -67,7 +67,7 @@ export function commitStep(c: Control, lease: Lease, commit: StepCommit): Promis
   });
 }
 
-export function clusterOf(c: Control, app: App): Promise<Cluster | undefined> {
+export function clusterOf(c: Pick<Control, 'store'>, app: App): Promise<Cluster | undefined> {
   return c.store.getCluster(app.destination.name ?? app.destination.server ?? '');
 }
 

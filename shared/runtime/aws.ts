@@ -1,7 +1,5 @@
-import { buildAwsStateAdapters } from './aws-state.js';
-import { EksClusterConnector, type EksConnectorOptions } from '../adapters/aws/eks-cluster-connector.js';
-import { ClusterConnectorRouter } from '../adapters/cluster/cluster-connector-router.js';
-import { TokenClusterConnector } from '../adapters/cluster/token-cluster-connector.js';
+import type { EksConnectorOptions } from '../adapters/aws/eks-cluster-connector.js';
+import { buildAwsClusterRuntime } from './aws-clusters.js';
 import { GitCheckoutCache } from '../source/git.js';
 import { SourceRenderer } from '../source/render.js';
 import { repoCredentialsResolver } from '../control/repo-credentials.js';
@@ -14,13 +12,8 @@ export { awsConfigFromEnv, type AwsRuntimeConfig } from './aws-config.js';
 
 /** The adapters of the AWS deployment, built once per Lambda container and reused while warm. */
 export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<EksConnectorOptions> } = {}) {
-  const { store, queue, secrets } = buildAwsStateAdapters(config);
-  const guard = { allowedHosts: config.allowedHosts };
-  const clusters = { secretPrefix: config.clusterSecretPrefix, server: { guard } };
-  const connector = new ClusterConnectorRouter({
-    eks: new EksClusterConnector({ clientConfig: (region) => ({ region }), ...opts.eks }),
-    kubeconfig: new TokenClusterConnector(secrets, clusters),
-  });
+  const base = buildAwsClusterRuntime(config, opts);
+  const { guard, secrets } = base;
   const checkouts = new GitCheckoutCache(`${config.workDir}/checkouts`, { http: { guard } });
   const renderer = new SourceRenderer(checkouts, {
     workRoot: `${config.workDir}/renders`,
@@ -28,7 +21,7 @@ export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<
     guard,
   });
   const credentials = repoCredentialsResolver(config.repoCredentials, secrets);
-  return { config, store, queue, secrets, connector, renderer, credentials, guard, clusters };
+  return { ...base, renderer, credentials };
 }
 
 export type AwsRuntime = ReturnType<typeof buildAwsRuntime>;
