@@ -1,3 +1,4 @@
+import type { GitCredentials } from './git-http.js';
 import type { UrlGuardOptions } from './url-guard.js';
 import type { SourceLimits } from './types.js';
 import type { DocumentCount } from './yaml.js';
@@ -24,4 +25,6 @@ export interface RenderContext {
   /** Checkouts of the app's other sources by their `ref` name (for `$ref/...` value files). */
   refs?: Map<string, string>;
   guard: UrlGuardOptions;
+  /** Credentials for a repository URL (Helm repositories of chart dependencies too). */
+  credentials?: (repoURL: string) => Promise<GitCredentials | undefined>;
 }

@@ -7,6 +7,7 @@ import type { GitCheckoutCache } from './git.js';
 import type { GitCredentials } from './git-http.js';
 import { renderHelm } from './helm.js';
 import { fetchChart } from './helm-repository.js';
+import { withChartDependencies } from './helm-dependencies.js';
 import { kustomizationFile, renderKustomize } from './kustomize.js';
 import { renderDirectory } from './directory.js';
 import type { RenderContext } from './render-context.js';
@@ -159,6 +160,7 @@ export class SourceRenderer {
         renderDir: dir,
         refs,
         guard: this.opts.guard,
+        credentials: req.credentials,
       };
       const result = s.chart
         ? await this.renderChart(s, req.revisions[i]!, ctx, await req.credentials?.(s.repoURL))
@@ -182,8 +184,9 @@ export class SourceRenderer {
       join(ctx.renderDir, 'chart'),
       ctx,
     );
+    const label = `chart ${s.chart} ${chart.version}`;
     return renderHelm(
-      chart.chartDir,
+      await withChartDependencies(chart.chartDir, chart.chartDir, label, ctx, ctx.credentials),
       chart.chartDir,
       '',
       s.helm ?? {},
@@ -209,7 +212,10 @@ export class SourceRenderer {
       );
     if (type === 'Directory')
       return renderDirectory(appDir, s.directory ?? {}, ctx.limits, checkout, ctx.count);
-    if (type === 'Helm') return renderHelm(appDir, checkout, path, s.helm ?? {}, ctx);
+    if (type === 'Helm') {
+      const chartDir = await withChartDependencies(appDir, checkout, path || '.', ctx, ctx.credentials);
+      return renderHelm(chartDir, checkout, path, s.helm ?? {}, ctx);
+    }
     // kustomize edits the kustomization to apply the app's options: it works on its own copy.
     const copy = join(ctx.renderDir, 'repo');
     await cp(checkout, copy, { recursive: true, verbatimSymlinks: true });
