@@ -20,7 +20,8 @@ fail() { # piece, reason, logfile
 # Each piece writes "<piece> <version>" to a stamp once built; a matching stamp skips the build.
 stamped() { [ -f "$root/stamps/$1" ] && [ "$(cat "$root/stamps/$1")" = "$2" ]; }
 stamp() { mkdir -p "$root/stamps"; echo "$2" >"$root/stamps/$1"; }
-timed() { local start=$SECONDS; "$@"; log "$1 took $((SECONDS - start)) s"; }
+# Says how long a piece took when it was built (a cached piece returns at once, silently).
+timed() { local start=$SECONDS; "$@"; [ $((SECONDS - start)) -eq 0 ] || log "$1 took $((SECONDS - start)) s"; }
 
 build_k8s() {
   local want="$K8S_VERSION $(sha256sum "$here/k8s/go.sum" | cut -c1-12)"

@@ -55,6 +55,15 @@ function pruneOldRuns(runsRoot: string, keep: number): void {
 }
 
 /** Starts the whole bed. On any failure, stops what already started and rethrows the cause. */
+/** The values of settled promises, or the first rejection's reason thrown. */
+function settledOrThrow<T extends readonly PromiseSettledResult<unknown>[]>(
+  results: T,
+): { [K in keyof T]: T[K] extends PromiseSettledResult<infer V> ? V : never } {
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as never;
+}
+
 export async function startTestbed(): Promise<TestbedState> {
   const started = Date.now();
   const { runDir, dataDir } = newRunDirs();
@@ -62,11 +71,15 @@ export async function startTestbed(): Promise<TestbedState> {
   const track = <T extends { process: ManagedProcess }>(h: T): T => (processes.push(h.process), h);
   try {
     // Independent pieces start together; the control plane needs etcd first.
-    const [etcd, moto, git] = await Promise.all([
-      startEtcd(runDir, dataDir).then(track),
-      startMoto(runDir).then(track),
-      startGitServer(runDir, dataDir).then(track),
-    ]);
+    // allSettled, not all: when one piece fails to start, the others may still be starting, and
+    // each that did start must be tracked so the catch below stops it (no git server left behind).
+    const [etcd, moto, git] = settledOrThrow(
+      await Promise.allSettled([
+        startEtcd(runDir, dataDir).then(track),
+        startMoto(runDir).then(track),
+        startGitServer(runDir, dataDir).then(track),
+      ] as const),
+    );
     const kube = await startKubeControlPlane(runDir, etcd.clientUrl);
     processes.push(...kube.processes);
     const kwok = track(await startKwok(runDir, kube.access, kube.kubeconfig));
