@@ -4,7 +4,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { FunctionUrlAuthType, RecursiveLoop, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -193,6 +193,12 @@ export class GitferryDeployer extends Construct {
       ephemeralStorage: props.workerEphemeralStorage ?? d.workerEphemeralStorage,
       logRetention,
       layers: [this.toolsLayer.layer],
+      // The worker wakes itself through its own queue by design (a wave or hook waiting, health
+      // Progressing, a retry): with Lambda's default loop detection a long sync would be cut off
+      // after about 16 hops and sent to the dead-letter queue. Every chain is bounded in the code
+      // instead: an operation by the sync timeout (30 min), retries by the retry limit, health
+      // rechecks by the 10 minutes after a sync, busy retries by the lease's expiry.
+      recursiveLoop: RecursiveLoop.ALLOW,
       ...vpcProps,
       environment: env({
         HELM: '/opt/bin/helm',

@@ -1,7 +1,7 @@
 import { Validations, type Duration, type Size } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, type ILayerVersion } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, RecursiveLoop, Runtime, type ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -26,6 +26,11 @@ export interface GitferryFunctionProps {
   readonly vpc?: IVpc;
   readonly vpcSubnets?: SubnetSelection;
   readonly securityGroups?: ISecurityGroup[];
+  /**
+   * Whether Lambda may run this function in a loop through its own queue. @default Terminate
+   * (Lambda stops an SQS → Lambda → same-queue chain after about 16 hops).
+   */
+  readonly recursiveLoop?: RecursiveLoop;
 }
 
 /**
@@ -83,6 +88,7 @@ export class GitferryFunction extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
       securityGroups: props.vpc ? props.securityGroups : undefined,
+      recursiveLoop: props.recursiveLoop ?? RecursiveLoop.TERMINATE,
       bundling: {
         // Same settings as scripts/build-functions.mjs: CJS loads faster than ESM with the SDK
         // external, and nodejs22.x ships the AWS SDK v3.
