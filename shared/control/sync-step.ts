@@ -104,7 +104,7 @@ export async function runSyncStep(
       revision: op.revision,
       phase: run.phase,
       attempt: op.attempt,
-      message: state.message,
+      outcome: state.message, // not `message`: that key is the log line's own
     });
     return 'finished';
   } finally {
