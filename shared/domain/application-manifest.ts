@@ -2,6 +2,15 @@ import { canonicalRepoUrl } from './repo-url.js';
 import type { App, Project } from './app.js';
 import { GitferryError } from './errors.js';
 import { compileGlob } from './glob.js';
+import {
+  checkApiVersion,
+  checkChartName,
+  checkChartVersion,
+  checkKubeVersion,
+  checkNamespaceName,
+  checkReleaseName,
+  checkValueKey,
+} from './tool-args.js';
 
 export class ManifestFormatError extends GitferryError {
   override name = 'ManifestFormatError';
@@ -118,6 +127,33 @@ function requireString(v: unknown, path: string, name: string): string {
   return v;
 }
 
+/**
+ * The values of a source that reach helm's command line, checked by helm's own rules when the
+ * Application is accepted (the renderer checks them again): a clear 422 now, not a failed sync later.
+ */
+function checkToolValues(s: Record<string, unknown>, at: string, name: string): void {
+  const helm = isObject(s.helm) ? s.helm : {};
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  try {
+    if (str(helm.releaseName)) checkReleaseName(helm.releaseName as string, `${at}.helm.releaseName`);
+    if (str(helm.namespace)) checkNamespaceName(helm.namespace as string, `${at}.helm.namespace`);
+    if (str(helm.kubeVersion)) checkKubeVersion(helm.kubeVersion as string, `${at}.helm.kubeVersion`);
+    if (Array.isArray(helm.apiVersions))
+      helm.apiVersions.forEach((v, i) => checkApiVersion(v as string, `${at}.helm.apiVersions[${i}]`));
+    for (const list of ['parameters', 'fileParameters'] as const)
+      if (Array.isArray(helm[list]))
+        helm[list].forEach((p, i) =>
+          checkValueKey((isObject(p) ? p.name : p) as string, `${at}.helm.${list}[${i}].name`),
+        );
+    if (str(s.chart)) {
+      checkChartName(s.chart as string, `${at}.chart`);
+      if (str(s.targetRevision)) checkChartVersion(s.targetRevision as string, `${at}.targetRevision`);
+    }
+  } catch (err) {
+    throw new ManifestFormatError(`Application/${name}: ${(err as Error).message}`);
+  }
+}
+
 /** Parses an Argo CD Application (argoproj.io/v1alpha1) into an App, listing every unsupported field. */
 export function parseApplication(doc: unknown): ParsedApplication {
   if (!isObject(doc)) throw new ManifestFormatError('Application: not an object');
@@ -161,6 +197,7 @@ export function parseApplication(doc: unknown): ParsedApplication {
     } catch (err) {
       throw new ManifestFormatError(`Application/${name}: ${at}.repoURL: ${(err as Error).message}`);
     }
+    checkToolValues(s, at, name);
     // Stored canonical: projects, credential rules, webhooks and the fetch all read this one string.
     return { ...s, repoURL } as unknown as App['sources'][number];
   });

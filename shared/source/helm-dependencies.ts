@@ -12,7 +12,7 @@ import type { GitCredentials } from './git-http.js';
 import { fetchChart } from './helm-repository.js';
 import type { RenderContext } from './render-context.js';
 import { resolveInside } from './safe-path.js';
-import { checkChartName, checkChartVersion, showValue } from './tool-args.js';
+import { checkChartName, checkChartVersion, showValue } from '../domain/tool-args.js';
 
 interface Dependency {
   name: string;

@@ -14,7 +14,7 @@ import { SourceError } from './errors.js';
 import type { GitCredentials } from './git-http.js';
 import { guardedGet } from './guarded-http.js';
 import type { RenderContext } from './render-context.js';
-import { checkChartName, checkChartVersion, showValue } from './tool-args.js';
+import { checkChartName, checkChartVersion, showValue } from '../domain/tool-args.js';
 import { redactUrl, type UrlGuardOptions } from './url-guard.js';
 
 export interface ChartFetchOptions {

@@ -12,7 +12,7 @@ import {
   checkNamespaceName,
   checkReleaseName,
   checkValueKey,
-} from './tool-args.js';
+} from '../domain/tool-args.js';
 import type { HelmOptions, RenderResult } from './types.js';
 import { parseManifests } from './yaml.js';
 import type { RenderContext } from './render-context.js';

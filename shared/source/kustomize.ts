@@ -5,7 +5,7 @@ import { parse, stringify } from 'yaml';
 import { SourceError } from './errors.js';
 import { resolveInside } from './safe-path.js';
 import { runTool } from './tool-runner.js';
-import { showValue } from './tool-args.js';
+import { showValue } from '../domain/tool-args.js';
 import type { KustomizeOptions, RenderResult } from './types.js';
 import { parseManifests } from './yaml.js';
 import type { RenderContext } from './render-context.js';

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { SourceError } from '../../shared/source/errors.js';
 import { isRemoteReference } from '../../shared/source/kustomize.js';
 import {
   checkApiVersion,
@@ -9,7 +8,8 @@ import {
   checkNamespaceName,
   checkReleaseName,
   checkValueKey,
-} from '../../shared/source/tool-args.js';
+  ToolArgumentError,
+} from '../../shared/domain/tool-args.js';
 import { fuzzRuns } from '../support/fuzz.js';
 
 const checks: [string, (v: string) => string][] = [
@@ -41,7 +41,7 @@ describe('tool argument checks under fuzzing', () => {
           try {
             accepted = check(value);
           } catch (err) {
-            if (!(err instanceof SourceError)) throw err;
+            if (!(err instanceof ToolArgumentError)) throw err;
             return;
           }
           return (

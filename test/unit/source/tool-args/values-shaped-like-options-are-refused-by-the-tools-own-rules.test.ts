@@ -6,7 +6,7 @@ import {
   checkNamespaceName,
   checkReleaseName,
   checkValueKey,
-} from '../../../../shared/source/tool-args.js';
+} from '../../../../shared/domain/tool-args.js';
 
 // What an attacker writes into an Application hoping it reaches helm's or kustomize's command line.
 const optionShaped = [

@@ -3,7 +3,12 @@
 // value can become an option (issue 10, class 1: a release name of `--post-renderer=…` once ran a
 // command on the worker). Checking and quoting are both kept: either one alone would hold today,
 // and a later change to one must not reopen the hole.
-import { SourceError } from './errors.js';
+import { GitferryError } from './errors.js';
+
+/** A value that would reach a tool's command line breaks the tool's own rule for it. */
+export class ToolArgumentError extends GitferryError {
+  override name = 'ToolArgumentError';
+}
 
 /** A value as an error shows it: quoted, control characters escaped, long ones cut. */
 export function showValue(value: unknown): string {
@@ -11,8 +16,8 @@ export function showValue(value: unknown): string {
   return text.length > 82 ? `${text.slice(0, 80)}…"` : text;
 }
 
-function refuse(field: string, value: unknown, rule: string): SourceError {
-  return new SourceError('source:bad-option', `${field} ${showValue(value)} is not valid: ${rule}`);
+function refuse(field: string, value: unknown, rule: string): ToolArgumentError {
+  return new ToolArgumentError('source:bad-option', `${field} ${showValue(value)} is not valid: ${rule}`);
 }
 
 // helm's own rule for release names (pkg/chartutil ValidateReleaseName): DNS-1123 subdomain, ≤ 53.
