@@ -9,8 +9,8 @@ import { freePort } from '../../testbed/free-port.js';
 import { declareAndStall, overrunContentLength, streamChunked } from './raw-http.js';
 
 const fiftyMiB = 50 * 1024 * 1024;
-/** What may be in flight when the answer comes: the cap, socket buffers on both sides, stream queues. */
-const slack = 16 * 1024 * 1024;
+// The streaming tests stall the body (stop writing, never end it) a little past the cap: only a
+// server that answers as the cap is passed answers at all, whatever the load on the machine.
 
 describe('request bodies on gitferry serve are capped as they stream in', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gitferry-body-cap-'));
@@ -33,24 +33,34 @@ describe('request bodies on gitferry serve are capped as they stream in', () => 
   });
 
   test('a chunked 50 MiB webhook body gets 413 long before it is all sent', async () => {
-    const answer = await streamChunked(url, '/api/webhook', webhookHeaders, fiftyMiB);
+    const answer = await streamChunked(
+      url,
+      '/api/webhook',
+      webhookHeaders,
+      fiftyMiB,
+      defaultWebhookOptions.maxBodyBytes + 2 * 1024 * 1024,
+    );
 
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toEqual({
       error: `webhook body is larger than the limit of ${defaultWebhookOptions.maxBodyBytes} bytes`,
     });
-    expect(answer.sentBeforeAnswer).toBeLessThan(defaultWebhookOptions.maxBodyBytes + slack);
   });
 
   test('a chunked 50 MiB manifest posted to the API gets 413 long before it is all sent', async () => {
-    const answer = await streamChunked(url, '/api/v1/apps', auth, fiftyMiB);
+    const answer = await streamChunked(
+      url,
+      '/api/v1/apps',
+      auth,
+      fiftyMiB,
+      maxApiBodyBytes + 2 * 1024 * 1024,
+    );
 
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toMatchObject({
       status: 413,
       detail: `request bodies are limited to ${maxApiBodyBytes} bytes`,
     });
-    expect(answer.sentBeforeAnswer).toBeLessThan(maxApiBodyBytes + slack);
   });
 
   test.each([
@@ -88,10 +98,16 @@ describe('request bodies on gitferry serve are capped as they stream in', () => 
   );
 
   test('an unauthenticated API caller gets 401 before its body is read', async () => {
-    const answer = await streamChunked(url, '/api/v1/apps', { 'content-type': 'application/yaml' }, fiftyMiB);
+    const answer = await streamChunked(
+      url,
+      '/api/v1/apps',
+      { 'content-type': 'application/yaml' },
+      fiftyMiB,
+      1024 * 1024,
+    );
 
+    // Answered while the body is still open after its first MiB: the token is checked first.
     expect(answer.status).toBe(401);
-    expect(answer.sentBeforeAnswer).toBeLessThan(slack);
   });
 
   test('bodies under the cap still arrive whole, chunked or not', async () => {

@@ -21,6 +21,12 @@ export function streamChunked(
   path: string,
   headers: Record<string, string>,
   totalBytes: number,
+  /**
+   * Stop writing after this many bytes and keep the body open: only a server that answers without
+   * waiting for the end answers at all (it fails after 15 s otherwise). Deterministic where a
+   * count of bytes sent before the answer depends on how loaded the machine is.
+   */
+  stallAfter = Infinity,
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let sent = 0;
@@ -29,7 +35,12 @@ export function streamChunked(
       method: 'POST',
       headers: { ...headers, 'transfer-encoding': 'chunked' },
     });
+    const stall = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`no answer within 15 s while the body stayed open after ${sent} bytes`));
+    }, 15_000);
     req.on('response', (res) => {
+      clearTimeout(stall);
       answered = true;
       const sentBeforeAnswer = sent;
       const parts: Buffer[] = [];
@@ -47,6 +58,7 @@ export function streamChunked(
     const pump = () => {
       let burst = 0;
       while (!answered && sent < totalBytes) {
+        if (sent >= stallAfter) return;
         sent += chunk.length;
         burst += chunk.length;
         if (!req.write(chunk)) return void req.once('drain', pump);
