@@ -4,29 +4,10 @@ import { SourceError } from '../../shared/source/errors.js';
 import { checkPack } from '../../shared/source/pack-check.js';
 import { defaultSourceLimits } from '../../shared/source/types.js';
 import { fuzzRuns } from '../support/fuzz.js';
+import { deltaVarint as varint, packObjectHeader as header } from '../support/pack-bytes.js';
 
 const limits = { ...defaultSourceLimits, maxFiles: 50, maxFileBytes: 64 * 1024, maxBytes: 256 * 1024 };
 const codes = new Set(['source:bad-pack', 'source:too-large', 'source:too-many-files']);
-
-function header(type: number, size: number): Buffer {
-  const bytes = [(type << 4) | (size & 15)];
-  let rest = Math.floor(size / 16);
-  while (rest > 0) {
-    bytes[bytes.length - 1]! |= 0x80;
-    bytes.push(rest & 0x7f);
-    rest = Math.floor(rest / 128);
-  }
-  return Buffer.from(bytes);
-}
-
-function varint(n: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    bytes.push((n & 0x7f) | (n >= 128 ? 0x80 : 0));
-    n = Math.floor(n / 128);
-  } while (n > 0);
-  return Buffer.from(bytes);
-}
 
 /** An honest pack of blobs (some highly compressible) and deltas against the first one. */
 const honestPack = fc

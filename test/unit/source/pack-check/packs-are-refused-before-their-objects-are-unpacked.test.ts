@@ -2,30 +2,7 @@ import { deflateSync } from 'node:zlib';
 import { checkPack } from '../../../../shared/source/pack-check.js';
 import { defaultSourceLimits } from '../../../../shared/source/types.js';
 import { errorOf } from '../temp-tree.js';
-
-// Packs forged byte by byte (gitformat-pack(5)): what a hostile server or repository can send.
-
-/** An object header: type and declared (inflated) size, as a pack spells them. */
-function header(type: number, size: number): Buffer {
-  const bytes = [(type << 4) | (size & 15)];
-  let rest = Math.floor(size / 16);
-  while (rest > 0) {
-    bytes[bytes.length - 1]! |= 0x80;
-    bytes.push(rest & 0x7f);
-    rest = Math.floor(rest / 128);
-  }
-  return Buffer.from(bytes);
-}
-
-/** A delta's size varint. */
-function varint(n: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    bytes.push((n & 0x7f) | (n >= 128 ? 0x80 : 0));
-    n = Math.floor(n / 128);
-  } while (n > 0);
-  return Buffer.from(bytes);
-}
+import { deltaVarint as varint, packObjectHeader as header } from '../../../support/pack-bytes.js';
 
 function pack(objects: Buffer[], count = objects.length): Buffer {
   const head = Buffer.alloc(12);
