@@ -114,7 +114,7 @@ export async function awaitHooks(ctx: TaskContext, phase: HookPhase, wave?: numb
   const runs = state.hooks.filter((h) => h.phase === phase && keys.has(h.templateKey));
   const running: string[] = [];
   for (const run of runs.filter((r) => r.status === 'Running')) {
-    const status = hookStatus(run.ref, await rm.get(run.ref));
+    const status = hookStatus(await rm.get(run.ref));
     if (status.state === 'Running') {
       running.push(`${formatRef(run.ref)} (${phase} hook)`);
       continue;
@@ -195,18 +195,15 @@ export async function terminateHooks(
 }
 
 /** A Pod hook ends with its phase; any other kind when its health is Healthy (done) or Degraded. */
-function hookStatus(
-  ref: ObjectRef,
-  live: KubeObject | undefined,
-): { state: HookRun['status']; message?: string } {
+function hookStatus(live: KubeObject | undefined): { state: HookRun['status']; message?: string } {
   if (!live)
     return {
       state: 'Lost',
-      message: `${formatRef(ref)} disappeared before Gitferry read its result (its ${hookFinalizer} finalizer was removed, or it was force-deleted): outcome unknown`,
+      message: `it disappeared before Gitferry read its result (its ${hookFinalizer} finalizer was removed, or it was force-deleted): outcome unknown`,
     };
   const ended = endOf(live);
   if (ended.state === 'Running' && live.metadata.deletionTimestamp)
-    return { state: 'Failed', message: `${formatRef(ref)} was deleted before it completed` };
+    return { state: 'Failed', message: 'it was deleted before it completed' };
   return ended;
 }
 
@@ -217,7 +214,8 @@ function endOf(live: KubeObject): { state: HookRun['status']; message?: string }
     if (phase === 'Failed') return { state: 'Failed', message: 'pod failed' };
     return { state: 'Running' };
   }
-  const health = assessHealth(live);
+  // How the hook ended, even while it is being deleted (a TTL-0 Job held by our finalizer).
+  const health = assessHealth({ ...live, metadata: { ...live.metadata, deletionTimestamp: undefined } });
   if (!health || health.status === 'Healthy') return { state: 'Succeeded', message: health?.message };
   if (health.status === 'Degraded') return { state: 'Failed', message: health.message };
   return { state: 'Running' };
