@@ -299,7 +299,7 @@ export function addAppCommands(program: Command, client: ClientOf): void {
         'DELETE',
         `${appPath(name)}?cascade=${o.cascade}&propagationPolicy=${o.propagationPolicy}`,
       );
-      for (const k of res.kept) console.error(`kept ${k} (Delete=false)`);
+      for (const k of res.kept) console.error(`kept ${k}`);
       console.log(
         `application '${name}' deleted${res.deleted.length ? ` with ${res.deleted.length} object(s)` : ''}`,
       );
