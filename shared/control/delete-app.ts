@@ -5,6 +5,7 @@ import type { PropagationPolicy } from '../engine/apply.js';
 import { keptOnAppDelete } from '../engine/annotations.js';
 import { compareForDelete } from '../engine/order.js';
 import { ResourceManager } from '../engine/resource-manager.js';
+import { terminateOperation, type OperationTerminator } from './terminate-operation.js';
 import { clusterOf, defaultControlOptions, type Control, type ControlDeps } from './deps.js';
 
 export interface DeleteAppOptions {
@@ -26,9 +27,12 @@ export interface AppDeleter {
   deleteApp(name: string, opts: DeleteAppOptions): Promise<DeleteAppResult>;
 }
 
-export function appDeleterOf(deps: DeleteAppDeps): AppDeleter {
+export function appDeleterOf(deps: DeleteAppDeps): AppDeleter & OperationTerminator {
   const c = { ...deps, o: { ...defaultControlOptions, ...deps.options } };
-  return { deleteApp: (name, opts) => deleteApp(c, name, opts) };
+  return {
+    deleteApp: (name, opts) => deleteApp(c, name, opts),
+    terminateOperation: (name) => terminateOperation(c, name),
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import { blankStatus, failedState, operationOf, resourceStatuses } from './app-s
 import { commitStep, type Control, type SyncTarget } from './deps.js';
 import { renderDesired } from './desired-state.js';
 import { retryDelayMs } from './retry.js';
-import { isDryRun, retryPolicyOf, syncOptionsOf } from './sync-options.js';
+import { isDryRun, operationTimeoutMs, retryPolicyOf, syncOptionsOf } from './sync-options.js';
 
 export type StepOutcome = 'stepped' | 'finished';
 
@@ -22,6 +22,9 @@ export async function runSyncStep(
   request: SyncRequest | undefined,
 ): Promise<StepOutcome> {
   const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
+  // The deadline is fixed by the first step: a request arriving mid-operation does not move it.
+  const timeoutMs = op.timeoutMs ?? operationTimeoutMs(request, c.o.syncTimeoutMs);
+  op = { ...op, timeoutMs };
   try {
     const inventory = await c.store.getInventory(app.name);
     let stepped: { state: SyncState; nextStepInMs?: number };
@@ -29,7 +32,7 @@ export async function runSyncStep(
       const desired = await renderDesired(c, app, op.revision, rm);
       stepped = await stepSync(
         rm,
-        { desired, inventory, options: syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs) },
+        { desired, inventory, options: syncOptionsOf(app, project, request, cluster, timeoutMs) },
         op.state as SyncState | undefined,
         c.clock,
       );
