@@ -217,6 +217,8 @@ export function addAppCommands(program: Command, client: ClientOf): void {
         Number(o.timeout),
       );
       const op = view.status!.operation!;
+      for (const c of view.status!.conditions ?? [])
+        if (c.type === 'SharedResourceWarning') console.error(`warning: ${c.message}`);
       console.log(`${op.phase}: ${op.message ?? ''}`);
       if (op.phase !== 'Succeeded') process.exitCode = 1;
     });

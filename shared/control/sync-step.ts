@@ -9,6 +9,7 @@ import { blankStatus, failedState, operationOf, resourceStatuses } from './app-s
 import { commitStep, type Control, type SyncTarget } from './deps.js';
 import { renderDesired } from './desired-state.js';
 import { retryDelayMs } from './retry.js';
+import { withSharedResourceConditions } from './shared-resources.js';
 import { isDryRun, operationTimeoutMs, retryPolicyOf, syncOptionsOf } from './sync-options.js';
 
 export type StepOutcome = 'stepped' | 'finished';
@@ -87,7 +88,7 @@ export async function runSyncStep(
         health: health?.health ?? { status: 'Unknown' },
         resources: resourceStatuses(state.results, health?.resources),
         operation: operationOf(op, state, run.phase),
-        conditions: [],
+        conditions: withSharedResourceConditions([], state.warnings, new Date(now).toISOString()),
       },
       consumedRequestAt: request?.requestedAt,
     });
@@ -102,6 +103,8 @@ export async function runSyncStep(
         { delaySeconds: c.o.healthRecheckSeconds },
       );
     }
+    // The shared-resource findings are events too: one log line each, naming both apps.
+    for (const w of state.warnings) c.log.warn('shared resource', { app: app.name, warning: w });
     c.log.info('sync finished', {
       app: app.name,
       revision: op.revision,
