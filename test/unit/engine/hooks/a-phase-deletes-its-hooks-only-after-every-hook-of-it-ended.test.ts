@@ -46,7 +46,9 @@ function fakeCluster(log: string[]): ResourceVerbs {
       if (!obj || obj.kind !== 'Job') return obj;
       const n = (reads.get(key) ?? 0) + 1;
       reads.set(key, n);
-      return n < 3 ? obj : { ...obj, status: { conditions: [{ type: 'Complete', status: 'True' }] } };
+      if (n < 3) return obj;
+      const end = obj.metadata.name.startsWith('bad-') ? 'Failed' : 'Complete';
+      return { ...obj, status: { conditions: [{ type: end, status: 'True', message: `Job ${end}` }] } };
     },
     delete: async (ref) => {
       log.push(`delete ${ref.kind}/${ref.name}`);
@@ -89,5 +91,49 @@ test('a hook-succeeded ServiceAccount is deleted only after the hook Job of its 
     'delete ServiceAccount/admission',
     'delete Job/admission-create',
     'apply ConfigMap/settings',
+  ]);
+});
+
+test('when a hook of the phase fails, every hook of it is waited for, then each goes by its own outcome and policy, before SyncFail runs', async () => {
+  const log: string[] = [];
+  const rm = fakeCluster(log);
+  const onSuccess = {
+    'argocd.argoproj.io/hook': 'PreSync',
+    'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded',
+  };
+  const onFailure = {
+    'argocd.argoproj.io/hook': 'PreSync',
+    'argocd.argoproj.io/hook-delete-policy': 'HookFailed',
+  };
+  const desired = [
+    objectWith('Job', onSuccess, { name: 'good-migrate', apiVersion: 'batch/v1' }),
+    objectWith('Job', onFailure, { name: 'bad-migrate', apiVersion: 'batch/v1' }),
+    // Kept whatever happens: its policy matches neither outcome.
+    objectWith('Job', onSuccess, { name: 'bad-seed', apiVersion: 'batch/v1' }),
+    objectWith('Job', { 'argocd.argoproj.io/hook': 'SyncFail' }, { name: 'notify', apiVersion: 'batch/v1' }),
+    objectWith('ConfigMap', {}, { name: 'settings' }),
+  ].map((object) => ({ object }));
+  const input = { desired, inventory: [], options: { destinationNamespace: 'team-a' } };
+  let result = await stepSync(rm, input);
+  while (result.nextStepInMs !== undefined) result = await stepSync(rm, input, result.state);
+
+  expect(result.state.phase).toBe('Failed');
+  expect(result.state.message).toBe(
+    'PreSync hook failed: Job/team-a/bad-migrate: Job Failed; Job/team-a/bad-seed: Job Failed',
+  );
+  expect(log).toEqual([
+    'apply Job/bad-migrate',
+    'apply Job/bad-seed',
+    'apply Job/good-migrate',
+    // All three ended: the failed one with HookFailed and the succeeded one with HookSucceeded go.
+    'delete Job/bad-migrate',
+    'delete Job/good-migrate',
+    'apply Job/notify',
+  ]);
+  expect(result.state.hooks.map((h) => [h.ref.name, h.status, h.settled])).toEqual([
+    ['bad-migrate', 'Failed', true],
+    ['bad-seed', 'Failed', true],
+    ['good-migrate', 'Succeeded', true],
+    ['notify', 'Succeeded', true],
   ]);
 });
