@@ -32,6 +32,8 @@ export interface ServeOptions {
   tools?: { helm: string; kustomize: string };
   /** Hosts the URL guard lets through (a git server on this machine, say). */
   allowedHosts?: string[];
+  /** A sync still running after this long is ended (default 30 min). */
+  syncTimeoutSeconds?: number;
   log?: Logger;
 }
 

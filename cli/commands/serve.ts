@@ -2,6 +2,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
+import {
+  checkOperationTimeout,
+  defaultOperationTimeoutSeconds,
+} from '../../shared/domain/operation-timeout.js';
 
 export function addServeCommand(program: Command): void {
   program
@@ -26,7 +30,13 @@ export function addServeCommand(program: Command): void {
       'git or chart hosts on loopback or private addresses to allow (names or CIDRs)',
       (process.env.GITFERRY_ALLOWED_HOSTS ?? '').split(',').filter(Boolean),
     )
+    .option(
+      '--sync-timeout <seconds>',
+      'end a sync still running after this long, deleting its running hooks (a sync request may set its own)',
+      process.env.GITFERRY_SYNC_TIMEOUT_SECONDS ?? String(defaultOperationTimeoutSeconds),
+    )
     .action(async (o) => {
+      const syncTimeoutSeconds = checkOperationTimeout('--sync-timeout', o.syncTimeout);
       const { serve } = await import('../serve.js');
       await serve({
         port: Number(o.port),
@@ -36,6 +46,7 @@ export function addServeCommand(program: Command): void {
         kubeconfig: o.kubeconfig,
         workers: Number(o.workers),
         allowedHosts: o.allowHost,
+        syncTimeoutSeconds,
       });
     });
 }

@@ -6,6 +6,7 @@ import { ManifestFormatError, ProjectFormatError } from '../domain/application-m
 import { RollbackTargetError } from '../control/requests.js';
 import { ClusterConfigError } from '../domain/cluster-credentials.js';
 import { AppBusyError, GitferryError } from '../domain/errors.js';
+import { NoOperationError } from '../control/terminate-operation.js';
 import { redact } from '../domain/redact.js';
 
 export type ProblemStatus = 400 | 401 | 404 | 409 | 413 | 422 | 500 | 501;
@@ -36,6 +37,7 @@ const problemsByClass: [ErrorClass, ProblemStatus, string][] = [
   [ProjectFormatError, 400, 'Invalid AppProject'],
   [ClusterConfigError, 400, 'Bad Request'],
   [AppBusyError, 409, 'Conflict'],
+  [NoOperationError, 409, 'Conflict'],
   [RollbackTargetError, 404, 'Not Found'],
 ];
 

@@ -59,7 +59,7 @@ export function controlOf(deps: ControlDeps): Control {
  * which may quote credentials: they are stored redacted (the operation's state is engine data
  * that is applied later, and is never shown, so it is left exact).
  */
-export function commitStep(c: Control, lease: Lease, commit: StepCommit): Promise<void> {
+export function commitStep(c: Pick<Control, 'store'>, lease: Lease, commit: StepCommit): Promise<void> {
   return c.store.commitStep(lease, {
     ...commit,
     ...(commit.status ? { status: redactDeep(commit.status) } : {}),

@@ -8,6 +8,7 @@ import type { Lease, SyncRequest } from '../ports/state-store.js';
 import { blankStatus, recentlySynced, resourceStatuses } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
 import { renderDesired } from './desired-state.js';
+import { withSharedResourceConditions } from './shared-resources.js';
 import { isSelfHealing, syncOptionsOf } from './sync-options.js';
 
 export async function refreshApp(
@@ -49,6 +50,7 @@ export async function refreshApp(
         },
         health: health?.health ?? { status: 'Unknown' },
         resources: resourceStatuses(state.results, health?.resources),
+        conditions: withSharedResourceConditions(status?.conditions, state.warnings, now),
         drift: {
           checkedAt: now,
           outOfSync: changes.length,

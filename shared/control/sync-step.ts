@@ -9,7 +9,8 @@ import { blankStatus, failedState, operationOf, resourceStatuses } from './app-s
 import { commitStep, type Control, type SyncTarget } from './deps.js';
 import { renderDesired } from './desired-state.js';
 import { retryDelayMs } from './retry.js';
-import { isDryRun, retryPolicyOf, syncOptionsOf } from './sync-options.js';
+import { withSharedResourceConditions } from './shared-resources.js';
+import { isDryRun, operationTimeoutMs, retryPolicyOf, syncOptionsOf } from './sync-options.js';
 
 export type StepOutcome = 'stepped' | 'finished';
 
@@ -22,6 +23,9 @@ export async function runSyncStep(
   request: SyncRequest | undefined,
 ): Promise<StepOutcome> {
   const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
+  // The deadline is fixed by the first step: a request arriving mid-operation does not move it.
+  const timeoutMs = op.timeoutMs ?? operationTimeoutMs(request, c.o.syncTimeoutMs);
+  op = { ...op, timeoutMs };
   try {
     const inventory = await c.store.getInventory(app.name);
     let stepped: { state: SyncState; nextStepInMs?: number };
@@ -29,7 +33,7 @@ export async function runSyncStep(
       const desired = await renderDesired(c, app, op.revision, rm);
       stepped = await stepSync(
         rm,
-        { desired, inventory, options: syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs) },
+        { desired, inventory, options: syncOptionsOf(app, project, request, cluster, timeoutMs) },
         op.state as SyncState | undefined,
         c.clock,
       );
@@ -84,7 +88,7 @@ export async function runSyncStep(
         health: health?.health ?? { status: 'Unknown' },
         resources: resourceStatuses(state.results, health?.resources),
         operation: operationOf(op, state, run.phase),
-        conditions: [],
+        conditions: withSharedResourceConditions([], state.warnings, new Date(now).toISOString()),
       },
       consumedRequestAt: request?.requestedAt,
     });
@@ -99,6 +103,8 @@ export async function runSyncStep(
         { delaySeconds: c.o.healthRecheckSeconds },
       );
     }
+    // The shared-resource findings are events too: one log line each, naming both apps.
+    for (const w of state.warnings) c.log.warn('shared resource', { app: app.name, warning: w });
     c.log.info('sync finished', {
       app: app.name,
       revision: op.revision,

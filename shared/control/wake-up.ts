@@ -22,6 +22,7 @@ import { checkAppScope } from './project-scope.js';
 import { recordSuperseded } from './record-superseded.js';
 import { refreshApp } from './refresh.js';
 import { runSyncStep } from './sync-step.js';
+import { terminateOperation, type TerminateResult } from './terminate-operation.js';
 
 export { defaultControlOptions, type ControlDeps, type ControlOptions } from './deps.js';
 
@@ -65,6 +66,10 @@ export class WakeUpHandler {
 
   deleteApp(name: string, opts: DeleteAppOptions): Promise<{ deleted: string[]; kept: string[] }> {
     return deleteApp(this.c, name, opts);
+  }
+
+  terminateOperation(name: string): Promise<TerminateResult> {
+    return terminateOperation(this.c, name);
   }
 
   private async advance(

@@ -37,7 +37,11 @@ export interface AppStatus {
   /** Newest revision asked for (webhook, manual); the worker resolves the branch head anyway. */
   wantedRevision?: string;
   /** Problems that keep Gitferry from comparing or syncing (Argo CD's ComparisonError and friends). */
-  conditions?: { type: 'ComparisonError' | 'InvalidSpecError' | 'SyncError'; message: string; at: string }[];
+  conditions?: {
+    type: 'ComparisonError' | 'InvalidSpecError' | 'SyncError' | 'SharedResourceWarning';
+    message: string;
+    at: string;
+  }[];
   /** What the last drift check found. */
   drift?: { checkedAt: string; outOfSync: number; diff?: string };
 }

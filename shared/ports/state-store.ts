@@ -22,6 +22,8 @@ export interface SyncRequest {
   /** Manual sync options (prune, dry run) for this request only. */
   prune?: boolean;
   dryRun?: boolean;
+  /** Manual sync: this operation's deadline (seconds), instead of the installation's. */
+  timeoutSeconds?: number;
   requestedAt: number;
 }
 
@@ -35,6 +37,8 @@ export interface StoredOperation {
   /** Attempt number for Argo-style retries (1 = first try). */
   attempt: number;
   startedAt: number;
+  /** The operation's deadline, fixed by its first step (the request's, else the installation's). */
+  timeoutMs?: number;
 }
 
 /** What one worker step writes, atomically and only while its lease is current. */

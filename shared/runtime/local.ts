@@ -31,6 +31,8 @@ export interface LocalRuntimeOptions {
   tools?: { helm: string; kustomize: string };
   /** Hosts the URL guard lets through (a git server on this machine, say). */
   allowedHosts?: string[];
+  /** A sync still running after this long is ended (its running hooks deleted); default 30 min. */
+  syncTimeoutSeconds?: number;
 }
 
 /**
@@ -81,7 +83,12 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
       log,
       holder,
       // One process, no per-invocation cost: look at Progressing apps often, keep a lease past a long step.
-      options: { guard, leaseTtlMs: 90_000, healthRecheckSeconds: 2 },
+      options: {
+        guard,
+        leaseTtlMs: 90_000,
+        healthRecheckSeconds: 2,
+        ...(opts.syncTimeoutSeconds ? { syncTimeoutMs: opts.syncTimeoutSeconds * 1000 } : {}),
+      },
     });
   return { db, store, queue, secrets, renderer, connector, clusterServers, kubeconfig, wakeUps };
 }
