@@ -1,6 +1,6 @@
 import { GitferryError } from '../domain/errors.js';
 import type { App, Cluster, Project } from '../domain/app.js';
-import type { InventoryEntry } from '../domain/kube-object.js';
+import type { InventoryEntry, KubeObject } from '../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import type { SyncReason } from '../domain/sync-job.js';
 
@@ -35,6 +35,15 @@ export interface StoredOperation {
   /** Attempt number for Argo-style retries (1 = first try). */
   attempt: number;
   startedAt: number;
+  /** Wake-ups this operation has taken (bounded: control/wake-bounds.ts). */
+  wakeUps?: number;
+  /** Consecutive waits on the same thing (`waitingFor`): the backoff's position. */
+  waits?: number;
+  /**
+   * The objects rendered for this operation, kept while it waits so that later steps neither
+   * fetch nor render again (absent when larger than the cache's bound: those steps render again).
+   */
+  desired?: { object: KubeObject; source?: string }[];
 }
 
 /** What one worker step writes, atomically and only while its lease is current. */

@@ -80,8 +80,9 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
       clock: systemClock,
       log,
       holder,
-      // One process, no per-invocation cost: look at Progressing apps often, keep a lease past a long step.
-      options: { guard, leaseTtlMs: 90_000, healthRecheckSeconds: 2 },
+      // One process, no per-invocation cost: look at waits and Progressing apps often (2 s, then
+      // 5 s), keep a lease past a long step.
+      options: { guard, leaseTtlMs: 90_000, backoffSeconds: [2, 5] },
     });
   return { db, store, queue, secrets, renderer, connector, clusterServers, kubeconfig, wakeUps };
 }
