@@ -84,7 +84,19 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
       // 5 s), keep a lease past a long step.
       options: { guard, leaseTtlMs: 90_000, backoffSeconds: [2, 5] },
     });
-  return { db, store, queue, secrets, renderer, connector, clusterServers, kubeconfig, wakeUps };
+  return {
+    db,
+    store,
+    queue,
+    secrets,
+    renderer,
+    connector,
+    credentials,
+    guard,
+    clusterServers,
+    kubeconfig,
+    wakeUps,
+  };
 }
 
 export type LocalRuntime = ReturnType<typeof buildLocalRuntime>;
