@@ -51,11 +51,15 @@ export async function runSyncStep(
       stepped = { state: boundedState(op, stepped.state, wakeUps, now) };
     const { state, nextStepInMs } = stepped;
     if (nextStepInMs !== undefined) {
-      // A wait (the engine asks to be called later) backs off while it waits on the same thing; a
+      // A wait (the engine asks to be called later) backs off while one task waits; a
       // step that only ran out of its time budget continues at once.
       const waiting = nextStepInMs > 0;
       const previous = op.state as SyncState | undefined;
-      const waits = waiting && previous?.waitingFor === state.waitingFor ? (op.waits ?? 0) + 1 : 0;
+      // The same task waiting again (its message may change as a rollout moves): the next delay.
+      const waits =
+        waiting && previous?.waitingFor !== undefined && previous.cursor === state.cursor
+          ? (op.waits ?? 0) + 1
+          : 0;
       const delaySeconds = waiting ? backoffSeconds(waits, c.o.backoffSeconds) : 0;
       await commitStep(c, lease, {
         operation: { ...op, state, wakeUps, waits, desired: cacheable(desired) },
@@ -100,7 +104,11 @@ export async function runSyncStep(
     await commitStep(c, lease, {
       run,
       inventory: state.inventory,
-      operation: retryIn !== undefined ? { ...op, state: undefined, attempt: op.attempt + 1 } : null,
+      // A retry starts afresh: its own wake-ups, a new render.
+      operation:
+        retryIn !== undefined
+          ? { ...op, state: undefined, attempt: op.attempt + 1, wakeUps: 0, waits: 0, desired: undefined }
+          : null,
       status: {
         ...blankStatus(app.name, status),
         sync: synced

@@ -37,7 +37,7 @@ export interface StoredOperation {
   startedAt: number;
   /** Wake-ups this operation has taken (bounded: control/wake-bounds.ts). */
   wakeUps?: number;
-  /** Consecutive waits on the same thing (`waitingFor`): the backoff's position. */
+  /** Consecutive waits of the same task: the backoff's position. */
   waits?: number;
   /**
    * The objects rendered for this operation, kept while it waits so that later steps neither
