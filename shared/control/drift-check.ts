@@ -10,6 +10,7 @@
 // fingerprint, whose owned part says which fields Gitferry owned right after applying
 // (fingerprint.ts). Same head, same key and the same owned part on every live object: the next
 // sync would change nothing.
+import pLimit from 'p-limit';
 import type { App, Cluster } from '../domain/app.js';
 import type { HealthStatus } from '../domain/health.js';
 import { refKey, type InventoryEntry } from '../domain/kube-object.js';
@@ -31,6 +32,9 @@ import type { UrlGuardOptions } from '../source/url-guard.js';
 import { renderKeyOf } from './desired-state.js';
 import { clusterOf } from './deps.js';
 import { isSelfHealing } from './sync-options.js';
+
+/** Apps whose status and inventory are read at once. */
+export const storeReadConcurrency = 16;
 
 export interface DriftCheckDeps {
   store: StateStore;
@@ -110,28 +114,35 @@ async function checkClusterDrift(
   };
   const cluster: Cluster | undefined = await clusterOf(deps, apps[0]!);
   const candidates: Candidate[] = [];
-  for (const app of apps) {
-    const status = await deps.store.getStatus(app.name);
-    if (status?.operation?.phase === 'Running') {
-      tick.busy++;
-      continue;
-    }
-    if (!cluster || !status || status.sync.status === 'Unknown' || !status.sync.renderKey) {
-      // Never compared, or last time it could not be: the worker says why, or compares.
-      await wake(app, cluster ? 'never-compared' : 'cannot-check', 'drift');
-      continue;
-    }
-    let revision: string;
-    try {
-      revision = await headOf(deps, app, heads);
-    } catch {
-      await wake(app, 'cannot-check', 'drift');
-      continue;
-    }
-    if (revision !== status.sync.revision) await wake(app, 'new-revision', 'poll');
-    else if (renderKeyOf(app, revision) !== status.sync.renderKey) await wake(app, 'spec-changed', 'drift');
-    else candidates.push({ app, status, inventory: await deps.store.getInventory(app.name) });
-  }
+  // The store is read a few apps at a time: one pass over 1,000 apps stays within seconds.
+  const readLimit = pLimit(storeReadConcurrency);
+  await Promise.all(
+    apps.map((app) =>
+      readLimit(async () => {
+        const status = await deps.store.getStatus(app.name);
+        if (status?.operation?.phase === 'Running') {
+          tick.busy++;
+          return;
+        }
+        if (!cluster || !status || status.sync.status === 'Unknown' || !status.sync.renderKey) {
+          // Never compared, or last time it could not be: the worker says why, or compares.
+          await wake(app, cluster ? 'never-compared' : 'cannot-check', 'drift');
+          return;
+        }
+        let revision: string;
+        try {
+          revision = await headOf(deps, app, heads);
+        } catch {
+          await wake(app, 'cannot-check', 'drift');
+          return;
+        }
+        if (revision !== status.sync.revision) await wake(app, 'new-revision', 'poll');
+        else if (renderKeyOf(app, revision) !== status.sync.renderKey)
+          await wake(app, 'spec-changed', 'drift');
+        else candidates.push({ app, status, inventory: await deps.store.getInventory(app.name) });
+      }),
+    ),
+  );
   if (candidates.length === 0) return;
 
   const rm = new ResourceManager(await deps.connector.connect(cluster!), deps.engine);
