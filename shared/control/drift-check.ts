@@ -180,7 +180,8 @@ async function checkClusterDrift(
       const outOfSync = status.sync.status === 'OutOfSync';
       if (unknown) await wake(app, 'never-compared', 'drift');
       else if (drifted && (!outOfSync || isSelfHealing(app))) await wake(app, 'live-changed', 'drift');
-      else if (!drifted && outOfSync) await wake(app, 'back-in-sync', 'drift');
+      // OutOfSync because Git moved on (a manual app not yet synced to its head) is not live drift.
+      else if (!drifted && outOfSync && !gitAhead(status)) await wake(app, 'back-in-sync', 'drift');
       else if (worstHealth(healths).status !== status.health.status)
         await wake(app, 'health-changed', 'health');
       else tick.unchanged++;
@@ -214,6 +215,11 @@ async function headOf(deps: DriftCheckDeps, app: App, heads: Map<string, Promise
     }),
   );
   return revisions.join(' ');
+}
+
+/** The last comparison was with a revision other than the one last synced. */
+function gitAhead(status: AppStatus): boolean {
+  return status.operation?.revision !== undefined && status.operation.revision !== status.sync.revision;
 }
 
 /** One target per object, however many apps list it. */
