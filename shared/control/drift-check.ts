@@ -33,6 +33,9 @@ import { renderKeyOf } from './desired-state.js';
 import { clusterOf } from './deps.js';
 import { isSelfHealing } from './sync-options.js';
 
+/** A running operation older than this (the default sync timeout, 30 min, and 5 more) has lost its chain. */
+export const defaultStaleOperationMs = 35 * 60_000;
+
 /** Apps whose status and inventory are read at once. */
 export const storeReadConcurrency = 16;
 
@@ -47,6 +50,8 @@ export interface DriftCheckDeps {
   engine?: Partial<ResourceManagerOptions>;
   /** A branch head (ls-remote); defaults to the git client's resolveRevision. */
   resolveHead?: (repoURL: string, targetRevision: string | undefined) => Promise<string>;
+  /** See defaultStaleOperationMs. */
+  staleOperationMs?: number;
   /** Wake-ups sent for apps that need the worker are spread over this many seconds. */
   jitterSeconds?: number;
   random?: () => number;
@@ -60,7 +65,8 @@ export type DriftFinding =
   | 'spec-changed'
   | 'live-changed'
   | 'back-in-sync'
-  | 'health-changed';
+  | 'health-changed'
+  | 'stale-operation';
 
 export interface DriftTick {
   clusters: number;
@@ -121,7 +127,12 @@ async function checkClusterDrift(
       readLimit(async () => {
         const status = await deps.store.getStatus(app.name);
         if (status?.operation?.phase === 'Running') {
-          tick.busy++;
+          // The worker's own chain carries a running operation; only one that outlived any sync's
+          // deadline (its chain lost) is woken, to be ended by its timeout.
+          const started = Date.parse(status.operation.startedAt);
+          if (deps.clock.now() - started > (deps.staleOperationMs ?? defaultStaleOperationMs))
+            await wake(app, 'stale-operation', 'drift');
+          else tick.busy++;
           return;
         }
         if (!cluster || !status || status.sync.status === 'Unknown' || !status.sync.renderKey) {

@@ -22,7 +22,7 @@ export interface WakeUpBounds {
    */
   healthChain: number;
   /**
-   * Retries of one wake-up that finds the app's lease held (2+5+10 s, then every 30 s: about 10
+   * Retries in a row of one wake-up that finds the app's lease held (its `busyRetries`) (2+5+10 s, then every 30 s: about 10
    * minutes, twice the lease's lifetime). At the bound the wake-up is logged and counted
    * (`outcome: bounded`), not retried: the holder re-checks for newer requests when it releases the
    * lease, and the drift check wakes every app anyway.

@@ -74,20 +74,26 @@ export class WakeUpHandler {
   /** The lease is held: come back later, backing off, up to the busy chain's bound. */
   private async retryWhenFree(job: SyncJob): Promise<WakeUpOutcome> {
     const { queue, clock, log, o } = this.c;
-    const hop = job.hop ?? 0;
-    if (hop >= o.bounds.busyChain) {
+    const retries = job.busyRetries ?? 0;
+    if (retries >= o.bounds.busyChain) {
       // The holder re-checks for newer requests when it releases, and drift wakes every app.
       log.warn('wake-up chain bounded: the app stayed busy; left to the lease holder and the drift check', {
         app: job.app,
         reason: job.reason,
-        hops: hop,
+        busyRetries: retries,
+        hop: job.hop ?? 0,
         chainStartedAt: job.chainStartedAt,
       });
       return 'bounded';
     }
     await queue.send(
-      { ...job, hop: hop + 1, chainStartedAt: job.chainStartedAt ?? clock.now() },
-      { delaySeconds: backoffSeconds(hop, o.backoffSeconds) },
+      {
+        ...job,
+        hop: (job.hop ?? 0) + 1,
+        busyRetries: retries + 1,
+        chainStartedAt: job.chainStartedAt ?? clock.now(),
+      },
+      { delaySeconds: backoffSeconds(retries, o.backoffSeconds) },
     );
     return 'busy';
   }

@@ -20,4 +20,6 @@ export interface SyncJob {
   hop?: number;
   /** When the operation or chain this wake-up continues started (epoch ms). */
   chainStartedAt?: number;
+  /** Times in a row this wake-up found its app's lease held and came back (bounded too). */
+  busyRetries?: number;
 }

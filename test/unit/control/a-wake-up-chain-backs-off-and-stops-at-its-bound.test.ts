@@ -86,13 +86,33 @@ describe('wake-up chain bounds', () => {
     );
     // Every re-sent wake-up is the same request, one hop further, with the chain's start.
     expect(sent.map((s) => s.job.hop)).toEqual(Array.from({ length: bound }, (_, n) => n + 1));
+    expect(sent.map((s) => s.job.busyRetries)).toEqual(Array.from({ length: bound }, (_, n) => n + 1));
     expect(sent.every((s) => s.job.chainStartedAt === now && s.job.revision === 'abc')).toBe(true);
     expect(warnings).toEqual([
       expect.objectContaining({
         message: expect.stringContaining('wake-up chain bounded'),
-        extra: expect.objectContaining({ app: 'shop', hops: bound }),
+        extra: expect.objectContaining({ app: 'shop', busyRetries: bound }),
       }),
     ]);
+  });
+
+  test('a long chain (a sync that waited many times) that finds the lease held once is retried, not bounded', async () => {
+    await store.putApp(app);
+    expect(await store.acquireLease('shop', 'other-worker', 60_000, Date.now())).toBeDefined();
+    const sent: { job: SyncJob; delaySeconds?: number }[] = [];
+    const handler = new WakeUpHandler({
+      store,
+      queue: { send: async (job, opts) => void sent.push({ job, delaySeconds: opts?.delaySeconds }) },
+      connector: { connect: async () => Promise.reject(new Error('not reached')) },
+      renderer: {} as never,
+      credentials: async () => undefined,
+      clock: { now: Date.now },
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+      holder: 'worker-1',
+    });
+    const job: SyncJob = { app: 'shop', reason: 'continue', requestedAt: 1, hop: 90, chainStartedAt: 1 };
+    expect(await handler.handle(job)).toBe('busy');
+    expect(sent).toEqual([{ job: { ...job, hop: 91, busyRetries: 1 }, delaySeconds: 2 }]);
   });
 
   test('a wake-up that finds the lease free is handled whatever its hop count', async () => {
