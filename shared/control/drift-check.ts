@@ -155,8 +155,27 @@ async function checkClusterDrift(
     ),
   );
   if (candidates.length === 0) return;
+  try {
+    await checkLiveState(deps, cluster!, candidates, tick, wake);
+  } catch (err) {
+    // The cluster cannot be read from here (no access for this function, a network fault): the
+    // worker compares these apps instead, as every drift check did before, rather than none.
+    deps.log.warn('drift check cannot read the cluster; the worker compares its apps', {
+      cluster: cluster!.name,
+      detail: (err as Error).message,
+    });
+    for (const { app } of candidates) await wake(app, 'cannot-check', 'drift');
+  }
+}
 
-  const rm = new ResourceManager(await deps.connector.connect(cluster!), deps.engine);
+async function checkLiveState(
+  deps: DriftCheckDeps,
+  cluster: Cluster,
+  candidates: Candidate[],
+  tick: DriftTick,
+  wake: (app: App, finding: DriftFinding, reason: SyncReason) => Promise<void>,
+): Promise<void> {
+  const rm = new ResourceManager(await deps.connector.connect(cluster), deps.engine);
   try {
     // Every inventory of the cluster at once: one LIST per kind and namespace.
     const targets: (LiveTarget & { entry: InventoryEntry })[] = [];

@@ -143,6 +143,22 @@ describe('a drift tick over 100 unchanged apps', () => {
     expect(result.unchanged).toBe(count - 2);
   });
 
+  test('a cluster the drift function cannot read leaves its apps to the worker, not unchecked', async () => {
+    reset();
+    const result = await runDriftTick({
+      store: lc.store,
+      queue: { send: async (job, o) => void lc.sent.push({ job, delaySeconds: o?.delaySeconds ?? 0 }) },
+      connector: { connect: async () => Promise.reject(new Error('AccessDeniedException: no access entry')) },
+      credentials: async () => undefined,
+      clock: { now: Date.now },
+      log: silentLogger,
+      guard: testbedGuard,
+    });
+    expect(result.woken).toHaveLength(count);
+    expect(new Set(result.woken.map((w) => w.finding))).toEqual(new Set(['cannot-check']));
+    expect(new Set(lc.sent.map((s) => s.job.reason))).toEqual(new Set(['drift']));
+  });
+
   test('a new commit on the branch wakes its apps for the worker, still without rendering', async () => {
     const rendersBefore = lc.renders();
     await repo.commit({ 'README.md': 'a change no app renders differently' }, 'readme');
