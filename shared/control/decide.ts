@@ -52,3 +52,16 @@ function isSupersededPush({ job, app, status, revision }: WakeUpFacts): boolean 
     status?.sync.revision === revision
   );
 }
+
+/**
+ * A health recheck (sent after a sync or refresh while the app is Progressing) with nothing else
+ * to do: no operation in progress and no request waiting. It reads health only; anything else
+ * (a push, a manual sync) arrives with its own request and takes the full path.
+ */
+export function isHealthRecheck(
+  job: SyncJob,
+  operation: StoredOperation | undefined,
+  request: SyncRequest | undefined,
+): boolean {
+  return job.reason === 'health' && !operation && !request;
+}

@@ -23,7 +23,16 @@ export interface SyncRun {
 /** An app's current status, as Argo CD models it. */
 export interface AppStatus {
   app: string;
-  sync: { status: SyncStatusCode; revision?: string; comparedAt?: string };
+  sync: {
+    status: SyncStatusCode;
+    revision?: string;
+    comparedAt?: string;
+    /**
+     * What the comparison was made with (the app's sources and destination at `revision`, as a
+     * digest): a drift check that finds the same key and the same branch heads need not render.
+     */
+    renderKey?: string;
+  };
   health: HealthStatus;
   operation?: {
     phase: OperationPhase;

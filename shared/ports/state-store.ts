@@ -1,6 +1,6 @@
 import { GitferryError } from '../domain/errors.js';
 import type { App, Cluster, Project } from '../domain/app.js';
-import type { InventoryEntry } from '../domain/kube-object.js';
+import type { InventoryEntry, KubeObject } from '../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import type { SyncReason } from '../domain/sync-job.js';
 
@@ -39,6 +39,15 @@ export interface StoredOperation {
   startedAt: number;
   /** The operation's deadline, fixed by its first step (the request's, else the installation's). */
   timeoutMs?: number;
+  /** Wake-ups this operation has taken (bounded: control/wake-bounds.ts). */
+  wakeUps?: number;
+  /** Consecutive waits of the same task: the backoff's position. */
+  waits?: number;
+  /**
+   * The objects rendered for this operation, kept while it waits so that later steps neither
+   * fetch nor render again (absent when larger than the cache's bound: those steps render again).
+   */
+  desired?: { object: KubeObject; source?: string }[];
 }
 
 /** What one worker step writes, atomically and only while its lease is current. */

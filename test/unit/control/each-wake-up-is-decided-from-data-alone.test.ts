@@ -1,7 +1,7 @@
 import type { App } from '../../../shared/domain/app.js';
 import type { AppStatus } from '../../../shared/domain/status.js';
 import type { SyncJob } from '../../../shared/domain/sync-job.js';
-import { decideWakeUp, type WakeUpDecision } from '../../../shared/control/decide.js';
+import { decideWakeUp, isHealthRecheck, type WakeUpDecision } from '../../../shared/control/decide.js';
 import type { StoredOperation, SyncRequest } from '../../../shared/ports/state-store.js';
 
 const head = 'a'.repeat(40);
@@ -271,5 +271,17 @@ const table: [string, Parameters<typeof decideWakeUp>[0], WakeUpDecision][] = [
 describe('the wake-up decision', () => {
   test.each(table)('%s', (_name, facts, expected) => {
     expect(decideWakeUp(facts)).toBe(expected);
+  });
+});
+
+describe('a health recheck', () => {
+  test.each<[string, SyncJob, StoredOperation | undefined, SyncRequest | undefined, boolean]>([
+    ['with nothing else to do reads health only', job('health'), undefined, undefined, true],
+    ['during an operation lets the operation continue', job('health'), operation, undefined, false],
+    ['with a push waiting takes the full path', job('health'), undefined, request('webhook'), false],
+    ['with a manual sync waiting takes the full path', job('health'), undefined, request('manual'), false],
+    ['is only ever a wake-up sent as one', job('refresh'), undefined, undefined, false],
+  ])('%s', (_name, j, op, req, expected) => {
+    expect(isHealthRecheck(j, op, req)).toBe(expected);
   });
 });
