@@ -161,8 +161,13 @@ export async function runSyncStep(
  */
 export const operationRenderCacheMaxBytes = 512 * 1024;
 
-function cacheable(desired: StoredOperation['desired']): StoredOperation['desired'] {
+/**
+ * What of a render the operation may keep: nothing when it is too large, and nothing when it holds a
+ * Secret — Secret data never rests in the state store, so such an operation renders on each step.
+ */
+export function cacheable(desired: StoredOperation['desired']): StoredOperation['desired'] {
   if (!desired) return undefined;
+  if (desired.some(({ object }) => object.kind === 'Secret' && object.apiVersion === 'v1')) return undefined;
   return JSON.stringify(desired).length <= operationRenderCacheMaxBytes ? desired : undefined;
 }
 
