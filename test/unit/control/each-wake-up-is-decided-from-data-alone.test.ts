@@ -192,6 +192,36 @@ const table: [string, Parameters<typeof decideWakeUp>[0], WakeUpDecision][] = [
     'start-sync',
   ],
   [
+    'drift on a self-healing app whose last attempt at this revision failed only refreshes',
+    {
+      job: job('drift'),
+      app: app(automated({ selfHeal: true })),
+      status: status(
+        { status: 'OutOfSync', revision: head },
+        { phase: 'Failed', revision: head, startedAt: 't', message: 'operation terminated by user' },
+      ),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'refresh',
+  ],
+  [
+    'drift on a self-healing app whose failed attempt was at an older revision syncs',
+    {
+      job: job('drift'),
+      app: app(automated({ selfHeal: true })),
+      status: status(
+        { status: 'OutOfSync', revision: head },
+        { phase: 'Failed', revision: older, startedAt: 't' },
+      ),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'start-sync',
+  ],
+  [
     'drift on an automated app without self-heal only refreshes',
     {
       job: job('drift'),
