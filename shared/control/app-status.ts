@@ -24,7 +24,7 @@ export function operationOf(
   op: StoredOperation,
   state: SyncState,
   phase: 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Terminating',
-): AppStatus['operation'] {
+): NonNullable<AppStatus['operation']> {
   return {
     phase,
     message:
@@ -40,21 +40,34 @@ export function operationOf(
   };
 }
 
-/** Per-resource sync status and health from a step's results (hooks are not resources). */
+/** What a dry run's action says about a live object, as a resource row's message. */
+const comparedMessages: Partial<Record<ChangeSetEntry['action'], string>> = {
+  created: 'missing: requires create',
+  configured: 'differs from Git: requires configure',
+  replaced: 'differs from Git: requires replace',
+  pruned: 'not in Git: would prune',
+};
+
+/**
+ * Per-resource sync status and health from a step's results (hooks are not resources). After a
+ * sync, what was created or configured is Synced; after a comparison (`compared`, a dry run) only
+ * what is unchanged is: anything the dry run would write is OutOfSync, as Argo CD shows it.
+ */
 export function resourceStatuses(
   results: ChangeSetEntry[],
   health: { ref: ChangeSetEntry['ref']; health?: AppStatus['health'] }[] | undefined,
+  opts: { compared?: boolean } = {},
 ): AppStatus['resources'] {
   const key = (ref: ChangeSetEntry['ref']) => `${ref.group}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
   const healthByKey = new Map((health ?? []).map((h) => [key(h.ref), h.health]));
-  const synced = new Set(['unchanged', 'created', 'configured', 'replaced']);
+  const synced = new Set(opts.compared ? ['unchanged'] : ['unchanged', 'created', 'configured', 'replaced']);
   return results
     .filter((r) => !r.hookPhase)
     .map((r) => ({
       ref: r.ref,
       status: r.action !== 'failed' && synced.has(r.action) ? 'Synced' : 'OutOfSync',
       health: healthByKey.get(key(r.ref)),
-      message: r.message,
+      message: r.message ?? (opts.compared ? comparedMessages[r.action] : undefined),
     }));
 }
 

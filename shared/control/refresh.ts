@@ -1,10 +1,12 @@
 // No sync wanted: compare live with desired (a dry run with prune, so removals count) and record
 // Synced/OutOfSync, health and drift; a self-healing app with drift is woken to sync right away.
 import type { AppStatus } from '../domain/status.js';
-import { assessAppHealth } from '../engine/assess.js';
+import type { ChangeSetEntry } from '../domain/change-set.js';
+import type { ObjectRef } from '../domain/kube-object.js';
 import { ResourceManager } from '../engine/resource-manager.js';
 import { stepSync } from '../engine/sync-operation.js';
 import type { Lease, SyncRequest } from '../ports/state-store.js';
+import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, recentlySynced, resourceStatuses } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
 import { renderDesired } from './desired-state.js';
@@ -21,7 +23,16 @@ export async function refreshApp(
   const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
   try {
     const inventory = await c.store.getInventory(app.name);
-    const desired = await renderDesired(c, app, revision, rm);
+    const now = new Date(c.clock.now()).toISOString();
+    let desired: Awaited<ReturnType<typeof renderDesired>>;
+    try {
+      desired = await renderDesired(c, app, revision, rm);
+    } catch (err) {
+      // Git cannot be compared with: sync Unknown with the error (Argo CD's ComparisonError), and
+      // health from what is deployed alone.
+      await recordComparisonError(c, lease, app.name, status, request, rm, inventory, revision, now, err);
+      return;
+    }
     const { state } = await stepSync(
       rm,
       {
@@ -37,8 +48,7 @@ export async function refreshApp(
       c.clock,
     );
     const changes = state.results.filter((r) => r.action !== 'unchanged' && r.action !== 'skipped');
-    const health = await assessAppHealth(rm, inventory).catch(() => undefined);
-    const now = new Date(c.clock.now()).toISOString();
+    const health = await assessDesiredHealth(rm, inventory, desiredRefs(state.results));
     await commitStep(c, lease, {
       status: {
         ...blankStatus(app.name, status),
@@ -48,11 +58,16 @@ export async function refreshApp(
           comparedAt: now,
         },
         health: health?.health ?? { status: 'Unknown' },
-        resources: resourceStatuses(state.results, health?.resources),
+        resources: resourceStatuses(state.results, health?.resources, { compared: true }),
+        conditions:
+          state.phase === 'Succeeded'
+            ? []
+            : [{ type: 'ComparisonError', message: state.message ?? 'comparison failed', at: now }],
         drift: {
           checkedAt: now,
           outOfSync: changes.length,
           diff: changes.map((ch) => ch.diff ?? '').join('\n') || undefined,
+          ...(state.phase === 'Succeeded' ? {} : { error: state.message ?? 'comparison failed' }),
         },
       },
       consumedRequestAt: request?.requestedAt,
@@ -71,4 +86,38 @@ export async function refreshApp(
   } finally {
     rm.close();
   }
+}
+
+/** The objects a comparison found in Git (not those it would prune), for health. */
+function desiredRefs(results: ChangeSetEntry[]): ObjectRef[] {
+  return results
+    .filter((r) => !r.hookPhase && r.action !== 'pruned' && r.action !== 'skipped')
+    .map((r) => r.ref);
+}
+
+async function recordComparisonError(
+  c: Control,
+  lease: Lease,
+  app: string,
+  status: AppStatus | undefined,
+  request: SyncRequest | undefined,
+  rm: ResourceManager,
+  inventory: ObjectRef[],
+  revision: string,
+  now: string,
+  err: unknown,
+): Promise<void> {
+  const message = (err as Error).message;
+  const health = await assessDesiredHealth(rm, inventory, []);
+  await commitStep(c, lease, {
+    status: {
+      ...blankStatus(app, status),
+      sync: { status: 'Unknown', revision, comparedAt: now },
+      health: health?.health ?? { status: 'Unknown' },
+      conditions: [{ type: 'ComparisonError', message, at: now }],
+      drift: { checkedAt: now, outOfSync: 0, error: message },
+    },
+    consumedRequestAt: request?.requestedAt,
+  });
+  c.log.warn('app cannot be compared with Git', { app, revision, error: message });
 }

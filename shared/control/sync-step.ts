@@ -1,13 +1,14 @@
 // One engine step of an app's operation, recorded with the lease as fence, then the next wake-up:
 // continue (the engine waits), retry (failed, with backoff) or a health recheck (Progressing).
 import type { AppStatus, SyncRun } from '../domain/status.js';
-import { assessAppHealth } from '../engine/assess.js';
 import { ResourceManager } from '../engine/resource-manager.js';
 import { stepSync, type SyncState } from '../engine/sync-operation.js';
 import type { Lease, StoredOperation, SyncRequest } from '../ports/state-store.js';
+import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, failedState, operationOf, resourceStatuses } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
 import { renderDesired } from './desired-state.js';
+import { specFingerprintOf } from './operation-spec.js';
 import { retryDelayMs } from './retry.js';
 import { isDryRun, retryPolicyOf, syncOptionsOf } from './sync-options.js';
 
@@ -22,14 +23,21 @@ export async function runSyncStep(
   request: SyncRequest | undefined,
 ): Promise<StepOutcome> {
   const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
+  // The request the operation started for: its options hold for every step, whatever came since
+  // (operations stored before it was kept fall back to the pending one, as before).
+  const started = op.app ? op.request : request;
   try {
     const inventory = await c.store.getInventory(app.name);
     let stepped: { state: SyncState; nextStepInMs?: number };
+    let renderError: string | undefined;
     try {
-      const desired = await renderDesired(c, app, op.revision, rm);
+      const desired = await renderDesired(c, app, op.revision, rm).catch((err: Error) => {
+        renderError = err.message;
+        throw err;
+      });
       stepped = await stepSync(
         rm,
-        { desired, inventory, options: syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs) },
+        { desired, inventory, options: syncOptionsOf(app, project, started, cluster, c.o.syncTimeoutMs) },
         op.state as SyncState | undefined,
         c.clock,
       );
@@ -43,8 +51,11 @@ export async function runSyncStep(
       await commitStep(c, lease, {
         operation: { ...op, state },
         inventory: state.inventory,
-        status: { ...blankStatus(app.name, status), operation: operationOf(op, state, 'Running') },
-        consumedRequestAt: request?.requestedAt,
+        status: {
+          ...blankStatus(app.name, status),
+          operation: { ...operationOf(op, state, 'Running'), ...tagsOf(op, started) },
+        },
+        consumedRequestAt: started?.requestedAt,
       });
       await c.queue.send(
         { app: app.name, reason: 'continue', requestedAt: now },
@@ -59,7 +70,11 @@ export async function runSyncStep(
     }
 
     const retryIn = state.phase === 'Failed' ? retryDelayMs(retryPolicyOf(app), op.attempt) : undefined;
-    const health = await assessAppHealth(rm, state.inventory).catch(() => undefined);
+    const health = await assessDesiredHealth(
+      rm,
+      state.inventory,
+      state.planned.map((p) => p.ref),
+    );
     const run: SyncRun = {
       app: app.name,
       id: op.runId,
@@ -71,23 +86,28 @@ export async function runSyncStep(
       finishedAt: new Date(now).toISOString(),
       results: state.results,
     };
-    const synced = state.phase === 'Succeeded' && !isDryRun(request);
+    const synced = state.phase === 'Succeeded' && !isDryRun(started);
+    const at = new Date(now).toISOString();
     await commitStep(c, lease, {
       run,
       inventory: state.inventory,
       operation: retryIn !== undefined ? { ...op, state: undefined, attempt: op.attempt + 1 } : null,
       status: {
         ...blankStatus(app.name, status),
+        // A render error leaves Git uncompared: Unknown with the error (Argo CD's ComparisonError).
         sync: synced
-          ? { status: 'Synced', revision: op.revision, comparedAt: new Date(now).toISOString() }
-          : { status: 'OutOfSync', revision: op.revision },
+          ? { status: 'Synced', revision: op.revision, comparedAt: at }
+          : { status: renderError !== undefined ? 'Unknown' : 'OutOfSync', revision: op.revision },
         health: health?.health ?? { status: 'Unknown' },
         resources: resourceStatuses(state.results, health?.resources),
-        operation: operationOf(op, state, run.phase),
-        conditions: [],
+        operation: { ...operationOf(op, state, run.phase), ...tagsOf(op, started) },
+        conditions: renderError !== undefined ? [{ type: 'ComparisonError', message: renderError, at }] : [],
       },
-      consumedRequestAt: request?.requestedAt,
+      consumedRequestAt: started?.requestedAt,
     });
+    // Work asked for while this operation ran (a sync, a new revision) was left for after it.
+    if (retryIn === undefined && request && request.requestedAt !== started?.requestedAt)
+      await c.queue.send({ app: app.name, reason: request.reason, requestedAt: request.requestedAt });
     if (retryIn !== undefined) {
       await c.queue.send(
         { app: app.name, reason: 'retry', requestedAt: now },
@@ -110,4 +130,15 @@ export async function runSyncStep(
   } finally {
     rm.close();
   }
+}
+
+/** What identifies an operation in the status: the request it serves and the spec it ran. */
+function tagsOf(
+  op: StoredOperation,
+  started: SyncRequest | undefined,
+): { requestedAt?: number; spec?: string } {
+  return {
+    ...(started ? { requestedAt: started.requestedAt } : {}),
+    ...(op.app ? { spec: specFingerprintOf(op.app) } : {}),
+  };
 }

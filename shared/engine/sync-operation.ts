@@ -189,7 +189,7 @@ async function runPlan(ctx: TaskContext): Promise<TaskOutcome> {
     state.results = [
       ...state.planned.map((p) => entry(p.ref, plannedToAction[p.action], p.wave, p.diff, p.reason)),
       ...state.prunes.map((p) =>
-        entry(p.ref, p.action === 'prune' ? 'pruned' : 'skipped', p.wave, undefined, p.reason),
+        entry(p.ref, p.action === 'prune' ? 'pruned' : 'skipped', p.wave, p.diff, p.reason),
       ),
     ];
     return done;

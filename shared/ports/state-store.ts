@@ -35,6 +35,13 @@ export interface StoredOperation {
   /** Attempt number for Argo-style retries (1 = first try). */
   attempt: number;
   startedAt: number;
+  /**
+   * The app as it was when the operation started: every step works on this copy, so a spec
+   * changed mid-sync never mixes into it (control/operation-spec.ts). Absent in older records.
+   */
+  app?: App;
+  /** The request that started the operation (its prune and dry-run options hold for every step). */
+  request?: SyncRequest;
 }
 
 /** What one worker step writes, atomically and only while its lease is current. */
