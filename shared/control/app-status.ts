@@ -67,7 +67,9 @@ export function resourceStatuses(
       ref: r.ref,
       status: r.action !== 'failed' && synced.has(r.action) ? 'Synced' : 'OutOfSync',
       health: healthByKey.get(key(r.ref)),
-      message: r.message ?? (opts.compared ? comparedMessages[r.action] : undefined),
+      message: opts.compared
+        ? [comparedMessages[r.action], r.message].filter(Boolean).join('; ') || undefined
+        : r.message,
     }));
 }
 

@@ -1,5 +1,6 @@
 // One engine step of an app's operation, recorded with the lease as fence, then the next wake-up:
 // continue (the engine waits), retry (failed, with backoff) or a health recheck (Progressing).
+import type { App } from '../domain/app.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import { ResourceManager } from '../engine/resource-manager.js';
 import { stepSync, type SyncState } from '../engine/sync-operation.js';
@@ -105,9 +106,11 @@ export async function runSyncStep(
       },
       consumedRequestAt: started?.requestedAt,
     });
-    // Work asked for while this operation ran (a sync, a new revision) was left for after it.
+    // Work asked for while this operation ran (a sync, a new revision, a new spec) was left for after it.
     if (retryIn === undefined && request && request.requestedAt !== started?.requestedAt)
       await c.queue.send({ app: app.name, reason: request.reason, requestedAt: request.requestedAt });
+    else if (retryIn === undefined && op.app && (await specMoved(c, op.app)))
+      await c.queue.send({ app: app.name, reason: 'refresh', requestedAt: now });
     if (retryIn !== undefined) {
       await c.queue.send(
         { app: app.name, reason: 'retry', requestedAt: now },
@@ -130,6 +133,12 @@ export async function runSyncStep(
   } finally {
     rm.close();
   }
+}
+
+/** The app was saved with another source or destination while the operation ran on its copy. */
+async function specMoved(c: Control, ran: App): Promise<boolean> {
+  const current = await c.store.getApp(ran.name);
+  return current !== undefined && specFingerprintOf(current) !== specFingerprintOf(ran);
 }
 
 /** What identifies an operation in the status: the request it serves and the spec it ran. */
