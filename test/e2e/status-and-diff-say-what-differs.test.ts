@@ -216,16 +216,15 @@ spec:
       'bash',
       [
         '-c',
-        `"$0" --server "$1" app get "$2" -o yaml | true; echo "exit=\${PIPESTATUS[0]}"`,
+        `"$0" --server "$1" app list -o wide | true; echo "exit=\${PIPESTATUS[0]}"`,
         cliPath,
         server.url,
-        name,
       ],
       { env: { ...process.env, GITFERRY_DATA_DIR: dataDir } },
     );
     expect(shell.stderr).toBe('');
     expect(shell.stdout).toBe('exit=0\n');
-    // The same command into a reader still prints the app.
-    expect((await cli('app', 'get', name, '-o', 'yaml')).stdout).toContain(`name: ${name}`);
+    // The same command into a reader still prints its table.
+    expect((await cli('app', 'list', '-o', 'wide')).stdout).toMatch(/^NAME +CLUSTER/);
   });
 });
