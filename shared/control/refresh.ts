@@ -66,7 +66,7 @@ export async function refreshApp(
         drift: {
           checkedAt: now,
           outOfSync: changes.length,
-          diff: changes.map((ch) => ch.diff ?? '').join('\n') || undefined,
+          diff: driftText(changes),
           ...(state.phase === 'Succeeded' ? {} : { error: state.message ?? 'comparison failed' }),
         },
       },
@@ -86,6 +86,27 @@ export async function refreshApp(
   } finally {
     rm.close();
   }
+}
+
+/** Most diff text a status keeps: every object's diff in full up to this, then a count of the rest. */
+export const maxDriftDiffBytes = 1024 * 1024;
+
+/** The comparison's diffs, one after the other, within the status's budget. */
+function driftText(changes: ChangeSetEntry[]): string | undefined {
+  const parts: string[] = [];
+  let size = 0;
+  for (const [i, ch] of changes.entries()) {
+    const text = ch.diff ?? '';
+    if (size + text.length > maxDriftDiffBytes) {
+      parts.push(
+        `… diffs of ${changes.length - i} more object(s) not shown (over ${maxDriftDiffBytes / 1024} KiB)\n`,
+      );
+      break;
+    }
+    parts.push(text);
+    size += text.length;
+  }
+  return parts.join('\n') || undefined;
 }
 
 /** The objects a comparison found in Git (not those it would prune), for health. */
