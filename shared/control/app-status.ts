@@ -95,3 +95,18 @@ export function failedState(
     inventory,
   };
 }
+
+/** Most diff text one history entry keeps (a dry run of a large chart diffs every missing object whole). */
+export const maxRunDiffBytes = 1024 * 1024;
+
+/** Results with their diffs kept in order up to `maxBytes`; later diffs say they were left out. */
+export function withBoundedDiffs(results: ChangeSetEntry[], maxBytes = maxRunDiffBytes): ChangeSetEntry[] {
+  let size = 0;
+  return results.map((r) => {
+    if (!r.diff) return r;
+    size += r.diff.length;
+    return size <= maxBytes
+      ? r
+      : { ...r, diff: `… diff not kept (this run's diffs exceed ${Math.round(maxBytes / 1024)} KiB)\n` };
+  });
+}

@@ -6,7 +6,7 @@ import { ResourceManager } from '../engine/resource-manager.js';
 import { stepSync, type SyncState } from '../engine/sync-operation.js';
 import type { Lease, StoredOperation, SyncRequest } from '../ports/state-store.js';
 import { assessDesiredHealth } from './app-health.js';
-import { blankStatus, failedState, operationOf, resourceStatuses } from './app-status.js';
+import { blankStatus, failedState, operationOf, resourceStatuses, withBoundedDiffs } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
 import { renderDesired } from './desired-state.js';
 import { specFingerprintOf } from './operation-spec.js';
@@ -85,7 +85,7 @@ export async function runSyncStep(
       message: state.message,
       startedAt: new Date(op.startedAt).toISOString(),
       finishedAt: new Date(now).toISOString(),
-      results: state.results,
+      results: withBoundedDiffs(state.results),
     };
     const synced = state.phase === 'Succeeded' && !isDryRun(started);
     const at = new Date(now).toISOString();

@@ -3,7 +3,7 @@
 import type { App } from '../../../shared/domain/app.js';
 import type { ChangeSetEntry } from '../../../shared/domain/change-set.js';
 import type { ObjectRef } from '../../../shared/domain/kube-object.js';
-import { resourceStatuses } from '../../../shared/control/app-status.js';
+import { resourceStatuses, withBoundedDiffs } from '../../../shared/control/app-status.js';
 import { decideWakeUp } from '../../../shared/control/decide.js';
 import { operationApp, specFingerprintOf } from '../../../shared/control/operation-spec.js';
 import { appLevelHealth } from '../../../shared/engine/assess.js';
@@ -75,6 +75,22 @@ describe('status rows', () => {
       ['gone', 'OutOfSync'],
       ['kept', 'OutOfSync'],
     ]);
+  });
+});
+
+describe('history entries', () => {
+  test('keep diffs in order up to their budget; later ones say they were left out', () => {
+    const big = (name: string): ChangeSetEntry => ({
+      ref: ref('ConfigMap', name),
+      action: 'created',
+      diff: 'x'.repeat(600),
+    });
+    const kept = withBoundedDiffs(
+      [big('a'), { ref: ref('ConfigMap', 'b'), action: 'unchanged' }, big('c'), big('d')],
+      1300,
+    );
+    expect(kept.map((r) => r.diff?.length ?? 0)).toEqual([600, 0, 600, expect.any(Number)]);
+    expect(kept[3]!.diff).toBe("… diff not kept (this run's diffs exceed 1 KiB)\n");
   });
 });
 
