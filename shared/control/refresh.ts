@@ -1,13 +1,12 @@
 // No sync wanted: compare live with desired (a dry run with prune, so removals count) and record
 // Synced/OutOfSync, health and drift; a self-healing app with drift is woken to sync right away.
 import type { AppStatus } from '../domain/status.js';
-import type { ChangeSetEntry } from '../domain/change-set.js';
-import type { ObjectRef } from '../domain/kube-object.js';
 import { ResourceManager } from '../engine/resource-manager.js';
 import { stepSync } from '../engine/sync-operation.js';
 import type { Lease, SyncRequest } from '../ports/state-store.js';
 import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, recentlySynced, resourceStatuses } from './app-status.js';
+import { desiredRefs, driftText, recordComparisonError } from './comparison.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
 import { renderDesired } from './desired-state.js';
 import { isSelfHealing, syncOptionsOf } from './sync-options.js';
@@ -86,59 +85,4 @@ export async function refreshApp(
   } finally {
     rm.close();
   }
-}
-
-/** Most diff text a status keeps: every object's diff in full up to this, then a count of the rest. */
-export const maxDriftDiffBytes = 1024 * 1024;
-
-/** The comparison's diffs, one after the other, within the status's budget. */
-function driftText(changes: ChangeSetEntry[]): string | undefined {
-  const parts: string[] = [];
-  let size = 0;
-  for (const [i, ch] of changes.entries()) {
-    const text = ch.diff ?? '';
-    if (size + text.length > maxDriftDiffBytes) {
-      parts.push(
-        `… diffs of ${changes.length - i} more object(s) not shown (over ${maxDriftDiffBytes / 1024} KiB)\n`,
-      );
-      break;
-    }
-    parts.push(text);
-    size += text.length;
-  }
-  return parts.join('\n') || undefined;
-}
-
-/** The objects a comparison found in Git (not those it would prune), for health. */
-function desiredRefs(results: ChangeSetEntry[]): ObjectRef[] {
-  return results
-    .filter((r) => !r.hookPhase && r.action !== 'pruned' && r.action !== 'skipped')
-    .map((r) => r.ref);
-}
-
-async function recordComparisonError(
-  c: Control,
-  lease: Lease,
-  app: string,
-  status: AppStatus | undefined,
-  request: SyncRequest | undefined,
-  rm: ResourceManager,
-  inventory: ObjectRef[],
-  revision: string,
-  now: string,
-  err: unknown,
-): Promise<void> {
-  const message = (err as Error).message;
-  const health = await assessDesiredHealth(rm, inventory, []);
-  await commitStep(c, lease, {
-    status: {
-      ...blankStatus(app, status),
-      sync: { status: 'Unknown', revision, comparedAt: now },
-      health: health?.health ?? { status: 'Unknown' },
-      conditions: [{ type: 'ComparisonError', message, at: now }],
-      drift: { checkedAt: now, outOfSync: 0, error: message },
-    },
-    consumedRequestAt: request?.requestedAt,
-  });
-  c.log.warn('app cannot be compared with Git', { app, revision, error: message });
 }
