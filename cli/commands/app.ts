@@ -11,8 +11,15 @@ interface AppView {
   status?: {
     sync: { status: string; revision?: string; comparedAt?: string };
     health: { status: string; message?: string };
-    operation?: { phase: string; message?: string; revision?: string; startedAt: string; runId?: number };
-    drift?: { outOfSync: number; diff?: string; checkedAt: string };
+    operation?: {
+      phase: string;
+      message?: string;
+      revision?: string;
+      startedAt: string;
+      runId?: number;
+      requestedAt?: number;
+    };
+    drift?: { outOfSync: number; diff?: string; error?: string; checkedAt: string };
     conditions?: { type: string; message: string }[];
     resources?: {
       ref: { kind: string; namespace?: string; name: string };
@@ -87,14 +94,13 @@ export function addAppCommands(program: Command, client: ClientOf): void {
                   : {},
             },
           });
-      const res = await client().request<{ app: { name: string }; warnings: string[] }>(
-        'POST',
-        `/api/v1/apps${o.upsert ? '?upsert=true' : ''}`,
-        manifest,
-        'application/yaml',
-      );
+      const res = await client().request<{
+        app: { name: string };
+        warnings: string[];
+        result?: 'created' | 'updated' | 'unchanged';
+      }>('POST', `/api/v1/apps${o.upsert ? '?upsert=true' : ''}`, manifest, 'application/yaml');
       for (const w of res.warnings) console.error(`warning: ${w}`);
-      console.log(`application '${res.app.name}' created`);
+      console.log(`application '${res.app.name}' ${res.result ?? 'created'}`);
     });
 
   app
@@ -204,13 +210,14 @@ export function addAppCommands(program: Command, client: ClientOf): void {
         },
       );
       if (o.async) return console.log(`sync of '${name}' requested`);
+      // Only the operation started for this request (or a newer one) answers: never the one before.
       const view = await waitFor(
         client,
         name,
         (v) =>
           Boolean(
             v.status?.operation &&
-            Date.parse(v.status.operation.startedAt) >= requestedAt - 1000 &&
+            (v.status.operation.requestedAt ?? 0) >= requestedAt &&
             v.status.operation.phase !== 'Running' &&
             !v.operationInProgress,
           ),
@@ -253,6 +260,8 @@ export function addAppCommands(program: Command, client: ClientOf): void {
         Number(o.timeout),
       );
       const drift = view.status?.drift;
+      if (drift?.error)
+        throw new ApiError(0, `Application/${name} cannot be compared with Git: ${drift.error}`);
       if (drift?.diff?.trim()) process.stdout.write(`${drift.diff.trim()}\n`);
       process.exitCode = (drift?.outOfSync ?? 0) > 0 ? 1 : 0;
     });

@@ -2,6 +2,14 @@
 import { Option } from '@commander-js/extra-typings';
 import { dump } from 'js-yaml';
 
+// `gitferry app get X | head`: the reader went away, which is no error of ours. Every command
+// prints through stdout, so one listener for the whole process ends it quietly instead of with an
+// EPIPE stack trace (any other stdout error still surfaces).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 export const outputFormats = ['table', 'wide', 'json', 'yaml', 'name'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
 

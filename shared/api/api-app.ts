@@ -165,8 +165,8 @@ export function createApiApp(deps: ApiDeps): Hono {
         'Conflict',
         `Application/${app.name} already exists (use upsert to replace it)`,
       );
-    const { created } = await saveApp(deps, app);
-    return c.json({ app, warnings }, created ? 201 : 200);
+    const { created, result } = await saveApp(deps, app);
+    return c.json({ app, warnings, result }, created ? 201 : 200);
   });
 
   route(v1, routes.getApp, async (c) => {

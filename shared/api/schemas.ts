@@ -164,7 +164,12 @@ export const AppSummary = z
 
 export const AppPage = z.object({ items: z.array(AppSummary), next: z.string().optional() });
 
-export const AppCreated = z.object({ app: AppSchema, warnings: z.array(z.string()) });
+export const AppCreated = z.object({
+  app: AppSchema,
+  warnings: z.array(z.string()),
+  /** What the save did: `updated` and `unchanged` answer an upsert of an existing app. */
+  result: z.enum(['created', 'updated', 'unchanged']),
+});
 
 const Status = z.looseObject({}).openapi('AppStatus');
 

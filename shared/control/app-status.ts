@@ -24,7 +24,7 @@ export function operationOf(
   op: StoredOperation,
   state: SyncState,
   phase: 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Terminating',
-): AppStatus['operation'] {
+): NonNullable<AppStatus['operation']> {
   return {
     phase,
     message:
@@ -40,21 +40,36 @@ export function operationOf(
   };
 }
 
-/** Per-resource sync status and health from a step's results (hooks are not resources). */
+/** What a dry run's action says about a live object, as a resource row's message. */
+const comparedMessages: Partial<Record<ChangeSetEntry['action'], string>> = {
+  created: 'missing: requires create',
+  configured: 'differs from Git: requires configure',
+  replaced: 'differs from Git: requires replace',
+  pruned: 'not in Git: would prune',
+};
+
+/**
+ * Per-resource sync status and health from a step's results (hooks are not resources). After a
+ * sync, what was created or configured is Synced; after a comparison (`compared`, a dry run) only
+ * what is unchanged is: anything the dry run would write is OutOfSync, as Argo CD shows it.
+ */
 export function resourceStatuses(
   results: ChangeSetEntry[],
   health: { ref: ChangeSetEntry['ref']; health?: AppStatus['health'] }[] | undefined,
+  opts: { compared?: boolean } = {},
 ): AppStatus['resources'] {
   const key = (ref: ChangeSetEntry['ref']) => `${ref.group}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
   const healthByKey = new Map((health ?? []).map((h) => [key(h.ref), h.health]));
-  const synced = new Set(['unchanged', 'created', 'configured', 'replaced']);
+  const synced = new Set(opts.compared ? ['unchanged'] : ['unchanged', 'created', 'configured', 'replaced']);
   return results
     .filter((r) => !r.hookPhase)
     .map((r) => ({
       ref: r.ref,
       status: r.action !== 'failed' && synced.has(r.action) ? 'Synced' : 'OutOfSync',
       health: healthByKey.get(key(r.ref)),
-      message: r.message,
+      message: opts.compared
+        ? [comparedMessages[r.action], r.message].filter(Boolean).join('; ') || undefined
+        : r.message,
     }));
 }
 
@@ -79,4 +94,19 @@ export function failedState(
     hooks: [],
     inventory,
   };
+}
+
+/** Most diff text one history entry keeps (a dry run of a large chart diffs every missing object whole). */
+export const maxRunDiffBytes = 1024 * 1024;
+
+/** Results with their diffs kept in order up to `maxBytes`; later diffs say they were left out. */
+export function withBoundedDiffs(results: ChangeSetEntry[], maxBytes = maxRunDiffBytes): ChangeSetEntry[] {
+  let size = 0;
+  return results.map((r) => {
+    if (!r.diff) return r;
+    size += r.diff.length;
+    return size <= maxBytes
+      ? r
+      : { ...r, diff: `… diff not kept (this run's diffs exceed ${Math.round(maxBytes / 1024)} KiB)\n` };
+  });
 }

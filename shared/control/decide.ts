@@ -4,6 +4,7 @@ import type { App } from '../domain/app.js';
 import type { AppStatus } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
 import type { StoredOperation, SyncRequest } from '../ports/state-store.js';
+import { specFingerprintOf } from './operation-spec.js';
 import { isAutomated } from './sync-options.js';
 
 export interface WakeUpFacts {
@@ -32,7 +33,10 @@ export function decideWakeUp(f: WakeUpFacts): WakeUpDecision {
   const manual = f.request?.reason === 'manual' || f.request?.reason === 'retry';
   if (manual) return 'start-sync';
   if (!isAutomated(f.app)) return 'refresh';
-  const changed = f.status?.sync.revision !== f.revision;
+  // A new revision, or a new source or destination since the last operation (Argo CD syncs both).
+  const ranSpec = f.status?.operation?.spec;
+  const changed =
+    f.status?.sync.revision !== f.revision || (ranSpec !== undefined && ranSpec !== specFingerprintOf(f.app));
   // As Argo CD: self-heal never repeats an attempt that failed (or was terminated) at this same
   // revision — a new revision, a manual sync or the retry policy starts the next one.
   const last = f.status?.operation;

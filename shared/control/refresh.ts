@@ -2,11 +2,12 @@
 // Synced/OutOfSync, health and drift; a self-healing app with drift is woken to sync right away.
 import type { AppStatus } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
-import { assessAppHealth } from '../engine/assess.js';
 import { ResourceManager } from '../engine/resource-manager.js';
 import { stepSync } from '../engine/sync-operation.js';
 import type { Lease, SyncRequest } from '../ports/state-store.js';
+import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, recentlySynced, resourceStatuses } from './app-status.js';
+import { desiredRefs, driftText, recordComparisonError } from './comparison.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
 import { renderDesired, renderKeyOf } from './desired-state.js';
 import { scheduleHealthRecheck } from './health-recheck.js';
@@ -25,7 +26,16 @@ export async function refreshApp(
   const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
   try {
     const inventory = await c.store.getInventory(app.name);
-    const desired = await renderDesired(c, app, revision, rm);
+    const now = new Date(c.clock.now()).toISOString();
+    let desired: Awaited<ReturnType<typeof renderDesired>>;
+    try {
+      desired = await renderDesired(c, app, revision, rm);
+    } catch (err) {
+      // Git cannot be compared with: sync Unknown with the error (Argo CD's ComparisonError), and
+      // health from what is deployed alone.
+      await recordComparisonError(c, lease, app.name, status, request, rm, inventory, revision, now, err);
+      return;
+    }
     const { state } = await stepSync(
       rm,
       {
@@ -41,8 +51,7 @@ export async function refreshApp(
       c.clock,
     );
     const changes = state.results.filter((r) => r.action !== 'unchanged' && r.action !== 'skipped');
-    const health = await assessAppHealth(rm, inventory).catch(() => undefined);
-    const now = new Date(c.clock.now()).toISOString();
+    const health = await assessDesiredHealth(rm, inventory, desiredRefs(state.results));
     await commitStep(c, lease, {
       status: {
         ...blankStatus(app.name, status),
@@ -53,12 +62,20 @@ export async function refreshApp(
           ...(state.phase === 'Succeeded' ? { renderKey: renderKeyOf(app, revision) } : {}),
         },
         health: health?.health ?? { status: 'Unknown' },
-        resources: resourceStatuses(state.results, health?.resources),
-        conditions: withSharedResourceConditions(status?.conditions, state.warnings, now),
+        resources: resourceStatuses(state.results, health?.resources, { compared: true }),
+        conditions:
+          state.phase === 'Succeeded'
+            ? withSharedResourceConditions(
+                status?.conditions?.filter((k) => k.type !== 'ComparisonError'),
+                state.warnings,
+                now,
+              )
+            : [{ type: 'ComparisonError', message: state.message ?? 'comparison failed', at: now }],
         drift: {
           checkedAt: now,
           outOfSync: changes.length,
-          diff: changes.map((ch) => ch.diff ?? '').join('\n') || undefined,
+          diff: driftText(changes),
+          ...(state.phase === 'Succeeded' ? {} : { error: state.message ?? 'comparison failed' }),
         },
       },
       consumedRequestAt: request?.requestedAt,

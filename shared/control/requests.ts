@@ -22,12 +22,36 @@ export class RollbackTargetError extends GitferryError {
 /** How many of the newest deployed runs a rollback may pick from. */
 export const rollbackWindow = 100;
 
+/** What saving an app did: made a new one, replaced one with a different spec, or found it equal. */
+export type SaveResult = 'created' | 'updated' | 'unchanged';
+
 /** Stores an app (keeping a rollback pin it had) and wakes it to compare. */
-export async function saveApp(deps: RequestDeps, app: App): Promise<{ created: boolean }> {
+export async function saveApp(
+  deps: RequestDeps,
+  app: App,
+): Promise<{ created: boolean; result: SaveResult }> {
   const existing = await deps.store.getApp(app.name);
-  await deps.store.putApp({ ...app, pinnedRevision: existing?.pinnedRevision });
+  const next = { ...app, pinnedRevision: existing?.pinnedRevision };
+  await deps.store.putApp(next);
   await requestRefresh(deps, app.name);
-  return { created: !existing };
+  const result = !existing ? 'created' : sameJson(existing, next) ? 'unchanged' : 'updated';
+  return { created: !existing, result };
+}
+
+/** Equal as stored (JSON, key order and undefined members ignored). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 /** A manual sync, at an optional revision, with prune and dry run as asked. */

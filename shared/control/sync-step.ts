@@ -3,16 +3,18 @@
 // health recheck (Progressing). The render is kept with the operation, so a sync that waits does
 // not fetch or render again on each wake-up; an operation that reaches its bound of wake-ups
 // ends Failed, saying so in its history.
+import type { App } from '../domain/app.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
-import { assessAppHealth } from '../engine/assess.js';
 import { ResourceManager } from '../engine/resource-manager.js';
 import { stepSync, type SyncState } from '../engine/sync-operation.js';
 import type { Lease, StoredOperation, SyncRequest } from '../ports/state-store.js';
-import { blankStatus, failedState, operationOf, resourceStatuses } from './app-status.js';
+import { assessDesiredHealth } from './app-health.js';
+import { blankStatus, failedState, operationOf, resourceStatuses, withBoundedDiffs } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
 import { renderDesired, renderKeyOf } from './desired-state.js';
 import { scheduleHealthRecheck } from './health-recheck.js';
+import { specFingerprintOf } from './operation-spec.js';
 import { retryDelayMs } from './retry.js';
 import { withSharedResourceConditions } from './shared-resources.js';
 import { isDryRun, operationTimeoutMs, retryPolicyOf, syncOptionsOf } from './sync-options.js';
@@ -30,19 +32,26 @@ export async function runSyncStep(
   job?: SyncJob,
 ): Promise<StepOutcome> {
   const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
+  // The request the operation started for: its options hold for every step, whatever came since
+  // (operations stored before it was kept fall back to the pending one, as before).
+  const started = op.app ? op.request : request;
   // The deadline is fixed by the first step: a request arriving mid-operation does not move it.
-  const timeoutMs = op.timeoutMs ?? operationTimeoutMs(request, c.o.syncTimeoutMs);
+  const timeoutMs = op.timeoutMs ?? operationTimeoutMs(started, c.o.syncTimeoutMs);
   op = { ...op, timeoutMs };
   try {
     const inventory = await c.store.getInventory(app.name);
     const wakeUps = (op.wakeUps ?? 0) + 1;
     let stepped: { state: SyncState; nextStepInMs?: number };
     let desired = op.desired;
+    let renderError: string | undefined;
     try {
-      desired ??= await renderDesired(c, app, op.revision, rm);
+      desired ??= await renderDesired(c, app, op.revision, rm).catch((err: Error) => {
+        renderError = err.message;
+        throw err;
+      });
       stepped = await stepSync(
         rm,
-        { desired, inventory, options: syncOptionsOf(app, project, request, cluster, timeoutMs) },
+        { desired, inventory, options: syncOptionsOf(app, project, started, cluster, timeoutMs) },
         op.state as SyncState | undefined,
         c.clock,
       );
@@ -68,8 +77,11 @@ export async function runSyncStep(
       await commitStep(c, lease, {
         operation: { ...op, state, wakeUps, waits, desired: cacheable(desired) },
         inventory: state.inventory,
-        status: { ...blankStatus(app.name, status), operation: operationOf(op, state, 'Running') },
-        consumedRequestAt: request?.requestedAt,
+        status: {
+          ...blankStatus(app.name, status),
+          operation: { ...operationOf(op, state, 'Running'), ...tagsOf(op, started) },
+        },
+        consumedRequestAt: started?.requestedAt,
       });
       await c.queue.send(
         {
@@ -92,7 +104,11 @@ export async function runSyncStep(
     }
 
     const retryIn = state.phase === 'Failed' ? retryDelayMs(retryPolicyOf(app), op.attempt) : undefined;
-    const health = await assessAppHealth(rm, state.inventory).catch(() => undefined);
+    const health = await assessDesiredHealth(
+      rm,
+      state.inventory,
+      state.planned.map((p) => p.ref),
+    );
     const run: SyncRun = {
       app: app.name,
       id: op.runId,
@@ -102,9 +118,10 @@ export async function runSyncStep(
       message: state.message,
       startedAt: new Date(op.startedAt).toISOString(),
       finishedAt: new Date(now).toISOString(),
-      results: state.results,
+      results: withBoundedDiffs(state.results),
     };
-    const synced = state.phase === 'Succeeded' && !isDryRun(request);
+    const synced = state.phase === 'Succeeded' && !isDryRun(started);
+    const at = new Date(now).toISOString();
     await commitStep(c, lease, {
       run,
       inventory: state.inventory,
@@ -115,21 +132,30 @@ export async function runSyncStep(
           : null,
       status: {
         ...blankStatus(app.name, status),
+        // A render error leaves Git uncompared: Unknown with the error (Argo CD's ComparisonError).
         sync: synced
           ? {
               status: 'Synced',
               revision: op.revision,
-              comparedAt: new Date(now).toISOString(),
+              comparedAt: at,
               renderKey: renderKeyOf(app, op.revision),
             }
-          : { status: 'OutOfSync', revision: op.revision },
+          : { status: renderError !== undefined ? 'Unknown' : 'OutOfSync', revision: op.revision },
         health: health?.health ?? { status: 'Unknown' },
         resources: resourceStatuses(state.results, health?.resources),
-        operation: operationOf(op, state, run.phase),
-        conditions: withSharedResourceConditions([], state.warnings, new Date(now).toISOString()),
+        operation: { ...operationOf(op, state, run.phase), ...tagsOf(op, started) },
+        conditions:
+          renderError !== undefined
+            ? [{ type: 'ComparisonError', message: renderError, at }]
+            : withSharedResourceConditions([], state.warnings, at),
       },
-      consumedRequestAt: request?.requestedAt,
+      consumedRequestAt: started?.requestedAt,
     });
+    // Work asked for while this operation ran (a sync, a new revision, a new spec) was left for after it.
+    if (retryIn === undefined && request && request.requestedAt !== started?.requestedAt)
+      await c.queue.send({ app: app.name, reason: request.reason, requestedAt: request.requestedAt });
+    else if (retryIn === undefined && op.app && (await specMoved(c, op.app)))
+      await c.queue.send({ app: app.name, reason: 'refresh', requestedAt: now });
     if (retryIn !== undefined) {
       await c.queue.send(
         { app: app.name, reason: 'retry', requestedAt: now },
@@ -184,5 +210,22 @@ function boundedState(op: StoredOperation, state: SyncState, wakeUps: number, no
     finishedAt: new Date(now).toISOString(),
     startedAt: state.startedAt ?? new Date(op.startedAt).toISOString(),
     waitingFor: undefined,
+  };
+}
+
+/** The app was saved with another source or destination while the operation ran on its copy. */
+async function specMoved(c: Control, ran: App): Promise<boolean> {
+  const current = await c.store.getApp(ran.name);
+  return current !== undefined && specFingerprintOf(current) !== specFingerprintOf(ran);
+}
+
+/** What identifies an operation in the status: the request it serves and the spec it ran. */
+function tagsOf(
+  op: StoredOperation,
+  started: SyncRequest | undefined,
+): { requestedAt?: number; spec?: string } {
+  return {
+    ...(started ? { requestedAt: started.requestedAt } : {}),
+    ...(op.app ? { spec: specFingerprintOf(op.app) } : {}),
   };
 }

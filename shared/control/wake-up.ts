@@ -2,6 +2,7 @@
 // decide (decide.ts, pure), act — one sync step, a refresh, or a supersession record — with the
 // lease as fence, and release. Level-triggered: duplicate, late and concurrent wake-ups are
 // harmless; work asked for while the lease was held is woken again on release.
+import type { App } from '../domain/app.js';
 import type { AppStatus } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
 import { LeaseLostError, type Lease, type StoredOperation, type SyncRequest } from '../ports/state-store.js';
@@ -19,6 +20,7 @@ import {
 } from './deps.js';
 import { resolveAppRevision } from './desired-state.js';
 import { checkAppScope } from './project-scope.js';
+import { operationApp } from './operation-spec.js';
 import { recordSuperseded } from './record-superseded.js';
 import { recheckHealth } from './health-recheck.js';
 import { refreshApp } from './refresh.js';
@@ -116,8 +118,13 @@ export class WakeUpHandler {
     const app = await c.store.getApp(job.app);
     if (!app) return 'gone';
     const status = await c.store.getStatus(app.name);
-    const [cluster, project] = await Promise.all([clusterOf(c, app), projectOf(c, app)]);
-    const scope = project ? checkAppScope(app, project, cluster) : [`project ${app.project} does not exist`];
+    const operation = await c.store.getOperation(app.name);
+    // A running operation works on the spec it started with, whatever was saved since.
+    const spec = operationApp(app, operation?.app);
+    const [cluster, project] = await Promise.all([clusterOf(c, spec), projectOf(c, spec)]);
+    const scope = project
+      ? checkAppScope(spec, project, cluster)
+      : [`project ${spec.project} does not exist`];
     if (!cluster || !project || scope.length > 0) {
       const message = !cluster
         ? `destination cluster ${app.destination.name ?? app.destination.server} is not registered`
@@ -131,8 +138,7 @@ export class WakeUpHandler {
         message,
       );
     }
-    const target: SyncTarget = { app, cluster, project };
-    const operation = await c.store.getOperation(app.name);
+    const target: SyncTarget = { app: spec, cluster, project };
     if (isHealthRecheck(job, operation, request)) {
       // Health only: no revision resolved, nothing fetched or rendered.
       await recheckHealth(c, lease, target, status, job);
@@ -170,7 +176,7 @@ export class WakeUpHandler {
           c,
           lease,
           target,
-          await this.newOperation(app.name, revision, job, request),
+          await this.newOperation(app, revision, job, request),
           status,
           request,
           job,
@@ -181,12 +187,12 @@ export class WakeUpHandler {
   }
 
   private async newOperation(
-    app: string,
+    app: App,
     revision: string,
     job: SyncJob,
     request: SyncRequest | undefined,
   ): Promise<StoredOperation> {
-    const runId = await this.c.store.nextRunId(app);
+    const runId = await this.c.store.nextRunId(app.name);
     return {
       runId,
       revision,
@@ -195,6 +201,8 @@ export class WakeUpHandler {
       attempt: 1,
       startedAt: this.c.clock.now(),
       wakeUps: 0,
+      app,
+      request,
     };
   }
 

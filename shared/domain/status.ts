@@ -41,6 +41,10 @@ export interface AppStatus {
     startedAt: string;
     finishedAt?: string;
     runId?: number;
+    /** The request the operation serves (its `requestedAt`): `app sync` waits for its own. */
+    requestedAt?: number;
+    /** Fingerprint of the spec (sources, destination) the operation ran with. */
+    spec?: string;
   };
   resources: { ref: ObjectRef; status: SyncStatusCode; health?: HealthStatus; message?: string }[];
   /** Newest revision asked for (webhook, manual); the worker resolves the branch head anyway. */
@@ -52,5 +56,12 @@ export interface AppStatus {
     at: string;
   }[];
   /** What the last drift check found. */
-  drift?: { checkedAt: string; outOfSync: number; diff?: string };
+  drift?: {
+    checkedAt: string;
+    outOfSync: number;
+    /** Every difference: changed objects, missing ones whole as added, prunable ones whole as removed. */
+    diff?: string;
+    /** Why Git could not be compared with (render or dry-run error); the diff is then unknown. */
+    error?: string;
+  };
 }

@@ -1,5 +1,5 @@
 import type { HealthStatus } from '../domain/health.js';
-import { refKey, type ObjectRef } from '../domain/kube-object.js';
+import { formatRef, refKey, type ObjectRef } from '../domain/kube-object.js';
 import { assessHealth, worstHealth } from './health.js';
 import { readLiveState, type LiveTarget } from './live-state.js';
 import type { ResourceManager } from './resource-manager.js';
@@ -26,8 +26,21 @@ export async function assessAppHealth(
     ...targets.map((t) => ({ ref: t.ref, health: assessHealth(live.get(t.key)) })),
     ...missingKinds.map((ref) => ({ ref, health: { status: 'Missing' as const } })),
   ];
+  return { health: appLevelHealth(resources), resources };
+}
+
+/**
+ * The app's health: the worst of its resources'. Its message is the app's own, as in Argo CD: none
+ * when Healthy (never one resource's "CRD is healthy"), else which object makes it so, and why.
+ */
+export function appLevelHealth(resources: ResourceHealth[]): HealthStatus {
+  const worst = worstHealth(resources.map((r) => r.health).filter((h): h is HealthStatus => h !== undefined));
+  if (worst.status === 'Healthy') return { status: 'Healthy' };
+  const culprit = resources.find((r) => r.health === worst);
   return {
-    health: worstHealth(resources.map((r) => r.health).filter((h): h is HealthStatus => h !== undefined)),
-    resources,
+    status: worst.status,
+    message: culprit
+      ? `${formatRef(culprit.ref)}${worst.message ? `: ${worst.message}` : ` is ${worst.status}`}`
+      : worst.message,
   };
 }

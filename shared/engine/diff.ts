@@ -104,6 +104,26 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return keys.length === Object.keys(bo).length && keys.every((k) => k in bo && jsonEqual(ao[k], bo[k]));
 }
 
+/**
+ * Most diff text kept for one object. A missing or prunable object diffs whole, and CRDs of
+ * widely used charts run to hundreds of kilobytes each: statuses and history hold the head of such
+ * a diff and say how much was left out.
+ */
+export const maxObjectDiffBytes = 64 * 1024;
+
+/** Text cut at a line boundary to at most `maxBytes`, with a last line saying what was left out. */
+export function truncateDiff(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  const lines = text.split('\n');
+  let size = 0;
+  let kept = 0;
+  while (kept < lines.length && size + Buffer.byteLength(lines[kept]!) + 1 <= maxBytes) {
+    size += Buffer.byteLength(lines[kept]!) + 1;
+    kept++;
+  }
+  return `${lines.slice(0, kept).join('\n')}\n… ${lines.length - kept} more line(s) not shown (diff larger than ${Math.round(maxBytes / 1024)} KiB)\n`;
+}
+
 export interface ObjectDiff {
   changed: boolean;
   /** Unified diff of the normalised YAML, Secret values masked. Empty when unchanged. */
@@ -140,5 +160,5 @@ export function diffObjects(
     undefined,
     { context: 3 },
   );
-  return { changed: true, text };
+  return { changed: true, text: truncateDiff(text, maxObjectDiffBytes) };
 }

@@ -128,7 +128,12 @@ async function planObject(
       predicted = await dryRun(true);
       takeOver = `takes over ${conflicts.map((c) => `${c.field} from ${c.manager}`).join(', ')} (manual edit; Git wins)`;
     }
-    if (!current) return { ...base, action: 'create' };
+    // A dry run shows a missing object whole, as added (Secret values masked); a real sync does
+    // not keep that text in its state and history.
+    if (!current)
+      return opts.dryRun
+        ? { ...base, action: 'create', diff: diffObjects(formatRef(p.ref), undefined, predicted).text }
+        : { ...base, action: 'create' };
     const d = diffObjects(
       formatRef(p.ref),
       current,

@@ -5,6 +5,7 @@ import type { KubeObject } from '../domain/kube-object.js';
 import { formatRef, refKey } from '../domain/kube-object.js';
 import { syncWaveOf } from './annotations.js';
 import { describeApplyError } from './apply.js';
+import { diffObjects } from './diff.js';
 import { readLiveState } from './live-state.js';
 import { compareForDelete } from './order.js';
 import type { PreparedSet } from './prepare.js';
@@ -39,7 +40,16 @@ export async function planPrune(
               reason: `${formatRef(ref)}: ${held.reason}`,
               heldBy: held.filter,
             }
-          : { key, ref, wave, action: 'prune' },
+          : {
+              key,
+              ref,
+              wave,
+              action: 'prune',
+              // A dry run shows what would go, whole, as removed (Secret values masked).
+              ...(opts.dryRun && candidate.live
+                ? { diff: diffObjects(`${formatRef(ref)} (would prune)`, candidate.live, undefined).text }
+                : {}),
+            },
       );
     }),
   );

@@ -7,6 +7,7 @@ import { formatRef, refKey } from '../domain/kube-object.js';
 import { GitferryError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { describeApplyError } from './apply.js';
+import { diffObjects } from './diff.js';
 import { applyFingerprint } from './fingerprint.js';
 import { awaitHooks, cleanUpHooks, settleHooks, startHooks, terminateHooks } from './hooks.js';
 import { compareForApply, isFoundation } from './order.js';
@@ -206,10 +207,21 @@ async function runPlan(ctx: TaskContext): Promise<TaskOutcome> {
     };
   }
   if (o.dryRun) {
+    // Objects whose namespace or CRD this sync would create show whole, as added, like any missing one.
+    const deferredDiff = (p: (typeof state.planned)[number]) =>
+      diffObjects(formatRef(p.ref), undefined, applyPayload(ctx.byKey.get(p.key)!, o)).text;
     state.results = [
-      ...state.planned.map((p) => entry(p.ref, plannedToAction[p.action], p.wave, p.diff, p.reason)),
+      ...state.planned.map((p) =>
+        entry(
+          p.ref,
+          plannedToAction[p.action],
+          p.wave,
+          p.action === 'deferred' ? deferredDiff(p) : p.diff,
+          p.reason,
+        ),
+      ),
       ...state.prunes.map((p) =>
-        entry(p.ref, p.action === 'prune' ? 'pruned' : 'skipped', p.wave, undefined, p.reason),
+        entry(p.ref, p.action === 'prune' ? 'pruned' : 'skipped', p.wave, p.diff, p.reason),
       ),
     ];
     return done;

@@ -75,6 +75,7 @@ export const defaultSyncOptions: SyncOptions = {
 export type PlanOptions = Pick<
   SyncOptions,
   | 'appName'
+  | 'dryRun'
   | 'prune'
   | 'allowEmpty'
   | 'forcePolicy'
@@ -92,6 +93,7 @@ export type PlanOptions = Pick<
 };
 
 export const defaultPlanOptions: PlanOptions = {
+  dryRun: defaultSyncOptions.dryRun,
   prune: defaultSyncOptions.prune,
   allowEmpty: defaultSyncOptions.allowEmpty,
   forcePolicy: defaultSyncOptions.forcePolicy,

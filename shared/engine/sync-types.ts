@@ -34,6 +34,8 @@ export interface PlannedPrune {
   reason?: string;
   /** For skipped prunes: the name of the prune filter that held it (prune-filters.ts). */
   heldBy?: string;
+  /** Dry runs only: the live object as a unified diff to nothing. */
+  diff?: string;
 }
 
 export interface PlanError {

@@ -48,6 +48,13 @@ export interface StoredOperation {
    * fetch nor render again (absent when larger than the cache's bound: those steps render again).
    */
   desired?: { object: KubeObject; source?: string }[];
+  /**
+   * The app as it was when the operation started: every step works on this copy, so a spec
+   * changed mid-sync never mixes into it (control/operation-spec.ts). Absent in older records.
+   */
+  app?: App;
+  /** The request that started the operation (its prune and dry-run options hold for every step). */
+  request?: SyncRequest;
 }
 
 /** What one worker step writes, atomically and only while its lease is current. */

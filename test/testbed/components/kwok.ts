@@ -7,6 +7,9 @@ import { freePort } from '../free-port.js';
 import { kubeRequest, type KubeAccess } from '../kube-request.js';
 import { startProcess, waitReady, type ManagedProcess } from '../supervisor.js';
 
+/** How long a fake node's Lease is valid; kwok renews it every quarter of that. */
+export const nodeLeaseDurationSeconds = 40;
+
 /** Pod annotations the test bed's own stages react to. */
 export const testbedMarkers = {
   /** Pods never become Ready: their Deployment stays unavailable. */
@@ -96,6 +99,12 @@ export async function startKwok(
       `--server-address=127.0.0.1:${serverPort}`,
       '--node-ip=10.0.1.1',
       '--cidr=10.0.2.0/24',
+      // Node liveness through Leases in kube-node-lease, renewed every quarter of their duration
+      // (10 s), as a kubelet keeps them: without this flag kwok keeps no Lease at all, and the
+      // heartbeat-with-lease stage touches Node status only every 10–20 minutes, so the node
+      // lifecycle controller's 50 s grace period ran out between heartbeats under load and
+      // marked every node not-Ready (kwokctl passes 40 s too).
+      `--node-lease-duration-seconds=${nodeLeaseDurationSeconds}`,
     ],
     logFile: join(runDir, 'kwok.log'),
   });
