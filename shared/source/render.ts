@@ -119,6 +119,7 @@ export class SourceRenderer {
             return withAll(k + 1);
           },
           { credentials, guard: this.opts.guard },
+          { targetRevision: s.targetRevision },
         );
       };
       return await withAll(0);
