@@ -154,6 +154,21 @@ function checkToolValues(s: Record<string, unknown>, at: string, name: string): 
   }
 }
 
+/**
+ * Argo CD writes a Helm chart in an OCI registry as a repoURL without scheme
+ * (`registry-1.docker.io/bitnamicharts`) plus `chart` (the repository secret says `enableOCI`):
+ * Gitferry stores it as `oci://registry-1.docker.io/bitnamicharts`.
+ */
+function ociChartUrl(repoURL: string, chart: unknown): string {
+  const bare = repoURL.trim();
+  return typeof chart === 'string' &&
+    chart !== '' &&
+    /^[a-z0-9.-]+(?::\d+)?\/[^:]*$/i.test(bare) &&
+    !bare.includes('//')
+    ? `oci://${bare}`
+    : repoURL;
+}
+
 /** Parses an Argo CD Application (argoproj.io/v1alpha1) into an App, listing every unsupported field. */
 export function parseApplication(doc: unknown): ParsedApplication {
   if (!isObject(doc)) throw new ManifestFormatError('Application: not an object');
@@ -193,10 +208,14 @@ export function parseApplication(doc: unknown): ParsedApplication {
     requireString(s.repoURL, `${at}.repoURL`, name);
     let repoURL: string;
     try {
-      repoURL = canonicalRepoUrl(s.repoURL);
+      repoURL = canonicalRepoUrl(ociChartUrl(s.repoURL as string, s.chart));
     } catch (err) {
       throw new ManifestFormatError(`Application/${name}: ${at}.repoURL: ${(err as Error).message}`);
     }
+    if (repoURL.startsWith('oci://') && !(typeof s.chart === 'string' && s.chart !== ''))
+      throw new ManifestFormatError(
+        `Application/${name}: ${at}.repoURL: an oci:// registry holds Helm charts: name one in ${at}.chart`,
+      );
     checkToolValues(s, at, name);
     // Stored canonical: projects, credential rules, webhooks and the fetch all read this one string.
     return { ...s, repoURL } as unknown as App['sources'][number];
