@@ -14,7 +14,7 @@ export interface RenderContext {
   kubeVersion?: string;
   /** The target cluster's API versions (helm --api-versions), e.g. `apps/v1`. */
   apiVersions?: string[];
-  tools: { helm: string; kustomize: string };
+  tools: { helm: string; kustomize: string; jsonnet?: string };
   limits: SourceLimits;
   /**
    * Documents and nodes the render has produced so far, across all its sources (one budget per

@@ -26,7 +26,8 @@ import type { DocumentCount } from './yaml.js';
 export interface SourceRendererOptions {
   /** Where each render gets its own fresh directory (removed afterwards). */
   workRoot: string;
-  tools: { helm: string; kustomize: string };
+  /** Paths of the tools; without `jsonnet`, Jsonnet files are refused as unsupported. */
+  tools: { helm: string; kustomize: string; jsonnet?: string };
   limits: SourceLimits;
   guard: UrlGuardOptions;
   /** Renders kept, keyed by (sources, revisions, options): many apps on one commit render once. */
@@ -240,7 +241,21 @@ export class SourceRenderer {
         'source.plugin (config management plugins) is not supported',
       );
     if (type === 'Directory')
-      return renderDirectory(appDir, s.directory ?? {}, ctx.limits, checkout, ctx.count);
+      return renderDirectory(
+        appDir,
+        s.directory ?? {},
+        ctx.limits,
+        checkout,
+        ctx.count,
+        ctx.tools.jsonnet
+          ? {
+              bin: ctx.tools.jsonnet,
+              renderDir: ctx.renderDir,
+              appName: ctx.appName,
+              namespace: ctx.namespace,
+            }
+          : undefined,
+      );
     if (type === 'Helm') {
       const chartDir = await withChartDependencies(appDir, checkout, path || '.', ctx, ctx.credentials);
       return renderHelm(chartDir, checkout, path, s.helm ?? {}, ctx);
