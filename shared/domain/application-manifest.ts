@@ -6,6 +6,8 @@ import {
   checkApiVersion,
   checkChartName,
   checkChartVersion,
+  checkJsonnetLibPath,
+  checkJsonnetVariableName,
   checkKubeVersion,
   checkNamespaceName,
   checkReleaseName,
@@ -59,7 +61,8 @@ const supported: Record<string, string[] | '*'> = {
     'info',
   ],
   source: ['repoURL', 'path', 'targetRevision', 'chart', 'ref', 'name', 'directory', 'helm', 'kustomize'],
-  'source.directory': ['recurse', 'include', 'exclude'],
+  'source.directory': ['recurse', 'include', 'exclude', 'jsonnet'],
+  'source.directory.jsonnet': ['extVars', 'tlas', 'libs'],
   'source.helm': [
     'valueFiles',
     'ignoreMissingValueFiles',
@@ -145,6 +148,14 @@ function checkToolValues(s: Record<string, unknown>, at: string, name: string): 
         helm[list].forEach((p, i) =>
           checkValueKey((isObject(p) ? p.name : p) as string, `${at}.helm.${list}[${i}].name`),
         );
+    const jsonnet = isObject(s.directory) && isObject(s.directory.jsonnet) ? s.directory.jsonnet : {};
+    for (const list of ['extVars', 'tlas'] as const)
+      if (Array.isArray(jsonnet[list]))
+        jsonnet[list].forEach((v, i) =>
+          checkJsonnetVariableName(isObject(v) ? v.name : v, `${at}.directory.jsonnet.${list}[${i}].name`),
+        );
+    if (Array.isArray(jsonnet.libs))
+      jsonnet.libs.forEach((p, i) => checkJsonnetLibPath(p, `${at}.directory.jsonnet.libs[${i}]`));
     if (str(s.chart)) {
       checkChartName(s.chart as string, `${at}.chart`);
       if (str(s.targetRevision)) checkChartVersion(s.targetRevision as string, `${at}.targetRevision`);
@@ -205,6 +216,8 @@ export function parseApplication(doc: unknown): ParsedApplication {
     checkKeys(s, 'source', at, warnings);
     for (const sub of ['directory', 'helm', 'kustomize'] as const)
       checkKeys(s[sub], `source.${sub}`, `${at}.${sub}`, warnings);
+    if (isObject(s.directory))
+      checkKeys(s.directory.jsonnet, 'source.directory.jsonnet', `${at}.directory.jsonnet`, warnings);
     requireString(s.repoURL, `${at}.repoURL`, name);
     let repoURL: string;
     try {

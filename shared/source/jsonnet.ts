@@ -17,7 +17,7 @@ import { SourceError } from './errors.js';
 import { resolveInside } from './safe-path.js';
 import { runTool } from './tool-runner.js';
 import type { JsonnetOptions, JsonnetVariable, SourceLimits } from './types.js';
-import { showValue } from '../domain/tool-args.js';
+import { checkJsonnetLibPath, checkJsonnetVariableName, showValue } from '../domain/tool-args.js';
 
 export interface JsonnetRun {
   /** Path of the jsonnet binary. */
@@ -41,7 +41,6 @@ function substitute(value: string, run: JsonnetRun): string {
   });
 }
 
-const variableName = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** Bytes of one variable's value: a value is configuration, not data. */
 const maxValueBytes = 1024 * 1024;
 /** Files one evaluation may import (transitively): a bound on the checks' work. */
@@ -54,17 +53,13 @@ function checkVariables(list: unknown, field: string): JsonnetVariable[] {
   return list.map((v: unknown, i) => {
     const at = `directory.jsonnet.${field}[${i}]`;
     const item = (v ?? {}) as Record<string, unknown>;
-    if (typeof item.name !== 'string' || !variableName.test(item.name))
-      throw new SourceError(
-        'source:invalid-option',
-        `${at}.name ${showValue(String(item.name))} is not valid (a Jsonnet identifier: letters, digits and _)`,
-      );
+    const name = checkJsonnetVariableName(item.name, `${at}.name`);
     if (item.value !== undefined && typeof item.value !== 'string')
       throw new SourceError('source:invalid-option', `${at}.value must be a string`);
     const value = (item.value as string | undefined) ?? '';
     if (Buffer.byteLength(value) > maxValueBytes)
       throw new SourceError('source:invalid-option', `${at}.value is longer than ${maxValueBytes} bytes`);
-    return { name: item.name, value, code: item.code === true };
+    return { name, value, code: item.code === true };
   });
 }
 
@@ -245,12 +240,8 @@ async function libraryPaths(opts: JsonnetOptions, run: JsonnetRun): Promise<stri
     throw new SourceError('source:invalid-option', 'directory.jsonnet.libs must be a list');
   const out: string[] = [];
   for (const [i, lib] of libs.entries()) {
-    if (typeof lib !== 'string' || lib === '' || lib.startsWith('/') || lib.split(/[\\/]/).includes('..'))
-      throw new SourceError(
-        'source:path-escape',
-        `directory.jsonnet.libs[${i}] ${showValue(String(lib))} must be a path inside the repository (relative, without "..")`,
-      );
-    out.push(await resolveInside(run.repoRoot, lib, `directory.jsonnet.libs[${i}]`));
+    checkJsonnetLibPath(lib, `directory.jsonnet.libs[${i}]`);
+    out.push(await resolveInside(run.repoRoot, lib as string, `directory.jsonnet.libs[${i}]`));
   }
   return out;
 }
