@@ -56,7 +56,7 @@ describe('a Jsonnet app', () => {
       'ConfigMap/web-settings',
     ]);
     const [extra, web, settings] = result.objects.map((o) => o.object);
-    expect(extra).toMatchObject({ data: { app: { name: 'shop', tier: 2 } } });
+    expect(extra).toMatchObject({ data: { app: '{"name":"shop","tier":2}' } });
     expect(web).toMatchObject({
       spec: { replicas: 3, template: { spec: { containers: [{ image: 'registry.example.com/web:2.0' }] } } },
     });
