@@ -8,7 +8,22 @@ export interface DirectoryOptions {
   include?: string;
   /** Glob of file paths to leave out. */
   exclude?: string;
-  jsonnet?: unknown;
+  jsonnet?: JsonnetOptions;
+}
+
+/** One `directory.jsonnet.extVars` or `tlas` entry: a string, or Jsonnet code when `code`. */
+export interface JsonnetVariable {
+  name: string;
+  value: string;
+  code?: boolean;
+}
+
+/** `spec.source.directory.jsonnet` of an Argo CD Application. */
+export interface JsonnetOptions {
+  extVars?: JsonnetVariable[];
+  tlas?: JsonnetVariable[];
+  /** Library directories, relative to the repository root (Jsonnet import paths). */
+  libs?: string[];
 }
 
 export interface HelmParameter {

@@ -6,6 +6,8 @@ import {
   checkApiVersion,
   checkChartName,
   checkChartVersion,
+  checkJsonnetLibPath,
+  checkJsonnetVariableName,
   checkKubeVersion,
   checkNamespaceName,
   checkReleaseName,
@@ -59,7 +61,8 @@ const supported: Record<string, string[] | '*'> = {
     'info',
   ],
   source: ['repoURL', 'path', 'targetRevision', 'chart', 'ref', 'name', 'directory', 'helm', 'kustomize'],
-  'source.directory': ['recurse', 'include', 'exclude'],
+  'source.directory': ['recurse', 'include', 'exclude', 'jsonnet'],
+  'source.directory.jsonnet': ['extVars', 'tlas', 'libs'],
   'source.helm': [
     'valueFiles',
     'ignoreMissingValueFiles',
@@ -145,6 +148,14 @@ function checkToolValues(s: Record<string, unknown>, at: string, name: string): 
         helm[list].forEach((p, i) =>
           checkValueKey((isObject(p) ? p.name : p) as string, `${at}.helm.${list}[${i}].name`),
         );
+    const jsonnet = isObject(s.directory) && isObject(s.directory.jsonnet) ? s.directory.jsonnet : {};
+    for (const list of ['extVars', 'tlas'] as const)
+      if (Array.isArray(jsonnet[list]))
+        jsonnet[list].forEach((v, i) =>
+          checkJsonnetVariableName(isObject(v) ? v.name : v, `${at}.directory.jsonnet.${list}[${i}].name`),
+        );
+    if (Array.isArray(jsonnet.libs))
+      jsonnet.libs.forEach((p, i) => checkJsonnetLibPath(p, `${at}.directory.jsonnet.libs[${i}]`));
     if (str(s.chart)) {
       checkChartName(s.chart as string, `${at}.chart`);
       if (str(s.targetRevision)) checkChartVersion(s.targetRevision as string, `${at}.targetRevision`);
@@ -152,6 +163,21 @@ function checkToolValues(s: Record<string, unknown>, at: string, name: string): 
   } catch (err) {
     throw new ManifestFormatError(`Application/${name}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Argo CD writes a Helm chart in an OCI registry as a repoURL without scheme
+ * (`registry-1.docker.io/bitnamicharts`) plus `chart` (the repository secret says `enableOCI`):
+ * Gitferry stores it as `oci://registry-1.docker.io/bitnamicharts`.
+ */
+function ociChartUrl(repoURL: string, chart: unknown): string {
+  const bare = repoURL.trim();
+  return typeof chart === 'string' &&
+    chart !== '' &&
+    /^[a-z0-9.-]+(?::\d+)?\/[^:]*$/i.test(bare) &&
+    !bare.includes('//')
+    ? `oci://${bare}`
+    : repoURL;
 }
 
 /** Parses an Argo CD Application (argoproj.io/v1alpha1) into an App, listing every unsupported field. */
@@ -190,13 +216,19 @@ export function parseApplication(doc: unknown): ParsedApplication {
     checkKeys(s, 'source', at, warnings);
     for (const sub of ['directory', 'helm', 'kustomize'] as const)
       checkKeys(s[sub], `source.${sub}`, `${at}.${sub}`, warnings);
+    if (isObject(s.directory))
+      checkKeys(s.directory.jsonnet, 'source.directory.jsonnet', `${at}.directory.jsonnet`, warnings);
     requireString(s.repoURL, `${at}.repoURL`, name);
     let repoURL: string;
     try {
-      repoURL = canonicalRepoUrl(s.repoURL);
+      repoURL = canonicalRepoUrl(ociChartUrl(s.repoURL as string, s.chart));
     } catch (err) {
       throw new ManifestFormatError(`Application/${name}: ${at}.repoURL: ${(err as Error).message}`);
     }
+    if (repoURL.startsWith('oci://') && !(typeof s.chart === 'string' && s.chart !== ''))
+      throw new ManifestFormatError(
+        `Application/${name}: ${at}.repoURL: an oci:// registry holds Helm charts: name one in ${at}.chart`,
+      );
     checkToolValues(s, at, name);
     // Stored canonical: projects, credential rules, webhooks and the fetch all read this one string.
     return { ...s, repoURL } as unknown as App['sources'][number];

@@ -44,7 +44,8 @@ function shown(url: string): string {
 const ambiguousEscape = /%(?:[46][1-9A-F]|[57][0-9A]|3[0-9]|2[DEF]|5[CF]|7E|25|[01][0-9A-F]|7F)/i;
 
 /**
- * The canonical form of a repository (or Helm repository) URL: `http(s)://host[:port]/path`,
+ * The canonical form of a repository (or Helm repository) URL: `http(s)://host[:port]/path`
+ * (`oci://host[:port]/path` for a Helm chart registry),
  * scheme and host lower-cased, default port dropped, a trailing dot of the host dropped, `//`
  * collapsed, no trailing `/`, percent-escapes in upper case. Throws RepoUrlError for anything
  * but http(s), userinfo, a query, a fragment, dot segments (plain or percent-encoded), backslashes,
@@ -58,17 +59,18 @@ export function canonicalRepoUrl(input: unknown): string {
   if (raw === '') throw new RepoUrlError('a repository URL must not be empty');
   if (raw.length > maxRepoUrlLength) throw refuse(`is longer than ${maxRepoUrlLength} characters`);
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(raw)?.[1]?.toLowerCase();
-  if (scheme !== 'http' && scheme !== 'https')
+  // oci:// names a Helm chart registry (Application sources with `chart`, chart dependencies).
+  if (scheme !== 'http' && scheme !== 'https' && scheme !== 'oci')
     throw refuse(
       scheme
-        ? `uses the ${scheme} scheme: only http:// and https:// are allowed`
+        ? `uses the ${scheme} scheme: only http://, https:// (and oci:// for Helm charts) are allowed`
         : 'is not an http:// or https:// URL',
     );
   // The URL parser silently drops tabs and newlines and trims controls; git and curl do not.
   if (/[\u0000-\u0020\u007f]/.test(raw)) throw refuse('contains whitespace or control characters');
   // WHATWG URLs read `\` as `/` in http(s) URLs; other parsers read it as data (or userinfo).
   if (raw.includes('\\')) throw refuse('contains a backslash');
-  if (!/^https?:\/\/[^/]/i.test(raw)) throw refuse('must be written scheme://host/path');
+  if (!/^(?:https?|oci):\/\/[^/]/i.test(raw)) throw refuse('must be written scheme://host/path');
   if (raw.includes('?')) throw refuse('must not have a query (?…)');
   if (raw.includes('#')) throw refuse('must not have a fragment (#…)');
   const afterScheme = raw.slice(scheme.length + 3);
@@ -94,14 +96,16 @@ export function canonicalRepoUrl(input: unknown): string {
     throw refuse('is not a valid URL');
   }
   if (url.username || url.password) throw refuse('must not carry a user name or password');
-  const hostname = url.hostname.replace(/\.$/, '');
+  // Lower-cased by hand: the URL parser does so only for http(s), not for oci://.
+  const hostname = url.hostname.toLowerCase().replace(/\.$/, '');
   if (hostname === '' || hostname.startsWith('.')) throw refuse('names no host');
   if (hostname.startsWith('-')) throw refuse('has a host name starting with "-"');
   const path = url.pathname
     .replace(/\/{2,}/g, '/')
     .replace(/\/+$/, '')
     .replace(/%[0-9a-f]{2}/gi, (e) => e.toUpperCase());
-  return `${url.protocol}//${hostname}${url.port ? `:${url.port}` : ''}${path}`;
+  const port = scheme === 'oci' && url.port === '443' ? '' : url.port;
+  return `${url.protocol}//${hostname}${port ? `:${port}` : ''}${path}`;
 }
 
 /**

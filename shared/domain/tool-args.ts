@@ -116,3 +116,23 @@ export function checkChartVersion(version: string, field = 'chart version'): str
     throw refuse(field, version, 'expected a version such as 1.2.3 or a constraint such as ^1.2');
   return version;
 }
+
+/**
+ * A `directory.jsonnet` extVars or tlas name: a Jsonnet identifier. It reaches jsonnet's command
+ * line as `<name>=<file>`, so an `=` or a leading `-` must never be part of it.
+ */
+export function checkJsonnetVariableName(name: unknown, field: string): string {
+  if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name))
+    throw refuse(field, name, 'a Jsonnet identifier is letters, digits and "_", not starting with a digit');
+  return name;
+}
+
+/** A `directory.jsonnet.libs` entry: a path inside the repository (relative, no `..`). */
+export function checkJsonnetLibPath(path: unknown, field: string): string {
+  if (typeof path !== 'string' || path === '' || path.startsWith('/') || path.split(/[\\/]/).includes('..'))
+    throw new ToolArgumentError(
+      'source:path-escape',
+      `${field} ${showValue(String(path))} must be a path inside the repository (relative, without "..")`,
+    );
+  return path;
+}

@@ -28,7 +28,7 @@ export interface LocalRuntimeOptions {
   dataDir: string;
   /** A kubeconfig whose token users become clusters, and whose servers are trusted as named. */
   kubeconfig?: string;
-  tools?: { helm: string; kustomize: string };
+  tools?: { helm: string; kustomize: string; jsonnet?: string };
   /** Hosts the URL guard lets through (a git server on this machine, say). */
   allowedHosts?: string[];
   /** A sync still running after this long is ended (its running hooks deleted); default 30 min. */
@@ -36,10 +36,10 @@ export interface LocalRuntimeOptions {
 }
 
 /**
- * helm and kustomize: GITFERRY_HELM / GITFERRY_KUSTOMIZE, else the test bed's cache (where
+ * helm, kustomize and jsonnet: GITFERRY_HELM / GITFERRY_KUSTOMIZE / GITFERRY_JSONNET, else the test bed's cache (where
  * `npm start` builds them), else /usr/local/bin.
  */
-export function defaultToolPath(name: 'helm' | 'kustomize'): string {
+export function defaultToolPath(name: 'helm' | 'kustomize' | 'jsonnet'): string {
   const fromEnv = process.env[`GITFERRY_${name.toUpperCase()}`];
   if (fromEnv) return fromEnv;
   const cached = join(process.env.HOME ?? '', '.cache', 'gitferry-testbed', 'bin', name);
@@ -55,7 +55,11 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
   const checkouts = new GitCheckoutCache(join(opts.dataDir, 'cache', 'checkouts'), { http: { guard } });
   const renderer = new SourceRenderer(checkouts, {
     workRoot: join(opts.dataDir, 'cache', 'renders'),
-    tools: opts.tools ?? { helm: defaultToolPath('helm'), kustomize: defaultToolPath('kustomize') },
+    tools: opts.tools ?? {
+      helm: defaultToolPath('helm'),
+      kustomize: defaultToolPath('kustomize'),
+      jsonnet: defaultToolPath('jsonnet'),
+    },
     guard,
   });
   // The servers of the admin's own kubeconfig are trusted as named (a kind cluster on 127.0.0.1);

@@ -12,6 +12,7 @@ import { quotePath, scanTree } from './safe-path.js';
 import type { DirectoryOptions, RenderResult, SourceLimits } from './types.js';
 import { defaultSourceLimits } from './types.js';
 import { parseJsonManifests, parseManifests, type DocumentCount, type ParsedManifest } from './yaml.js';
+import { jsonnetEvaluator, jsonnetOutputAsManifests, type JsonnetRun } from './jsonnet.js';
 
 /** The files Argo CD reads in a directory source (its `manifestFile` pattern, case-sensitive). */
 const manifestFile = /\.(?:ya?ml|json|jsonnet)$/;
@@ -82,8 +83,9 @@ async function insideOrEqual(root: string, dir: string): Promise<boolean> {
  *
  * `displayRoot` is the checkout: symlinks may point anywhere inside it (not only inside `appDir`)
  * and nowhere outside it; without it, `appDir` is the boundary. `appDir` should come from
- * `resolveInside`. Jsonnet (`directory.jsonnet`, `.jsonnet` files) is refused as
- * `source:unsupported` rather than skipped: skipping would deploy less than Argo CD does, and prune.
+ * `resolveInside`. `.jsonnet` files are evaluated with `jsonnet` (jsonnet.ts) with the
+ * `directory.jsonnet` options; without a jsonnet tool they are refused as `source:unsupported`
+ * rather than skipped: skipping would deploy less than Argo CD does, and prune.
  */
 export async function renderDirectory(
   appDir: string,
@@ -91,9 +93,14 @@ export async function renderDirectory(
   limits: SourceLimits = defaultSourceLimits,
   displayRoot?: string,
   count: DocumentCount = { documents: 0 },
+  /** How `.jsonnet` files are evaluated; without it they are refused. */
+  jsonnet?: Omit<JsonnetRun, 'limits' | 'repoRoot'>,
 ): Promise<RenderResult> {
-  if (jsonnetRequested(opts.jsonnet))
-    throw new SourceError('source:unsupported', 'directory.jsonnet is not supported yet');
+  if (jsonnetRequested(opts.jsonnet) && !jsonnet)
+    throw new SourceError(
+      'source:unsupported',
+      'directory.jsonnet: this installation has no jsonnet tool to evaluate it',
+    );
   const warnings = Object.keys(opts)
     .filter((k) => !knownFields.has(k))
     .map((k) => `directory.${k} is not supported and was ignored`);
@@ -114,11 +121,15 @@ export async function renderDirectory(
     select: (rel) => manifestFile.test(rel) && !exclude?.(rel) && (include === undefined || include(rel)),
   });
   const jsonnetFile = scan.paths.find((p) => p.endsWith('.jsonnet'));
-  if (jsonnetFile !== undefined)
+  if (jsonnetFile !== undefined && !jsonnet)
     throw new SourceError(
       'source:unsupported',
-      `${shown(jsonnetFile)}: jsonnet files are not supported yet (Argo CD would evaluate it)`,
+      `${shown(jsonnetFile)}: this installation has no jsonnet tool to evaluate it (Argo CD would)`,
     );
+  const evaluator =
+    jsonnetFile !== undefined && jsonnet
+      ? await jsonnetEvaluator(appDir, opts.jsonnet ?? {}, { ...jsonnet, limits, repoRoot: root })
+      : undefined;
 
   const limit = pLimit(readConcurrency);
   const reads = scan.paths.map((rel) => limit(() => readFile(join(appDir, rel), 'utf8')));
@@ -139,9 +150,16 @@ export async function renderDirectory(
         );
       }
       if (text.includes(skipMarker)) continue;
-      const parsed: ParsedManifest[] = rel.endsWith('.json')
-        ? parseJsonManifests(text, file, limits, count)
-        : parseManifests(text, file, limits, count);
+      const parsed: ParsedManifest[] = rel.endsWith('.jsonnet')
+        ? parseJsonManifests(
+            jsonnetOutputAsManifests(await evaluator!.evaluate(join(appDir, rel), file)),
+            file,
+            limits,
+            count,
+          )
+        : rel.endsWith('.json')
+          ? parseJsonManifests(text, file, limits, count)
+          : parseManifests(text, file, limits, count);
       for (const { object, line } of parsed) objects.push({ object, source: `${file}:${line}` });
     }
   } finally {
@@ -149,7 +167,7 @@ export async function renderDirectory(
   }
   if (objects.length === 0)
     warnings.push(
-      `${prefix || 'the app path'}: no objects found (no non-empty .yaml, .yml or .json files selected)`,
+      `${prefix || 'the app path'}: no objects found (no non-empty .yaml, .yml, .json or .jsonnet files selected)`,
     );
   return { objects, sourceType: 'Directory', warnings };
 }

@@ -1,11 +1,12 @@
 import { randomBytes, createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as git from 'isomorphic-git';
 import { writeCommitTree } from './checkout-tree.js';
 import { SourceError } from './errors.js';
 import { createGitHttpClient, defaultGitHttpOptions, type GitHttpOptions } from './git-http.js';
+import { advertisedRefs, uploadPack, WantRefusedError, type RefAdvertisement } from './git-upload-pack.js';
 import { checkPack } from './pack-check.js';
 import { redactUrl } from './url-guard.js';
 import { scanTree } from './safe-path.js';
@@ -53,15 +54,19 @@ export async function resolveRevision(
     throw describeGitError('resolving revision of', repoURL, err);
   }
   const byName = new Map(refs.map((r) => [r.ref, r]));
-  const candidates =
-    rev === 'HEAD' ? ['HEAD'] : rev.startsWith('refs/') ? [rev] : [`refs/heads/${rev}`, `refs/tags/${rev}`];
-  for (const name of candidates) {
+  for (const name of refCandidates(rev)) {
     const ref = byName.get(name);
+    // Annotated tags peel to their commit: the commit is what is checked out and compared.
     if (ref) return ref.peeled ?? ref.oid;
   }
+  if (rev === 'HEAD')
+    throw new SourceError(
+      'source:revision-not-found',
+      `${redactUrl(repoURL)}: revision "HEAD": the repository's HEAD names no existing branch (a bare repository whose default branch was never pushed); set targetRevision to a branch, tag or commit SHA`,
+    );
   throw new SourceError(
     'source:revision-not-found',
-    `${redactUrl(repoURL)}: revision "${rev}" is not a branch, tag or commit SHA of this repository`,
+    `${redactUrl(repoURL)}: revision "${rev}" is not a branch, tag, ref or commit SHA of this repository`,
   );
 }
 
@@ -70,13 +75,70 @@ export interface CheckoutCacheOptions {
   maxBytes: number;
   limits: SourceLimits;
   http: Partial<GitHttpOptions>;
+  /**
+   * Depths a ref is fetched at, in turn, to find a commit a server will not send by SHA
+   * (uploadpack.allowReachableSHA1InWant off): the commit must be within the last of them.
+   */
+  deepen: number[];
 }
 
 export const defaultCheckoutCacheOptions: CheckoutCacheOptions = {
   maxBytes: 1024 * 1024 * 1024,
   limits: defaultSourceLimits,
   http: {},
+  deepen: [10, 100, 1000],
 };
+
+/** Where a commit is expected: the app's targetRevision, for servers that serve only ref tips. */
+export interface CheckoutHint {
+  targetRevision?: string;
+}
+
+/** Most branches searched for a commit when no targetRevision names one. */
+const maxBranchesSearched = 20;
+
+/** Full names of the refs a targetRevision may mean, in git's order (as resolveRevision reads it). */
+export function refCandidates(rev: string): string[] {
+  if (rev === 'HEAD') return ['HEAD'];
+  if (rev.startsWith('refs/')) return [rev];
+  return [`refs/heads/${rev}`, `refs/tags/${rev}`, `refs/${rev}`];
+}
+
+/** The refs whose history may hold the commit: the hinted one, else HEAD and the branches. */
+function deepenCandidates(ad: RefAdvertisement, hint: CheckoutHint): string[] {
+  const rev = (hint.targetRevision ?? '').trim();
+  if (rev && !shaPattern.test(rev)) {
+    const named = refCandidates(rev).find((r) => ad.refs.has(r));
+    if (named) return [named];
+  }
+  const heads = [...ad.refs.keys()].filter((r) => r.startsWith('refs/heads/')).sort();
+  return [...(ad.refs.has('HEAD') ? ['HEAD'] : []), ...heads].slice(0, maxBranchesSearched);
+}
+
+/** The server says it sends any reachable commit by SHA (GitHub, GitLab, allowReachableSHA1InWant). */
+function servesAnyCommit(ad: RefAdvertisement): boolean {
+  return ad.capabilities.has('allow-reachable-sha1-in-want');
+}
+
+function notFoundReason(sha: string, ad: RefAdvertisement, hint: CheckoutHint, deepen: number[]): string {
+  if (servesAnyCommit(ad))
+    return `commit ${sha} does not exist in this repository (the server, which sends any commit of its branches and tags by SHA, has none such)`;
+  const refs = deepenCandidates(ad, hint);
+  const where = refs.length
+    ? `the newest ${deepen.at(-1) ?? 1} commits of ${refs.length > 3 ? `${refs.slice(0, 3).join(', ')} and ${refs.length - 3} more refs` : refs.join(', ')}`
+    : 'any ref (the repository has no branches)';
+  return `commit ${sha} cannot be fetched: the server sends only the tips of its refs, not other commits by SHA (uploadpack.allowReachableSHA1InWant is off), and the commit is not within ${where}`;
+}
+
+/** Whether the commit object is in the gitdir's packs. */
+async function hasCommit(gitdir: string, oid: string): Promise<boolean> {
+  try {
+    const { type } = await git.readObject({ fs, gitdir, oid, format: 'content' });
+    return type === 'commit';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The most a fetch may download for a checkout within `limits`: the files' bytes (deflate adds
@@ -85,24 +147,6 @@ export const defaultCheckoutCacheOptions: CheckoutCacheOptions = {
  */
 export function packBytesBound(limits: SourceLimits): number {
   return limits.maxBytes + Math.ceil(limits.maxBytes / 64) + (limits.maxFiles + 2) * 64 + 8 * 1024 * 1024;
-}
-
-/**
- * node:fs for isomorphic-git, checking every pack it writes before the write. isomorphic-git's
- * fetch writes the pack it received and then indexes it, which inflates every object: the check
- * runs first. `checked` records that it ran, so a library change that skips it fails loudly.
- */
-function packCheckingFs(check: (pack: Uint8Array) => void): { fs: typeof fs; checked: () => number } {
-  let checked = 0;
-  const writeFile: typeof fs.promises.writeFile = async (file, data, options) => {
-    if (typeof file === 'string' && file.endsWith('.pack') && data instanceof Uint8Array) {
-      check(data);
-      checked++;
-    }
-    return fs.promises.writeFile(file, data, options);
-  };
-  const promises = { ...fs.promises, writeFile };
-  return { fs: { ...fs, promises } as typeof fs, checked: () => checked };
 }
 
 interface CachedCheckout {
@@ -139,8 +183,9 @@ export class GitCheckoutCache {
     sha: string,
     fn: (dir: string) => Promise<T>,
     http: Partial<GitHttpOptions> = {},
+    hint: CheckoutHint = {},
   ): Promise<T> {
-    const entry = await this.acquire(repoURL, sha, http);
+    const entry = await this.acquire(repoURL, sha, http, hint);
     entry.pins++;
     try {
       return await fn(entry.dir);
@@ -153,6 +198,7 @@ export class GitCheckoutCache {
     repoURL: string,
     sha: string,
     http: Partial<GitHttpOptions>,
+    hint: CheckoutHint,
   ): Promise<CachedCheckout> {
     if (!shaPattern.test(sha))
       throw new SourceError(
@@ -169,7 +215,7 @@ export class GitCheckoutCache {
     }
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.fetch(repoURL, sha, { ...this.opts.http, ...http }).finally(() =>
+      pending = this.fetch(repoURL, sha, { ...this.opts.http, ...http }, hint).finally(() =>
         this.inflight.delete(key),
       );
       this.inflight.set(key, pending);
@@ -180,36 +226,45 @@ export class GitCheckoutCache {
     return entry;
   }
 
-  private async fetch(repoURL: string, sha: string, http: Partial<GitHttpOptions>): Promise<CachedCheckout> {
+  private async fetch(
+    repoURL: string,
+    sha: string,
+    http: Partial<GitHttpOptions>,
+    hint: CheckoutHint,
+  ): Promise<CachedCheckout> {
     await mkdir(this.root, { recursive: true, mode: 0o711 });
     const dir = join(this.root, randomBytes(16).toString('hex'));
     const gitdir = `${dir}.git`;
     const { limits } = this.opts;
     const subject = `fetching ${sha} of ${redactUrl(repoURL)}`;
-    const guarded = packCheckingFs((pack) => checkPack(pack, limits, subject));
+    // One client per request: each pack is bounded on its own, and deepening asks again.
+    const client = () =>
+      createGitHttpClient({
+        ...http,
+        maxBytes: Math.min(http.maxBytes ?? defaultGitHttpOptions.maxBytes, packBytesBound(limits)),
+      });
     try {
       await mkdir(dir, { mode: 0o755 });
-      await git.init({ fs, dir, gitdir });
-      await git.addRemote({ fs, dir, gitdir, remote: 'origin', url: repoURL });
-      await git.fetch({
-        fs: guarded.fs,
-        http: createGitHttpClient({
-          ...http,
-          maxBytes: Math.min(http.maxBytes ?? defaultGitHttpOptions.maxBytes, packBytesBound(limits)),
-        }),
-        dir,
-        gitdir,
-        remote: 'origin',
-        ref: sha,
-        depth: 1,
-        singleBranch: true,
-        tags: false,
-      });
-      const packs = (await readdir(join(gitdir, 'objects', 'pack')).catch(() => [] as string[])).filter((f) =>
-        f.endsWith('.pack'),
-      );
-      if (packs.length > guarded.checked())
-        throw new SourceError('source:bad-pack', `${subject}: a pack was stored without being checked`);
+      await git.init({ fs, dir, gitdir, bare: true });
+      const packDir = join(gitdir, 'objects', 'pack');
+      await mkdir(packDir, { recursive: true });
+      const fetchOnce = async (want: string, depth: number): Promise<boolean> => {
+        const pack = await uploadPack(client(), repoURL, { want, depth, capabilities: ad.capabilities });
+        // Each deeper answer holds all of the shallower one: only the newest pack is kept.
+        for (const f of await readdir(packDir)) await rm(join(packDir, f), { force: true });
+        if (pack.length === 0) return false;
+        checkPack(pack, limits, subject);
+        const name = `pack-${createHash('sha1').update(pack).digest('hex')}`;
+        await writeFile(join(packDir, `${name}.pack`), pack);
+        await git.indexPack({ fs, dir: gitdir, gitdir, filepath: `objects/pack/${name}.pack` });
+        return hasCommit(gitdir, sha);
+      };
+      const ad = await advertisedRefs(client(), repoURL);
+      if (!(await this.fetchCommit(ad, sha, hint, fetchOnce)))
+        throw new SourceError(
+          'source:revision-not-found',
+          `${redactUrl(repoURL)}: ${notFoundReason(sha, ad, hint, this.opts.deepen)}`,
+        );
       // Not git.checkout: it writes everything and leaves the limits to a scan afterwards.
       await writeCommitTree({
         fs,
@@ -225,20 +280,39 @@ export class GitCheckoutCache {
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       if (err instanceof SourceError) throw err;
-      const notFound =
-        (err as { code?: string }).code === 'NotFoundError' ||
-        /want|not our ref|not found|not available locally/i.test((err as Error).message ?? '');
-      if (notFound)
-        throw new SourceError(
-          'source:revision-not-found',
-          `${redactUrl(repoURL)}: commit ${sha} does not exist in this repository`,
-          { cause: err },
-        );
       throw describeGitError(`fetching ${sha} of`, repoURL, err);
     } finally {
       // Only the files stay: no git metadata, hooks or config are kept or ever run.
       await rm(gitdir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Gets `sha` into the pack store, whatever the server allows: an advertised tip (a branch, an
+   * annotated tag peeling to it, refs/pull/N/head…) is asked for by its ref's object; any other
+   * commit by its SHA (GitHub, GitLab, uploadpack.allowReachableSHA1InWant); and when the server
+   * refuses unadvertised wants, the hinted ref (or every branch) is fetched ever deeper until the
+   * commit is in its history. False when it is nowhere within `deepen` commits.
+   */
+  private async fetchCommit(
+    ad: RefAdvertisement,
+    sha: string,
+    hint: CheckoutHint,
+    fetchOnce: (want: string, depth: number) => Promise<boolean>,
+  ): Promise<boolean> {
+    const tip = [...ad.refs].find(([name, oid]) => oid === sha || ad.peeled.get(name) === sha);
+    if (tip) return fetchOnce(tip[1], 1);
+    try {
+      if (await fetchOnce(sha, 1)) return true;
+    } catch (err) {
+      if (!(err instanceof WantRefusedError)) throw err;
+    }
+    // A server that sends any reachable commit by SHA refused it: it has no such commit.
+    if (servesAnyCommit(ad)) return false;
+    const refs = deepenCandidates(ad, hint);
+    for (const depth of this.opts.deepen)
+      for (const ref of refs) if (await fetchOnce(ad.refs.get(ref)!, depth)) return true;
+    return false;
   }
 
   private async evict(keep: string): Promise<void> {

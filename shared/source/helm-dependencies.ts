@@ -1,15 +1,19 @@
 // Chart dependencies listed in Chart.yaml (or requirements.yaml) but not vendored under charts/,
 // fetched the way `helm dependency build` would, but by Gitferry: from HTTP(S) Helm repositories
-// through the guarded client (helm-repository.ts), or from `file://` paths inside the repository.
+// through the guarded client (helm-repository.ts), from OCI registries (oci-registry.ts), or from
+// `file://` paths inside the repository. With a Chart.lock, what was fetched is kept and reused
+// for the next render of the same lock (keyed by the lock's content and the credentials used).
 // helm itself never reaches the network (issue 10), and Argo CD users' charts render unchanged
 // (issue 11: "run `helm dependency build`" was the error before).
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { cp, mkdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { SourceError } from './errors.js';
 import type { GitCredentials } from './git-http.js';
 import { fetchChart } from './helm-repository.js';
+import { fetchOciChart } from './oci-registry.js';
 import type { RenderContext } from './render-context.js';
 import { resolveInside } from './safe-path.js';
 import { checkChartName, checkChartVersion, showValue } from '../domain/tool-args.js';
@@ -58,6 +62,47 @@ function isVendored(chartDir: string, name: string): boolean {
 }
 
 /**
+ * Chart dependencies fetched for a Chart.lock, kept on disk for the renders that follow (one
+ * directory of charts per key, least recently used dropped past `maxEntries`). A key covers the
+ * lock's whole content (its digest and pinned versions), the dependencies asked for and a hash of
+ * the credentials used: an app without a registry's credentials never gets a chart another app
+ * fetched with them.
+ */
+export class ChartDependencyCache {
+  private readonly keys = new Map<string, string>();
+  constructor(
+    private readonly root: string,
+    private readonly maxEntries = 32,
+  ) {}
+
+  /** The directory holding the charts for key (one sub-directory per dependency), if cached. */
+  get(key: string): string | undefined {
+    const dir = this.keys.get(key);
+    if (!dir || !existsSync(dir)) return undefined;
+    this.keys.delete(key);
+    this.keys.set(key, dir);
+    return dir;
+  }
+
+  /** Copies `charts` (name → chart directory) into the cache under key. */
+  async put(key: string, charts: Map<string, string>): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o711 });
+    const dir = join(this.root, randomBytes(16).toString('hex'));
+    const filling = `${dir}.filling`;
+    for (const [name, from] of charts) await cp(from, join(filling, name), { recursive: true });
+    await rename(filling, dir);
+    this.keys.set(key, dir);
+    while (this.keys.size > this.maxEntries) {
+      const [oldest, old] = this.keys.entries().next().value!;
+      this.keys.delete(oldest);
+      await rm(old, { recursive: true, force: true });
+    }
+  }
+}
+
+const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
+/**
  * Makes a chart whose dependencies are missing renderable: returns the chart directory to render,
  * a copy in the render's own directory with the missing dependencies under charts/ (the checkout
  * itself is shared and never written), or chartDir unchanged when nothing is missing. Versions
@@ -80,7 +125,7 @@ export async function withChartDependencies(
       await readYaml(join(chartDir, 'requirements.yaml'), `${label}/requirements.yaml`),
       `${label}/requirements.yaml`,
     );
-  const missing = deps.filter((d) => !isVendored(chartDir, d.name));
+  let missing = deps.filter((d) => !isVendored(chartDir, d.name));
   if (missing.length === 0) return chartDir;
 
   const lockFile = ['Chart.lock', 'requirements.lock'].map((f) => join(chartDir, f)).find(existsSync);
@@ -92,6 +137,29 @@ export async function withChartDependencies(
   const copy = join(ctx.renderDir, 'chart-with-dependencies');
   await cp(chartDir, copy, { recursive: true, dereference: true });
   await mkdir(join(copy, 'charts'), { recursive: true });
+  const remote = missing.filter((d) => !(d.repository ?? '').startsWith('file://'));
+  let cacheKey: string | undefined;
+  if (lockFile && ctx.dependencyCache && remote.length > 0) {
+    const creds = await Promise.all(
+      remote.map(async (d) =>
+        hashOf((await credentials?.(d.repository ?? '').catch(() => undefined)) ?? null),
+      ),
+    );
+    cacheKey = hashOf([await readFile(lockFile, 'utf8'), remote, creds]);
+    const cached = ctx.dependencyCache.get(cacheKey);
+    if (cached) {
+      for (const dep of remote)
+        await cp(join(cached, dep.name), join(copy, 'charts', dep.name), { recursive: true });
+      missing = missing.filter((d) => !remote.includes(d));
+    }
+  }
+  const fetched = new Map<string, string>();
+  // A failed fetch says which chart needed which dependency, then what failed.
+  const naming = (where: string) => (err: unknown) => {
+    if (err instanceof SourceError && !err.message.startsWith(where))
+      throw new SourceError(err.code, `${where}: ${err.message}`, { cause: err });
+    throw err;
+  };
   for (const dep of missing) {
     const where = `${label}: dependency ${dep.name}`;
     const repo = dep.repository ?? '';
@@ -109,20 +177,31 @@ export async function withChartDependencies(
         throw new SourceError('source:missing-file', `${where}: ${showValue(repo)} holds no Chart.yaml`);
       await cp(source, join(copy, 'charts', dep.name), { recursive: true, dereference: true });
     } else if (/^https?:\/\//i.test(repo)) {
-      const fetched = await fetchChart(
+      const pulled = await fetchChart(
         { repoURL: repo, chart: dep.name, version, credentials: await credentials?.(repo) },
         join(ctx.renderDir, `dependency-${dep.name}`),
         ctx,
-      );
-      await cp(fetched.chartDir, join(copy, 'charts', dep.name), { recursive: true });
+      ).catch(naming(where));
+      await cp(pulled.chartDir, join(copy, 'charts', dep.name), { recursive: true });
+      fetched.set(dep.name, join(copy, 'charts', dep.name));
+    } else if (/^oci:\/\//i.test(repo)) {
+      const pulled = await fetchOciChart(
+        { repoURL: repo, chart: dep.name, version, credentials: await credentials?.(repo) },
+        join(ctx.renderDir, `dependency-${dep.name}`),
+        ctx,
+      ).catch(naming(where));
+      await cp(pulled.chartDir, join(copy, 'charts', dep.name), { recursive: true });
+      fetched.set(dep.name, join(copy, 'charts', dep.name));
     } else {
       throw new SourceError(
         'source:unsupported',
         repo === ''
           ? `${where} is neither vendored under charts/ nor given a repository`
-          : `${where}: repository ${showValue(repo)} is not supported (give an https:// Helm repository URL or a file:// path, or vendor it under charts/)`,
+          : `${where}: repository ${showValue(repo)} is not supported (give an https:// Helm repository URL, an oci:// registry or a file:// path, or vendor it under charts/)`,
       );
     }
   }
+  if (cacheKey && fetched.size === remote.length && fetched.size > 0)
+    await ctx.dependencyCache!.put(cacheKey, fetched);
   return copy;
 }

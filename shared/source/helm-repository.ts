@@ -113,7 +113,12 @@ export function pickChartVersion(
  * absolute paths), within the file and byte limits checked on a first pass that writes nothing.
  * Returns the chart's directory (the archive's single top-level folder).
  */
-async function unpackChart(archive: string, dir: string, chart: string, ctx: RenderContext): Promise<string> {
+export async function unpackChart(
+  archive: string,
+  dir: string,
+  chart: string,
+  ctx: RenderContext,
+): Promise<string> {
   let files = 0;
   let bytes = 0;
   const tops = new Set<string>();

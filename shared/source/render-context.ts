@@ -1,4 +1,5 @@
 import type { GitCredentials } from './git-http.js';
+import type { ChartDependencyCache } from './helm-dependencies.js';
 import type { UrlGuardOptions } from './url-guard.js';
 import type { SourceLimits } from './types.js';
 import type { DocumentCount } from './yaml.js';
@@ -13,7 +14,7 @@ export interface RenderContext {
   kubeVersion?: string;
   /** The target cluster's API versions (helm --api-versions), e.g. `apps/v1`. */
   apiVersions?: string[];
-  tools: { helm: string; kustomize: string };
+  tools: { helm: string; kustomize: string; jsonnet?: string };
   limits: SourceLimits;
   /**
    * Documents and nodes the render has produced so far, across all its sources (one budget per
@@ -25,6 +26,10 @@ export interface RenderContext {
   /** Checkouts of the app's other sources by their `ref` name (for `$ref/...` value files). */
   refs?: Map<string, string>;
   guard: UrlGuardOptions;
-  /** Credentials for a repository URL (Helm repositories of chart dependencies too). */
+  /** Credentials for a repository URL (Helm repositories and OCI registries of chart dependencies too). */
   credentials?: (repoURL: string) => Promise<GitCredentials | undefined>;
+  /** OCI registries (`host:port`) spoken to in plain HTTP instead of HTTPS (an operator's choice). */
+  ociPlainHttpHosts?: string[];
+  /** Fetched chart dependencies kept across renders, keyed by the chart's Chart.lock. */
+  dependencyCache?: ChartDependencyCache;
 }

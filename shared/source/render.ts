@@ -7,7 +7,8 @@ import type { GitCheckoutCache } from './git.js';
 import type { GitCredentials } from './git-http.js';
 import { renderHelm } from './helm.js';
 import { fetchChart } from './helm-repository.js';
-import { withChartDependencies } from './helm-dependencies.js';
+import { ChartDependencyCache, withChartDependencies } from './helm-dependencies.js';
+import { fetchOciChart } from './oci-registry.js';
 import { kustomizationFile, renderKustomize } from './kustomize.js';
 import { renderDirectory } from './directory.js';
 import type { RenderContext } from './render-context.js';
@@ -25,11 +26,16 @@ import type { DocumentCount } from './yaml.js';
 export interface SourceRendererOptions {
   /** Where each render gets its own fresh directory (removed afterwards). */
   workRoot: string;
-  tools: { helm: string; kustomize: string };
+  /** Paths of the tools; without `jsonnet`, Jsonnet files are refused as unsupported. */
+  tools: { helm: string; kustomize: string; jsonnet?: string };
   limits: SourceLimits;
   guard: UrlGuardOptions;
   /** Renders kept, keyed by (sources, revisions, options): many apps on one commit render once. */
   renderCacheEntries: number;
+  /** OCI registries (`host:port`) spoken to in plain HTTP rather than HTTPS (default none). */
+  ociPlainHttpHosts: string[];
+  /** Chart.lock-pinned dependency sets kept on disk under workRoot (default 32). */
+  dependencyCacheEntries: number;
 }
 
 export interface RenderRequest {
@@ -58,6 +64,7 @@ export function detectSourceType(appDir: string, source: AppSource): SourceType 
 export class SourceRenderer {
   private readonly opts: SourceRendererOptions;
   private readonly cache = new Map<string, Promise<RenderResult>>();
+  private readonly dependencyCache: ChartDependencyCache;
 
   constructor(
     private readonly checkouts: GitCheckoutCache,
@@ -67,8 +74,14 @@ export class SourceRenderer {
       limits: defaultSourceLimits,
       guard: {},
       renderCacheEntries: 64,
+      ociPlainHttpHosts: [],
+      dependencyCacheEntries: 32,
       ...opts,
     };
+    this.dependencyCache = new ChartDependencyCache(
+      join(this.opts.workRoot, 'chart-dependencies'),
+      this.opts.dependencyCacheEntries,
+    );
   }
 
   render(req: RenderRequest): Promise<RenderResult> {
@@ -119,6 +132,7 @@ export class SourceRenderer {
             return withAll(k + 1);
           },
           { credentials, guard: this.opts.guard },
+          { targetRevision: s.targetRevision },
         );
       };
       return await withAll(0);
@@ -161,6 +175,8 @@ export class SourceRenderer {
         refs,
         guard: this.opts.guard,
         credentials: req.credentials,
+        ociPlainHttpHosts: this.opts.ociPlainHttpHosts,
+        dependencyCache: this.dependencyCache,
       };
       const result = s.chart
         ? await this.renderChart(s, req.revisions[i]!, ctx, await req.credentials?.(s.repoURL))
@@ -178,12 +194,26 @@ export class SourceRenderer {
     ctx: RenderContext,
     credentials: GitCredentials | undefined,
   ): Promise<RenderResult> {
-    await checkUrlAllowed(s.repoURL, ctx.guard);
-    const chart = await fetchChart(
-      { repoURL: s.repoURL, chart: s.chart!, version, credentials, passCredentials: s.helm?.passCredentials },
-      join(ctx.renderDir, 'chart'),
-      ctx,
-    );
+    const oci = /^oci:\/\//i.test(s.repoURL);
+    // Refused here, before anything is fetched; every request is checked again as it is sent.
+    await checkUrlAllowed(oci ? s.repoURL.replace(/^oci:/i, 'https:') : s.repoURL, ctx.guard);
+    const chart = oci
+      ? await fetchOciChart(
+          { repoURL: s.repoURL, chart: s.chart!, version, credentials },
+          join(ctx.renderDir, 'chart'),
+          ctx,
+        )
+      : await fetchChart(
+          {
+            repoURL: s.repoURL,
+            chart: s.chart!,
+            version,
+            credentials,
+            passCredentials: s.helm?.passCredentials,
+          },
+          join(ctx.renderDir, 'chart'),
+          ctx,
+        );
     const label = `chart ${s.chart} ${chart.version}`;
     return renderHelm(
       await withChartDependencies(chart.chartDir, chart.chartDir, label, ctx, ctx.credentials),
@@ -211,7 +241,21 @@ export class SourceRenderer {
         'source.plugin (config management plugins) is not supported',
       );
     if (type === 'Directory')
-      return renderDirectory(appDir, s.directory ?? {}, ctx.limits, checkout, ctx.count);
+      return renderDirectory(
+        appDir,
+        s.directory ?? {},
+        ctx.limits,
+        checkout,
+        ctx.count,
+        ctx.tools.jsonnet
+          ? {
+              bin: ctx.tools.jsonnet,
+              renderDir: ctx.renderDir,
+              appName: ctx.appName,
+              namespace: ctx.namespace,
+            }
+          : undefined,
+      );
     if (type === 'Helm') {
       const chartDir = await withChartDependencies(appDir, checkout, path || '.', ctx, ctx.credentials);
       return renderHelm(chartDir, checkout, path, s.helm ?? {}, ctx);

@@ -5,6 +5,8 @@ export type {
   DirectoryOptions,
   HelmOptions,
   HelmParameter,
+  JsonnetOptions,
+  JsonnetVariable,
   KustomizeOptions,
 } from '../domain/app-source.js';
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitCheckoutCache } from '../../shared/source/git.js';
 import { SourceRenderer, type SourceRendererOptions } from '../../shared/source/render.js';
+import { binPath } from '../testbed/paths.js';
 import { testbed } from './testbed.js';
 
 /** The test bed's git server is on loopback, which the URL guard refuses unless allowed. */
@@ -22,7 +23,11 @@ export function sourceKit(opts: Partial<SourceRendererOptions> = {}): SourceKit 
   const checkouts = new GitCheckoutCache(join(root, 'checkouts'), { http: { guard: testbedGuard } });
   const renderer = new SourceRenderer(checkouts, {
     workRoot: join(root, 'renders'),
-    tools: { helm: bed.bin.helm, kustomize: bed.bin.kustomize },
+    tools: {
+      helm: bed.bin.helm,
+      kustomize: bed.bin.kustomize,
+      jsonnet: bed.bin.jsonnet ?? binPath('jsonnet'),
+    },
     guard: testbedGuard,
     ...opts,
   });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the test bed's binaries from the registries into $GITFERRY_TESTBED_HOME (default
 # $HOME/.cache/gitferry-testbed). Idempotent: a piece is rebuilt only when its stamp differs.
-# Usage: test/testbed/build.sh [k8s|etcd|kwok|helm|kustomize|moto|cfnlint|schemathesis|all]...
+# Usage: test/testbed/build.sh [k8s|etcd|kwok|helm|kustomize|jsonnet|registry|moto|cfnlint|schemathesis|all]...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -79,6 +79,24 @@ build_kustomize() {
   stamp kustomize "$KUSTOMIZE_VERSION"
 }
 
+# An OCI registry (CNCF distribution) for OCI Helm charts; in-memory storage, no TLS.
+build_registry() {
+  stamped registry "$DISTRIBUTION_VERSION" && [ -x "$bin/registry" ] && return 0
+  log "building the OCI registry (distribution) $DISTRIBUTION_VERSION"
+  GOBIN="$bin" go install -trimpath "github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION" \
+    >"$root/logs/build-registry.log" 2>&1 || fail registry "go install failed" "$root/logs/build-registry.log"
+  stamp registry "$DISTRIBUTION_VERSION"
+}
+
+# go-jsonnet's command: Jsonnet apps render with it as Argo CD's repo-server does (same library).
+build_jsonnet() {
+  stamped jsonnet "$JSONNET_VERSION" && [ -x "$bin/jsonnet" ] && return 0
+  log "building jsonnet (go-jsonnet) $JSONNET_VERSION"
+  GOBIN="$bin" go install -trimpath "github.com/google/go-jsonnet/cmd/jsonnet@$JSONNET_VERSION" \
+    >"$root/logs/build-jsonnet.log" 2>&1 || fail jsonnet "go install failed" "$root/logs/build-jsonnet.log"
+  stamp jsonnet "$JSONNET_VERSION"
+}
+
 # Python tools each get their own venv in the cache (off the system Python), stamped by version.
 pip_tool() { # piece, pip requirement, version, binary inside the venv
   stamped "$1" "$3" && [ -x "$root/$1/bin/$4" ] && return 0
@@ -95,6 +113,6 @@ build_cfnlint() { pip_tool cfnlint "cfn-lint==$CFNLINT_VERSION" "$CFNLINT_VERSIO
 # schemathesis fuzzes the HTTP API from its OpenAPI document (test/e2e).
 build_schemathesis() { pip_tool schemathesis "schemathesis==$SCHEMATHESIS_VERSION" "$SCHEMATHESIS_VERSION" schemathesis; }
 
-pieces=("$@"); [ ${#pieces[@]} -eq 0 ] || [ "${pieces[0]}" = all ] && pieces=(etcd kwok helm kustomize moto cfnlint schemathesis k8s)
+pieces=("$@"); [ ${#pieces[@]} -eq 0 ] || [ "${pieces[0]}" = all ] && pieces=(etcd kwok helm kustomize jsonnet registry moto cfnlint schemathesis k8s)
 for p in "${pieces[@]}"; do timed "build_$p"; done
 log "binaries ready in $bin"

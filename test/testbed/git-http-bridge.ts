@@ -1,7 +1,10 @@
 // A small HTTP server that runs git's own http-backend as CGI, so tests fetch and push over real
 // smart HTTP. Usage: node --import tsx git-http-bridge.ts <repo-root> <port>
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { dirname, join, normalize } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { privateRepoCredentials } from './git-credentials.js';
 
 const [root, port] = process.argv.slice(2);
@@ -11,7 +14,33 @@ if (!root || !port) {
 }
 const backend = process.env.GIT_HTTP_BACKEND ?? '/usr/lib/git-core/git-http-backend';
 
+// Beside the repositories, in the bed's data directory (removed with it).
+const globalConfig = join(dirname(root), `git-http-bridge-${port}.gitconfig`);
+writeFileSync(globalConfig, '[uploadpack]\n\tallowReachableSHA1InWant = true\n');
+
 const expectedAuth = `Basic ${Buffer.from(`${privateRepoCredentials.username}:${privateRepoCredentials.password}`).toString('base64')}`;
+
+/**
+ * git http-backend checks a want by reachability (stateless RPC cannot trust its own earlier
+ * advertisement: upload-pack.c, check_non_tip), so over HTTP it sends any reachable commit
+ * whatever uploadpack.allowReachableSHA1InWant says. Servers that hold clients to the advertised
+ * tips exist (and git itself does over SSH): a repository configured with
+ * `uploadpack.allowReachableSHA1InWant false` gets that behaviour here, a want that is no ref's
+ * tip answered with upload-pack's own `ERR upload-pack: not our ref <oid>`.
+ */
+function refusedWant(repoDir: string, body: Buffer, encoding: string): string | undefined {
+  const git = (...args: string[]) =>
+    spawnSync('git', [`--git-dir=${repoDir}`, ...args], {
+      env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: globalConfig, GIT_CONFIG_NOSYSTEM: '1' },
+      encoding: 'utf8',
+    }).stdout.trim();
+  if (git('config', '--bool', 'uploadpack.allowReachableSHA1InWant') !== 'false') return undefined;
+  const text = (encoding === 'gzip' ? gunzipSync(body) : body).toString('latin1');
+  const tips = new Set(git('for-each-ref', '--format=%(objectname) %(*objectname)').split(/\s+/));
+  return [...text.matchAll(/want ([0-9a-f]{40})/g)].map((m) => m[1]!).find((oid) => !tips.has(oid));
+}
+
+const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
 
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -20,6 +49,29 @@ const server = createServer((req, res) => {
     res.end('authentication required\n');
     return;
   }
+  const pathInfo = decodeURIComponent(url.pathname);
+  if (req.method === 'POST' && pathInfo.endsWith('/git-upload-pack')) {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(parts);
+      const repoDir = join(root, normalize(pathInfo.slice(0, -'/git-upload-pack'.length)));
+      const refused = repoDir.startsWith(`${root}/`)
+        ? refusedWant(repoDir, body, String(req.headers['content-encoding'] ?? ''))
+        : undefined;
+      if (refused) {
+        res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-result' });
+        res.end(pkt(`ERR upload-pack: not our ref ${refused}\n`));
+        return;
+      }
+      runBackend(req, res, url, body);
+    });
+    return;
+  }
+  runBackend(req, res, url);
+});
+
+function runBackend(req: IncomingMessage, res: ServerResponse, url: URL, body?: Buffer): void {
   const header = (name: string) => {
     const v = req.headers[name];
     return Array.isArray(v) ? v.join(', ') : (v ?? '');
@@ -37,14 +89,16 @@ const server = createServer((req, res) => {
     REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
     // A set REMOTE_USER enables receive-pack (pushes) without repo config.
     REMOTE_USER: 'testbed',
-    // GitHub and GitLab let clients fetch any reachable commit by SHA; so does this server.
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: 'uploadpack.allowReachableSHA1InWant',
-    GIT_CONFIG_VALUE_0: 'true',
+    // GitHub and GitLab let clients fetch any reachable commit by SHA; so does this server, by
+    // default: a global (not command-line) setting, so a repository's own config can turn it off
+    // (`git config uploadpack.allowReachableSHA1InWant false` in the bare repository).
+    GIT_CONFIG_GLOBAL: globalConfig,
+    GIT_CONFIG_NOSYSTEM: '1',
   };
   if (req.headers['content-length']) env.CONTENT_LENGTH = header('content-length');
   const child = spawn(backend, [], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-  req.pipe(child.stdin);
+  if (body) child.stdin.end(body);
+  else req.pipe(child.stdin);
   child.stdin.on('error', () => {}); // the backend may answer before reading the whole body
 
   // CGI output: headers up to a blank line, then the body, streamed.
@@ -81,7 +135,7 @@ const server = createServer((req, res) => {
     }
     res.end();
   });
-});
+}
 
 server.listen(Number(port), '127.0.0.1', () => {
   console.log(`git-http-bridge serving ${root} on http://127.0.0.1:${port}`);

@@ -14,7 +14,9 @@ export function binPath(
     | 'etcd'
     | 'kwok'
     | 'helm'
-    | 'kustomize',
+    | 'kustomize'
+    | 'jsonnet'
+    | 'registry',
 ): string {
   return join(testbedHome, 'bin', name);
 }

@@ -8,6 +8,8 @@ import { startKubeControlPlane } from './components/kube.js';
 import { startKwok } from './components/kwok.js';
 import { startMoto } from './components/moto.js';
 import { startGitServer } from './components/git-server.js';
+import { startOciRegistry } from './components/oci-registry.js';
+import { startChartRepo } from './components/chart-repo.js';
 
 /** Everything a test needs to reach the running test bed; written to <runDir>/testbed.json. */
 export interface TestbedState {
@@ -18,7 +20,11 @@ export interface TestbedState {
   nodes: string[];
   awsEndpoint: string;
   git: { url: string; repoRoot: string };
-  bin: { kubectl: string; helm: string; kustomize: string };
+  /** An OCI registry (`oci://<host>/…`, plain HTTP, Basic auth with ociRegistryCredentials). */
+  oci?: { host: string };
+  /** A Helm chart repository serving the files of `dir` at `url`. */
+  charts?: { url: string; dir: string };
+  bin: { kubectl: string; helm: string; kustomize: string; jsonnet?: string };
   processes: ManagedProcess[];
   startedAt: string;
 }
@@ -73,11 +79,13 @@ export async function startTestbed(): Promise<TestbedState> {
     // Independent pieces start together; the control plane needs etcd first.
     // allSettled, not all: when one piece fails to start, the others may still be starting, and
     // each that did start must be tracked so the catch below stops it (no git server left behind).
-    const [etcd, moto, git] = settledOrThrow(
+    const [etcd, moto, git, oci, charts] = settledOrThrow(
       await Promise.allSettled([
         startEtcd(runDir, dataDir).then(track),
         startMoto(runDir).then(track),
         startGitServer(runDir, dataDir).then(track),
+        startOciRegistry(runDir, dataDir).then(track),
+        startChartRepo(runDir, dataDir).then(track),
       ] as const),
     );
     const kube = await startKubeControlPlane(runDir, etcd.clientUrl);
@@ -91,7 +99,14 @@ export async function startTestbed(): Promise<TestbedState> {
       nodes: kwok.nodes,
       awsEndpoint: moto.endpoint,
       git: { url: git.url, repoRoot: git.repoRoot },
-      bin: { kubectl: binPath('kubectl'), helm: binPath('helm'), kustomize: binPath('kustomize') },
+      oci: { host: oci.host },
+      charts: { url: charts.url, dir: charts.dir },
+      bin: {
+        kubectl: binPath('kubectl'),
+        helm: binPath('helm'),
+        kustomize: binPath('kustomize'),
+        jsonnet: binPath('jsonnet'),
+      },
       processes,
       startedAt: new Date().toISOString(),
     };
@@ -144,6 +159,22 @@ export async function checkTestbed(state: TestbedState): Promise<string[]> {
       `moto at ${state.awsEndpoint}`,
       async () => (await fetch(`${state.awsEndpoint}/moto-api/`)).status < 500,
     ),
+    ...(state.oci
+      ? [
+          probe(
+            `OCI registry at ${state.oci.host}`,
+            async () => (await fetch(`http://${state.oci!.host}/v2/`)).status === 401,
+          ),
+        ]
+      : []),
+    ...(state.charts
+      ? [
+          probe(
+            `chart repository at ${state.charts.url}`,
+            async () => (await fetch(`${state.charts!.url}/none/index.yaml`)).status === 404,
+          ),
+        ]
+      : []),
     probe(
       `git server at ${state.git.url}`,
       async () => (await fetch(`${state.git.url}/none.git/info/refs?service=git-upload-pack`)).status === 404,

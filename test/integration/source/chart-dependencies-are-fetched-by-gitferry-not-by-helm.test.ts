@@ -107,9 +107,9 @@ describe('a chart whose dependencies are not vendored', () => {
       /dependency web: repository "@stable" is not supported/,
     ],
     [
-      'an OCI registry',
-      { name: 'web', repository: 'oci://registry.example.com/charts' },
-      /dependency web: repository "oci:.*" is not supported/,
+      'an OCI registry written with credentials',
+      { name: 'web', repository: 'oci://deploy:s3cr3t@registry.example.com/charts' },
+      /dependency web: OCI registry "oci:\/\/…@registry.example.com\/charts" must be written oci:\/\/host\[:port\]\/path, without credentials/,
     ],
     [
       'no repository',

@@ -54,7 +54,7 @@ describe('a plain directory app', () => {
 
   test('names the revision or path that does not exist', async () => {
     await expect(resolveRevision(repo.url, 'no-such-branch', { guard: testbedGuard })).rejects.toThrow(
-      `${repo.url}: revision "no-such-branch" is not a branch, tag or commit SHA of this repository`,
+      `${repo.url}: revision "no-such-branch" is not a branch, tag, ref or commit SHA of this repository`,
     );
     const sha = await resolveRevision(repo.url, 'main', { guard: testbedGuard });
     await expect(

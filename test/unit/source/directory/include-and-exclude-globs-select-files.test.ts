@@ -90,7 +90,7 @@ describe('renderDirectory include and exclude', () => {
 
     expect(result.objects).toEqual([]);
     expect(result.warnings).toEqual([
-      'the app path: no objects found (no non-empty .yaml, .yml or .json files selected)',
+      'the app path: no objects found (no non-empty .yaml, .yml, .json or .jsonnet files selected)',
     ]);
   });
 });

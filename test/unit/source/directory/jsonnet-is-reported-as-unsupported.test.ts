@@ -1,23 +1,23 @@
 import { renderDirectory } from '../../../../shared/source/directory.js';
 import { configMap, tempTree, type TempTree } from '../temp-tree.js';
 
-describe('renderDirectory and jsonnet', () => {
+describe('renderDirectory and jsonnet, where no jsonnet tool is configured', () => {
   let tree: TempTree;
   beforeEach(() => {
     tree = tempTree().file('a.yaml', configMap('a'));
   });
   afterEach(() => tree.remove());
 
-  test('directory.jsonnet with settings is source:unsupported, naming the field', async () => {
+  test('directory.jsonnet with settings is source:unsupported, naming the field and why', async () => {
     await expect(
       renderDirectory(tree.root, { jsonnet: { extVars: [{ name: 'env', value: 'prod' }] } }),
     ).rejects.toMatchObject({
       code: 'source:unsupported',
-      message: 'directory.jsonnet is not supported yet',
+      message: 'directory.jsonnet: this installation has no jsonnet tool to evaluate it',
     });
   });
 
-  test.each([{}, { extVars: [], tlas: [], libs: [] }, null])(
+  test.each([{}, { extVars: [], tlas: [], libs: [] }, null as never])(
     'an empty jsonnet block (%j), as argocd app create writes, is no request',
     async (jsonnet) => {
       await expect(renderDirectory(tree.root, { jsonnet })).resolves.toMatchObject({
@@ -31,7 +31,7 @@ describe('renderDirectory and jsonnet', () => {
 
     await expect(renderDirectory(tree.root)).rejects.toMatchObject({
       code: 'source:unsupported',
-      message: 'app.jsonnet: jsonnet files are not supported yet (Argo CD would evaluate it)',
+      message: 'app.jsonnet: this installation has no jsonnet tool to evaluate it (Argo CD would)',
     });
   });
 

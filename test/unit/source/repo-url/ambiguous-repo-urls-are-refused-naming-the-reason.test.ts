@@ -50,10 +50,12 @@ describe('repository URLs that mean one thing to a matcher and another to a fetc
     ['ssh://git@github.com/good/x.git', 'uses the ssh scheme'],
     ['git://github.com/good/x.git', 'uses the git scheme'],
     ['ext::sh -c id', 'uses the ext scheme'],
-    ['oci://registry.example.com/charts', 'uses the oci scheme'],
     ['git@github.com:good/x.git', 'is not an http:// or https:// URL'],
     ['--upload-pack=touch /tmp/pwned', 'is not an http:// or https:// URL'],
-  ])('%j is refused: only http(s) is spoken', (url, why) => {
+    ['oci:registry.example.com/charts', 'must be written scheme://host/path'],
+    ['oci://deploy:token@registry.example.com/charts', 'must not carry a user name or password'],
+    ['oci://registry.example.com/charts/../../admin', 'must not contain "." or ".." path segments'],
+  ])('%j is refused: only http(s), and oci:// for charts, is spoken', (url, why) => {
     expect(refusal(url).message).toContain(why);
   });
 

@@ -13,6 +13,8 @@ describe('the canonical form of a repository URL', () => {
     ['https://dev.azure.com/org/p/_git/My%20repo', 'https://dev.azure.com/org/p/_git/My%20repo'],
     ['https://git.example.com/t%c3%a9am/repo', 'https://git.example.com/t%C3%A9am/repo'],
     ['https://café.example/repo', 'https://xn--caf-dma.example/repo'],
+    ['OCI://Registry.Example.com:443//charts/', 'oci://registry.example.com/charts'],
+    ['oci://127.0.0.1:5000/charts', 'oci://127.0.0.1:5000/charts'],
   ])('%j is stored as %j (path case kept: it is fetched as written)', (url, canonical) => {
     expect(canonicalRepoUrl(url)).toBe(canonical);
     expect(canonicalRepoUrl(canonical)).toBe(canonical);
