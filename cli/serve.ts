@@ -32,6 +32,8 @@ export interface ServeOptions {
   tools?: { helm: string; kustomize: string };
   /** Hosts the URL guard lets through (a git server on this machine, say). */
   allowedHosts?: string[];
+  /** Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file. */
+  healthChecks?: string;
   log?: Logger;
 }
 
@@ -97,6 +99,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
 
   if (rt.kubeconfig)
     log.info('clusters registered from kubeconfig', { clusters: await registerKubeconfigClusters(rt, log) });
+  log.info('Lua health checks', { kinds: rt.health.kinds() });
   if (opts.appsDir) log.info('apps loaded', { apps: await loadAppsDir(opts.appsDir, rt, log) });
 
   // Level-triggered recovery: every app gets a wake-up at start, so an operation interrupted by a

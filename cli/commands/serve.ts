@@ -26,6 +26,11 @@ export function addServeCommand(program: Command): void {
       'git or chart hosts on loopback or private addresses to allow (names or CIDRs)',
       (process.env.GITFERRY_ALLOWED_HOSTS ?? '').split(',').filter(Boolean),
     )
+    .option(
+      '--health-checks <path>',
+      'custom Lua health checks: a directory of <group>_<Kind>.lua files, or an argocd-cm ConfigMap file',
+      process.env.GITFERRY_HEALTH_CHECKS,
+    )
     .action(async (o) => {
       const { serve } = await import('../serve.js');
       await serve({
@@ -36,6 +41,7 @@ export function addServeCommand(program: Command): void {
         kubeconfig: o.kubeconfig,
         workers: Number(o.workers),
         allowedHosts: o.allowHost,
+        healthChecks: o.healthChecks,
       });
     });
 }

@@ -1,6 +1,7 @@
 // The shapes a sync passes between its verb files (plan, prune, wait, hooks, tasks). Types only, no
 // code: every verb file may import this one, and it imports no verb file, so the engine has no import
 // cycle (resource-manager → plan → prune → sync-tasks would close one through the task context).
+import type { HealthStatus } from '../domain/health.js';
 import type { ChangeSetEntry } from '../domain/change-set.js';
 import type { InventoryEntry, KubeObject, ObjectRef } from '../domain/kube-object.js';
 import type { HookType } from './annotations.js';
@@ -133,6 +134,8 @@ export interface ResourceVerbs {
   create(info: ResourceInfo, obj: KubeObject): Promise<KubeObject>;
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   delete(ref: ObjectRef, propagationPolicy: PropagationPolicy): Promise<boolean>;
+  /** Health of a live object: the installation's custom checks, then the built-in ones. */
+  assessHealth(live: KubeObject | undefined): Promise<HealthStatus | undefined>;
 }
 
 /** What every task of one step works with. */

@@ -21,6 +21,11 @@ export interface AwsRuntimeConfig {
    * (default `gitferry/clusters/`, inside the construct's default secretsPrefix).
    */
   clusterSecretPrefix: string;
+  /**
+   * Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file
+   * (e.g. in a Lambda layer under /opt); the shipped scripts apply either way.
+   */
+  healthChecks?: string;
 }
 
 /** A setting the AWS deployment needs is missing from the environment. */
@@ -50,5 +55,6 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
       .map((s) => s.trim())
       .filter(Boolean),
     clusterSecretPrefix: env[awsEnvNames.CLUSTER_SECRET_PREFIX] || 'gitferry/clusters/',
+    healthChecks: env[awsEnvNames.HEALTH_CHECKS] || undefined,
   };
 }

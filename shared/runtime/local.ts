@@ -23,6 +23,7 @@ import type { Logger } from '../ports/logger.js';
 import { GitCheckoutCache } from '../source/git.js';
 import { SourceRenderer } from '../source/render.js';
 import { parseManifests } from '../source/yaml.js';
+import { buildHealthChecks } from './health-checks.js';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -31,6 +32,8 @@ export interface LocalRuntimeOptions {
   tools?: { helm: string; kustomize: string };
   /** Hosts the URL guard lets through (a git server on this machine, say). */
   allowedHosts?: string[];
+  /** Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file. */
+  healthChecks?: string;
 }
 
 /**
@@ -69,6 +72,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
     eks: new EksClusterConnector(),
   });
   const credentials = repoCredentialsResolver([], secrets);
+  const health = buildHealthChecks(opts.healthChecks);
   /** The use cases for one process (holder names it in leases). */
   const wakeUps = (log: Logger, holder: string) =>
     new WakeUpHandler({
@@ -81,9 +85,9 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
       log,
       holder,
       // One process, no per-invocation cost: look at Progressing apps often, keep a lease past a long step.
-      options: { guard, leaseTtlMs: 90_000, healthRecheckSeconds: 2 },
+      options: { guard, leaseTtlMs: 90_000, healthRecheckSeconds: 2, engine: { health } },
     });
-  return { db, store, queue, secrets, renderer, connector, clusterServers, kubeconfig, wakeUps };
+  return { db, store, queue, secrets, renderer, connector, clusterServers, kubeconfig, wakeUps, health };
 }
 
 export type LocalRuntime = ReturnType<typeof buildLocalRuntime>;
