@@ -250,7 +250,15 @@ export class LuaHealthChecks {
       }
       const compileError = vm.compiled.get(script.groupKind);
       if (compileError !== undefined) return unknown(`does not compile: ${compileError}`);
-      values = this.call(vm, '__gitferry_run', script.groupKind, plainJson(live));
+      // Converting the object happens outside Lua's protected call: bound it first, so that the
+      // VM cannot run out of memory there (etcd keeps objects under 1.5 MB by default).
+      const json = jsonWithoutManagedFields(live);
+      const maxBytes = Math.floor(this.o.memoryBytes / 8);
+      if (json.length > maxBytes)
+        return unknown(
+          `the object is too large to evaluate (${json.length} bytes of JSON, at most ${maxBytes})`,
+        );
+      values = this.call(vm, '__gitferry_run', script.groupKind, JSON.parse(json));
       // A script that caught the budget error with pcall and returned anyway still failed.
       if (budget.exceeded) throw new Error(budget.exceeded);
     } catch (err) {
@@ -277,7 +285,12 @@ export class LuaHealthChecks {
     const top = thread.getTop();
     try {
       thread.lua.lua_getglobal(thread.address, fn);
-      for (const a of args) thread.pushValue(a);
+      const pusher = new JsonPusher(thread.lua.module as unknown as LuaExports, thread.address);
+      try {
+        for (const a of args) pusher.push(a);
+      } finally {
+        pusher.free();
+      }
       const rc = thread.lua.lua_pcallk(thread.address, args.length, 3, 0, 0, null);
       if (rc === LuaReturn.ErrorMem)
         throw new Error(`not enough memory (the cap is ${this.o.memoryBytes} bytes)`);
@@ -303,7 +316,106 @@ function luaErrorText(err: unknown): string {
   return text.split('\nstack traceback:')[0]!.slice(0, 512);
 }
 
-/** The object as plain JSON data (what a script expects), without prototypes or undefined. */
-function plainJson(live: KubeObject): unknown {
-  return JSON.parse(JSON.stringify(live)) as unknown;
+/**
+ * The object as a script sees it: JSON without `metadata.managedFields` (bookkeeping of the API
+ * server that no health check reads, and often the largest part of a live object).
+ */
+function jsonWithoutManagedFields(live: KubeObject): string {
+  return JSON.stringify(live, (key, value: unknown) => (key === 'managedFields' ? undefined : value));
+}
+
+/** Deeper than this, values are left out (nil): no status a health check reads is nested so deep. */
+const maxDepth = 64;
+
+/** The C functions of the VM (emscripten exports), called directly: cwrap's conversions cost more than the work. */
+interface LuaExports {
+  HEAPU8: Uint8Array;
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  _lua_pushlstring(L: number, s: number, len: number): number;
+  _lua_pushinteger(L: number, n: bigint): void;
+  _lua_pushnumber(L: number, n: number): void;
+  _lua_pushboolean(L: number, b: number): void;
+  _lua_pushnil(L: number): void;
+  _lua_createtable(L: number, narr: number, nrec: number): void;
+  _lua_rawset(L: number, idx: number): void;
+  _lua_rawseti(L: number, idx: number, n: bigint): void;
+  _lua_checkstack(L: number, n: number): number;
+}
+
+/**
+ * Pushes JSON data as Lua values (tables for objects, 1-based lists), writing strings through one
+ * scratch buffer in the VM's memory: wasmoon's generic conversion costs several times more, and
+ * converting the object dominates an evaluation.
+ */
+class JsonPusher {
+  private scratch = 0;
+  private scratchSize = 0;
+  private readonly encoder = new TextEncoder();
+
+  constructor(
+    private readonly m: LuaExports,
+    private readonly L: number,
+  ) {}
+
+  push(value: unknown, depth = 0): void {
+    const { m, L } = this;
+    switch (typeof value) {
+      case 'string':
+        this.pushString(value);
+        return;
+      case 'number':
+        if (Number.isSafeInteger(value)) m._lua_pushinteger(L, BigInt(value));
+        else m._lua_pushnumber(L, value);
+        return;
+      case 'boolean':
+        m._lua_pushboolean(L, value ? 1 : 0);
+        return;
+      case 'object':
+        if (value !== null && depth < maxDepth && m._lua_checkstack(L, 4)) {
+          this.pushTable(value as Record<string, unknown> | unknown[], depth);
+          return;
+        }
+    }
+    m._lua_pushnil(L);
+  }
+
+  free(): void {
+    if (this.scratch) this.m._free(this.scratch);
+    this.scratch = 0;
+    this.scratchSize = 0;
+  }
+
+  private pushTable(value: Record<string, unknown> | unknown[], depth: number): void {
+    const { m, L } = this;
+    if (Array.isArray(value)) {
+      m._lua_createtable(L, value.length, 0);
+      for (let i = 0; i < value.length; i++) {
+        this.push(value[i], depth + 1);
+        m._lua_rawseti(L, -2, BigInt(i + 1));
+      }
+      return;
+    }
+    const keys = Object.keys(value);
+    m._lua_createtable(L, 0, keys.length);
+    for (const key of keys) {
+      this.pushString(key);
+      this.push(value[key], depth + 1);
+      m._lua_rawset(L, -3);
+    }
+  }
+
+  private pushString(text: string): void {
+    const { m } = this;
+    const need = text.length * 3;
+    if (need > this.scratchSize) {
+      this.free();
+      this.scratchSize = Math.max(need, 4096);
+      this.scratch = m._malloc(this.scratchSize);
+      if (!this.scratch) throw new Error('not enough memory for the object');
+    }
+    // HEAPU8 is re-read each time: the VM's memory may have grown (and been replaced) meanwhile.
+    const { written } = this.encoder.encodeInto(text, m.HEAPU8.subarray(this.scratch, this.scratch + need));
+    m._lua_pushlstring(this.L, this.scratch, written);
+  }
 }

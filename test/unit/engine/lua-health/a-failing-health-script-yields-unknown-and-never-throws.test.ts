@@ -78,3 +78,33 @@ describe('a health script that fails', () => {
     });
   });
 });
+
+describe('the object a script sees', () => {
+  const checks = new LuaHealthChecks(
+    [
+      script(
+        'Big',
+        'return { status = "Healthy", message = tostring(#obj.status.items) .. "," .. tostring(obj.metadata.managedFields) }',
+      ),
+    ],
+    { memoryBytes: 16 * 1024 * 1024 },
+  );
+  afterAll(() => checks.close());
+  const items = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ name: `item-${i}`, note: 'x'.repeat(100) }));
+
+  test('an object as large as etcd allows is evaluated, without its managedFields', async () => {
+    const big = { ...widget('Big', { items: items(10_000) }) };
+    big.metadata.managedFields = [{ manager: 'kubectl' }];
+    expect(await checks.assess(big)).toEqual({ status: 'Healthy', message: '10000,nil' });
+  });
+
+  test('a larger one is refused before it reaches the VM, and the VM goes on working', async () => {
+    const health = await checks.assess(widget('Big', { items: items(30_000) }));
+    expect(health?.status).toBe('Unknown');
+    expect(health?.message).toMatch(
+      /^health script big\.lua on Big\/shop\/w1: the object is too large to evaluate \(\d+ bytes of JSON, at most 2097152\)$/,
+    );
+    expect((await checks.assess(widget('Big', { items: items(3) })))?.message).toBe('3,nil');
+  });
+});
