@@ -7,7 +7,8 @@ import { stepSync } from '../engine/sync-operation.js';
 import type { Lease, SyncRequest } from '../ports/state-store.js';
 import { blankStatus, recentlySynced, resourceStatuses } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
-import { renderDesired } from './desired-state.js';
+import { withChildrenHealth } from './child-apps.js';
+import { renderDesiredWithChildren } from './desired-state.js';
 import { isSelfHealing, syncOptionsOf } from './sync-options.js';
 
 export async function refreshApp(
@@ -21,14 +22,16 @@ export async function refreshApp(
   const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
   try {
     const inventory = await c.store.getInventory(app.name);
-    const desired = await renderDesired(c, app, revision, rm);
+    const rendered = await renderDesiredWithChildren(c, app, revision, rm);
     const { state } = await stepSync(
       rm,
       {
-        desired,
+        desired: rendered.objects,
         inventory,
         options: {
           ...syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs),
+          // Child apps only: not an empty render (child-apps.ts).
+          ...(rendered.hasChildren ? { allowEmpty: true } : {}),
           dryRun: true,
           prune: true,
         },
@@ -47,7 +50,7 @@ export async function refreshApp(
           revision,
           comparedAt: now,
         },
-        health: health?.health ?? { status: 'Unknown' },
+        health: await withChildrenHealth(c, app.name, health?.health ?? { status: 'Unknown' }),
         resources: resourceStatuses(state.results, health?.resources),
         drift: {
           checkedAt: now,

@@ -7,7 +7,14 @@ import { stepSync, type SyncState } from '../engine/sync-operation.js';
 import type { Lease, StoredOperation, SyncRequest } from '../ports/state-store.js';
 import { blankStatus, failedState, operationOf, resourceStatuses } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
-import { renderDesired } from './desired-state.js';
+import {
+  childAppConditions,
+  childAppsSummary,
+  reconcileChildApps,
+  withChildrenHealth,
+  type ChildManifests,
+} from './child-apps.js';
+import { renderDesiredWithChildren } from './desired-state.js';
 import { retryDelayMs } from './retry.js';
 import { isDryRun, retryPolicyOf, syncOptionsOf } from './sync-options.js';
 
@@ -25,11 +32,19 @@ export async function runSyncStep(
   try {
     const inventory = await c.store.getInventory(app.name);
     let stepped: { state: SyncState; nextStepInMs?: number };
+    let children: ChildManifests | undefined;
     try {
-      const desired = await renderDesired(c, app, op.revision, rm);
+      const rendered = await renderDesiredWithChildren(c, app, op.revision, rm);
+      children = rendered.children;
+      const options = syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs);
       stepped = await stepSync(
         rm,
-        { desired, inventory, options: syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs) },
+        {
+          desired: rendered.objects,
+          inventory,
+          // A render of child apps only is not empty: it applies nothing and registers the children.
+          options: { ...options, allowEmpty: options.allowEmpty || rendered.hasChildren },
+        },
         op.state as SyncState | undefined,
         c.clock,
       );
@@ -60,18 +75,27 @@ export async function runSyncStep(
 
     const retryIn = state.phase === 'Failed' ? retryDelayMs(retryPolicyOf(app), op.attempt) : undefined;
     const health = await assessAppHealth(rm, state.inventory).catch(() => undefined);
+    const synced = state.phase === 'Succeeded' && !isDryRun(request);
+    const childApps =
+      synced && children
+        ? await reconcileChildApps(c, app, project, children, {
+            prune: syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs).prune === true,
+          })
+        : undefined;
+    const finished = childApps
+      ? { ...state, message: `${state.message}${childAppsSummary(childApps)}` }
+      : state;
     const run: SyncRun = {
       app: app.name,
       id: op.runId,
       revision: op.revision,
       reason: op.reason,
       phase: state.phase === 'Succeeded' ? 'Succeeded' : 'Failed',
-      message: state.message,
+      message: finished.message,
       startedAt: new Date(op.startedAt).toISOString(),
       finishedAt: new Date(now).toISOString(),
       results: state.results,
     };
-    const synced = state.phase === 'Succeeded' && !isDryRun(request);
     await commitStep(c, lease, {
       run,
       inventory: state.inventory,
@@ -81,10 +105,10 @@ export async function runSyncStep(
         sync: synced
           ? { status: 'Synced', revision: op.revision, comparedAt: new Date(now).toISOString() }
           : { status: 'OutOfSync', revision: op.revision },
-        health: health?.health ?? { status: 'Unknown' },
+        health: await withChildrenHealth(c, app.name, health?.health ?? { status: 'Unknown' }),
         resources: resourceStatuses(state.results, health?.resources),
-        operation: operationOf(op, state, run.phase),
-        conditions: [],
+        operation: operationOf(op, finished, run.phase),
+        conditions: childAppConditions(childApps, now),
       },
       consumedRequestAt: request?.requestedAt,
     });
