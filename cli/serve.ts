@@ -34,6 +34,8 @@ export interface ServeOptions {
   allowedHosts?: string[];
   /** Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file. */
   healthChecks?: string;
+  /** Applications and AppProjects rendered into this namespace become child apps (default argocd). */
+  argoNamespace?: string;
   log?: Logger;
 }
 

@@ -31,6 +31,11 @@ export function addServeCommand(program: Command): void {
       'custom Lua health checks: a directory of <group>_<Kind>.lua files, or an argocd-cm ConfigMap file',
       process.env.GITFERRY_HEALTH_CHECKS,
     )
+    .option(
+      '--argo-namespace <ns>',
+      'Applications and AppProjects an app renders into this namespace become its child apps',
+      process.env.GITFERRY_ARGO_NAMESPACE ?? 'argocd',
+    )
     .action(async (o) => {
       const { serve } = await import('../serve.js');
       await serve({
@@ -42,6 +47,7 @@ export function addServeCommand(program: Command): void {
         workers: Number(o.workers),
         allowedHosts: o.allowHost,
         healthChecks: o.healthChecks,
+        argoNamespace: o.argoNamespace,
       });
     });
 }

@@ -26,6 +26,8 @@ export interface AwsRuntimeConfig {
    * (e.g. in a Lambda layer under /opt); the shipped scripts apply either way.
    */
   healthChecks?: string;
+  /** Applications and AppProjects rendered into this namespace become child apps (default argocd). */
+  argoNamespace: string;
 }
 
 /** A setting the AWS deployment needs is missing from the environment. */
@@ -56,5 +58,6 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
       .filter(Boolean),
     clusterSecretPrefix: env[awsEnvNames.CLUSTER_SECRET_PREFIX] || 'gitferry/clusters/',
     healthChecks: env[awsEnvNames.HEALTH_CHECKS] || undefined,
+    argoNamespace: env[awsEnvNames.ARGO_NAMESPACE] || 'argocd',
   };
 }

@@ -15,6 +15,7 @@ export const awsEnvNames = {
   WEBHOOK_DEADLINE_MS: 'GITFERRY_WEBHOOK_DEADLINE_MS',
   LOG_LEVEL: 'GITFERRY_LOG_LEVEL',
   HEALTH_CHECKS: 'GITFERRY_HEALTH_CHECKS',
+  ARGO_NAMESPACE: 'GITFERRY_ARGO_NAMESPACE',
 } as const;
 
 export type AwsEnvKey = keyof typeof awsEnvNames;

@@ -23,7 +23,7 @@ export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<
   });
   const credentials = repoCredentialsResolver(config.repoCredentials, secrets);
   const health = buildHealthChecks(config.healthChecks);
-  return { ...base, renderer, credentials, health };
+  return { ...base, renderer, credentials, health, argoNamespace: config.argoNamespace };
 }
 
 export type AwsRuntime = ReturnType<typeof buildAwsRuntime>;
@@ -39,7 +39,7 @@ export function wakeUpHandlerOf(rt: AwsRuntime, log: Logger, holder: string): Wa
     clock: systemClock,
     log,
     holder,
-    options: { guard: rt.guard, engine: { health: rt.health } },
+    options: { guard: rt.guard, engine: { health: rt.health }, argoNamespace: rt.argoNamespace },
   });
 }
 

@@ -34,6 +34,8 @@ export interface LocalRuntimeOptions {
   allowedHosts?: string[];
   /** Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file. */
   healthChecks?: string;
+  /** Applications and AppProjects rendered into this namespace become child apps (default argocd). */
+  argoNamespace?: string;
 }
 
 /**
@@ -85,7 +87,13 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
       log,
       holder,
       // One process, no per-invocation cost: look at Progressing apps often, keep a lease past a long step.
-      options: { guard, leaseTtlMs: 90_000, healthRecheckSeconds: 2, engine: { health } },
+      options: {
+        guard,
+        leaseTtlMs: 90_000,
+        healthRecheckSeconds: 2,
+        engine: { health },
+        ...(opts.argoNamespace ? { argoNamespace: opts.argoNamespace } : {}),
+      },
     });
   return { db, store, queue, secrets, renderer, connector, clusterServers, kubeconfig, wakeUps, health };
 }
