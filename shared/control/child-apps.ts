@@ -316,3 +316,17 @@ export function childAppConditions(o: ChildAppsOutcome | undefined, now: number)
     ...o.pending.map((message) => ({ type: 'SyncError' as const, message, at })),
   ];
 }
+
+/**
+ * A child whose health changed wakes its parent, whose health includes it: the parent's status
+ * stays current without waiting for its own next drift check.
+ */
+export async function wakeParentOnHealthChange(
+  c: Control,
+  app: App,
+  before: HealthStatus | undefined,
+  after: HealthStatus,
+): Promise<void> {
+  if (!app.parent || (before?.status === after.status && before?.message === after.message)) return;
+  await c.queue.send({ app: app.parent, reason: 'refresh', requestedAt: c.clock.now() });
+}

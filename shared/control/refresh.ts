@@ -7,7 +7,7 @@ import { stepSync } from '../engine/sync-operation.js';
 import type { Lease, SyncRequest } from '../ports/state-store.js';
 import { blankStatus, recentlySynced, resourceStatuses } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
-import { withChildrenHealth } from './child-apps.js';
+import { wakeParentOnHealthChange, withChildrenHealth } from './child-apps.js';
 import { renderDesiredWithChildren } from './desired-state.js';
 import { isSelfHealing, syncOptionsOf } from './sync-options.js';
 
@@ -41,6 +41,7 @@ export async function refreshApp(
     );
     const changes = state.results.filter((r) => r.action !== 'unchanged' && r.action !== 'skipped');
     const health = await assessAppHealth(rm, inventory).catch(() => undefined);
+    const appHealth = await withChildrenHealth(c, app.name, health?.health ?? { status: 'Unknown' });
     const now = new Date(c.clock.now()).toISOString();
     await commitStep(c, lease, {
       status: {
@@ -50,7 +51,7 @@ export async function refreshApp(
           revision,
           comparedAt: now,
         },
-        health: await withChildrenHealth(c, app.name, health?.health ?? { status: 'Unknown' }),
+        health: appHealth,
         resources: resourceStatuses(state.results, health?.resources),
         drift: {
           checkedAt: now,
@@ -60,6 +61,7 @@ export async function refreshApp(
       },
       consumedRequestAt: request?.requestedAt,
     });
+    await wakeParentOnHealthChange(c, app, status?.health, appHealth);
     if (isSelfHealing(app) && changes.length > 0 && state.phase === 'Succeeded') {
       // Drift found on a self-healing app: the next wake-up (right away) syncs it.
       await c.queue.send({ app: app.name, reason: 'drift', requestedAt: c.clock.now() });

@@ -11,6 +11,7 @@ import {
   childAppConditions,
   childAppsSummary,
   reconcileChildApps,
+  wakeParentOnHealthChange,
   withChildrenHealth,
   type ChildManifests,
 } from './child-apps.js';
@@ -82,6 +83,7 @@ export async function runSyncStep(
             prune: syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs).prune === true,
           })
         : undefined;
+    const appHealth = await withChildrenHealth(c, app.name, health?.health ?? { status: 'Unknown' });
     const finished = childApps
       ? { ...state, message: `${state.message}${childAppsSummary(childApps)}` }
       : state;
@@ -105,13 +107,14 @@ export async function runSyncStep(
         sync: synced
           ? { status: 'Synced', revision: op.revision, comparedAt: new Date(now).toISOString() }
           : { status: 'OutOfSync', revision: op.revision },
-        health: await withChildrenHealth(c, app.name, health?.health ?? { status: 'Unknown' }),
+        health: appHealth,
         resources: resourceStatuses(state.results, health?.resources),
         operation: operationOf(op, finished, run.phase),
         conditions: childAppConditions(childApps, now),
       },
       consumedRequestAt: request?.requestedAt,
     });
+    await wakeParentOnHealthChange(c, app, status?.health, appHealth);
     if (retryIn !== undefined) {
       await c.queue.send(
         { app: app.name, reason: 'retry', requestedAt: now },

@@ -203,6 +203,13 @@ describe('an app of apps and Lua health through gitferry serve and the CLI', () 
     );
     console.log(`gitferry app get ${lua}:\n${luaGet}`);
     expect(luaGet).toContain('Health:     Degraded (cache broken: disk full)');
+    // The child's change of health wakes the parent: no parent sync needed for it to show.
+    await eventually(
+      'the parent Degraded through its child',
+      async () => ((await appView(parent))?.status?.health.status === 'Degraded' ? true : undefined),
+      120_000,
+      500,
+    );
 
     // Updated and deleted: b moves to another path; a (with the resources finalizer) leaves Git.
     await repo.git('rm', '-q', `apps/${a}.yaml`);
