@@ -12,18 +12,14 @@ import { globMatches } from '../domain/glob.js';
 import type { HealthStatus } from '../domain/health.js';
 import type { AppStatus } from '../domain/status.js';
 import { groupOf } from '../domain/kube-object.js';
-import type { PropagationPolicy } from '../engine/apply.js';
 import type { DesiredObject } from '../engine/prepare.js';
 import { worstHealth } from '../engine/health.js';
-import { deleteApp } from './delete-app.js';
+import { cascadePolicyOf, deleteApp } from './delete-app.js';
 import { clusterOf, type Control } from './deps.js';
 import { checkAppScope } from './project-scope.js';
 import { saveApp } from './requests.js';
 
 type AppStatusCondition = NonNullable<AppStatus['conditions']>[number];
-
-/** Argo CD's finalizer for "delete the app's resources with it", and its propagation variants. */
-const resourcesFinalizer = 'resources-finalizer.argocd.argoproj.io';
 
 export interface ChildManifests {
   applications: DesiredObject[];
@@ -134,15 +130,6 @@ function withParentDenials(project: Project, parentProject: Project, parent: str
     ],
     parent,
   };
-}
-
-/** The propagation policy a child's finalizer asks for; undefined without the resources finalizer. */
-export function cascadePolicyOf(finalizers: string[] | undefined): PropagationPolicy | undefined {
-  for (const f of finalizers ?? []) {
-    if (f === resourcesFinalizer || f === `${resourcesFinalizer}/foreground`) return 'Foreground';
-    if (f === `${resourcesFinalizer}/background`) return 'Background';
-  }
-  return undefined;
 }
 
 function finalizersOf(d: DesiredObject): string[] {
