@@ -58,6 +58,9 @@ export function checkGroupKind(key: string, origin: string): void {
  * read-only views so that one script cannot change `string.format` for the next; scripts get a new
  * global table per evaluation whose misses fall through to `safe`.
  */
+/** Worst-case steps of one pattern match allowed (see the bootstrap). */
+const patternStepLimit = 5e7;
+
 const bootstrap = `
 local load, setmetatable, rawget, type, tostring, error, next, pairs =
       load, setmetatable, rawget, type, tostring, error, next, pairs
@@ -68,6 +71,23 @@ local function readonly(lib, name)
     __pairs = function() return next, lib, nil end,
     __metatable = false,
   })
+end
+-- Lua's pattern matcher runs in C, where the instruction budget cannot interrupt it, and
+-- backtracks: a pattern with q quantifiers can take (n+1)^(q+1) steps on an n-byte subject. Calls
+-- that could exceed the bound are refused, on the real string table so s:find(...) is guarded too.
+local gsub, select = string.gsub, select
+local function quantifiers(p) return select(2, gsub(p, "[%*%+%-%?]", "")) end
+for _, name in pairs({ "find", "match", "gmatch", "gsub" }) do
+  local f = string[name]
+  string[name] = function(s, p, ...)
+    local plain = name == "find" and select(2, ...)
+    if not plain and type(s) == "string" and type(p) == "string"
+        and (#s + 1) ^ (quantifiers(p) + 1) > ${patternStepLimit} then
+      error("string." .. name .. ": pattern " .. string.format("%q", p:sub(1, 40)) .. " may take too long on a "
+        .. #s .. "-byte string", 2)
+    end
+    return f(s, p, ...)
+  end
 end
 local safe = {}
 for _, name in pairs({ "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",

@@ -76,3 +76,23 @@ describe('health scripts run in a sandbox', () => {
     }
   });
 });
+
+describe('patterns, which run in C where the instruction budget cannot stop them', () => {
+  test('a backtracking pattern on a long string is refused before it runs, for s:find too', async () => {
+    const bomb =
+      'local s = string.rep("a", 3000) return { status = "Healthy", message = tostring(s:find(".-.-.-.-.-b")) }';
+    expect(await messageOf(bomb)).toBe(
+      'health script probe.lua on Probe/shop/w1: failed: probe.lua:1: string.find: pattern ".-.-.-.-.-b" may take too long on a 3000-byte string',
+    );
+  });
+
+  test('ordinary patterns on status messages work as in Lua', async () => {
+    const script = [
+      'local n = 0',
+      'for d in string.gmatch("Waiting for 2 pods, 3 ready", "%d+") do n = n + tonumber(d) end',
+      'local v = ("v1.2.3"):match("^v(%d+)%.")',
+      'return { status = "Healthy", message = n .. "," .. v .. "," .. tostring(string.find("a.b", ".", 1, true)) }',
+    ].join('\n');
+    expect(await messageOf(script)).toBe('5,1,2');
+  });
+});
