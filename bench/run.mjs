@@ -7,6 +7,7 @@ const benches = [
   'source-render.ts',
   'push-latency.ts',
   'local-latency.ts',
+  'lua-health.ts',
 ];
 for (const b of benches) {
   const res = spawnSync(process.execPath, ['--import', 'tsx', new URL(`./${b}`, import.meta.url).pathname], {

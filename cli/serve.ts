@@ -34,6 +34,10 @@ export interface ServeOptions {
   allowedHosts?: string[];
   /** A sync still running after this long is ended (default 30 min). */
   syncTimeoutSeconds?: number;
+  /** Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file. */
+  healthChecks?: string;
+  /** Applications and AppProjects rendered into this namespace become child apps (default argocd). */
+  argoNamespace?: string;
   log?: Logger;
 }
 
@@ -99,6 +103,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
 
   if (rt.kubeconfig)
     log.info('clusters registered from kubeconfig', { clusters: await registerKubeconfigClusters(rt, log) });
+  log.info('Lua health checks', { kinds: rt.health.kinds() });
   if (opts.appsDir) log.info('apps loaded', { apps: await loadAppsDir(opts.appsDir, rt, log) });
 
   // Level-triggered recovery: every app gets a wake-up at start, so an operation interrupted by a

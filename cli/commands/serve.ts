@@ -35,6 +35,16 @@ export function addServeCommand(program: Command): void {
       'end a sync still running after this long, deleting its running hooks (a sync request may set its own)',
       process.env.GITFERRY_SYNC_TIMEOUT_SECONDS ?? String(defaultOperationTimeoutSeconds),
     )
+    .option(
+      '--health-checks <path>',
+      'custom Lua health checks: a directory of <group>_<Kind>.lua files, or an argocd-cm ConfigMap file',
+      process.env.GITFERRY_HEALTH_CHECKS,
+    )
+    .option(
+      '--argo-namespace <ns>',
+      'Applications and AppProjects an app renders into this namespace become its child apps',
+      process.env.GITFERRY_ARGO_NAMESPACE ?? 'argocd',
+    )
     .action(async (o) => {
       const syncTimeoutSeconds = checkOperationTimeout('--sync-timeout', o.syncTimeout);
       const { serve } = await import('../serve.js');
@@ -47,6 +57,8 @@ export function addServeCommand(program: Command): void {
         workers: Number(o.workers),
         allowedHosts: o.allowHost,
         syncTimeoutSeconds,
+        healthChecks: o.healthChecks,
+        argoNamespace: o.argoNamespace,
       });
     });
 }

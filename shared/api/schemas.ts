@@ -144,6 +144,9 @@ export const AppSchema = z
     project: z.string(),
     destination: Destination,
     pinnedRevision: z.string().optional(),
+    /** The app of apps whose render defines this app (set by Gitferry, never by a request). */
+    parent: z.string().optional(),
+    finalizers: z.array(z.string()).optional(),
   })
   .openapi('App');
 

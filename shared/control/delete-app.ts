@@ -52,6 +52,7 @@ export async function deleteApp(
   const deleted: string[] = [];
   const kept: string[] = [];
   try {
+    if (opts.cascade) await deleteChildApps(c, name, opts, deleted);
     const cluster = await clusterOf(c, app);
     const inventory = await c.store.getInventory(name);
     if (opts.cascade && cluster && inventory.length > 0) {
@@ -77,4 +78,36 @@ export async function deleteApp(
   await c.store.deleteApp(name);
   c.log.info('app deleted', { app: name, cascade: opts.cascade, deleted: deleted.length, kept });
   return { deleted, kept };
+}
+
+/** Argo CD's finalizer for "delete the app's resources with it", and its propagation variants. */
+const resourcesFinalizer = 'resources-finalizer.argocd.argoproj.io';
+
+/** The propagation policy a child's finalizer asks for; undefined without the resources finalizer. */
+export function cascadePolicyOf(finalizers: string[] | undefined): PropagationPolicy | undefined {
+  for (const f of finalizers ?? []) {
+    if (f === resourcesFinalizer || f === `${resourcesFinalizer}/foreground`) return 'Foreground';
+    if (f === `${resourcesFinalizer}/background`) return 'Background';
+  }
+  return undefined;
+}
+
+/**
+ * An app of apps deleted with cascade takes its child apps along (Argo CD deletes their Application
+ * objects), each with its objects only if it carries the resources finalizer (child-apps.ts).
+ */
+async function deleteChildApps(
+  c: Parameters<typeof deleteApp>[0],
+  parent: string,
+  opts: DeleteAppOptions,
+  deleted: string[],
+): Promise<void> {
+  for (const child of (await c.store.listApps()).filter((a) => a.parent === parent)) {
+    const policy = cascadePolicyOf(child.finalizers);
+    const result = await deleteApp(c, child.name, {
+      cascade: policy !== undefined,
+      propagationPolicy: policy ?? opts.propagationPolicy,
+    });
+    deleted.push(`Application/${child.name}`, ...result.deleted);
+  }
 }

@@ -27,6 +27,8 @@ export interface ControlOptions {
   syncTimeoutMs: number;
   engine: Partial<ResourceManagerOptions>;
   guard: UrlGuardOptions;
+  /** Applications and AppProjects rendered into this namespace become child apps (app of apps). */
+  argoNamespace: string;
 }
 
 export const defaultControlOptions: ControlOptions = {
@@ -36,6 +38,7 @@ export const defaultControlOptions: ControlOptions = {
   syncTimeoutMs: 30 * 60_000,
   engine: {},
   guard: {},
+  argoNamespace: 'argocd',
 };
 
 export interface ControlDeps {

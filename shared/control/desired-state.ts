@@ -7,6 +7,7 @@ import type { ResourceManager } from '../engine/resource-manager.js';
 import type { SyncRequest } from '../ports/state-store.js';
 import { resolveRevision } from '../source/git.js';
 import { chartRevisionOf } from '../source/helm-repository.js';
+import { splitChildApps, type ChildManifests } from './child-apps.js';
 import type { Control } from './deps.js';
 
 /** The revision to deploy: a rollback pin, a manual revision, else each source's branch head now. */
@@ -30,13 +31,26 @@ export async function resolveAppRevision(
   return revisions.join(' ');
 }
 
-/** Renders the app at revision for the cluster behind rm: its version and the APIs it serves. */
+/** The objects to apply (child Applications and AppProjects left out: they are not applied). */
 export async function renderDesired(
   c: Control,
   app: App,
   revision: string,
   rm: ResourceManager,
 ): Promise<DesiredObject[]> {
+  return (await renderDesiredWithChildren(c, app, revision, rm)).objects;
+}
+
+/**
+ * Renders the app at revision for the cluster behind rm (its version and the APIs it serves), with
+ * the Applications and AppProjects addressed to the Argo CD namespace set apart as children.
+ */
+export async function renderDesiredWithChildren(
+  c: Control,
+  app: App,
+  revision: string,
+  rm: ResourceManager,
+): Promise<{ objects: DesiredObject[]; children: ChildManifests; hasChildren: boolean }> {
   const [version, apiVersions] = await Promise.all([
     rm.discovery.serverVersion(),
     rm.discovery.apiVersions(),
@@ -50,7 +64,8 @@ export async function renderDesired(
     apiVersions,
     credentials: c.credentials,
   });
-  return result.objects;
+  const { objects, children } = splitChildApps(result.objects, app, c.o.argoNamespace);
+  return { objects, children, hasChildren: children.applications.length + children.projects.length > 0 };
 }
 
 /**

@@ -9,7 +9,8 @@ import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, recentlySynced, resourceStatuses } from './app-status.js';
 import { desiredRefs, driftText, recordComparisonError } from './comparison.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
-import { renderDesired, renderKeyOf } from './desired-state.js';
+import { wakeParentOnHealthChange, withChildrenHealth } from './child-apps.js';
+import { renderDesiredWithChildren, renderKeyOf } from './desired-state.js';
 import { scheduleHealthRecheck } from './health-recheck.js';
 import { withSharedResourceConditions } from './shared-resources.js';
 import { isSelfHealing, syncOptionsOf } from './sync-options.js';
@@ -27,9 +28,9 @@ export async function refreshApp(
   try {
     const inventory = await c.store.getInventory(app.name);
     const now = new Date(c.clock.now()).toISOString();
-    let desired: Awaited<ReturnType<typeof renderDesired>>;
+    let rendered: Awaited<ReturnType<typeof renderDesiredWithChildren>>;
     try {
-      desired = await renderDesired(c, app, revision, rm);
+      rendered = await renderDesiredWithChildren(c, app, revision, rm);
     } catch (err) {
       // Git cannot be compared with: sync Unknown with the error (Argo CD's ComparisonError), and
       // health from what is deployed alone.
@@ -39,10 +40,12 @@ export async function refreshApp(
     const { state } = await stepSync(
       rm,
       {
-        desired,
+        desired: rendered.objects,
         inventory,
         options: {
           ...syncOptionsOf(app, project, request, cluster, c.o.syncTimeoutMs),
+          // Child apps only: not an empty render (child-apps.ts).
+          ...(rendered.hasChildren ? { allowEmpty: true } : {}),
           dryRun: true,
           prune: true,
         },
@@ -52,6 +55,7 @@ export async function refreshApp(
     );
     const changes = state.results.filter((r) => r.action !== 'unchanged' && r.action !== 'skipped');
     const health = await assessDesiredHealth(rm, inventory, desiredRefs(state.results));
+    const appHealth = await withChildrenHealth(c, app.name, health?.health ?? { status: 'Unknown' });
     await commitStep(c, lease, {
       status: {
         ...blankStatus(app.name, status),
@@ -61,7 +65,7 @@ export async function refreshApp(
           comparedAt: now,
           ...(state.phase === 'Succeeded' ? { renderKey: renderKeyOf(app, revision) } : {}),
         },
-        health: health?.health ?? { status: 'Unknown' },
+        health: appHealth,
         resources: resourceStatuses(state.results, health?.resources, { compared: true }),
         conditions:
           state.phase === 'Succeeded'
@@ -80,6 +84,7 @@ export async function refreshApp(
       },
       consumedRequestAt: request?.requestedAt,
     });
+    await wakeParentOnHealthChange(c, app, status?.health, appHealth);
     if (isSelfHealing(app) && changes.length > 0 && state.phase === 'Succeeded') {
       // Drift found on a self-healing app: the next wake-up (right away) syncs it.
       await c.queue.send({ app: app.name, reason: 'drift', requestedAt: c.clock.now() });

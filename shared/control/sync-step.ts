@@ -12,7 +12,15 @@ import type { Lease, StoredOperation, SyncRequest } from '../ports/state-store.j
 import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, failedState, operationOf, resourceStatuses, withBoundedDiffs } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
-import { renderDesired, renderKeyOf } from './desired-state.js';
+import {
+  childAppConditions,
+  childAppsSummary,
+  reconcileChildApps,
+  wakeParentOnHealthChange,
+  withChildrenHealth,
+  type ChildManifests,
+} from './child-apps.js';
+import { renderDesiredWithChildren, renderKeyOf } from './desired-state.js';
 import { scheduleHealthRecheck } from './health-recheck.js';
 import { specFingerprintOf } from './operation-spec.js';
 import { retryDelayMs } from './retry.js';
@@ -42,16 +50,31 @@ export async function runSyncStep(
     const inventory = await c.store.getInventory(app.name);
     const wakeUps = (op.wakeUps ?? 0) + 1;
     let stepped: { state: SyncState; nextStepInMs?: number };
+    // A render kept with the operation never has child apps (one with children is not kept), so
+    // its children are none: a parent's last step still reconciles (and prunes) its children.
     let desired = op.desired;
+    let children: ChildManifests | undefined = desired ? { applications: [], projects: [] } : undefined;
+    let hasChildren = false;
     let renderError: string | undefined;
     try {
-      desired ??= await renderDesired(c, app, op.revision, rm).catch((err: Error) => {
-        renderError = err.message;
-        throw err;
-      });
+      if (!desired) {
+        const rendered = await renderDesiredWithChildren(c, app, op.revision, rm).catch((err: Error) => {
+          renderError = err.message;
+          throw err;
+        });
+        desired = rendered.objects;
+        children = rendered.children;
+        hasChildren = rendered.hasChildren;
+      }
+      const options = syncOptionsOf(app, project, started, cluster, timeoutMs);
       stepped = await stepSync(
         rm,
-        { desired, inventory, options: syncOptionsOf(app, project, started, cluster, timeoutMs) },
+        {
+          desired,
+          inventory,
+          // A render of child apps only is not empty: it applies nothing and registers the children.
+          options: { ...options, allowEmpty: options.allowEmpty || hasChildren },
+        },
         op.state as SyncState | undefined,
         c.clock,
       );
@@ -75,7 +98,7 @@ export async function runSyncStep(
           : 0;
       const delaySeconds = waiting ? backoffSeconds(waits, c.o.backoffSeconds) : 0;
       await commitStep(c, lease, {
-        operation: { ...op, state, wakeUps, waits, desired: cacheable(desired) },
+        operation: { ...op, state, wakeUps, waits, desired: hasChildren ? undefined : cacheable(desired) },
         inventory: state.inventory,
         status: {
           ...blankStatus(app.name, status),
@@ -109,18 +132,28 @@ export async function runSyncStep(
       state.inventory,
       state.planned.map((p) => p.ref),
     );
+    const synced = state.phase === 'Succeeded' && !isDryRun(started);
+    const childApps =
+      synced && children
+        ? await reconcileChildApps(c, app, project, children, {
+            prune: syncOptionsOf(app, project, started, cluster, timeoutMs).prune === true,
+          })
+        : undefined;
+    const appHealth = await withChildrenHealth(c, app.name, health?.health ?? { status: 'Unknown' });
+    const finished = childApps
+      ? { ...state, message: `${state.message}${childAppsSummary(childApps)}` }
+      : state;
     const run: SyncRun = {
       app: app.name,
       id: op.runId,
       revision: op.revision,
       reason: op.reason,
       phase: state.phase === 'Succeeded' ? 'Succeeded' : 'Failed',
-      message: state.message,
+      message: finished.message,
       startedAt: new Date(op.startedAt).toISOString(),
       finishedAt: new Date(now).toISOString(),
       results: withBoundedDiffs(state.results),
     };
-    const synced = state.phase === 'Succeeded' && !isDryRun(started);
     const at = new Date(now).toISOString();
     await commitStep(c, lease, {
       run,
@@ -141,13 +174,16 @@ export async function runSyncStep(
               renderKey: renderKeyOf(app, op.revision),
             }
           : { status: renderError !== undefined ? 'Unknown' : 'OutOfSync', revision: op.revision },
-        health: health?.health ?? { status: 'Unknown' },
+        health: appHealth,
         resources: resourceStatuses(state.results, health?.resources),
-        operation: { ...operationOf(op, state, run.phase), ...tagsOf(op, started) },
+        operation: { ...operationOf(op, finished, run.phase), ...tagsOf(op, started) },
         conditions:
           renderError !== undefined
             ? [{ type: 'ComparisonError', message: renderError, at }]
-            : withSharedResourceConditions([], state.warnings, at),
+            : [
+                ...withSharedResourceConditions([], state.warnings, at),
+                ...childAppConditions(childApps, now),
+              ],
       },
       consumedRequestAt: started?.requestedAt,
     });
@@ -156,6 +192,7 @@ export async function runSyncStep(
       await c.queue.send({ app: app.name, reason: request.reason, requestedAt: request.requestedAt });
     else if (retryIn === undefined && op.app && (await specMoved(c, op.app)))
       await c.queue.send({ app: app.name, reason: 'refresh', requestedAt: now });
+    await wakeParentOnHealthChange(c, app, status?.health, appHealth);
     if (retryIn !== undefined) {
       await c.queue.send(
         { app: app.name, reason: 'retry', requestedAt: now },

@@ -22,6 +22,10 @@ export interface App {
   annotations: Record<string, string>;
   /** Set by rollback: the app stays on this revision until unpinned. */
   pinnedRevision?: string;
+  /** Set on a child of an app of apps: the app whose render defines it (and may delete it). */
+  parent?: string;
+  /** metadata.finalizers of a child: `resources-finalizer.argocd.argoproj.io` deletes its objects with it. */
+  finalizers?: string[];
 }
 
 /**
@@ -37,6 +41,8 @@ export interface Project {
   clusterResourceBlacklist?: { group: string; kind: string }[];
   namespaceResourceBlacklist?: { group: string; kind: string }[];
   namespaceResourceWhitelist?: { group: string; kind: string }[];
+  /** Set on a project an app of apps defines: the app whose render defines it. */
+  parent?: string;
 }
 
 /** The `default` project allows everything, as in Argo CD. */

@@ -1,6 +1,6 @@
 import type { HealthStatus } from '../domain/health.js';
 import { formatRef, refKey, type ObjectRef } from '../domain/kube-object.js';
-import { assessHealth, worstHealth } from './health.js';
+import { worstHealth } from './health.js';
 import { readLiveState, type LiveTarget } from './live-state.js';
 import type { ResourceManager } from './resource-manager.js';
 
@@ -23,7 +23,9 @@ export async function assessAppHealth(
   }
   const live = await readLiveState(rm.client, targets, rm.run);
   const resources: ResourceHealth[] = [
-    ...targets.map((t) => ({ ref: t.ref, health: assessHealth(live.get(t.key)) })),
+    ...(await Promise.all(
+      targets.map(async (t) => ({ ref: t.ref, health: await rm.assessHealth(live.get(t.key)) })),
+    )),
     ...missingKinds.map((ref) => ({ ref, health: { status: 'Missing' as const } })),
   ];
   return { health: appLevelHealth(resources), resources };

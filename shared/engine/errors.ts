@@ -59,3 +59,8 @@ export class SyncRefusedError extends GitferryError {
 export class KubeConfigError extends GitferryError {
   override name = 'KubeConfigError';
 }
+
+/** A custom health script cannot be used: a bad key or file (evaluation failures are health Unknown). */
+export class HealthScriptError extends GitferryError {
+  override name = 'HealthScriptError';
+}

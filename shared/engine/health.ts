@@ -501,6 +501,26 @@ export function assessHealth(live: KubeObject | undefined): HealthStatus | undef
   return check(live);
 }
 
+/**
+ * Health checks an installation adds (Lua scripts, lua-health.ts): asked before the built-in
+ * checks, as Argo CD asks its resource customizations first; undefined when none covers the kind.
+ */
+export interface CustomHealth {
+  assess(live: KubeObject): Promise<HealthStatus | undefined>;
+}
+
+/** assessHealth, with the installation's custom checks first. */
+export async function assessHealthWith(
+  custom: CustomHealth | undefined,
+  live: KubeObject | undefined,
+): Promise<HealthStatus | undefined> {
+  if (custom && live && !live.metadata.deletionTimestamp) {
+    const found = await custom.assess(live);
+    if (found) return found;
+  }
+  return assessHealth(live);
+}
+
 const severity = new Map<HealthStatusCode, number>(healthStatuses.map((s, i) => [s, i]));
 
 /** The worst of several statuses (the first one on ties); Healthy when there are none. */

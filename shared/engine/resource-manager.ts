@@ -13,7 +13,7 @@ import {
 } from './apply.js';
 import type { ClusterConnection } from './cluster-connection.js';
 import { Discovery, type ResourceInfo } from './discovery.js';
-import { assessHealth } from './health.js';
+import { assessHealthWith, type CustomHealth } from './health.js';
 import { KubeClient, type KubeClientOptions } from './kube-client.js';
 import { planSync } from './plan.js';
 import { prepareObjects, type DesiredObject, type PrepareOptions, type PreparedSet } from './prepare.js';
@@ -24,6 +24,8 @@ export interface ResourceManagerOptions {
   /** Requests in flight to one API server (apiserver defaults: 400 reads, 200 writes in flight). */
   concurrency: number;
   client: Partial<KubeClientOptions>;
+  /** The installation's custom health checks (Lua scripts), asked before the built-in ones. */
+  health?: CustomHealth;
 }
 
 export const defaultResourceManagerOptions: ResourceManagerOptions = { concurrency: 32, client: {} };
@@ -36,12 +38,14 @@ export class ResourceManager implements ResourceVerbs {
   readonly client: KubeClient;
   readonly discovery: Discovery;
   private readonly limit: ReturnType<typeof pLimit>;
+  private readonly customHealth?: CustomHealth;
 
   constructor(connection: ClusterConnection, opts: Partial<ResourceManagerOptions> = {}) {
     const o = { ...defaultResourceManagerOptions, ...opts };
     this.client = new KubeClient(connection, { maxSockets: o.concurrency, ...o.client });
     this.discovery = new Discovery(this.client);
     this.limit = pLimit(o.concurrency);
+    this.customHealth = o.health;
   }
 
   /** Runs fn within the cluster's concurrency bound. */
@@ -96,7 +100,12 @@ export class ResourceManager implements ResourceVerbs {
 
   /** Health of the live object (Missing when absent; undefined for kinds without health). */
   async health(ref: ObjectRef): Promise<HealthStatus | undefined> {
-    return assessHealth(await this.get(ref));
+    return this.assessHealth(await this.get(ref));
+  }
+
+  /** Health of a live object already read (custom checks first, then the built-in ones). */
+  assessHealth(live: KubeObject | undefined): Promise<HealthStatus | undefined> {
+    return assessHealthWith(this.customHealth, live);
   }
 
   close(): void {

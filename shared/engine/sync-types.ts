@@ -1,6 +1,7 @@
 // The shapes a sync passes between its verb files (plan, prune, wait, hooks, tasks). Types only, no
 // code: every verb file may import this one, and it imports no verb file, so the engine has no import
 // cycle (resource-manager → plan → prune → sync-tasks would close one through the task context).
+import type { HealthStatus } from '../domain/health.js';
 import type { ChangeSetEntry } from '../domain/change-set.js';
 import type { InventoryEntry, KubeObject, ObjectRef } from '../domain/kube-object.js';
 import type { HookDeletePolicy, HookType } from './annotations.js';
@@ -152,6 +153,8 @@ export interface ResourceVerbs {
     kind: Pick<ObjectRef, 'group' | 'version' | 'kind' | 'namespace'>,
     selector: Record<string, string>,
   ): Promise<KubeObject[]>;
+  /** Health of a live object: the installation's custom checks, then the built-in ones. */
+  assessHealth(live: KubeObject | undefined): Promise<HealthStatus | undefined>;
 }
 
 /** What every task of one step works with. */

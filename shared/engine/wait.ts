@@ -1,7 +1,6 @@
 // The wait verb: tasks that read the cluster and either move on or name what they wait for. They
 // never sleep: a waiting task makes the step return, and the caller steps again later.
 import { formatRef, refKey } from '../domain/kube-object.js';
-import { assessHealth } from './health.js';
 import { done } from './sync-tasks.js';
 import type { TaskContext, TaskOutcome } from './sync-types.js';
 
@@ -40,7 +39,7 @@ export async function awaitHealthy(ctx: TaskContext, wave: number | 'all'): Prom
   const degraded: string[] = [];
   await Promise.all(
     items.map(async (p) => {
-      const health = assessHealth(await rm.get(p.ref));
+      const health = await rm.assessHealth(await rm.get(p.ref));
       const result = state.results.find((r) => refKey(r.ref) === p.key);
       if (result && health) result.health = health;
       if (!health || health.status === 'Healthy') return;

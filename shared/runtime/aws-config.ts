@@ -24,6 +24,13 @@ export interface AwsRuntimeConfig {
   clusterSecretPrefix: string;
   /** A sync still running after this long is ended, its running hooks deleted (default 30 min). */
   syncTimeoutSeconds: number;
+  /**
+   * Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file
+   * (e.g. in a Lambda layer under /opt); the shipped scripts apply either way.
+   */
+  healthChecks?: string;
+  /** Applications and AppProjects rendered into this namespace become child apps (default argocd). */
+  argoNamespace: string;
 }
 
 /** A setting the AWS deployment needs is missing from the environment. */
@@ -56,5 +63,7 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
     syncTimeoutSeconds: env[awsEnvNames.SYNC_TIMEOUT_SECONDS]
       ? checkOperationTimeout(awsEnvNames.SYNC_TIMEOUT_SECONDS, env[awsEnvNames.SYNC_TIMEOUT_SECONDS])
       : defaultOperationTimeoutSeconds,
+    healthChecks: env[awsEnvNames.HEALTH_CHECKS] || undefined,
+    argoNamespace: env[awsEnvNames.ARGO_NAMESPACE] || 'argocd',
   };
 }

@@ -7,6 +7,7 @@ import type { AwsRuntimeConfig } from './aws-config.js';
 import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { WakeUpHandler } from '../control/wake-up.js';
+import { buildHealthChecks } from './health-checks.js';
 
 export { awsConfigFromEnv, type AwsRuntimeConfig } from './aws-config.js';
 
@@ -21,7 +22,8 @@ export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<
     guard,
   });
   const credentials = repoCredentialsResolver(config.repoCredentials, secrets);
-  return { ...base, renderer, credentials };
+  const health = buildHealthChecks(config.healthChecks);
+  return { ...base, renderer, credentials, health, argoNamespace: config.argoNamespace };
 }
 
 export type AwsRuntime = ReturnType<typeof buildAwsRuntime>;
@@ -37,7 +39,12 @@ export function wakeUpHandlerOf(rt: AwsRuntime, log: Logger, holder: string): Wa
     clock: systemClock,
     log,
     holder,
-    options: { guard: rt.guard, syncTimeoutMs: rt.config.syncTimeoutSeconds * 1000 },
+    options: {
+      guard: rt.guard,
+      syncTimeoutMs: rt.config.syncTimeoutSeconds * 1000,
+      engine: { health: rt.health },
+      argoNamespace: rt.argoNamespace,
+    },
   });
 }
 

@@ -23,6 +23,7 @@ import type { Logger } from '../ports/logger.js';
 import { GitCheckoutCache } from '../source/git.js';
 import { SourceRenderer } from '../source/render.js';
 import { parseManifests } from '../source/yaml.js';
+import { buildHealthChecks } from './health-checks.js';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -33,6 +34,10 @@ export interface LocalRuntimeOptions {
   allowedHosts?: string[];
   /** A sync still running after this long is ended (its running hooks deleted); default 30 min. */
   syncTimeoutSeconds?: number;
+  /** Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file. */
+  healthChecks?: string;
+  /** Applications and AppProjects rendered into this namespace become child apps (default argocd). */
+  argoNamespace?: string;
 }
 
 /**
@@ -75,6 +80,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
     eks: new EksClusterConnector(),
   });
   const credentials = repoCredentialsResolver([], secrets);
+  const health = buildHealthChecks(opts.healthChecks);
   /** The use cases for one process (holder names it in leases). */
   const wakeUps = (log: Logger, holder: string) =>
     new WakeUpHandler({
@@ -92,7 +98,9 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
         guard,
         leaseTtlMs: 90_000,
         backoffSeconds: [2, 5],
+        engine: { health },
         ...(opts.syncTimeoutSeconds ? { syncTimeoutMs: opts.syncTimeoutSeconds * 1000 } : {}),
+        ...(opts.argoNamespace ? { argoNamespace: opts.argoNamespace } : {}),
       },
     });
   return {
@@ -107,6 +115,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
     clusterServers,
     kubeconfig,
     wakeUps,
+    health,
   };
 }
 

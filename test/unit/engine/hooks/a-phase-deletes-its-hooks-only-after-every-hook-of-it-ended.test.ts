@@ -1,4 +1,5 @@
 import type { KubeObject, ObjectRef } from '../../../../shared/domain/kube-object.js';
+import { assessHealth } from '../../../../shared/engine/health.js';
 import { prepareObjects } from '../../../../shared/engine/prepare.js';
 import { stepSync, type ResourceVerbs, type SyncState } from '../../../../shared/engine/sync-operation.js';
 import { fakeDiscovery, knownKinds } from '../fake-discovery.js';
@@ -28,6 +29,7 @@ function fakeCluster(log: string[]): ResourceVerbs {
   return {
     discovery,
     prepare: (desired, opts) => prepareObjects(desired, discovery, opts),
+    assessHealth: async (obj) => assessHealth(obj),
     plan: async (set) => ({
       objects: set.resources.map((p) => ({ key: p.key, ref: p.ref, wave: 0, action: 'create' as const })),
       prune: [],

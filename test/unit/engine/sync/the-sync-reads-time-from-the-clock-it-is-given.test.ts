@@ -1,4 +1,5 @@
 import { refKey, refOf } from '../../../../shared/domain/kube-object.js';
+import { assessHealth } from '../../../../shared/engine/health.js';
 import { newSyncState, stepSync, type ResourceVerbs } from '../../../../shared/engine/sync-operation.js';
 import type { Clock } from '../../../../shared/ports/clock.js';
 import { fakeDiscovery, knownKinds } from '../fake-discovery.js';
@@ -11,6 +12,7 @@ function fakeCluster(): ResourceVerbs {
   const key = refKey(ref);
   return {
     discovery: fakeDiscovery().discovery,
+    assessHealth: async (live) => assessHealth(live),
     prepare: async () => ({
       resources: [{ object, ref, key, hookTypes: [], info: knownKinds[0] }],
       hooks: [],
