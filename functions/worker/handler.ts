@@ -5,46 +5,71 @@ import {
   wakeUpHandlerOf,
   type AwsRuntime,
 } from '../../shared/runtime/aws.js';
+import { sqsRetrySoon } from '../../shared/runtime/aws-retry-soon.js';
+import { awsEnvNames } from '../../shared/runtime/aws-env.js';
+import { runDeleteJob } from '../../shared/control/queued-delete.js';
 import type { LambdaContext, SqsBatchResponse, SqsEvent } from '../lambda-events.js';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { functionLogger } from '../logger.js';
+import { defaultWorkerBatchOptions, handleBatch } from './batch.js';
 
 const log = functionLogger('gitferry-worker');
 // CloudWatch reads these from the log stream (Embedded Metric Format): no PutMetricData calls.
 const metrics = new Metrics({ namespace: 'Gitferry', serviceName: 'gitferry-worker' });
-let runtime: AwsRuntime | undefined;
+let runtime: (AwsRuntime & { retrySoon: ReturnType<typeof sqsRetrySoon> }) | undefined;
 
 /**
- * SQS batch of wake-ups → one controller step each. A record that throws is reported as a batch
- * item failure: SQS redelivers it, and after maxReceiveCount it goes to the dead-letter queue.
+ * SQS batch of wake-ups → one controller step each, a few at a time (functions/worker/batch.ts).
+ * A record that throws is reported as a batch item failure: SQS redelivers it, and after
+ * maxReceiveCount it goes to the dead-letter queue. Records not finished before the deadline are
+ * given back for a retry in seconds.
  */
 export async function handler(event: SqsEvent, context: LambdaContext = {}): Promise<SqsBatchResponse> {
-  runtime ??= buildAwsRuntime(awsConfigFromEnv());
+  runtime ??= (() => {
+    const config = awsConfigFromEnv();
+    return { ...buildAwsRuntime(config), retrySoon: sqsRetrySoon(config) };
+  })();
   const rt = runtime;
   const controller = wakeUpHandlerOf(rt, log, context.awsRequestId ?? `worker-${process.pid}-${Date.now()}`);
-  const failures: SqsBatchResponse['batchItemFailures'] = [];
-  await Promise.all(
-    event.Records.map(async (record) => {
-      try {
-        const job = parseJob(record.body);
-        const outcome = await controller.handle(job);
-        log.info('wake-up handled', {
-          app: job.app,
-          reason: job.reason,
-          outcome,
-          queueLagMs: Date.now() - job.requestedAt,
-        });
-      } catch (err) {
-        log.error('wake-up failed; SQS will redeliver it', {
-          messageId: record.messageId,
-          receiveCount: record.attributes?.ApproximateReceiveCount,
-          message: (err as Error).message,
-        });
-        failures.push({ itemIdentifier: record.messageId });
-        metrics.addMetric('WakeUpFailed', MetricUnit.Count, 1);
-      }
-    }),
-  );
+  const parallelism = Number(process.env[awsEnvNames.WORKER_PARALLELISM]);
+  const result = await handleBatch(event, context, {
+    options: {
+      parallelism:
+        Number.isInteger(parallelism) && parallelism > 0
+          ? parallelism
+          : defaultWorkerBatchOptions.parallelism,
+    },
+    handleRecord: async (record) => {
+      const job = parseJob(record.body);
+      const outcome =
+        job.reason === 'delete'
+          ? await runDeleteJob({ deleter: controller, queue: rt.queue }, job)
+          : await controller.handle(job);
+      log.info('wake-up handled', {
+        app: job.app,
+        reason: job.reason,
+        outcome,
+        queueLagMs: Date.now() - job.requestedAt,
+      });
+    },
+    onFailure: (record, err) => {
+      log.error('wake-up failed; SQS will redeliver it', {
+        messageId: record.messageId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        message: err.message,
+      });
+      metrics.addMetric('WakeUpFailed', MetricUnit.Count, 1);
+    },
+    onUnfinished: (records) => {
+      log.warn('wake-ups given back unfinished before the deadline; retried in seconds', {
+        messageIds: records.map((r) => r.messageId),
+      });
+      metrics.addMetric('WakeUpUnfinished', MetricUnit.Count, records.length);
+    },
+    onRetrySoonFailed: (err) =>
+      log.warn('could not shorten the visibility of unfinished wake-ups', { message: err.message }),
+    retrySoon: rt.retrySoon,
+  });
   metrics.publishStoredMetrics();
-  return { batchItemFailures: failures };
+  return result;
 }
