@@ -12,7 +12,11 @@ describe('cfn-lint', () => {
     ['the default stack', {}],
     [
       'a stack with clusters and assumable roles',
-      { clusters: ['prod'], assumableRoleArns: ['arn:aws:iam::210987654321:role/x'] },
+      {
+        clusters: ['prod'],
+        clusterAccess: { namespaces: ['shop'] },
+        assumableRoleArns: ['arn:aws:iam::210987654321:role/x'],
+      },
     ],
   ])('finds no errors in %s', (_name, props) => {
     if (!existsSync(cfnLint))
