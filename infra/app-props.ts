@@ -37,7 +37,9 @@ function clusterAccessFromContext(get: ContextReader): ClusterAccessScope | unde
   const kubernetesGroups = list(get('clusterGroups'));
   const scope = str(get('clusterScope'));
   if (scope !== undefined && scope !== 'cluster')
-    throw new Error(`clusterScope: only "cluster" is a scope (got ${JSON.stringify(scope)}); for namespaces use clusterNamespaces`);
+    throw new Error(
+      `clusterScope: only "cluster" is a scope (got ${JSON.stringify(scope)}); for namespaces use clusterNamespaces`,
+    );
   const accessPolicyArn = str(get('clusterAccessPolicyArn'));
   if (!namespaces && !kubernetesGroups && !scope) return undefined;
   return { namespaces, kubernetesGroups, clusterScope: scope === 'cluster' || undefined, accessPolicyArn };

@@ -89,7 +89,9 @@ export function accessEntryShape(scope: ClusterAccessScope | undefined): {
     const groups = scope!.kubernetesGroups;
     // EKS refuses groups starting with system: in access entries.
     if (groups.length === 0 || groups.some((g) => g === '' || g.startsWith('system:')))
-      throw new Error('cluster access: kubernetesGroups must be a non-empty list of groups not starting with system:');
+      throw new Error(
+        'cluster access: kubernetesGroups must be a non-empty list of groups not starting with system:',
+      );
     if (scope!.accessPolicyArn)
       throw new Error('cluster access: kubernetesGroups take no access policy (the cluster RBAC decides)');
     return { kubernetesGroups: [...groups] };

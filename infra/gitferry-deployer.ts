@@ -360,7 +360,10 @@ export class GitferryDeployer extends Construct {
         new PolicyStatement({ actions: ['sts:AssumeRole'], resources: assumable }),
       );
     if (props.clusterSecurityGroups?.length) {
-      if (!props.vpc) throw new Error('clusterSecurityGroups: the worker reaches private endpoints only in a VPC (set vpc)');
+      if (!props.vpc)
+        throw new Error(
+          'clusterSecurityGroups: the worker reaches private endpoints only in a VPC (set vpc)',
+        );
       for (const sg of props.clusterSecurityGroups)
         this.worker.fn.connections.allowTo(sg, Port.tcp(443), 'Gitferry worker to the EKS API server');
     }

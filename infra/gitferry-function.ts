@@ -1,7 +1,13 @@
 import { Validations, type Duration, type Size } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, RecursiveLoop, Runtime, type ILayerVersion, type Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  RecursiveLoop,
+  Runtime,
+  type ILayerVersion,
+  type Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';

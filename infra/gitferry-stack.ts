@@ -31,7 +31,8 @@ export class GitferryStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: d.queue.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: d.alarms.topic.topicArn,
-      description: 'Every Gitferry alarm notifies this topic: subscribe to it (or deploy with -c alarmEmail=…)',
+      description:
+        'Every Gitferry alarm notifies this topic: subscribe to it (or deploy with -c alarmEmail=…)',
     });
     new CfnOutput(this, 'WorkerRoleArn', {
       value: d.worker.role.roleArn,

@@ -31,8 +31,12 @@ export function grantStateRead(table: ITable, role: IRole): void {
  * and a wanted revision (PutItem). No GetItem, UpdateItem or DeleteItem.
  */
 export function grantWebhookIntake(table: ITable, role: IRole): void {
-  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: tableResources(table) }));
-  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['dynamodb:Query'], resources: tableResources(table) }),
+  );
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }),
+  );
   table.encryptionKey?.grantEncryptDecrypt(role);
 }
 

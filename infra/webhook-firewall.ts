@@ -105,7 +105,8 @@ export class WebhookFirewall extends Construct {
       },
       {
         id: 'AwsSolutions-CFR3',
-        reason: 'Nothing is cached and every request is logged by the webhook function itself; WAF samples requests.',
+        reason:
+          'Nothing is cached and every request is logged by the webhook function itself; WAF samples requests.',
       },
       {
         id: 'AwsSolutions-CFR4',

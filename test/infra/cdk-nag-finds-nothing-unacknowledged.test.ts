@@ -38,7 +38,9 @@ describe('cdk-nag AwsSolutions', () => {
         clusterAccess: { namespaces: ['shop'] },
         tracing: true,
         alarmEmail: 'ops@example.com',
-        clusterSecurityGroups: [SecurityGroup.fromSecurityGroupId(stack, 'ClusterSg', 'sg-0123456789abcdef0')],
+        clusterSecurityGroups: [
+          SecurityGroup.fromSecurityGroupId(stack, 'ClusterSg', 'sg-0123456789abcdef0'),
+        ],
         assumableRoleArns: ['arn:aws:iam::210987654321:role/gitferry-deployer'],
         gitlabWebhookSecretName: 'gitferry-webhooks/gitlab',
         vpc: Vpc.fromVpcAttributes(stack, 'Vpc', {
@@ -53,7 +55,10 @@ describe('cdk-nag AwsSolutions', () => {
 
   test('finds nothing unacknowledged with the webhook behind CloudFront and WAF (us-east-1)', () => {
     expect(() =>
-      nag(() => ({ webhookFirewall: { rateLimitPer5Minutes: 300 } }), { account: '123456789012', region: 'us-east-1' }),
+      nag(() => ({ webhookFirewall: { rateLimitPer5Minutes: 300 } }), {
+        account: '123456789012',
+        region: 'us-east-1',
+      }),
     ).not.toThrow();
   });
 

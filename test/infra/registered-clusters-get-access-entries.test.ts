@@ -51,10 +51,14 @@ describe('EKS access', () => {
   });
 
   test('cluster scope is an opt-in, AmazonEKSClusterAdminPolicy unless another policy is named', () => {
-    synthGitferry({ clusters: ['prod'], clusterAccess: { clusterScope: true } }).template.hasResourceProperties(
-      'AWS::EKS::AccessEntry',
-      { AccessPolicies: [{ PolicyArn: policy('AmazonEKSClusterAdminPolicy'), AccessScope: { Type: 'cluster' } }] },
-    );
+    synthGitferry({
+      clusters: ['prod'],
+      clusterAccess: { clusterScope: true },
+    }).template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      AccessPolicies: [
+        { PolicyArn: policy('AmazonEKSClusterAdminPolicy'), AccessScope: { Type: 'cluster' } },
+      ],
+    });
     const edit = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy';
     synthGitferry({
       clusters: ['prod'],
@@ -71,10 +75,12 @@ describe('EKS access', () => {
     expect(() =>
       synthGitferry({ clusters: ['prod'], clusterAccess: { namespaces: ['a'], clusterScope: true } }),
     ).toThrow(/exactly one scope/);
-    expect(() => synthGitferry({ clusters: ['prod'], clusterAccess: { namespaces: ['Shop;rm -rf'] } })).toThrow(
-      /namespace names, not "Shop;rm -rf"/,
+    expect(() =>
+      synthGitferry({ clusters: ['prod'], clusterAccess: { namespaces: ['Shop;rm -rf'] } }),
+    ).toThrow(/namespace names, not "Shop;rm -rf"/);
+    expect(() => synthGitferry({ clusters: ['prod'], clusterAccess: { namespaces: [] } })).toThrow(
+      /non-empty/,
     );
-    expect(() => synthGitferry({ clusters: ['prod'], clusterAccess: { namespaces: [] } })).toThrow(/non-empty/);
     expect(() =>
       synthGitferry({ clusters: ['prod'], clusterAccess: { kubernetesGroups: ['system:masters'] } }),
     ).toThrow(/not starting with system:/);

@@ -1,11 +1,11 @@
 import type { Stack } from 'aws-cdk-lib';
-import { App } from 'aws-cdk-lib';
+import { App, Stack as CdkStack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnRole, IRole } from 'aws-cdk-lib/aws-iam';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GitferryDeployerProps } from '../../infra/gitferry-deployer.js';
+import { GitferryDeployer, type GitferryDeployerProps } from '../../infra/gitferry-deployer.js';
 import { GitferryStack } from '../../infra/gitferry-stack.js';
 
 export const testEnv = { account: '123456789012', region: 'eu-west-1' };
@@ -49,6 +49,14 @@ export function synthGitferry(
     env: opts.env ?? testEnv,
   });
   return { app, stack, deployer: stack.deployer, template: Template.fromStack(stack) };
+}
+
+/** A GitferryDeployer in a plain stack, with props that need constructs of that stack (a VPC). */
+export function synthDeployerIn(configure: (stack: Stack) => GitferryDeployerProps) {
+  const app = testApp();
+  const stack = new CdkStack(app, 'Gitferry', { env: testEnv });
+  const deployer = new GitferryDeployer(stack, 'Gitferry', { plainYamlOnly: true, ...configure(stack) });
+  return { app, stack, deployer, template: Template.fromStack(stack) };
 }
 
 /** Every action the role's policies allow, with the resources of each statement. */
