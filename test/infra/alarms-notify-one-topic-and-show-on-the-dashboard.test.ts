@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { logicalId, synthGitferry } from './synth-gitferry.js';
+import { logicalId, synthGitferry, testApp } from './synth-gitferry.js';
 
 describe('alarms', () => {
   const { template, stack, deployer } = synthGitferry({ alarmEmail: 'ops@example.com' });
@@ -72,7 +72,9 @@ describe('alarms', () => {
   test('a given topic is used instead of a new one', () => {
     // Imported by ARN (a literal: no reference to the stack it came from).
     const arn = 'arn:aws:sns:eu-west-1:123456789012:ops';
-    const withTopic = synthGitferry({ alarmTopic: Topic.fromTopicArn(new Stack(), 'Ops', arn) });
+    const withTopic = synthGitferry({
+      alarmTopic: Topic.fromTopicArn(new Stack(testApp(), 'Ops'), 'Ops', arn),
+    });
     withTopic.template.resourceCountIs('AWS::SNS::Topic', 0);
     for (const a of Object.values(withTopic.template.findResources('AWS::CloudWatch::Alarm')))
       expect(a.Properties.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:ops']);

@@ -1,6 +1,6 @@
 import { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Stack } from 'aws-cdk-lib';
-import { logicalId, synthDeployerIn, synthGitferry } from './synth-gitferry.js';
+import { logicalId, synthDeployerIn, synthGitferry, testApp } from './synth-gitferry.js';
 
 describe('reaching clusters', () => {
   test('the worker and API role ARNs are outputs (trust policies of cluster roles elsewhere name the worker)', () => {
@@ -36,7 +36,7 @@ describe('reaching clusters', () => {
   });
 
   test('cluster security groups without a VPC fail synth', () => {
-    const sg = SecurityGroup.fromSecurityGroupId(new Stack(), 'Sg', 'sg-0123456789abcdef1');
+    const sg = SecurityGroup.fromSecurityGroupId(new Stack(testApp(), 'Other'), 'Sg', 'sg-0123456789abcdef1');
     expect(() => synthGitferry({ clusterSecurityGroups: [sg] })).toThrow(/only in a VPC/);
   });
 });
