@@ -83,7 +83,8 @@ export function deployerPropsFromContext(get: ContextReader): GitferryDeployerPr
     plainYamlOnly: flag(get('plainYamlOnly')),
     workerBatchSize: num('workerBatchSize'),
     workerParallelism: num('workerParallelism'),
-    webhookReservedConcurrency: num('webhookReservedConcurrency'),
+    webhookReservedConcurrency:
+      str(get('webhookReservedConcurrency')) === 'none' ? 'none' : num('webhookReservedConcurrency'),
     webhookFirewall:
       rateLimit !== undefined || webAclArn !== undefined
         ? { rateLimitPer5Minutes: rateLimit, webAclArn }

@@ -85,9 +85,10 @@ export interface GitferryDeployerProps {
   readonly workerParallelism?: number;
   /**
    * Concurrent webhook invocations (reserved concurrency): a flood of unsigned requests cannot
-   * take the account's concurrency from the worker. @default 10
+   * take the account's concurrency from the worker. `'none'` reserves nothing (accounts whose
+   * concurrency quota is too small to reserve any: Lambda keeps 100 unreserved). @default 10
    */
-  readonly webhookReservedConcurrency?: number;
+  readonly webhookReservedConcurrency?: number | 'none';
   /**
    * CloudFront with a WAF rate-based rule in front of the webhook; the Function URL then refuses
    * requests that did not come through it. @default none (the Function URL is the endpoint)
@@ -133,6 +134,14 @@ export interface GitferryDeployerProps {
    * are not instrumented, @aws-lambda-powertools/tracer is not a dependency). @default false
    */
   readonly tracing?: boolean;
+}
+
+function reservedConcurrency(v: number | 'none' | undefined): number | undefined {
+  if (v === 'none') return undefined;
+  const n = v ?? defaultGitferryDeployerProps.webhookReservedConcurrency;
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`webhookReservedConcurrency: a whole number ≥ 1 or 'none', not ${JSON.stringify(v)}`);
+  return n;
 }
 
 export const defaultGitferryDeployerProps = {
@@ -230,7 +239,7 @@ export class GitferryDeployer extends Construct {
       timeout: Duration.seconds(10),
       logRetention,
       tracing,
-      reservedConcurrentExecutions: props.webhookReservedConcurrency ?? d.webhookReservedConcurrency,
+      reservedConcurrentExecutions: reservedConcurrency(props.webhookReservedConcurrency),
       environment: env({
         // The plain name (Secrets Manager accepts it as SecretId), not the parsed-ARN token CDK offers.
         GITHUB_SECRET: githubSecretName,

@@ -8,6 +8,13 @@ describe('the webhook', () => {
     expect(fn(template, logicalId(stack, deployer.webhook.fn)).ReservedConcurrentExecutions).toBe(10);
     const s = synthGitferry({ webhookReservedConcurrency: 3 });
     expect(fn(s.template, logicalId(s.stack, s.deployer.webhook.fn)).ReservedConcurrentExecutions).toBe(3);
+    const none = synthGitferry({ webhookReservedConcurrency: 'none' });
+    expect(
+      fn(none.template, logicalId(none.stack, none.deployer.webhook.fn)).ReservedConcurrentExecutions,
+    ).toBeUndefined();
+    // 0 would refuse every webhook: a mistake, not a setting.
+    for (const bad of [0, -1, 2.5, Number.NaN])
+      expect(() => synthGitferry({ webhookReservedConcurrency: bad })).toThrow(/whole number ≥ 1 or 'none'/);
     // The worker and the others share the account pool.
     expect(fn(template, logicalId(stack, deployer.worker.fn)).ReservedConcurrentExecutions).toBeUndefined();
   });
