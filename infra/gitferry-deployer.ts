@@ -190,6 +190,8 @@ export class GitferryDeployer extends Construct {
     const memory = { ...d.memory, ...props.memory };
     const logRetention = props.logRetention ?? d.logRetention;
     const workerTimeout = props.workerTimeout ?? d.workerTimeout;
+    if (workerTimeout.toSeconds() < 20 || workerTimeout.toSeconds() > 900)
+      throw new Error(`workerTimeout: between 20 s and 15 min, not ${workerTimeout.toSeconds()} s`);
     const secretsPrefix = props.secretsPrefix ?? d.secretsPrefix;
 
     this.table = new StateTable(this, 'State', { encryptionKey: props.tableEncryptionKey }).table;
@@ -287,6 +289,8 @@ export class GitferryDeployer extends Construct {
       ...vpcProps,
       environment: env({
         WORKER_PARALLELISM: String(props.workerParallelism ?? d.workerParallelism),
+        // A record is started only while this much is left: a quarter of the timeout, at most 30 s.
+        WORKER_START_BUDGET_MS: String(Math.min(30_000, workerTimeout.toMilliseconds() / 4)),
         HELM: '/opt/bin/helm',
         KUSTOMIZE: '/opt/bin/kustomize',
         WORK_DIR: '/tmp/gitferry',

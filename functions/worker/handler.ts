@@ -31,13 +31,14 @@ export async function handler(event: SqsEvent, context: LambdaContext = {}): Pro
   })();
   const rt = runtime;
   const controller = wakeUpHandlerOf(rt, log, context.awsRequestId ?? `worker-${process.pid}-${Date.now()}`);
-  const parallelism = Number(process.env[awsEnvNames.WORKER_PARALLELISM]);
+  const setting = (name: keyof typeof awsEnvNames, fallback: number) => {
+    const n = Number(process.env[awsEnvNames[name]]);
+    return Number.isInteger(n) && n > 0 ? n : fallback;
+  };
   const result = await handleBatch(event, context, {
     options: {
-      parallelism:
-        Number.isInteger(parallelism) && parallelism > 0
-          ? parallelism
-          : defaultWorkerBatchOptions.parallelism,
+      parallelism: setting('WORKER_PARALLELISM', defaultWorkerBatchOptions.parallelism),
+      startBudgetMs: setting('WORKER_START_BUDGET_MS', defaultWorkerBatchOptions.startBudgetMs),
     },
     handleRecord: async (record) => {
       const job = parseJob(record.body);

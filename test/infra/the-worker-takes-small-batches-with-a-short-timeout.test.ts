@@ -24,6 +24,10 @@ describe('the worker', () => {
     const w = s.template.toJSON().Resources[logicalId(s.stack, s.deployer.worker.fn)].Properties;
     expect(w.Timeout).toBe(90);
     expect(w.Environment.Variables.GITFERRY_WORKER_PARALLELISM).toBe('1');
+    // A record is started only while a quarter of the timeout (at most 30 s) is left.
+    expect(w.Environment.Variables.GITFERRY_WORKER_START_BUDGET_MS).toBe('22500');
+    expect(worker().Environment.Variables.GITFERRY_WORKER_START_BUDGET_MS).toBe('30000');
+    expect(() => synthGitferry({ workerTimeout: Duration.seconds(10) })).toThrow(/between 20 s and 15 min/);
   });
 
   test('may loop through its own queue (the chain is bounded in the code) and may shorten a visibility', () => {
