@@ -15,7 +15,13 @@ export interface HttpResponse {
 }
 
 export interface SqsEvent {
-  Records: { messageId: string; body: string; attributes?: { ApproximateReceiveCount?: string } }[];
+  Records: {
+    messageId: string;
+    body: string;
+    /** Lets the worker shorten the visibility of a record it gives back unfinished. */
+    receiptHandle?: string;
+    attributes?: { ApproximateReceiveCount?: string };
+  }[];
 }
 
 export interface SqsBatchResponse {

@@ -1,21 +1,24 @@
-import { Aws, Duration, Size, Validations } from 'aws-cdk-lib';
-import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { Aws, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Port, type ISecurityGroup, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { FunctionUrlAuthType, RecursiveLoop, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { FunctionUrlAuthType, RecursiveLoop, Tracing, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
 import type { RepoCredentialRule } from '../shared/control/repo-credentials.js';
-import { ClusterAccess } from './cluster-access.js';
+import { ClusterAccess, type ClusterAccessScope } from './cluster-access.js';
+import { GitferryAlarms } from './gitferry-alarms.js';
+import { WebhookFirewall } from './webhook-firewall.js';
 import { GitferryFunction } from './gitferry-function.js';
 import { OperationsDashboard } from './operations-dashboard.js';
 import { StateTable } from './state-table.js';
-import { grantStateRead, grantStateReadWrite } from './table-access.js';
+import { grantStateRead, grantStateReadWrite, grantWebhookIntake } from './table-access.js';
 import { ToolsLayer } from './tools-layer.js';
 import { WakeUpQueue } from './wake-up-queue.js';
 import { awsEnvNames, type AwsEnvKey } from '../shared/runtime/aws-env.js';
@@ -35,17 +38,23 @@ export interface GitferryMemorySizes {
 export interface GitferryDeployerProps {
   /**
    * EKS clusters Gitferry may deploy to, in this stack's account and region: names or ARNs. Each
-   * gets an access entry for the worker and API roles, which may call eks:DescribeCluster on them
-   * (and on no other cluster). @default none (register clusters with a role to assume instead)
+   * gets an access entry for the worker role (the only one that reaches clusters), which may call
+   * eks:DescribeCluster on them (and on no other cluster). @default none (register clusters with
+   * a role to assume instead)
    */
   readonly clusters?: string[];
-  /** The access policy of those entries. @default AmazonEKSClusterAdminPolicy, cluster scope */
-  readonly clusterAccessPolicyArn?: string;
-  /** Roles the worker and API may assume to reach clusters elsewhere (Cluster.roleArn). @default none */
+  /**
+   * What the worker may do in those clusters: namespaces (AmazonEKSAdminPolicy on those only),
+   * Kubernetes groups (the cluster's RBAC decides) or cluster scope (opt-in). Required with
+   * `clusters`: no default grants a whole cluster.
+   */
+  readonly clusterAccess?: ClusterAccessScope;
+  /** Roles the worker may assume to reach clusters elsewhere (Cluster.roleArn). @default none */
   readonly assumableRoleArns?: string[];
   /**
    * Name of an existing Secrets Manager secret holding the GitHub webhook secret.
-   * @default a new secret with a generated value, named `gitferry-webhooks/github`
+   * @default a new secret with a generated value, named `gitferry-webhooks/<stack name>/github`
+   * and retained when the stack is deleted (GitHub keeps signing with it)
    */
   readonly githubWebhookSecretName?: string;
   /** Name of an existing secret holding the GitLab webhook token. @default GitLab webhooks refused */
@@ -65,8 +74,31 @@ export interface GitferryDeployerProps {
   readonly driftJitter?: Duration;
   /** @default see GitferryMemorySizes */
   readonly memory?: GitferryMemorySizes;
-  /** One worker step; long waits are delayed wake-ups, never sleeps. @default 5 minutes */
+  /**
+   * One worker invocation; long waits are delayed wake-ups, never sleeps. Records not finished
+   * 5 s before it are given back for a retry in seconds. @default 2 minutes
+   */
   readonly workerTimeout?: Duration;
+  /** Wake-ups per worker invocation. @default 4 */
+  readonly workerBatchSize?: number;
+  /** Wake-ups of one batch worked on at once. @default 2 */
+  readonly workerParallelism?: number;
+  /**
+   * Concurrent webhook invocations (reserved concurrency): a flood of unsigned requests cannot
+   * take the account's concurrency from the worker. `'none'` reserves nothing (accounts whose
+   * concurrency quota is too small to reserve any: Lambda keeps 100 unreserved). @default 10
+   */
+  readonly webhookReservedConcurrency?: number | 'none';
+  /**
+   * CloudFront with a WAF rate-based rule in front of the webhook; the Function URL then refuses
+   * requests that did not come through it. @default none (the Function URL is the endpoint)
+   */
+  readonly webhookFirewall?: { rateLimitPer5Minutes?: number; webAclArn?: string };
+  /**
+   * IAM principals (role or user ARNs) the API accepts; an assumed-role session matches its role.
+   * Callers also need lambda:InvokeFunctionUrl. @default every caller IAM lets through (logged)
+   */
+  readonly apiAllowedPrincipals?: string[];
   /** Concurrent worker invocations the queue may start (protects clusters and the table). @default 10 */
   readonly workerMaxConcurrency?: number;
   /** /tmp for checkouts and renders. @default 2048 MiB */
@@ -77,28 +109,52 @@ export interface GitferryDeployerProps {
   readonly vpc?: IVpc;
   /** @default the VPC's private subnets with egress */
   readonly vpcSubnets?: SubnetSelection;
-  /** @default a security group created by Lambda for each function (all egress) */
+  /** @default a security group created by Lambda for the worker (all egress) */
   readonly securityGroups?: ISecurityGroup[];
   /**
+   * Security groups of private EKS endpoints (the clusters' cluster security groups): each gets an
+   * ingress rule for HTTPS from the worker's security group. Needs `vpc`. @default none
+   */
+  readonly clusterSecurityGroups?: ISecurityGroup[];
+  /**
    * A directory with bin/helm and bin/kustomize for linux/arm64, made by infra/build-tools-layer.sh.
-   * @default a placeholder layer and a synth warning (Helm and Kustomize apps cannot render)
+   * Without it synth fails, unless `plainYamlOnly` says no app needs them.
    */
   readonly toolsLayerPath?: string;
+  /** Every app is plain YAML: a placeholder tools layer is fine. @default false */
+  readonly plainYamlOnly?: boolean;
   /** Encrypts the table with this customer managed key. @default the AWS managed key */
   readonly tableEncryptionKey?: IKey;
-  /** Where the dead-letter alarm notifies. @default no action */
+  /** Where every alarm notifies. @default a new encrypted topic (output AlarmTopicArn) */
   readonly alarmTopic?: ITopic;
+  /** An e-mail address subscribed to the alarm topic. @default none */
+  readonly alarmEmail?: string;
+  /**
+   * X-Ray active tracing on every function (Lambda's own segments: invocation, init, SDK calls
+   * are not instrumented, @aws-lambda-powertools/tracer is not a dependency). @default false
+   */
+  readonly tracing?: boolean;
+}
+
+function reservedConcurrency(v: number | 'none' | undefined): number | undefined {
+  if (v === 'none') return undefined;
+  const n = v ?? defaultGitferryDeployerProps.webhookReservedConcurrency;
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`webhookReservedConcurrency: a whole number ≥ 1 or 'none', not ${JSON.stringify(v)}`);
+  return n;
 }
 
 export const defaultGitferryDeployerProps = {
   clusters: [] as string[],
   assumableRoleArns: [] as string[],
   secretsPrefix: 'gitferry/',
-  githubWebhookSecretName: 'gitferry-webhooks/github',
   driftSchedule: Schedule.rate(Duration.minutes(3)),
   driftJitter: Duration.seconds(60),
   memory: { webhook: 512, worker: 2048, drift: 256, api: 512 },
-  workerTimeout: Duration.minutes(5),
+  workerTimeout: Duration.minutes(2),
+  workerBatchSize: 4,
+  workerParallelism: 2,
+  webhookReservedConcurrency: 10,
   workerMaxConcurrency: 10,
   workerEphemeralStorage: Size.mebibytes(2048),
   logRetention: RetentionDays.ONE_MONTH,
@@ -122,6 +178,11 @@ export class GitferryDeployer extends Construct {
   readonly githubWebhookSecret: ISecret;
   readonly toolsLayer: ToolsLayer;
   readonly dashboard: OperationsDashboard;
+  readonly alarms: GitferryAlarms;
+  /** CloudFront and WAF in front of the webhook, when asked for. */
+  readonly webhookFirewall?: WebhookFirewall;
+  /** Where Git providers send webhooks: the CloudFront URL with a firewall, else the Function URL. */
+  readonly webhookEndpoint: string;
 
   constructor(scope: Construct, id: string, props: GitferryDeployerProps = {}) {
     super(scope, id);
@@ -129,19 +190,27 @@ export class GitferryDeployer extends Construct {
     const memory = { ...d.memory, ...props.memory };
     const logRetention = props.logRetention ?? d.logRetention;
     const workerTimeout = props.workerTimeout ?? d.workerTimeout;
+    if (workerTimeout.toSeconds() < 20 || workerTimeout.toSeconds() > 900)
+      throw new Error(`workerTimeout: between 20 s and 15 min, not ${workerTimeout.toSeconds()} s`);
     const secretsPrefix = props.secretsPrefix ?? d.secretsPrefix;
 
     this.table = new StateTable(this, 'State', { encryptionKey: props.tableEncryptionKey }).table;
-    this.queue = new WakeUpQueue(this, 'WakeUps', { workerTimeout, alarmTopic: props.alarmTopic });
+    this.queue = new WakeUpQueue(this, 'WakeUps', { workerTimeout });
     const queue = this.queue.queue;
+    const tracing = props.tracing ? Tracing.ACTIVE : undefined;
 
+    // Per stack, so two installations in one account do not share (or delete) one secret.
+    const githubSecretName =
+      props.githubWebhookSecretName ?? `gitferry-webhooks/${Stack.of(this).stackName}/github`;
     this.githubWebhookSecret = props.githubWebhookSecretName
       ? Secret.fromSecretNameV2(this, 'GithubWebhookSecret', props.githubWebhookSecretName)
       : new Secret(this, 'GithubWebhookSecret', {
-          secretName: d.githubWebhookSecretName,
+          secretName: githubSecretName,
           description:
             'Gitferry: the secret GitHub signs webhook deliveries with (paste it into the webhook settings)',
           generateSecretString: { passwordLength: 40, excludePunctuation: true },
+          // GitHub keeps signing with it: a redeployed stack must find the same secret.
+          removalPolicy: RemovalPolicy.RETAIN,
         });
     if (this.githubWebhookSecret instanceof Secret) {
       Validations.of(this.githubWebhookSecret).acknowledge({
@@ -171,20 +240,36 @@ export class GitferryDeployer extends Construct {
       // GitHub gives up after 10 s; the handler answers within 8 s.
       timeout: Duration.seconds(10),
       logRetention,
+      tracing,
+      reservedConcurrentExecutions: reservedConcurrency(props.webhookReservedConcurrency),
       environment: env({
         // The plain name (Secrets Manager accepts it as SecretId), not the parsed-ARN token CDK offers.
-        GITHUB_SECRET: props.githubWebhookSecretName ?? d.githubWebhookSecretName,
+        GITHUB_SECRET: githubSecretName,
         GITLAB_SECRET: props.gitlabWebhookSecretName,
       }),
     });
-    grantStateReadWrite(this.table, this.webhook.role);
+    // It lists apps, records deliveries and wanted revisions: Query and PutItem, nothing more.
+    grantWebhookIntake(this.table, this.webhook.role);
     queue.grantSendMessages(this.webhook.role);
     this.githubWebhookSecret.grantRead(this.webhook.role);
     gitlabSecret?.grantRead(this.webhook.role);
     // Public on purpose: GitHub and GitLab cannot sign AWS requests; the function verifies signatures.
     this.webhookUrl = this.webhook.fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    if (props.webhookFirewall) {
+      this.webhookFirewall = new WebhookFirewall(this, 'WebhookFirewall', {
+        url: this.webhookUrl,
+        ...props.webhookFirewall,
+      });
+      this.webhook.fn.addEnvironment(awsEnvNames.WEBHOOK_ORIGIN_VERIFY, this.webhookFirewall.originVerify);
+    }
+    this.webhookEndpoint = this.webhookFirewall
+      ? `https://${this.webhookFirewall.distribution.distributionDomainName}/`
+      : this.webhookUrl.url;
 
-    this.toolsLayer = new ToolsLayer(this, 'Tools', { path: props.toolsLayerPath });
+    this.toolsLayer = new ToolsLayer(this, 'Tools', {
+      path: props.toolsLayerPath,
+      plainYamlOnly: props.plainYamlOnly,
+    });
     this.worker = new GitferryFunction(this, 'Worker', {
       name: 'worker',
       description: 'Gitferry worker: one sync step per wake-up',
@@ -192,15 +277,20 @@ export class GitferryDeployer extends Construct {
       timeout: workerTimeout,
       ephemeralStorage: props.workerEphemeralStorage ?? d.workerEphemeralStorage,
       logRetention,
+      tracing,
       layers: [this.toolsLayer.layer],
       // The worker wakes itself through its own queue by design (a wave or hook waiting, health
       // Progressing, a retry): with Lambda's default loop detection a long sync would be cut off
       // after about 16 hops and sent to the dead-letter queue. Every chain is bounded in the code
       // instead: an operation by the sync timeout (30 min), retries by the retry limit, health
-      // rechecks by the 10 minutes after a sync, busy retries by the lease's expiry.
+      // rechecks by the 10 minutes after a sync, busy retries by the lease's expiry. The
+      // RecursiveInvocationsDropped alarm says if Lambda ever cuts one off all the same.
       recursiveLoop: RecursiveLoop.ALLOW,
       ...vpcProps,
       environment: env({
+        WORKER_PARALLELISM: String(props.workerParallelism ?? d.workerParallelism),
+        // A record is started only while this much is left: a quarter of the timeout, at most 30 s.
+        WORKER_START_BUDGET_MS: String(Math.min(30_000, workerTimeout.toMilliseconds() / 4)),
         HELM: '/opt/bin/helm',
         KUSTOMIZE: '/opt/bin/kustomize',
         WORK_DIR: '/tmp/gitferry',
@@ -214,7 +304,9 @@ export class GitferryDeployer extends Construct {
     queue.grantSendMessages(this.worker.role);
     this.worker.fn.addEventSource(
       new SqsEventSource(queue, {
-        batchSize: 10,
+        // Few records per invocation: one slow step holds up few others, and the remaining-time
+        // guard (functions/worker/batch.ts) gives back what it could not finish.
+        batchSize: props.workerBatchSize ?? d.workerBatchSize,
         reportBatchItemFailures: true,
         maxConcurrency: props.workerMaxConcurrency ?? d.workerMaxConcurrency,
       }),
@@ -236,6 +328,7 @@ export class GitferryDeployer extends Construct {
       memorySize: memory.drift,
       timeout: Duration.minutes(1),
       logRetention,
+      tracing,
       environment: env({ DRIFT_JITTER_SECONDS: String((props.driftJitter ?? d.driftJitter).toSeconds()) }),
     });
     grantStateRead(this.table, this.drift.role);
@@ -252,11 +345,15 @@ export class GitferryDeployer extends Construct {
       memorySize: memory.api,
       timeout: Duration.seconds(30),
       logRetention,
-      ...vpcProps,
+      tracing,
+      // No VPC: the API reaches no cluster (cascade deletes are queued for the worker).
       // Registrations are judged as the worker will judge them: same guard, same secret names.
       environment: env({
         ALLOWED_HOSTS: props.allowedHosts?.length ? props.allowedHosts.join(',') : undefined,
         CLUSTER_SECRET_PREFIX: `${secretsPrefix}clusters/`,
+        API_ALLOWED_PRINCIPALS: props.apiAllowedPrincipals?.length
+          ? props.apiAllowedPrincipals.join(',')
+          : undefined,
       }),
     });
     grantStateReadWrite(this.table, this.api.role);
@@ -264,18 +361,36 @@ export class GitferryDeployer extends Construct {
     // Callers sign requests with SigV4 (lambda:InvokeFunctionUrl): the API has no token of its own.
     this.apiUrl = this.api.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
 
-    // The worker applies and the API prunes on app deletion: both reach clusters, nothing else does.
-    const clusterRoles = [this.worker.role, this.api.role];
+    // Only the worker reaches clusters: it applies, prunes and runs the cascade deletes the API queues.
     new ClusterAccess(this, 'ClusterAccess', {
       clusters: props.clusters ?? d.clusters,
-      roles: clusterRoles,
-      accessPolicyArn: props.clusterAccessPolicyArn,
+      roles: [this.worker.role],
+      scope: props.clusterAccess,
     });
     const assumable = props.assumableRoleArns ?? d.assumableRoleArns;
-    if (assumable.length > 0) {
-      for (const role of clusterRoles)
-        role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sts:AssumeRole'], resources: assumable }));
+    if (assumable.length > 0)
+      this.worker.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['sts:AssumeRole'], resources: assumable }),
+      );
+    if (props.clusterSecurityGroups?.length) {
+      if (!props.vpc)
+        throw new Error(
+          'clusterSecurityGroups: the worker reaches private endpoints only in a VPC (set vpc)',
+        );
+      for (const sg of props.clusterSecurityGroups)
+        this.worker.fn.connections.allowTo(sg, Port.tcp(443), 'Gitferry worker to the EKS API server');
     }
+
+    this.alarms = new GitferryAlarms(this, 'Alarms', {
+      queue,
+      deadLetterQueue: this.queue.deadLetterQueue,
+      worker: this.worker.fn,
+      webhook: this.webhook.fn,
+      drift: this.drift.fn,
+      topic: props.alarmTopic,
+      email: props.alarmEmail,
+    });
+    this.queue.deadLetterAlarm.addAlarmAction(new SnsAction(this.alarms.topic));
 
     this.dashboard = new OperationsDashboard(this, 'Operations', {
       queue,
@@ -284,6 +399,7 @@ export class GitferryDeployer extends Construct {
       webhook: this.webhook.fn,
       api: this.api.fn,
       drift: this.drift.fn,
+      alarms: [this.queue.deadLetterAlarm, ...this.alarms.alarms],
     });
   }
 }

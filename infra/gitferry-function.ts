@@ -1,7 +1,13 @@
 import { Validations, type Duration, type Size } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, RecursiveLoop, Runtime, type ILayerVersion } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  RecursiveLoop,
+  Runtime,
+  type ILayerVersion,
+  type Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -31,6 +37,10 @@ export interface GitferryFunctionProps {
    * (Lambda stops an SQS → Lambda → same-queue chain after about 16 hops).
    */
   readonly recursiveLoop?: RecursiveLoop;
+  /** @default no X-Ray tracing */
+  readonly tracing?: Tracing;
+  /** @default the account's unreserved pool */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -69,6 +79,13 @@ export class GitferryFunction extends Construct {
       reason:
         'nodejs22.x on purpose: the bundles target node22 and the test machines run Node 20/22; moving to a newer runtime is a tested change, not a default.',
     });
+    if (props.tracing) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level scoping.',
+      });
+    }
     this.fn = new NodejsFunction(this, 'Function', {
       entry: join(projectRoot, 'functions', props.name, 'handler.ts'),
       handler: 'handler',
@@ -89,6 +106,8 @@ export class GitferryFunction extends Construct {
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
       securityGroups: props.vpc ? props.securityGroups : undefined,
       recursiveLoop: props.recursiveLoop ?? RecursiveLoop.TERMINATE,
+      tracing: props.tracing,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       bundling: {
         // Same settings as scripts/build-functions.mjs: CJS loads faster than ESM with the SDK
         // external, and nodejs22.x ships the AWS SDK v3.

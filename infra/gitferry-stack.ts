@@ -15,7 +15,7 @@ export class GitferryStack extends Stack {
     this.deployer = new GitferryDeployer(this, 'Gitferry', props.deployer);
     const d = this.deployer;
     new CfnOutput(this, 'WebhookUrl', {
-      value: d.webhookUrl.url,
+      value: d.webhookEndpoint,
       description: 'Payload URL for GitHub/GitLab webhooks (content type application/json)',
     });
     new CfnOutput(this, 'ApiUrl', {
@@ -29,5 +29,19 @@ export class GitferryStack extends Stack {
     new CfnOutput(this, 'TableName', { value: d.table.tableName });
     new CfnOutput(this, 'QueueUrl', { value: d.queue.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: d.queue.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: d.alarms.topic.topicArn,
+      description:
+        'Every Gitferry alarm notifies this topic: subscribe to it (or deploy with -c alarmEmail=…)',
+    });
+    new CfnOutput(this, 'WorkerRoleArn', {
+      value: d.worker.role.roleArn,
+      description:
+        'The only role that reaches clusters: trust it from cluster roles in other accounts (Cluster.roleArn) or grant it an EKS access entry',
+    });
+    new CfnOutput(this, 'ApiRoleArn', {
+      value: d.api.role.roleArn,
+      description: 'The API function role (no cluster access): for audit and resource policies',
+    });
   }
 }

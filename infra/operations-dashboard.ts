@@ -1,5 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
-import { Dashboard, GraphWidget, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  AlarmStatusWidget,
+  Dashboard,
+  GraphWidget,
+  type IAlarm,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -11,6 +17,8 @@ export interface OperationsDashboardProps {
   readonly webhook: IFunction;
   readonly api: IFunction;
   readonly drift: IFunction;
+  /** Shown as one status row at the top. */
+  readonly alarms?: IAlarm[];
 }
 
 /** One dashboard with what tells whether syncs are flowing: queue and DLQ depth, worker health. */
@@ -23,6 +31,9 @@ export class OperationsDashboard extends Construct {
     const errors = (fns: IFunction[]): IMetric[] => fns.map((f) => f.metricErrors({ period }));
     this.dashboard = new Dashboard(this, 'Dashboard', {
       widgets: [
+        ...(props.alarms?.length
+          ? [[new AlarmStatusWidget({ title: 'Alarms', alarms: props.alarms, width: 24 })]]
+          : []),
         [
           new GraphWidget({
             title: 'Wake-ups waiting',

@@ -26,6 +26,20 @@ export function grantStateRead(table: ITable, role: IRole): void {
   table.encryptionKey?.grantDecrypt(role);
 }
 
+/**
+ * What the webhook does and nothing more: list apps (Query on the list index), record a delivery
+ * and a wanted revision (PutItem). No GetItem, UpdateItem or DeleteItem.
+ */
+export function grantWebhookIntake(table: ITable, role: IRole): void {
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['dynamodb:Query'], resources: tableResources(table) }),
+  );
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }),
+  );
+  table.encryptionKey?.grantEncryptDecrypt(role);
+}
+
 /** Lets `role` read and write the state table, and use a customer key if any. */
 export function grantStateReadWrite(table: ITable, role: IRole): void {
   role.addToPrincipalPolicy(

@@ -12,9 +12,11 @@ export interface ToolsLayerProps {
   /**
    * A directory holding bin/helm and bin/kustomize for linux/arm64 (Lambda mounts it at /opt).
    * Build it with `infra/build-tools-layer.sh` (pinned versions of test/testbed/versions.env).
-   * @default the placeholder directory, with a synth warning: Helm and Kustomize apps cannot render
+   * @default the placeholder directory: synth fails unless `plainYamlOnly`
    */
   readonly path?: string;
+  /** No app uses Helm or Kustomize: a placeholder layer is fine (a synth warning). @default false */
+  readonly plainYamlOnly?: boolean;
 }
 
 /** The Lambda layer carrying helm and kustomize for the worker (DESIGN.md: real binaries render). */
@@ -29,10 +31,13 @@ export class ToolsLayer extends Construct {
     this.complete =
       !!given && existsSync(join(given, 'bin', 'helm')) && existsSync(join(given, 'bin', 'kustomize'));
     if (!this.complete) {
-      Annotations.of(this).addWarningV2(
-        'gitferry:toolsLayerMissing',
-        `${given ? `${given} has no bin/helm and bin/kustomize` : 'no toolsLayerPath given'}: the worker's layer is a placeholder, so Helm and Kustomize apps will fail to render. Build the layer with infra/build-tools-layer.sh and pass -c toolsLayerPath=dist/tools-layer.`,
-      );
+      const why = `${given ? `${given} has no bin/helm and bin/kustomize` : 'no toolsLayerPath given'}: the worker's layer would be a placeholder, so Helm and Kustomize apps would fail to render`;
+      // A deployment that cannot render what its users push fails now, not at their first sync.
+      if (!props.plainYamlOnly)
+        throw new Error(
+          `${why}. Build the layer with infra/build-tools-layer.sh (then -c toolsLayerPath=dist/tools-layer, the default when it exists), or pass -c plainYamlOnly=true if every app is plain YAML.`,
+        );
+      Annotations.of(this).addWarningV2('gitferry:toolsLayerMissing', `${why} (plainYamlOnly is set).`);
     }
     this.layer = new LayerVersion(this, 'Layer', {
       code: Code.fromAsset(this.complete ? given! : placeholderToolsLayerPath),

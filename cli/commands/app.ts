@@ -330,11 +330,13 @@ export function addAppCommands(program: Command, client: ClientOf): void {
         process.stdin.pause();
         if (!/^y(es)?$/i.test(answer)) return console.log('aborted');
       }
-      const res = await client().request<{ deleted: string[]; kept: string[] }>(
+      const res = await client().request<{ deleted: string[]; kept: string[]; queued?: boolean }>(
         'DELETE',
         `${appPath(name)}?cascade=${o.cascade}&propagationPolicy=${o.propagationPolicy}`,
       );
       for (const k of res.kept) console.error(`kept ${k}`);
+      // On AWS the worker deletes the objects (the API reaches no cluster): the app goes when it has.
+      if (res.queued) return console.log(`application '${name}' deletion queued (its objects first)`);
       console.log(
         `application '${name}' deleted${res.deleted.length ? ` with ${res.deleted.length} object(s)` : ''}`,
       );

@@ -1,42 +1,88 @@
 import { handle } from 'hono/aws-lambda';
 import { createApiApp } from '../../shared/api/api-app.js';
 import { appDeleterOf } from '../../shared/control/delete-app.js';
+import { queuedAppDeleter } from '../../shared/control/queued-delete.js';
 import { systemClock } from '../../shared/ports/clock.js';
+import { ClusterConnectionError } from '../../shared/ports/cluster-connector.js';
 import { awsConfigFromEnv } from '../../shared/runtime/aws-config.js';
-import { buildAwsClusterRuntime } from '../../shared/runtime/aws-clusters.js';
+import { awsEnvNames } from '../../shared/runtime/aws-env.js';
+import { buildAwsStateAdapters } from '../../shared/runtime/aws-state.js';
 import type { LambdaContext } from '../lambda-events.js';
 import { functionLogger } from '../logger.js';
+import { allowListOf, callerAllowed, callerOf } from './caller-identity.js';
 
 const log = functionLogger('gitferry-api');
 let lambdaHandler: ReturnType<typeof handle> | undefined;
 
 /** The API app and its adapters, built once per container and reused while warm. */
 function build(holder: string): ReturnType<typeof handle> {
-  // No renderer, git or helm in this bundle: the API only registers clusters and deletes apps.
-  const rt = buildAwsClusterRuntime(awsConfigFromEnv());
-  const controller = appDeleterOf({
-    store: rt.store,
-    connector: rt.connector,
+  // No renderer, git, helm or cluster client in this bundle, and no cluster access in its role:
+  // the API registers clusters (store only) and queues cascade deletes for the worker.
+  const config = awsConfigFromEnv();
+  const { store, queue } = buildAwsStateAdapters(config);
+  const storeOnly = appDeleterOf({
+    store,
+    connector: {
+      connect: async () => {
+        throw new ClusterConnectionError('cluster:no-access', 'the API reaches no cluster; the worker does');
+      },
+    },
     clock: systemClock,
     log,
     holder,
-    options: { guard: rt.guard },
   });
   // No bearer token: the Function URL uses AWS_IAM auth, so only SigV4-signed callers get here.
   // No webhookSecrets either: webhooks go to the webhook function, which alone may read them.
   const app = createApiApp({
-    store: rt.store,
-    queue: rt.queue,
-    controller,
+    store,
+    queue,
+    controller: queuedAppDeleter({ queue, store, storeOnly, now: Date.now }),
     log,
     now: Date.now,
-    clusters: rt.clusters,
+    clusters: {
+      secretPrefix: config.clusterSecretPrefix,
+      server: { guard: { allowedHosts: config.allowedHosts } },
+    },
   });
   return handle(app);
 }
 
-/** Function URL requests → the same Hono app `gitferry serve` runs locally. */
-export async function handler(event: Parameters<ReturnType<typeof handle>>[0], context: LambdaContext = {}) {
+type FunctionUrlEvent = Parameters<ReturnType<typeof handle>>[0] & {
+  requestContext?: {
+    authorizer?: { iam?: Record<string, unknown> };
+    http?: { method?: string; path?: string };
+  };
+};
+
+function refuse(detail: string) {
+  return {
+    statusCode: 403,
+    headers: { 'content-type': 'application/problem+json' },
+    body: JSON.stringify({ type: 'about:blank', title: 'Forbidden', status: 403, detail }),
+  };
+}
+
+/**
+ * Function URL requests → the same Hono app `gitferry serve` runs locally, for callers IAM
+ * verified and the allow-list (GITFERRY_API_ALLOWED_PRINCIPALS) names; each call is logged with
+ * its caller.
+ */
+export async function handler(event: FunctionUrlEvent, context: LambdaContext = {}) {
+  const caller = callerOf(event as never);
+  const http = event.requestContext?.http;
+  if (!caller) {
+    log.warn('api call refused: no IAM caller (not a Function URL request)', { method: http?.method });
+    return refuse('the API answers Function URL requests signed with SigV4 only');
+  }
+  if (!callerAllowed(caller, allowListOf(process.env[awsEnvNames.API_ALLOWED_PRINCIPALS]))) {
+    log.warn('api call refused: caller not on the allow-list', {
+      caller: caller.arn,
+      method: http?.method,
+      path: http?.path,
+    });
+    return refuse(`${caller.arn} is not allowed to use this Gitferry API`);
+  }
+  log.info('api call', { caller: caller.arn, method: http?.method, path: http?.path });
   lambdaHandler ??= build(`api-${context.awsRequestId ?? process.pid}`);
   return lambdaHandler(event, context as never);
 }

@@ -19,6 +19,7 @@ export function handler(event: HttpRequestEvent): Promise<HttpResponse> {
       log,
       now: Date.now,
       deadlineMs: Number(process.env[awsEnvNames.WEBHOOK_DEADLINE_MS] ?? 8_000),
+      originVerify: process.env[awsEnvNames.WEBHOOK_ORIGIN_VERIFY] || undefined,
       secrets: async () => {
         const [github, gitlab] = await Promise.all([
           config.githubSecretName ? secrets.get(config.githubSecretName) : undefined,

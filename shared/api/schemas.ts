@@ -184,7 +184,12 @@ export const AppView = z.object({
     .optional(),
 });
 
-export const DeleteResult = z.object({ deleted: z.array(z.string()), kept: z.array(z.string()) });
+export const DeleteResult = z.object({
+  deleted: z.array(z.string()),
+  kept: z.array(z.string()),
+  /** On AWS a cascade delete is queued for the worker: the app is deleted once its objects are. */
+  queued: z.boolean().optional(),
+});
 
 export const Requested = z.object({ requested: z.literal(true), requestedAt: z.int() });
 

@@ -1,5 +1,6 @@
-// The store, queue and secrets plus the cluster connectors of the AWS deployment: what the API
-// function needs (cluster registration, cascade delete) without git, renderers or helm.
+// The store, queue and secrets plus the cluster connectors of the AWS deployment, without git,
+// renderers or helm: the worker's runtime (aws.ts) builds on it. The API function reaches no
+// cluster and uses aws-state.ts only (its cascade deletes are queued for the worker).
 import { EksClusterConnector, type EksConnectorOptions } from '../adapters/aws/eks-cluster-connector.js';
 import { ClusterConnectorRouter } from '../adapters/cluster/cluster-connector-router.js';
 import { TokenClusterConnector } from '../adapters/cluster/token-cluster-connector.js';

@@ -117,19 +117,32 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
     expect(res.result).toMatchObject({ apps: 0, clusters: 0, enqueued: 0 });
   });
 
-  test('api answers a Function URL request', async () => {
-    const res = await invoke('api', {
-      version: '2.0',
-      rawPath: '/api/v1/apps',
-      rawQueryString: '',
-      headers: { host: 'x.lambda-url.us-east-1.on.aws' },
-      requestContext: {
-        http: { method: 'GET', path: '/api/v1/apps', sourceIp: '127.0.0.1' },
-        domainName: 'x.lambda-url.us-east-1.on.aws',
-      },
-      isBase64Encoded: false,
-    });
+  const apiRequest = (authorizer?: unknown) => ({
+    version: '2.0',
+    rawPath: '/api/v1/apps',
+    rawQueryString: '',
+    headers: { host: 'x.lambda-url.us-east-1.on.aws' },
+    requestContext: {
+      http: { method: 'GET', path: '/api/v1/apps', sourceIp: '127.0.0.1' },
+      domainName: 'x.lambda-url.us-east-1.on.aws',
+      ...(authorizer ? { authorizer } : {}),
+    },
+    isBase64Encoded: false,
+  });
+
+  test('api answers a Function URL request from an IAM caller', async () => {
+    const res = await invoke(
+      'api',
+      apiRequest({
+        iam: { accountId: '123456789012', userArn: 'arn:aws:sts::123456789012:assumed-role/ops/alice' },
+      }),
+    );
     expect(res.result).toMatchObject({ statusCode: 200 });
     expect(JSON.parse(res.result.body!)).toEqual({ items: [] });
+  });
+
+  test('api refuses an event without the Function URL IAM context (a direct invoke)', async () => {
+    const res = await invoke('api', apiRequest());
+    expect(res.result).toMatchObject({ statusCode: 403 });
   });
 });

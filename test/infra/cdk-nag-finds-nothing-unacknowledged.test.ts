@@ -1,17 +1,17 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { GitferryDeployer, type GitferryDeployerProps } from '../../infra/gitferry-deployer.js';
-import { testEnv } from './synth-gitferry.js';
+import { testApp, testEnv } from './synth-gitferry.js';
 
 /** Synthesizes with cdk-nag's AwsSolutions pack: any unacknowledged finding makes synth throw. */
-function nag(configure: (stack: Stack) => GitferryDeployerProps = () => ({})): Stack {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+function nag(configure: (stack: Stack) => GitferryDeployerProps = () => ({}), env = testEnv): Stack {
+  const app = testApp();
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const stack = new Stack(app, 'Gitferry', { env: testEnv });
-  new GitferryDeployer(stack, 'Gitferry', configure(stack));
+  const stack = new Stack(app, 'Gitferry', { env });
+  new GitferryDeployer(stack, 'Gitferry', { plainYamlOnly: true, ...configure(stack) });
   app.synth();
   return stack;
 }
@@ -31,10 +31,16 @@ describe('cdk-nag AwsSolutions', () => {
     expect(() => nag()).not.toThrow();
   });
 
-  test('finds nothing unacknowledged with clusters, assumable roles, a VPC and an alarm topic', () => {
+  test('finds nothing unacknowledged with clusters, assumable roles, a VPC, an alarm topic and tracing', () => {
     expect(() =>
       nag((stack) => ({
         clusters: ['prod'],
+        clusterAccess: { namespaces: ['shop'] },
+        tracing: true,
+        alarmEmail: 'ops@example.com',
+        clusterSecurityGroups: [
+          SecurityGroup.fromSecurityGroupId(stack, 'ClusterSg', 'sg-0123456789abcdef0'),
+        ],
         assumableRoleArns: ['arn:aws:iam::210987654321:role/gitferry-deployer'],
         gitlabWebhookSecretName: 'gitferry-webhooks/gitlab',
         vpc: Vpc.fromVpcAttributes(stack, 'Vpc', {
@@ -44,6 +50,15 @@ describe('cdk-nag AwsSolutions', () => {
         }),
         alarmTopic: Topic.fromTopicArn(stack, 'Topic', 'arn:aws:sns:eu-west-1:123456789012:ops'),
       })),
+    ).not.toThrow();
+  });
+
+  test('finds nothing unacknowledged with the webhook behind CloudFront and WAF (us-east-1)', () => {
+    expect(() =>
+      nag(() => ({ webhookFirewall: { rateLimitPer5Minutes: 300 } }), {
+        account: '123456789012',
+        region: 'us-east-1',
+      }),
     ).not.toThrow();
   });
 

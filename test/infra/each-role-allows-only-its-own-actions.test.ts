@@ -3,6 +3,7 @@ import { logicalId, synthGitferry, allowedActions } from './synth-gitferry.js';
 describe('least privilege', () => {
   const { template, stack, deployer } = synthGitferry({
     clusters: ['prod'],
+    clusterAccess: { namespaces: ['shop'] },
     assumableRoleArns: ['arn:aws:iam::210987654321:role/gitferry-deployer'],
   });
   const actions = (role: typeof deployer.webhook.role) => allowedActions(template, stack, role);
@@ -26,9 +27,14 @@ describe('least privilege', () => {
     );
   });
 
-  test('the webhook role reads its secret, writes the table, sends wake-ups, and cannot reach clusters', () => {
+  test('the webhook role queries and puts table items, reads its secret, sends wake-ups, and nothing more', () => {
     const webhook = actions(deployer.webhook.role);
-    expect(webhook.get('dynamodb:PutItem')).toContainEqual(tableArn);
+    expect(webhook.get('dynamodb:PutItem')).toEqual([tableArn]);
+    expect(webhook.get('dynamodb:Query')).toContainEqual(tableArn);
+    expect([...webhook.keys()].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
     expect(webhook.get('sqs:SendMessage')).toEqual([queueArn]);
     expect(webhook.get('secretsmanager:GetSecretValue')).toEqual([
       { Ref: logicalId(stack, deployer.githubWebhookSecret) },
@@ -50,8 +56,9 @@ describe('least privilege', () => {
     expect(worker.has('dynamodb:Scan')).toBe(false);
   });
 
-  test('the API writes the table and sends wake-ups but never consumes them or reads secrets', () => {
+  test('the API writes the table and sends wake-ups but never consumes them, reads secrets or reaches clusters', () => {
     const api = actions(deployer.api.role);
+    for (const a of ['eks:DescribeCluster', 'sts:AssumeRole']) expect(api.has(a)).toBe(false);
     expect(api.get('dynamodb:PutItem')).toContainEqual(tableArn);
     expect(api.get('sqs:SendMessage')).toEqual([queueArn]);
     expect(api.has('sqs:ReceiveMessage')).toBe(false);
@@ -60,7 +67,8 @@ describe('least privilege', () => {
 
   test('table grants name the table and its list index, never index/*', () => {
     for (const f of [deployer.webhook, deployer.worker, deployer.drift, deployer.api])
-      expect(JSON.stringify(actions(f.role).get('dynamodb:GetItem'))).not.toContain('index/*');
+      for (const a of ['dynamodb:GetItem', 'dynamodb:Query'])
+        expect(JSON.stringify(actions(f.role).get(a) ?? [])).not.toContain('index/*');
   });
 
   test('without assumable roles nobody may call sts:AssumeRole', () => {

@@ -45,7 +45,7 @@ describe('the functions', () => {
       { Ref: logicalId(stack, deployer.toolsLayer.layer) },
     ]);
     expect(functions[logicalId(stack, deployer.webhook.fn)]!.Properties.Environment.Variables).toMatchObject({
-      GITFERRY_GITHUB_SECRET: 'gitferry-webhooks/github',
+      GITFERRY_GITHUB_SECRET: 'gitferry-webhooks/Gitferry/github',
     });
   });
 

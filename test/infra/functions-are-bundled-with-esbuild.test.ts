@@ -1,13 +1,12 @@
-import { App } from 'aws-cdk-lib';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitferryStack } from '../../infra/gitferry-stack.js';
-import { testEnv } from './synth-gitferry.js';
+import { testApp, testEnv } from './synth-gitferry.js';
 
 describe('function bundles', () => {
   test('are minified CJS bundles with source maps, leaving the AWS SDK to the runtime', () => {
-    const app = new App();
-    new GitferryStack(app, 'Gitferry', { env: testEnv });
+    const app = testApp({ bundle: true });
+    new GitferryStack(app, 'Gitferry', { env: testEnv, deployer: { plainYamlOnly: true } });
     const assembly = app.synth();
     try {
       const assetDirs = readdirSync(assembly.directory).filter((n) => n.startsWith('asset.'));

@@ -1,10 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { stateTableSchema } from '../../shared/adapters/aws/dynamodb-table.js';
 import { GitferryDeployer } from '../../infra/gitferry-deployer.js';
-import { synthGitferry, testEnv } from './synth-gitferry.js';
+import { synthGitferry, testApp, testEnv } from './synth-gitferry.js';
 
 describe('the state table', () => {
   const { template } = synthGitferry();
@@ -45,10 +44,10 @@ describe('the state table', () => {
   });
 
   test('is encrypted with a customer managed key when one is given, which the functions may use', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp();
     const stack = new Stack(app, 'WithKey', { env: testEnv });
     const key = new Key(stack, 'Key', { enableKeyRotation: true });
-    new GitferryDeployer(stack, 'Gitferry', { tableEncryptionKey: key });
+    new GitferryDeployer(stack, 'Gitferry', { tableEncryptionKey: key, plainYamlOnly: true });
     const t = Template.fromStack(stack);
     const keyId = stack.resolve(key.keyArn);
     t.hasResourceProperties('AWS::DynamoDB::Table', {

@@ -66,7 +66,7 @@ describe('the wake-up queue', () => {
       const r = s.template.toJSON().Resources;
       const timeout = r[logicalId(s.stack, s.deployer.worker.fn)].Properties.Timeout as number;
       const visibility = r[logicalId(s.stack, s.deployer.queue.queue)].Properties.VisibilityTimeout as number;
-      expect(timeout).toBe(workerTimeout?.toSeconds() ?? 300);
+      expect(timeout).toBe(workerTimeout?.toSeconds() ?? 120);
       expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
     },
   );

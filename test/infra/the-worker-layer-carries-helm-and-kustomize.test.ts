@@ -17,13 +17,23 @@ describe('the tools layer', () => {
     expect(withLayers).toHaveLength(1);
   });
 
-  test('without a path, is a placeholder and synth warns that Helm and Kustomize cannot render', () => {
-    const { stack, deployer } = synthGitferry();
-    expect(deployer.toolsLayer.complete).toBe(false);
-    Annotations.fromStack(stack).hasWarning(
-      '*',
-      Match.stringLikeRegexp('placeholder.*infra/build-tools-layer.sh'),
+  test('without a path, synth fails saying how to build the layer, unless every app is plain YAML', () => {
+    expect(() => synthGitferry({ plainYamlOnly: false })).toThrow(
+      /no toolsLayerPath given: .*placeholder.*infra\/build-tools-layer.sh.*plainYamlOnly=true/,
     );
+    const dir = mkdtempSync(join(tmpdir(), 'gitferry-layer-'));
+    try {
+      // A directory without the binaries is no layer either.
+      expect(() => synthGitferry({ toolsLayerPath: dir, plainYamlOnly: false })).toThrow(/has no bin\/helm/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('with plainYamlOnly, is a placeholder and synth warns that Helm and Kustomize cannot render', () => {
+    const { stack, deployer } = synthGitferry({ plainYamlOnly: true });
+    expect(deployer.toolsLayer.complete).toBe(false);
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('placeholder.*plainYamlOnly is set'));
   });
 
   test('with a directory holding bin/helm and bin/kustomize, is that directory and synth does not warn', () => {

@@ -416,8 +416,15 @@ export class DynamoDbStateStore extends BaseStateStore {
     }
   }
 
+  // A put of an already expired record rather than a DeleteItem: insertDelivery treats it as
+  // absent, and the webhook role needs no dynamodb:DeleteItem (it only queries and puts).
   protected async removeDelivery(id: string): Promise<void> {
-    await this.deleteItem(deliveryPk(id), deliverySk);
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall({ [pkName]: deliveryPk(id), [skName]: deliverySk, [stateTableSchema.ttlAttribute]: 0 }),
+      }),
+    );
   }
 
   // ---- helpers -----------------------------------------------------------------------------

@@ -9,6 +9,13 @@ type EksCluster = Extract<Cluster, { type: 'eks' }>;
 export interface EksConnectorOptions {
   /** Tokens live 15 minutes; renew this long before. */
   tokenLifetimeMs: number;
+  /**
+   * How long a DescribeCluster answer (endpoint and CA) is reused: they change only when the
+   * cluster is replaced or its CA rotated, and a failed call drops the entry. @default 15 minutes
+   */
+  describeTtlMs: number;
+  /** Assumed-role credentials are reused until this long before they expire. @default 5 minutes */
+  credentialsRenewBeforeMs: number;
   /** Builds SDK clients (endpoint overrides for tests). */
   clientConfig: (region: string) => Record<string, unknown>;
   /**
@@ -23,12 +30,28 @@ export interface EksConnectorOptions {
 
 export const defaultEksConnectorOptions: EksConnectorOptions = {
   tokenLifetimeMs: 14 * 60_000,
+  describeTtlMs: 15 * 60_000,
+  credentialsRenewBeforeMs: 5 * 60_000,
   clientConfig: (region) => ({ region }),
 };
 
-/** Connects to EKS clusters: DescribeCluster for endpoint and CA, an STS-presigned token (optionally as an assumed role). */
+/** What identifies a cluster's AWS side: a changed registration is a new cache entry. */
+const cacheKey = (c: EksCluster) => JSON.stringify([c.region, c.eksClusterName, c.roleArn ?? '']);
+
+interface Described {
+  endpoint: string;
+  caData: string;
+}
+
+/**
+ * Connects to EKS clusters: DescribeCluster for endpoint and CA, an STS-presigned token (optionally
+ * as an assumed role). AssumeRole credentials, DescribeCluster answers and tokens are cached per
+ * container until they expire, so a warm worker makes no STS or EKS call per wake-up.
+ */
 export class EksClusterConnector {
   private readonly tokens = new Map<string, { token: string; until: number }>();
+  private readonly assumed = new Map<string, { credentials: AwsCredentials; until: number }>();
+  private readonly described = new Map<string, { value: Described; until: number }>();
   private readonly opts: EksConnectorOptions;
 
   constructor(opts: Partial<EksConnectorOptions> = {}) {
@@ -39,23 +62,10 @@ export class EksClusterConnector {
     // The region becomes the EKS and STS endpoint hosts: a stored record is judged before any call.
     checkEksCluster(cluster);
     const credentials = await this.credentials(cluster);
-    // Loaded on first use: most workers never talk to EKS, and the clients cost start-up time.
-    const { DescribeClusterCommand, EKSClient } = await import('@aws-sdk/client-eks');
-    const eks = new EKSClient({ ...this.opts.clientConfig(cluster.region), credentials });
-    const described = (await eks.send(new DescribeClusterCommand({ name: cluster.eksClusterName }))).cluster;
-    eks.destroy();
-    if (!described?.endpoint || !described.certificateAuthority?.data) {
-      throw new ClusterConnectionError(
-        'cluster:not-ready',
-        `cluster ${cluster.name}: EKS cluster ${cluster.eksClusterName} in ${cluster.region} has no endpoint or CA yet`,
-      );
-    }
+    const described = await this.describe(cluster, credentials);
     const { server, caData } = this.opts.resolveEndpoint
-      ? this.opts.resolveEndpoint(cluster, {
-          endpoint: described.endpoint,
-          caData: described.certificateAuthority.data,
-        })
-      : { server: described.endpoint, caData: described.certificateAuthority.data };
+      ? this.opts.resolveEndpoint(cluster, described)
+      : { server: described.endpoint, caData: described.caData };
     return {
       name: cluster.name,
       server,
@@ -64,15 +74,56 @@ export class EksClusterConnector {
     };
   }
 
+  /** Forgets what is cached for a cluster (after the API server refused its token, say). */
+  forget(cluster: EksCluster): void {
+    const key = cacheKey(cluster);
+    this.tokens.delete(key);
+    this.assumed.delete(key);
+    this.described.delete(key);
+  }
+
+  private async describe(cluster: EksCluster, credentials: AwsCredentials): Promise<Described> {
+    const key = cacheKey(cluster);
+    const cached = this.described.get(key);
+    if (cached && cached.until > Date.now()) return cached.value;
+    // Loaded on first use: most workers never talk to EKS, and the clients cost start-up time.
+    const { DescribeClusterCommand, EKSClient } = await import('@aws-sdk/client-eks');
+    const eks = new EKSClient({ ...this.opts.clientConfig(cluster.region), credentials });
+    try {
+      const d = (await eks.send(new DescribeClusterCommand({ name: cluster.eksClusterName }))).cluster;
+      if (!d?.endpoint || !d.certificateAuthority?.data) {
+        throw new ClusterConnectionError(
+          'cluster:not-ready',
+          `cluster ${cluster.name}: EKS cluster ${cluster.eksClusterName} in ${cluster.region} has no endpoint or CA yet`,
+        );
+      }
+      const value = { endpoint: d.endpoint, caData: d.certificateAuthority.data };
+      this.described.set(key, { value, until: Date.now() + this.opts.describeTtlMs });
+      return value;
+    } finally {
+      eks.destroy();
+    }
+  }
+
   private async token(cluster: EksCluster, credentials: AwsCredentials): Promise<string> {
-    const cached = this.tokens.get(cluster.name);
+    const key = cacheKey(cluster);
+    const cached = this.tokens.get(key);
     if (cached && cached.until > Date.now()) return cached.token;
     const token = await eksToken(cluster.eksClusterName, cluster.region, credentials);
-    this.tokens.set(cluster.name, { token, until: Date.now() + this.opts.tokenLifetimeMs });
+    // Never past the credentials the token was signed with.
+    const until = Math.min(
+      Date.now() + this.opts.tokenLifetimeMs,
+      credentials.expiration?.getTime() ?? Number.POSITIVE_INFINITY,
+    );
+    this.tokens.set(key, { token, until });
     return token;
   }
 
   private async credentials(cluster: EksCluster): Promise<AwsCredentials> {
+    if (cluster.roleArn) {
+      const cached = this.assumed.get(cacheKey(cluster));
+      if (cached && cached.until > Date.now()) return cached.credentials;
+    }
     const { AssumeRoleCommand, STSClient } = await import('@aws-sdk/client-sts');
     const sts = new STSClient(this.opts.clientConfig(cluster.region));
     try {
@@ -84,12 +135,19 @@ export class EksClusterConnector {
         }),
       );
       const c = res.Credentials!;
-      return {
+      const credentials = {
         accessKeyId: c.AccessKeyId!,
         secretAccessKey: c.SecretAccessKey!,
         sessionToken: c.SessionToken,
         expiration: c.Expiration,
       };
+      // AssumeRole's default session lasts an hour; without an expiry, reuse for one token's life.
+      const expires = c.Expiration?.getTime() ?? Date.now() + this.opts.tokenLifetimeMs;
+      this.assumed.set(cacheKey(cluster), {
+        credentials,
+        until: expires - this.opts.credentialsRenewBeforeMs,
+      });
+      return credentials;
     } finally {
       sts.destroy();
     }
