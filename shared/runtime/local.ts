@@ -13,6 +13,7 @@ import { SqliteStateStore } from '../adapters/local/sqlite-state-store.js';
 import { FileSecretStore } from '../adapters/local/file-secret-store.js';
 import { registerCluster } from '../control/cluster-registration.js';
 import { repoCredentialsResolver } from '../control/repo-credentials.js';
+import { controlOf } from '../control/deps.js';
 import { WakeUpHandler } from '../control/wake-up.js';
 import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
 import { ClusterConfigError } from '../domain/cluster-credentials.js';
@@ -83,7 +84,20 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
       // One process, no per-invocation cost: look at Progressing apps often, keep a lease past a long step.
       options: { guard, leaseTtlMs: 90_000, healthRecheckSeconds: 2 },
     });
-  return { db, store, queue, secrets, renderer, connector, clusterServers, kubeconfig, wakeUps };
+  /** The use cases' deps for read-only views (the API's `app manifests`, `app logs`). */
+  const inspector = (log: Logger) =>
+    controlOf({
+      store,
+      queue,
+      connector,
+      renderer,
+      credentials,
+      clock: systemClock,
+      log,
+      holder: 'inspect',
+      options: { guard },
+    });
+  return { db, store, queue, secrets, renderer, connector, clusterServers, kubeconfig, wakeUps, inspector };
 }
 
 export type LocalRuntime = ReturnType<typeof buildLocalRuntime>;
