@@ -15,6 +15,45 @@ export const defaultServer = 'http://127.0.0.1:8080';
 
 type AnyCommand = Command<unknown[], Record<string, unknown>, Record<string, unknown>>;
 
+/**
+ * Examples for the commands made in files other engineers also edit (app.ts, cluster.ts, proj.ts,
+ * serve.ts), added here; the newer commands carry their own.
+ */
+const examples: Record<string, string[]> = {
+  'app create': [
+    'gitferry app create -f application.yaml',
+    'gitferry app create guestbook --repo https://git.example.com/apps.git --path guestbook --dest-name prod --dest-namespace guestbook --sync-policy automated --self-heal',
+  ],
+  'app list': ['gitferry app list -o wide'],
+  'app get': ['gitferry app get guestbook', 'gitferry app get guestbook -o yaml'],
+  'app sync': ['gitferry app sync guestbook', 'gitferry app sync guestbook --revision v1.2.0 --prune'],
+  'app diff': ['gitferry app diff guestbook && echo "in sync"'],
+  'app history': ['gitferry app history guestbook'],
+  'app rollback': ['gitferry app rollback guestbook', 'gitferry app rollback guestbook 3'],
+  'app unpin': ['gitferry app unpin guestbook'],
+  'app delete': ['gitferry app delete guestbook -y', 'gitferry app delete guestbook --cascade false'],
+  'app wait': ['gitferry app wait guestbook --health --timeout 120'],
+  'cluster add': [
+    'gitferry cluster add prod --server https://10.0.0.1:6443 --ca-file ca.pem --token "$TOKEN"',
+  ],
+  'cluster list': ['gitferry cluster list -o json'],
+  'cluster rm': ['gitferry cluster rm prod'],
+  'proj create': ['gitferry proj create -f appproject.yaml'],
+  'proj list': ['gitferry proj list'],
+  'proj get': ['gitferry proj get default'],
+  serve: ['gitferry serve --kubeconfig ~/.kube/config --apps-dir ./apps'],
+};
+
+function addExamples(cmd: AnyCommand, path: string): void {
+  const lines = examples[path];
+  if (lines)
+    cmd.addHelpText(
+      'after',
+      `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  ${l}`).join('\n')}`,
+    );
+  for (const c of cmd.commands) addExamples(c as AnyCommand, path ? `${path} ${c.name()}` : c.name());
+}
+
 /** The whole command tree, ready to parse. */
 export function buildProgram() {
   // Positional options: the global --server/--token are read before the command only, so a
@@ -68,6 +107,7 @@ export function buildProgram() {
   addServeCommand(program);
   addCompletionCommand(program);
   addConnectionOptions(program as unknown as AnyCommand);
+  addExamples(program as unknown as AnyCommand, '');
 
   program.hook('preAction', (_program, action) => {
     const g = program.opts();
