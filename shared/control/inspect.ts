@@ -158,7 +158,8 @@ export async function podLogs(
               sinceSeconds: opts.sinceSeconds ? String(opts.sinceSeconds) : undefined,
               timestamps: 'true',
             },
-            accept: 'text/plain',
+            // As kubectl asks: the API server refuses `text/plain` (406) and answers logs as text anyway.
+            accept: 'application/json, */*',
           });
           // The client parses bodies that look like JSON; a log is text whatever it holds.
           entry.text =

@@ -145,6 +145,18 @@ spec:
     ]);
     expect(named.map(([, pod]) => pod).sort()).toEqual(pods);
     expect(named.every(([podNs]) => podNs === ns)).toBe(true);
+    // The API server took each request (a wrong Accept header is refused with 406) and went to the
+    // Pod's node for the log: kwok's fake nodes have no address, or serve no logs (404 pods/log).
+    // On a real node this is where the log comes from.
+    expect(
+      logs.stderr
+        .split('\n')
+        .filter(Boolean)
+        .filter(
+          (l) =>
+            !/(no preferred addresses found|could not find the requested resource \( pods\/log )/.test(l),
+        ),
+    ).toEqual([]);
     // A container the Pods do not have: no Pod to read, said so.
     expect((await cli('app', 'logs', name, '-c', 'nope')).stderr).toContain(`app '${name}' runs no Pods`);
     // A container name is checked before it reaches the cluster's URL.
