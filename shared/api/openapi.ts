@@ -121,7 +121,7 @@ export const appManifests = createRoute({
   path: '/apps/{name}/manifests',
   summary: 'The app rendered from Git (source=git) or its live objects (source=live); Secret values masked',
   request: { ...named, query: s.ManifestsQuery },
-  responses: { 200: json('Manifests', s.Manifests), 501: problem, 502: problem, ...errors },
+  responses: { 200: json('Manifests', s.Manifests), 409: problem, 501: problem, 502: problem, ...errors },
 });
 
 export const appLogs = createRoute({
@@ -129,7 +129,7 @@ export const appLogs = createRoute({
   path: '/apps/{name}/logs',
   summary: "Logs of the Pods the app's workloads run (the last tailLines of each container)",
   request: { ...named, query: s.LogsQuery },
-  responses: { 200: json('Logs', s.Logs), 501: problem, 502: problem, ...errors },
+  responses: { 200: json('Logs', s.Logs), 409: problem, 501: problem, 502: problem, ...errors },
 });
 
 export const serverVersion = createRoute({

@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import type { z } from '@hono/zod-openapi';
 import { ManifestFormatError, ProjectFormatError } from '../domain/application-manifest.js';
+import { InspectError } from '../control/inspect.js';
 import { RollbackTargetError } from '../control/requests.js';
 import { ClusterConfigError } from '../domain/cluster-credentials.js';
 import { AppBusyError, GitferryError } from '../domain/errors.js';
@@ -37,6 +38,7 @@ const problemsByClass: [ErrorClass, ProblemStatus, string][] = [
   [ClusterConfigError, 400, 'Bad Request'],
   [AppBusyError, 409, 'Conflict'],
   [RollbackTargetError, 404, 'Not Found'],
+  [InspectError, 409, 'Conflict'],
 ];
 
 /** The problem `err` is answered with, or undefined when it is an unexpected failure (500). */
