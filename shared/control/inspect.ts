@@ -47,7 +47,12 @@ async function withCluster<T>(c: Control, app: App, fn: (rm: ResourceManager) =>
       'inspect:no-cluster',
       `Application/${app.name}: its destination cluster ${app.destination.name ?? app.destination.server ?? '(none)'} is not registered`,
     );
-  const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
+  // Someone waits at a terminal: one retry, not the worker's patient backoff (a node that serves
+  // no logs answers 500, and a sync's six tries per Pod would keep them waiting for a minute).
+  const rm = new ResourceManager(await c.connector.connect(cluster), {
+    ...c.o.engine,
+    client: { ...c.o.engine.client, maxAttempts: 2 },
+  });
   try {
     return await fn(rm);
   } finally {

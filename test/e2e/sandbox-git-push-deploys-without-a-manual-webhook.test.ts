@@ -68,4 +68,31 @@ describe('the sandbox behind npm start', () => {
         : undefined,
     );
   });
+
+  test('the sandbox answers the read-only views: manifests from Git and live, Pod logs, version', async () => {
+    const api = async (path: string) => {
+      const res = await fetch(`${sandbox.server.url}/api/v1${path}`, {
+        headers: { authorization: `Bearer ${sandbox.server.token}` },
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const git = await api('/apps/guestbook/manifests');
+    expect(git.status).toBe(200);
+    expect((git.body.items as { kind: string }[]).map((o) => o.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+    ]);
+    const live = await api('/apps/guestbook/manifests?source=live');
+    expect(
+      (live.body.items as { metadata: { namespace: string } }[]).every(
+        (o) => o.metadata.namespace === namespace,
+      ),
+    ).toBe(true);
+    const logs = await api('/apps/guestbook/logs?tailLines=3');
+    expect(logs.status).toBe(200);
+    const items = logs.body.items as { pod: string; namespace: string; container: string }[];
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.every((l) => l.namespace === namespace && l.container === 'ui')).toBe(true);
+    expect((await api('/version')).body).toMatchObject({ name: 'gitferry', version: '0.1.0' });
+  });
 });
