@@ -14,13 +14,19 @@ const runs = Number(process.argv[2] ?? 15);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const env = { ...process.env, GITFERRY_DATA_DIR: mkdtempSync(join(tmpdir(), 'gitferry-bench-')) };
 
-// The same CLI run from its TypeScript through tsx (how bin/gitferry ran before the bundle).
-const sourceEnv = { ...env, GITFERRY_FROM_SOURCE: '1' };
+// The same CLI run from its TypeScript through tsx, as bin/gitferry ran it before the bundle.
+const fromSourceArgs = (args) => [
+  '--disable-warning=ExperimentalWarning',
+  '--import',
+  `file://${join(root, 'node_modules/tsx/dist/loader.mjs')}`,
+  join(root, 'cli/gitferry.ts'),
+  ...args,
+];
 
-function wallMs(file, args, e = env) {
+function wallMs(file, args) {
   const t = process.hrtime.bigint();
   // Exit codes are not checked: `app list` against no server exits 2, as it should.
-  spawnSync(file, args, { env: e, stdio: 'ignore' });
+  spawnSync(file, args, { env, stdio: 'ignore' });
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
@@ -39,7 +45,7 @@ for (let i = 0; i < runs; i++) {
   bare.push(wallMs(process.execPath, ['-e', '0']));
   for (const [name, xs] of Object.entries(cases)) {
     xs.push(wallMs(cli, argsOf[name]));
-    fromSource[name].push(wallMs(cli, argsOf[name], sourceEnv));
+    fromSource[name].push(wallMs(process.execPath, fromSourceArgs(argsOf[name])));
   }
 }
 const base = median(bare);
@@ -63,11 +69,11 @@ const freePort = () =>
     });
   });
 
-async function serveIdle(e) {
+async function serveIdle(command, argsOf) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'gitferry-bench-serve-'));
-  const child = spawn(cli, ['serve', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...e, KUBECONFIG: '' },
+  const child = spawn(command, argsOf(['serve', '--port', String(port), '--data-dir', dataDir]), {
+    env: { ...env, KUBECONFIG: '' },
     stdio: 'ignore',
   });
   const rssMb = () => {
@@ -99,8 +105,8 @@ async function serveIdle(e) {
   return { upMs, rssMb: median(samples) };
 }
 
-const bundled = await serveIdle(env);
-const source = await serveIdle(sourceEnv);
+const bundled = await serveIdle(cli, (args) => args);
+const source = await serveIdle(process.execPath, fromSourceArgs);
 rmSync(env.GITFERRY_DATA_DIR, { recursive: true, force: true });
 console.log(
   `gitferry serve (bundle):      /healthz after ${bundled.upMs} ms; idle RSS ${bundled.rssMb.toFixed(0)} MB (goal ≤ 120 MB)`,
