@@ -62,7 +62,7 @@ async function withCluster<T>(c: Control, app: App, fn: (rm: ResourceManager) =>
 
 /** Objects as they may be shown: Secret values masked, credentials in strings redacted. */
 function shown(objects: KubeObject[]): KubeObject[] {
-  return objects.map((o) => redactDeep(maskSecrets(o, undefined)[0]!));
+  return objects.map((o) => redactDeep(maskSecrets(o, o)[0]!));
 }
 
 /** What Git renders for the app now, at the revision it is synced to (or its branch head). */

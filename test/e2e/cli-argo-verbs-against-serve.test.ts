@@ -165,6 +165,32 @@ spec:
     expect(bad.stderr).toContain('container must be a DNS label');
   });
 
+  test("manifests never show a Secret's values, from Git or live (safety rule 4)", async () => {
+    const name = uniqueName('secret');
+    const ns = uniqueName('e2e-secret');
+    namespaces.push(ns);
+    const value = Buffer.from('hunter2-the-db-password').toString('base64');
+    await repo.commit(
+      {
+        [`${name}/secret.yaml`]: `apiVersion: v1\nkind: Secret\nmetadata: { name: db }\ndata: { password: ${value} }\nstringData: { token: plain-token-value }\n`,
+      },
+      'a secret',
+    );
+    await createApp(name, ns, `{ repoURL: ${repo.url}, targetRevision: main, path: ${name} }`);
+    const rendered = await cli('app', 'manifests', name, '-o', 'json');
+    expect(rendered.code).toBe(0);
+    expect(JSON.parse(rendered.stdout)).toMatchObject([
+      { kind: 'Secret', data: { password: '++++++++' }, stringData: { token: '++++++++' } },
+    ]);
+    expect((await cli('app', 'sync', name, '--timeout', '90')).code).toBe(0);
+    const live = await cli('app', 'manifests', name, '--source', 'live');
+    expect(live.stdout).toContain('password: ++++++++');
+    for (const out of [rendered.stdout, live.stdout]) {
+      expect(out).not.toContain(value);
+      expect(out).not.toContain('plain-token-value');
+    }
+  });
+
   test('set and patch change source, sync policy and Helm parameters, as the server checks them', async () => {
     const name = uniqueName('helmset');
     const ns = uniqueName('e2e-helmset');
