@@ -1,4 +1,4 @@
-// `npm run bench`: runs every benchmark in bench/ (TypeScript, through tsx) one after another.
+// `npm run bench`: runs every benchmark in bench/ one after another (TypeScript through tsx, .mjs as is).
 import { spawnSync } from 'node:child_process';
 
 const benches = [
@@ -8,10 +8,15 @@ const benches = [
   'push-latency.ts',
   'local-latency.ts',
   'lua-health.ts',
+  'cli-startup.mjs',
 ];
 for (const b of benches) {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', new URL(`./${b}`, import.meta.url).pathname], {
-    stdio: 'inherit',
-  });
+  const res = spawnSync(
+    process.execPath,
+    [...(b.endsWith('.ts') ? ['--import', 'tsx'] : []), new URL(`./${b}`, import.meta.url).pathname],
+    {
+      stdio: 'inherit',
+    },
+  );
   if (res.status !== 0) process.exit(res.status ?? 1);
 }

@@ -1,4 +1,4 @@
-import { functionUrlRegion, sigV4Headers } from './sigv4.js';
+import { functionUrlRegion } from './function-url.js';
 
 /** A small client of the Gitferry HTTP API for the CLI; errors carry the server's problem detail. */
 export class ApiError extends Error {
@@ -30,8 +30,12 @@ export class ApiClient {
       ...(payload !== undefined ? { 'content-type': contentType } : {}),
     };
     // A Gitferry deployed on AWS: IAM auth, requests signed with the caller's AWS credentials.
+    // The signer (and the AWS SDK behind it) loads only for such a server: other commands start faster.
     const region = functionUrlRegion(this.server);
-    if (region) headers = await sigV4Headers(url, method, payload, headers, region);
+    if (region) {
+      const { sigV4Headers } = await import('./sigv4.js');
+      headers = await sigV4Headers(url, method, payload, headers, region);
+    }
     try {
       res = await fetch(url, { method, headers, body: payload });
     } catch (err) {

@@ -1,27 +1,12 @@
 #!/usr/bin/env node
 // The gitferry command: `serve` runs the local process; everything else talks to the HTTP API.
-// Each noun's commands live in cli/commands/; this file assembles them and sets the exit code.
-import { Command } from '@commander-js/extra-typings';
-import { addAppCommands } from './commands/app.js';
-import { clientOf } from './commands/client.js';
-import { addClusterCommands } from './commands/cluster.js';
-import { addProjCommands } from './commands/proj.js';
-import { addServeCommand } from './commands/serve.js';
-
-const program = new Command('gitferry')
-  .description('GitOps deployer: keeps Kubernetes clusters equal to what Git says')
-  .option('--server <url>', 'Gitferry API URL', process.env.GITFERRY_SERVER ?? 'http://127.0.0.1:8080')
-  .option('--token <token>', 'API bearer token (default: $GITFERRY_TOKEN or the one `gitferry serve` wrote)')
-  .showHelpAfterError();
-
-const client = clientOf(() => program.opts());
-addAppCommands(program, client);
-addClusterCommands(program, client);
-addProjCommands(program, client);
-addServeCommand(program);
+// The command tree is cli/program.ts; this file runs it and sets the exit code.
+import { buildProgram } from './program.js';
 
 // Exit codes: 0 done, 1 the answer is "no" (sync failed, diff found changes), 2 an error.
-program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 2;
-});
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 2;
+  });

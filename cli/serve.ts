@@ -19,6 +19,7 @@ import { redactingLogger, type Logger } from '../shared/ports/logger.js';
 import { buildLocalRuntime, loadAppsDir, registerKubeconfigClusters } from '../shared/runtime/local.js';
 import { startLocalWorkers } from '../shared/runtime/local-worker.js';
 import { GitferryError } from '../shared/domain/errors.js';
+import { buildInfo } from './build-info.js';
 
 export interface ServeOptions {
   port: number;
@@ -126,6 +127,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     token,
     writeSecret: (name, value) => secrets.put(name, value),
     clusters: { server: rt.clusterServers },
+    inspect: rt.inspector(log),
+    buildInfo: buildInfo(),
     webhookSecrets: async () => ({
       github: await secrets.get('webhooks/github'),
       gitlab: await secrets.get('webhooks/gitlab'),

@@ -3,10 +3,7 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '../shared/adapters/aws/eks-token.js';
 
-/** `https://<id>.lambda-url.<region>.on.aws` → the region; undefined for other servers. */
-export function functionUrlRegion(server: string): string | undefined {
-  return /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(new URL(server).hostname)?.[1];
-}
+export { functionUrlRegion } from './function-url.js';
 
 export async function sigV4Headers(
   url: string,

@@ -1,16 +1,15 @@
 // `npm start`: Gitferry running locally on its embedded defaults.
 // - With a kubeconfig (GITFERRY_KUBECONFIG, KUBECONFIG or ~/.kube/config): serves against its clusters.
 // - Without one: brings up the local sandbox (the test bed's Kubernetes and git server), puts an
-//   example app in a git repo, registers it, pushes a change through the webhook and shows it
-//   becoming a synced, healthy deployment. Then keeps running until Ctrl-C.
+//   example app in a git repo whose server sends a signed push webhook on every push, registers
+//   the app, pushes a change with git and shows it becoming a synced, healthy deployment. Then
+//   keeps running until Ctrl-C: a `git push` to the example repository deploys.
 import { spawnSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../cli/serve.js';
-import { FileSecretStore } from '../shared/adapters/local/file-secret-store.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = process.env.GITFERRY_DATA_DIR ?? join(homedir(), '.gitferry');
@@ -49,111 +48,54 @@ if (kubeconfig && process.env.GITFERRY_SANDBOX !== '1') {
   process.env[stateEnvVar] = stateFile(bed);
   say(`Kubernetes ${bed.kube.server} with nodes ${bed.nodes.join(', ')}; git server ${bed.git.url}`);
 
-  const { TestRepo } = await import('../test/support/git.js');
-  const repo = await TestRepo.create('example-guestbook');
-  await repo.commitFixture('guestbook', {}, 'guestbook: first version');
-  say(`example repository ${repo.url} (a working clone to edit and push from: ${repo.path})`);
+  const { gitHasIdentity, sandboxApp, startSandbox } = await import('./sandbox.js');
+  const sandbox = await startSandbox(bed, { port, dataDir: join(dataDir, 'sandbox'), log: quiet });
+  const { server, repo } = sandbox;
+  say(
+    `example repository ${repo.url}: its git server sends a signed push webhook to ${server.url}/api/webhook`,
+  );
+  say(`registered app ${sandboxApp}`);
+  const firstMs = await sandbox.waitFor((s) => s.sync?.status === 'Synced' && s.health?.status === 'Healthy');
+  say(`${sandboxApp} is Synced and Healthy (first sync and rollout: ${firstMs} ms)`);
 
-  // The sandbox's cluster and repositories are new each time: so is its state.
-  const sandboxDir = join(dataDir, 'sandbox');
-  rmSync(sandboxDir, { recursive: true, force: true });
-  const webhookSecret = 'sandbox-webhook-secret';
-  await new FileSecretStore(join(sandboxDir, 'secrets')).put('webhooks/github', webhookSecret);
-  const server = await serve({
-    port,
-    host: '127.0.0.1',
-    dataDir: sandboxDir,
-    kubeconfig: bed.kubeconfig,
-    workers: 2,
-    allowedHosts: ['127.0.0.1/32'],
-    tools: { helm: bed.bin.helm, kustomize: bed.bin.kustomize },
-    log: quiet,
-  });
-  const api = (method: string, path: string, body?: string, type = 'application/json') =>
-    fetch(`${server.url}${path}`, {
-      method,
-      body,
-      headers: { authorization: `Bearer ${server.token}`, 'content-type': type },
-    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
-
-  const application = `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: { name: guestbook }
-spec:
-  project: default
-  source: { repoURL: ${repo.url}, targetRevision: main, path: guestbook }
-  destination: { name: testbed, namespace: guestbook }
-  syncPolicy:
-    automated: { prune: true, selfHeal: true }
-    syncOptions: [CreateNamespace=true]
-`;
-  const created = await api('POST', '/api/v1/apps?upsert=true', application, 'application/yaml');
-  say(`registered app guestbook (HTTP ${created.status})`);
-
-  type Status = { sync?: { status?: string; revision?: string }; health?: { status?: string } };
-  const waitFor = async (check: (s: Status) => boolean) => {
-    const t = Date.now();
-    for (;;) {
-      const { body } = await api('GET', '/api/v1/apps/guestbook');
-      if (body.status && check(body.status as Status)) return Date.now() - t;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-  const firstMs = await waitFor((s) => s.sync?.status === 'Synced' && s.health?.status === 'Healthy');
-  say(`guestbook is Synced and Healthy (first sync and rollout: ${firstMs} ms)`);
-
-  // A push: commit a change, deliver GitHub's webhook to the local endpoint, watch it deploy.
+  // A push, as a user makes one: commit in a clone and `git push`; the git server's hook delivers the webhook.
+  const pushedAt = Date.now();
   const sha = await repo.commit(
     {
-      'guestbook/app.yaml': (await import('node:fs'))
-        .readFileSync(join(repo.path, 'guestbook/app.yaml'), 'utf8')
-        .replace('replicas: 2', 'replicas: 3'),
+      'guestbook/app.yaml': readFileSync(join(repo.path, 'guestbook/app.yaml'), 'utf8').replace(
+        'replicas: 2',
+        'replicas: 3',
+      ),
     },
     'guestbook: three replicas',
   );
-  const payload = JSON.stringify({
-    ref: 'refs/heads/main',
-    before: '0'.repeat(40),
-    after: sha,
-    created: false,
-    deleted: false,
-    forced: false,
-    repository: { clone_url: repo.url, html_url: repo.url },
-    commits: [],
-    head_commit: { id: sha },
-  });
-  const pushedAt = Date.now();
-  const hook = await fetch(`${server.url}/api/webhook`, {
-    method: 'POST',
-    body: payload,
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': `sandbox-${sha}`,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', webhookSecret).update(payload).digest('hex')}`,
-    },
-  });
-  say(`pushed ${sha.slice(0, 8)} (3 replicas); webhook answered ${hook.status}`);
-  await waitFor(
+  say(`git push of ${sha.slice(0, 8)} (3 replicas); the git server delivered the webhook`);
+  await sandbox.waitFor(
     (s) => s.sync?.revision === sha && s.sync?.status === 'Synced' && s.health?.status === 'Healthy',
   );
-  say(
-    `push ${sha.slice(0, 8)} is deployed, Synced and Healthy ${Date.now() - pushedAt} ms after the webhook`,
-  );
+  say(`push ${sha.slice(0, 8)} is deployed, Synced and Healthy ${Date.now() - pushedAt} ms after git push`);
 
+  const identity = gitHasIdentity() ? '' : '-c user.name=you -c user.email=you@example.invalid ';
   console.log(`
-Gitferry is running at ${server.url} (API token in ${join(sandboxDir, 'api-token')})
-  bin/gitferry --server ${server.url} app list
-  bin/gitferry --server ${server.url} app get guestbook
-  bin/gitferry --server ${server.url} app history guestbook
+Gitferry is running at ${server.url}. In another shell:
+
+  export GITFERRY_SERVER=${server.url} GITFERRY_DATA_DIR=${sandbox.dataDir}
+  bin/gitferry app list
+  bin/gitferry app get ${sandboxApp}
+  bin/gitferry app history ${sandboxApp}
+
+Change the example and push, as on GitHub (the git server sends the webhook; the app syncs itself):
+
+  git clone ${repo.url} guestbook && cd guestbook
+  sed -i 's/replicas: 3/replicas: 4/' guestbook/app.yaml
+  git ${identity}commit -am 'guestbook: four replicas' && git push
+
   ${bed.bin.kubectl} --kubeconfig ${bed.kubeconfig} -n guestbook get deploy,pods
-Edit ${repo.path}, commit and push (git push origin HEAD:main), then deliver a webhook to ${server.url}/api/webhook
-(secret "${webhookSecret}") or wait for the drift check (every 3 minutes). Ctrl-C stops everything.`);
+Ctrl-C stops everything.`);
 
   const shutdown = async () => {
     say('stopping');
-    await server.stop();
-    repo.dispose();
+    await sandbox.stop();
     await stopTestbed(bed);
     process.exit(0);
   };

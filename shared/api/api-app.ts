@@ -12,6 +12,8 @@ import type { ClusterServerPolicy } from '../control/cluster-registration.js';
 import { registerCluster } from '../control/cluster-registration.js';
 import type { AppDeleter } from '../control/delete-app.js';
 import type { OperationTerminator } from '../control/terminate-operation.js';
+import type { Control } from '../control/deps.js';
+import { liveManifests, podLogs, renderedManifests } from '../control/inspect.js';
 import { intakePush } from '../control/push-intake.js';
 import { requestManualSync, requestRefresh, rollback, saveApp, unpin } from '../control/requests.js';
 import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
@@ -45,6 +47,23 @@ export interface ApiDeps {
    */
   clusters?: { secretPrefix?: string; server: ClusterServerPolicy };
   webhookSecrets?: () => Promise<WebhookSecrets>;
+  /**
+   * Read-only views on the clusters (`app manifests`, `app logs`): the use cases' deps. Absent
+   * where the API has no cluster access (the API function on AWS today): those routes answer 501.
+   */
+  inspect?: Control;
+  /** What GET /api/v1/version answers (besides the Node version). */
+  buildInfo?: { version: string; commit: string; [key: string]: string };
+}
+
+/** A failure on the cluster or in the render behind a read-only view: a 502 saying what failed. */
+async function upstream<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (problemOf(err)) throw err;
+    throw new ProblemError(502, 'Bad Gateway', redact(`${what} failed: ${(err as Error).message}`));
+  }
 }
 
 function tokenMatches(given: string, expected: string): boolean {
@@ -255,6 +274,51 @@ export function createApiApp(deps: ApiDeps): Hono {
     await unpin(deps, app);
     return c.json({ pinnedRevision: null }, 200);
   });
+
+  const inspectOr501 = () => {
+    if (!deps.inspect)
+      throw new ProblemError(501, 'Not Implemented', 'this server has no cluster access for read-only views');
+    return deps.inspect;
+  };
+
+  route(v1, routes.appManifests, async (c) => {
+    const app = await appOr404(c.req.valid('param').name);
+    const control = inspectOr501();
+    const source = c.req.valid('query').source ?? 'git';
+    if (source === 'live') {
+      const items = await upstream(`Application/${app.name} live manifests`, () =>
+        liveManifests(control, app),
+      );
+      return c.json({ source, items }, 200);
+    }
+    const synced = (await deps.store.getStatus(app.name))?.sync.revision;
+    const { revision, objects } = await upstream(`Application/${app.name} render`, () =>
+      renderedManifests(control, app, app.pinnedRevision ?? synced),
+    );
+    return c.json({ source, revision, items: objects }, 200);
+  });
+
+  route(v1, routes.appLogs, async (c) => {
+    const app = await appOr404(c.req.valid('param').name);
+    const control = inspectOr501();
+    const { logs, truncated } = await upstream(`Application/${app.name} logs`, () =>
+      podLogs(control, app, c.req.valid('query')),
+    );
+    return c.json({ items: logs, truncated }, 200);
+  });
+
+  route(v1, routes.serverVersion, async (c) =>
+    c.json(
+      {
+        name: 'gitferry' as const,
+        version: 'unknown',
+        commit: 'unknown',
+        ...deps.buildInfo,
+        node: process.version,
+      },
+      200,
+    ),
+  );
 
   route(v1, routes.listProjects, async (c) => c.json({ items: await deps.store.listProjects() }, 200));
 

@@ -124,6 +124,29 @@ export const unpinApp = createRoute({
   responses: { 200: json('Unpinned', s.Unpinned), ...errors },
 });
 
+export const appManifests = createRoute({
+  method: 'get',
+  path: '/apps/{name}/manifests',
+  summary: 'The app rendered from Git (source=git) or its live objects (source=live); Secret values masked',
+  request: { ...named, query: s.ManifestsQuery },
+  responses: { 200: json('Manifests', s.Manifests), 409: problem, 501: problem, 502: problem, ...errors },
+});
+
+export const appLogs = createRoute({
+  method: 'get',
+  path: '/apps/{name}/logs',
+  summary: "Logs of the Pods the app's workloads run (the last tailLines of each container)",
+  request: { ...named, query: s.LogsQuery },
+  responses: { 200: json('Logs', s.Logs), 409: problem, 501: problem, 502: problem, ...errors },
+});
+
+export const serverVersion = createRoute({
+  method: 'get',
+  path: '/version',
+  summary: 'The server: name, version, commit, Node version',
+  responses: { 200: json('Version', s.ServerVersion), ...errors },
+});
+
 export const listProjects = createRoute({
   method: 'get',
   path: '/projects',

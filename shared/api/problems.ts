@@ -3,13 +3,14 @@
 import type { Context } from 'hono';
 import type { z } from '@hono/zod-openapi';
 import { ManifestFormatError, ProjectFormatError } from '../domain/application-manifest.js';
+import { InspectError } from '../control/inspect.js';
 import { RollbackTargetError } from '../control/requests.js';
 import { ClusterConfigError } from '../domain/cluster-credentials.js';
 import { AppBusyError, GitferryError } from '../domain/errors.js';
 import { NoOperationError } from '../control/terminate-operation.js';
 import { redact } from '../domain/redact.js';
 
-export type ProblemStatus = 400 | 401 | 404 | 409 | 413 | 422 | 500 | 501;
+export type ProblemStatus = 400 | 401 | 404 | 409 | 413 | 422 | 500 | 501 | 502;
 
 /** A problem a route raises itself (not found, conflict, bad input): answered as it says. */
 export class ProblemError extends GitferryError {
@@ -39,6 +40,7 @@ const problemsByClass: [ErrorClass, ProblemStatus, string][] = [
   [AppBusyError, 409, 'Conflict'],
   [NoOperationError, 409, 'Conflict'],
   [RollbackTargetError, 404, 'Not Found'],
+  [InspectError, 409, 'Conflict'],
 ];
 
 /** The problem `err` is answered with, or undefined when it is an unexpected failure (500). */

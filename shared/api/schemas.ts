@@ -222,3 +222,43 @@ export const ClusterSchema = z
 export const ClusterList = z.object({ items: z.array(ClusterSchema) });
 
 export const ClusterDeleted = z.object({ deleted: z.string() });
+
+/** `source=git` (default): what Git renders now; `source=live`: the app's objects on its cluster. */
+export const ManifestsQuery = z.object({
+  source: z.preprocess(first, z.enum(['git', 'live'], { error: 'source must be git or live' })).optional(),
+});
+
+export const Manifests = z.object({
+  source: z.enum(['git', 'live']),
+  revision: z.string().optional(),
+  items: z.array(z.looseObject({})),
+});
+
+/** A container name: a DNS label, as Kubernetes names them. */
+const containerName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'container must be a DNS label' })
+  .max(63, { error: 'container must be at most 63 characters' });
+
+export const LogsQuery = z.object({
+  container: z.preprocess(first, containerName).optional(),
+  tailLines: clampedInt(1, 10_000, 100).optional(),
+  sinceSeconds: clampedInt(1, 7 * 24 * 3600, 3600).optional(),
+});
+
+export const Logs = z.object({
+  items: z.array(
+    z.object({
+      pod: z.string(),
+      namespace: z.string(),
+      container: z.string(),
+      text: z.string().optional(),
+      error: z.string().optional(),
+    }),
+  ),
+  truncated: z.boolean(),
+});
+
+export const ServerVersion = z
+  .looseObject({ name: z.literal('gitferry'), version: z.string(), commit: z.string(), node: z.string() })
+  .openapi('ServerVersion');

@@ -173,11 +173,18 @@ export function redactDeep<T>(value: T): T {
     if (v === null || typeof v !== 'object') return v;
     if (v instanceof Error) return redact(v.message);
     if (seen.has(v) || depth > 32) return '[cut]';
-    seen.add(v);
-    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
     if (Buffer.isBuffer(v) || ArrayBuffer.isView(v)) return v;
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = walk(x, depth + 1);
+    // `seen` holds the ancestors only: an object met twice side by side (an app's health is its
+    // worst resource's health object) is copied twice, only a cycle is cut.
+    seen.add(v);
+    let out: unknown;
+    if (Array.isArray(v)) out = v.map((x) => walk(x, depth + 1));
+    else {
+      const copy: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) copy[k] = walk(x, depth + 1);
+      out = copy;
+    }
+    seen.delete(v);
     return out;
   };
   return walk(value, 0) as T;

@@ -13,6 +13,7 @@ import { SqliteStateStore } from '../adapters/local/sqlite-state-store.js';
 import { FileSecretStore } from '../adapters/local/file-secret-store.js';
 import { registerCluster } from '../control/cluster-registration.js';
 import { repoCredentialsResolver } from '../control/repo-credentials.js';
+import { controlOf } from '../control/deps.js';
 import { WakeUpHandler } from '../control/wake-up.js';
 import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
 import { ClusterConfigError } from '../domain/cluster-credentials.js';
@@ -103,6 +104,23 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
         ...(opts.argoNamespace ? { argoNamespace: opts.argoNamespace } : {}),
       },
     });
+  /** The use cases' deps for read-only views (the API's `app manifests`, `app logs`). */
+  const inspector = (log: Logger) =>
+    controlOf({
+      store,
+      queue,
+      connector,
+      renderer,
+      credentials,
+      clock: systemClock,
+      log,
+      holder: 'inspect',
+      options: {
+        guard,
+        engine: { health },
+        ...(opts.argoNamespace ? { argoNamespace: opts.argoNamespace } : {}),
+      },
+    });
   return {
     db,
     store,
@@ -116,6 +134,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
     kubeconfig,
     wakeUps,
     health,
+    inspector,
   };
 }
 
