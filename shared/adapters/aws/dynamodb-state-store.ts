@@ -422,7 +422,11 @@ export class DynamoDbStateStore extends BaseStateStore {
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: marshall({ [pkName]: deliveryPk(id), [skName]: deliverySk, [stateTableSchema.ttlAttribute]: 0 }),
+        Item: marshall({
+          [pkName]: deliveryPk(id),
+          [skName]: deliverySk,
+          [stateTableSchema.ttlAttribute]: 0,
+        }),
       }),
     );
   }
