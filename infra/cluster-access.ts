@@ -9,6 +9,8 @@ const accessPolicy = (name: string) => `arn:${Aws.PARTITION}:eks::aws:cluster-ac
 export const namespaceAdminPolicyArn = accessPolicy('AmazonEKSAdminPolicy');
 /** Admin of the whole cluster (only when cluster scope is asked for). */
 export const clusterAdminPolicyArn = accessPolicy('AmazonEKSClusterAdminPolicy');
+/** Read everything, Secrets included, within the entry's scope (the drift check's). */
+export const adminViewPolicyArn = accessPolicy('AmazonEKSAdminViewPolicy');
 
 /**
  * What the worker may do in each registered cluster. Exactly one of:
@@ -33,6 +35,12 @@ export interface ClusterAccessProps {
   readonly clusters: string[];
   /** Roles that get an access entry and eks:DescribeCluster on each cluster (the worker's only). */
   readonly roles: IRole[];
+  /**
+   * Roles that only read, within the same scope (the drift check): AmazonEKSAdminViewPolicy on the
+   * same namespaces or the whole cluster; with kubernetesGroups, the same groups (the cluster's RBAC
+   * decides, so bind those groups accordingly).
+   */
+  readonly readers?: IRole[];
   /** Required when there are clusters: no default grants the whole cluster. */
   readonly scope?: ClusterAccessScope;
 }
@@ -103,6 +111,15 @@ export function accessEntryShape(scope: ClusterAccessScope | undefined): {
   };
 }
 
+/** The read-only counterpart of a scope: the same namespaces or cluster, a view policy. */
+export function readerEntryShape(scope: ClusterAccessScope | undefined): ReturnType<typeof accessEntryShape> {
+  const shape = accessEntryShape(scope);
+  if (shape.kubernetesGroups) return shape;
+  return {
+    accessPolicies: shape.accessPolicies!.map((p) => ({ ...p, policyArn: adminViewPolicyArn })),
+  };
+}
+
 /**
  * EKS access entries (the API-based authentication mode, no aws-auth ConfigMap to edit) that let
  * Gitferry's worker apply to the given clusters within the chosen scope, and eks:DescribeCluster
@@ -117,6 +134,8 @@ export class ClusterAccess extends Construct {
     const refs = props.clusters.map((c) => clusterRef(this, c));
     if (refs.length === 0) return;
     const shape = accessEntryShape(props.scope);
+    const readerShape = readerEntryShape(props.scope);
+    const readers = props.readers ?? [];
     for (const [i, ref] of refs.entries()) {
       const parts = ref.arn.startsWith('arn:')
         ? Arn.split(ref.arn, ArnFormat.SLASH_RESOURCE_NAME)
@@ -143,8 +162,18 @@ export class ClusterAccess extends Construct {
           }),
         );
       }
+      for (const [j, role] of readers.entries()) {
+        this.entries.push(
+          new CfnAccessEntry(this, `Reader${i}x${j}`, {
+            clusterName: ref.name,
+            principalArn: role.roleArn,
+            type: 'STANDARD',
+            ...readerShape,
+          }),
+        );
+      }
     }
-    for (const role of props.roles) {
+    for (const role of [...props.roles, ...readers]) {
       role.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['eks:DescribeCluster'], resources: refs.map((r) => r.arn) }),
       );

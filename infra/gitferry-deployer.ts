@@ -324,15 +324,32 @@ export class GitferryDeployer extends Construct {
 
     this.drift = new GitferryFunction(this, 'Drift', {
       name: 'drift',
-      description: 'Gitferry drift schedule: a jittered wake-up per app',
+      description: 'Gitferry drift check: one pass per cluster; wakes the worker only for apps that moved',
       memorySize: memory.drift,
-      timeout: Duration.minutes(1),
+      // One pass over every cluster: about 2.5 s for 1,000 apps in the cost model (npm run cost).
+      timeout: Duration.minutes(5),
       logRetention,
       tracing,
-      environment: env({ DRIFT_JITTER_SECONDS: String((props.driftJitter ?? d.driftJitter).toSeconds()) }),
+      // It reads the clusters (one LIST per kind and namespace), so it sits where the worker does.
+      ...vpcProps,
+      environment: env({
+        DRIFT_JITTER_SECONDS: String((props.driftJitter ?? d.driftJitter).toSeconds()),
+        REPO_CREDENTIALS: props.repoCredentials?.length ? JSON.stringify(props.repoCredentials) : undefined,
+        ALLOWED_HOSTS: props.allowedHosts?.length ? props.allowedHosts.join(',') : undefined,
+        CLUSTER_SECRET_PREFIX: `${secretsPrefix}clusters/`,
+      }),
     });
+    // Reads only: the table, branch heads (repo credentials), cluster tokens, the clusters (view).
     grantStateRead(this.table, this.drift.role);
     queue.grantSendMessages(this.drift.role);
+    this.drift.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretsUnderPrefix] }),
+    );
+    Validations.of(this.drift.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${secretsPrefix}*]`,
+      reason:
+        'The drift check reads branch heads and live objects with the same cluster tokens and repository credentials as the worker, under the Gitferry prefix only.',
+    });
     new Rule(this, 'DriftSchedule', {
       description: 'Gitferry: wake every app for a drift check',
       schedule: props.driftSchedule ?? d.driftSchedule,
@@ -361,24 +378,27 @@ export class GitferryDeployer extends Construct {
     // Callers sign requests with SigV4 (lambda:InvokeFunctionUrl): the API has no token of its own.
     this.apiUrl = this.api.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
 
-    // Only the worker reaches clusters: it applies, prunes and runs the cascade deletes the API queues.
+    // Only the worker writes to clusters: it applies, prunes and runs the cascade deletes the API
+    // queues. The drift check reads them, within the same scope, with a view policy.
     new ClusterAccess(this, 'ClusterAccess', {
       clusters: props.clusters ?? d.clusters,
       roles: [this.worker.role],
+      readers: [this.drift.role],
       scope: props.clusterAccess,
     });
     const assumable = props.assumableRoleArns ?? d.assumableRoleArns;
     if (assumable.length > 0)
-      this.worker.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['sts:AssumeRole'], resources: assumable }),
-      );
+      for (const role of [this.worker.role, this.drift.role])
+        role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sts:AssumeRole'], resources: assumable }));
     if (props.clusterSecurityGroups?.length) {
       if (!props.vpc)
         throw new Error(
           'clusterSecurityGroups: the worker reaches private endpoints only in a VPC (set vpc)',
         );
-      for (const sg of props.clusterSecurityGroups)
+      for (const sg of props.clusterSecurityGroups) {
         this.worker.fn.connections.allowTo(sg, Port.tcp(443), 'Gitferry worker to the EKS API server');
+        this.drift.fn.connections.allowTo(sg, Port.tcp(443), 'Gitferry drift check to the EKS API server');
+      }
     }
 
     this.alarms = new GitferryAlarms(this, 'Alarms', {

@@ -15,16 +15,31 @@ describe('least privilege', () => {
       for (const a of actions(f.role).keys()) expect(a).not.toMatch(/\*/);
   });
 
-  test('the drift role reads the table and sends wake-ups, and nothing more', () => {
+  test('the drift role reads the table, secrets under the prefix and the granted clusters, sends wake-ups, and writes nothing', () => {
     const drift = actions(deployer.drift.role);
     expect(drift.has('dynamodb:GetItem')).toBe(true);
     expect(drift.get('dynamodb:Query')).toContainEqual(tableArn);
     expect(drift.get('sqs:SendMessage')).toEqual([queueArn]);
     for (const a of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'sqs:ReceiveMessage'])
       expect(drift.has(a)).toBe(false);
-    expect([...drift.keys()].filter((a) => a.startsWith('secretsmanager:') || a.startsWith('eks:'))).toEqual(
-      [],
+    expect(JSON.stringify(drift.get('secretsmanager:GetSecretValue'))).toContain(':secret:gitferry/*');
+    expect(drift.get('eks:DescribeCluster')).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks:eu-west-1:123456789012:cluster/prod']] },
+    ]);
+    expect(drift.get('sts:AssumeRole')).toEqual(['arn:aws:iam::210987654321:role/gitferry-deployer']);
+  });
+
+  test("the drift role's access entry only views, in the worker's namespaces", () => {
+    const entries = template.findResources('AWS::EKS::AccessEntry');
+    const driftArn = { 'Fn::GetAtt': [logicalId(stack, deployer.drift.role), 'Arn'] };
+    const drift = Object.values(entries).filter(
+      (e) => JSON.stringify(e.Properties.PrincipalArn) === JSON.stringify(driftArn),
     );
+    expect(drift).toHaveLength(1);
+    const policies = drift[0]!.Properties.AccessPolicies as { PolicyArn: unknown; AccessScope: unknown }[];
+    expect(JSON.stringify(policies.map((p) => p.PolicyArn))).toContain('AmazonEKSAdminViewPolicy');
+    expect(JSON.stringify(policies)).not.toMatch(/AmazonEKS(Cluster)?AdminPolicy/);
+    expect(policies.map((p) => p.AccessScope)).toEqual([{ Type: 'namespace', Namespaces: ['shop'] }]);
   });
 
   test('the webhook role queries and puts table items, reads its secret, sends wake-ups, and nothing more', () => {

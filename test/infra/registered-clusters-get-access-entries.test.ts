@@ -5,25 +5,29 @@ const policy = (name: string) => ({
 });
 
 describe('EKS access', () => {
-  test('namespace scope: each cluster gets an entry for the worker only, AmazonEKSAdminPolicy on the listed namespaces', () => {
+  test('namespace scope: each cluster gets a worker entry with AmazonEKSAdminPolicy and a drift entry that only views, on the listed namespaces', () => {
     const { template, stack, deployer } = synthGitferry({
       clusters: ['prod', 'arn:aws:eks:eu-west-1:123456789012:cluster/staging'],
       clusterAccess: { namespaces: ['shop', 'web'] },
     });
     const entries = Object.values(template.findResources('AWS::EKS::AccessEntry')).map((e) => e.Properties);
-    expect(entries).toHaveLength(2);
+    expect(entries).toHaveLength(4);
     for (const cluster of ['prod', 'staging'])
-      expect(entries).toContainEqual({
-        ClusterName: cluster,
-        PrincipalArn: { 'Fn::GetAtt': [logicalId(stack, deployer.worker.role), 'Arn'] },
-        Type: 'STANDARD',
-        AccessPolicies: [
-          {
-            PolicyArn: policy('AmazonEKSAdminPolicy'),
-            AccessScope: { Type: 'namespace', Namespaces: ['shop', 'web'] },
-          },
-        ],
-      });
+      for (const [role, name] of [
+        [deployer.worker.role, 'AmazonEKSAdminPolicy'],
+        [deployer.drift.role, 'AmazonEKSAdminViewPolicy'],
+      ] as const)
+        expect(entries).toContainEqual({
+          ClusterName: cluster,
+          PrincipalArn: { 'Fn::GetAtt': [logicalId(stack, role), 'Arn'] },
+          Type: 'STANDARD',
+          AccessPolicies: [
+            {
+              PolicyArn: policy(name),
+              AccessScope: { Type: 'namespace', Namespaces: ['shop', 'web'] },
+            },
+          ],
+        });
     expect(allowedActions(template, stack, deployer.worker.role).get('eks:DescribeCluster')).toHaveLength(2);
   });
 
@@ -45,9 +49,12 @@ describe('EKS access', () => {
       clusters: ['prod'],
       clusterAccess: { kubernetesGroups: ['gitferry-deployers'] },
     });
-    const [entry] = Object.values(template.findResources('AWS::EKS::AccessEntry')).map((e) => e.Properties);
-    expect(entry.KubernetesGroups).toEqual(['gitferry-deployers']);
-    expect(entry.AccessPolicies).toBeUndefined();
+    const entries = Object.values(template.findResources('AWS::EKS::AccessEntry')).map((e) => e.Properties);
+    expect(entries).toHaveLength(2); // the worker's and the drift check's
+    for (const entry of entries) {
+      expect(entry.KubernetesGroups).toEqual(['gitferry-deployers']);
+      expect(entry.AccessPolicies).toBeUndefined();
+    }
   });
 
   test('cluster scope is an opt-in, AmazonEKSClusterAdminPolicy unless another policy is named', () => {
