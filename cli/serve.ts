@@ -18,6 +18,7 @@ import { createApiApp } from '../shared/api/api-app.js';
 import { redactingLogger, type Logger } from '../shared/ports/logger.js';
 import { buildLocalRuntime, loadAppsDir, registerKubeconfigClusters } from '../shared/runtime/local.js';
 import { startLocalWorkers } from '../shared/runtime/local-worker.js';
+import { buildAccess } from '../shared/runtime/access.js';
 import { GitferryError } from '../shared/domain/errors.js';
 
 export interface ServeOptions {
@@ -32,6 +33,10 @@ export interface ServeOptions {
   tools?: { helm: string; kustomize: string };
   /** Hosts the URL guard lets through (a git server on this machine, say). */
   allowedHosts?: string[];
+  /** An RBAC policy file (Argo CD's policy.csv syntax) added to the built-in roles. */
+  rbacPolicyFile?: string;
+  /** The role every signed-in caller has (Argo CD's policy.default), e.g. role:readonly. */
+  rbacDefaultRole?: string;
   log?: Logger;
 }
 
@@ -110,6 +115,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ? readFileSync(tokenFile, 'utf8').trim()
     : randomBytes(24).toString('base64url');
   writePrivateFile(tokenFile, `${token}\n`);
+  const access = await buildAccess(
+    { adminToken: token, rbacPolicyFile: opts.rbacPolicyFile, defaultRole: opts.rbacDefaultRole },
+    log,
+  );
   const api = createApiApp({
     store,
     queue,
@@ -117,6 +126,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     log,
     now: Date.now,
     token,
+    access,
     writeSecret: (name, value) => secrets.put(name, value),
     clusters: { server: rt.clusterServers },
     webhookSecrets: async () => ({

@@ -26,6 +26,11 @@ export function addServeCommand(program: Command): void {
       'git or chart hosts on loopback or private addresses to allow (names or CIDRs)',
       (process.env.GITFERRY_ALLOWED_HOSTS ?? '').split(',').filter(Boolean),
     )
+    .option(
+      '--rbac-policy <file>',
+      'RBAC policy lines (Argo CD policy.csv syntax) added to the built-in roles',
+    )
+    .option('--rbac-default-role <role>', 'the role every signed-in caller has (e.g. role:readonly)')
     .action(async (o) => {
       const { serve } = await import('../serve.js');
       await serve({
@@ -36,6 +41,8 @@ export function addServeCommand(program: Command): void {
         kubeconfig: o.kubeconfig,
         workers: Number(o.workers),
         allowedHosts: o.allowHost,
+        rbacPolicyFile: o.rbacPolicy,
+        rbacDefaultRole: o.rbacDefaultRole,
       });
     });
 }

@@ -1,4 +1,3 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import type { BlankEnv } from 'hono/types';
@@ -16,6 +15,9 @@ import { requestManualSync, requestRefresh, rollback, saveApp, unpin } from '../
 import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
 import { bodyTooLarge } from '../webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../webhooks/types.js';
+import { Authenticator } from '../auth/authenticate.js';
+import { Rbac } from '../auth/rbac.js';
+import { authenticate, authorize, visibleTo, type AccessControl } from './authorize.js';
 import { capBody } from './body-cap.js';
 import * as routes from './openapi.js';
 import { addRoute as route, describeApi } from './openapi.js';
@@ -41,11 +43,17 @@ export interface ApiDeps {
    */
   clusters?: { secretPrefix?: string; server: ClusterServerPolicy };
   webhookSecrets?: () => Promise<WebhookSecrets>;
+  /**
+   * Who may do what (sign-in and RBAC). Default: `token` is an admin, or, without a token, every
+   * caller the platform let in (IAM) is; the built-in roles only.
+   */
+  access?: AccessControl;
 }
 
-function tokenMatches(given: string, expected: string): boolean {
-  const h = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(h(given), h(expected));
+function defaultAccess(token: string | undefined): AccessControl {
+  const authenticator = new Authenticator(token ? { adminToken: token } : { platformAuthenticated: true });
+  let rbac: Promise<Rbac> | undefined;
+  return { authenticator, rbac: () => (rbac ??= Rbac.create()) };
 }
 
 function summary(app: App, status: Awaited<ReturnType<StateStore['getStatus']>>) {
@@ -123,21 +131,12 @@ export function createApiApp(deps: ApiDeps): Hono {
       if (!result.success) throw invalidRequest(result.error);
     },
   });
-  v1.use('*', async (c, next) => {
-    if (!deps.token) return next();
-    const auth = c.req.header('authorization') ?? '';
-    const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-    if (!given || !tokenMatches(given, deps.token))
-      return problem(
-        c,
-        401,
-        'Unauthorized',
-        'a valid bearer token is required (gitferry serve prints where it is)',
-      );
-    return next();
-  });
+  const access = deps.access ?? defaultAccess(deps.token);
+  v1.use('*', authenticate(access));
   // After the token check: an unauthenticated caller gets 401 without a byte of its body read.
   v1.use('*', capBody(maxApiBodyBytes, apiBodyTooLarge));
+  // Every route's permission, from one table (authorize.ts), before its handler runs.
+  v1.use('*', authorize(access, deps.store));
 
   const appOr404 = async (name: string) => {
     const app = await deps.store.getApp(name);
@@ -147,7 +146,12 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   route(v1, routes.listApps, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const apps = (await deps.store.listApps()).sort((a, b) => a.name.localeCompare(b.name));
+    const all = (await deps.store.listApps()).sort((a, b) => a.name.localeCompare(b.name));
+    const apps = await visibleTo(c, access, all, (a) => ({
+      resource: 'applications',
+      action: 'get',
+      object: `${a.project}/${a.name}`,
+    }));
     const p = page(apps, limit ?? 100, cursor);
     const items = await Promise.all(p.items.map(async (a) => summary(a, await deps.store.getStatus(a.name))));
     return c.json({ items, next: p.next }, 200);
@@ -247,7 +251,14 @@ export function createApiApp(deps: ApiDeps): Hono {
     return c.json({ pinnedRevision: null }, 200);
   });
 
-  route(v1, routes.listProjects, async (c) => c.json({ items: await deps.store.listProjects() }, 200));
+  route(v1, routes.listProjects, async (c) => {
+    const items = await visibleTo(c, access, await deps.store.listProjects(), (p) => ({
+      resource: 'projects',
+      action: 'get',
+      object: p.name,
+    }));
+    return c.json({ items }, 200);
+  });
 
   route(v1, routes.createProject, async (c) => {
     const { project, warnings } = parseAppProjectManifest(await readManifest(c));
@@ -263,7 +274,14 @@ export function createApiApp(deps: ApiDeps): Hono {
     return c.json(project, 200);
   });
 
-  route(v1, routes.listClusters, async (c) => c.json({ items: await deps.store.listClusters() }, 200));
+  route(v1, routes.listClusters, async (c) => {
+    const items = await visibleTo(c, access, await deps.store.listClusters(), (k) => ({
+      resource: 'clusters',
+      action: 'get',
+      object: k.name,
+    }));
+    return c.json({ items }, 200);
+  });
 
   route(v1, routes.registerCluster, async (c) => {
     // Only the fields a caller may set (the schema has no insecureSkipVerify: that comes from an

@@ -8,7 +8,7 @@ import { ClusterConfigError } from '../domain/cluster-credentials.js';
 import { AppBusyError, GitferryError } from '../domain/errors.js';
 import { redact } from '../domain/redact.js';
 
-export type ProblemStatus = 400 | 401 | 404 | 409 | 413 | 422 | 500 | 501;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 501;
 
 /** A problem a route raises itself (not found, conflict, bad input): answered as it says. */
 export class ProblemError extends GitferryError {
