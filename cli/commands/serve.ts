@@ -31,6 +31,15 @@ export function addServeCommand(program: Command): void {
       'RBAC policy lines (Argo CD policy.csv syntax) added to the built-in roles',
     )
     .option('--rbac-default-role <role>', 'the role every signed-in caller has (e.g. role:readonly)')
+    .option('--oidc-issuer <url>', 'sign in with this OpenID provider', process.env.GITFERRY_OIDC_ISSUER)
+    .option(
+      '--oidc-client-id <id>',
+      'the client browsers sign in with',
+      process.env.GITFERRY_OIDC_CLIENT_ID ?? 'gitferry',
+    )
+    .option('--oidc-cli-client-id <id>', 'a public client for gitferry login (default: the same)')
+    .option('--oidc-groups-claim <claim>', 'the claim holding the groups', 'groups')
+    .option('--public-url <url>', 'Gitferry as browsers reach it (for the sign-in redirect)')
     .action(async (o) => {
       const { serve } = await import('../serve.js');
       await serve({
@@ -43,6 +52,17 @@ export function addServeCommand(program: Command): void {
         allowedHosts: o.allowHost,
         rbacPolicyFile: o.rbacPolicy,
         rbacDefaultRole: o.rbacDefaultRole,
+        oidc: o.oidcIssuer
+          ? {
+              issuer: o.oidcIssuer,
+              clientId: o.oidcClientId,
+              // A secret never goes on a command line (ps shows it): the environment only.
+              clientSecret: process.env.GITFERRY_OIDC_CLIENT_SECRET,
+              cliClientId: o.oidcCliClientId,
+              groupsClaim: o.oidcGroupsClaim,
+              publicUrl: o.publicUrl,
+            }
+          : undefined,
       });
     });
 }

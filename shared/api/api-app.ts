@@ -17,6 +17,7 @@ import { bodyTooLarge } from '../webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../webhooks/types.js';
 import { Authenticator } from '../auth/authenticate.js';
 import { Rbac } from '../auth/rbac.js';
+import { authRoutes, type SignInDeps } from './auth-routes.js';
 import { authenticate, authorize, visibleTo, type AccessControl } from './authorize.js';
 import { capBody } from './body-cap.js';
 import * as routes from './openapi.js';
@@ -48,6 +49,8 @@ export interface ApiDeps {
    * caller the platform let in (IAM) is; the built-in roles only.
    */
   access?: AccessControl;
+  /** Browser sign-in with an OpenID provider (/auth/login, /auth/callback, /auth/logout). */
+  signIn?: SignInDeps;
 }
 
 function defaultAccess(token: string | undefined): AccessControl {
@@ -307,5 +310,6 @@ export function createApiApp(deps: ApiDeps): Hono {
   });
 
   api.route('/api/v1', v1);
+  if (deps.signIn) api.route('/auth', authRoutes(deps.signIn));
   return api;
 }

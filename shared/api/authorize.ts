@@ -110,7 +110,6 @@ export const routePermissions: RouteRule[] = [
   { method: 'POST', path: '/clusters', need: registerCluster },
   { method: 'DELETE', path: '/clusters/{name}', need: named('clusters', 'delete') },
   { method: 'GET', path: '/version', need: signedIn },
-  { method: 'GET', path: '/session', need: signedIn },
 ];
 
 const compiled = routePermissions.map((r) => ({

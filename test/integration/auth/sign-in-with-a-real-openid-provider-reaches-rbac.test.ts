@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { serve } from '@hono/node-server';
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import { createApiApp } from '../../../shared/api/api-app.js';
+import { openDatabase } from '../../../shared/adapters/local/sqlite-database.js';
+import { SqliteJobQueue } from '../../../shared/adapters/local/sqlite-job-queue.js';
+import { SqliteStateStore } from '../../../shared/adapters/local/sqlite-state-store.js';
+import { OidcSignIn } from '../../../shared/auth/oidc.js';
+import { SessionCodec, sessionCookie } from '../../../shared/auth/session.js';
+import { buildAccess } from '../../../shared/runtime/access.js';
+import { silentLogger } from '../../../shared/ports/logger.js';
+import type { WakeUpHandler } from '../../../shared/control/wake-up.js';
+import { Browser } from '../../support/browser.js';
+import { startOpenIdProvider, type OpenIdProvider } from '../../support/openid-provider.js';
+
+const policyCsv = readFileSync(new URL('../../fixtures/auth/policy.csv', import.meta.url), 'utf8');
+
+function application(name: string, project: string) {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name },
+    spec: {
+      project,
+      source: { repoURL: 'https://git.example.com/org/apps.git', path: name },
+      destination: { name: 'prod', namespace: name },
+    },
+  };
+}
+
+describe('sign-in with a real OpenID provider reaches RBAC', () => {
+  let op: OpenIdProvider;
+  let url: string;
+  let server: ReturnType<typeof serve>;
+  let db: ReturnType<typeof openDatabase>;
+  const now = () => Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    let fetchImpl: (r: Request) => Response | Promise<Response> = () =>
+      new Response('starting', { status: 503 });
+    server = await new Promise((resolve) => {
+      const s = serve({ fetch: (r) => fetchImpl(r), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    const address = server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    op = await startOpenIdProvider({ redirectUri: `${url}/auth/callback` });
+    const oidc = await OidcSignIn.discover({
+      issuer: op.issuer,
+      clientId: 'gitferry',
+      clientSecret: 'gitferry-secret-for-tests-only',
+      cliClientId: 'gitferry-cli',
+    });
+    // Served over http on loopback: the only case where cookies go without Secure.
+    const sessions = new SessionCodec({ key: randomBytes(32), secure: false });
+    const access = await buildAccess(
+      {
+        adminToken: 'admin-token',
+        rbacPolicyCsv: policyCsv,
+        bearer: [oidc.bearerCheck()],
+        session: sessions,
+      },
+      silentLogger,
+    );
+    db = openDatabase(':memory:');
+    const store = new SqliteStateStore(db);
+    const app = createApiApp({
+      store,
+      queue: new SqliteJobQueue(db),
+      controller: {} as WakeUpHandler,
+      log: silentLogger,
+      now: Date.now,
+      token: 'admin-token',
+      access,
+      signIn: { oidc, sessions, publicUrl: url, authenticator: access.authenticator },
+    });
+    fetchImpl = app.fetch;
+    for (const [name, project] of [
+      ['web', 'team-a'],
+      ['pay', 'team-b'],
+    ] as const) {
+      const res = await fetch(`${url}/api/v1/apps`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json' },
+        body: JSON.stringify(application(name, project)),
+      });
+      expect(res.status).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await op.stop();
+    await new Promise<void>((r) => server.close(() => r()));
+    db.close();
+  });
+
+  async function signedIn(user: string): Promise<Browser> {
+    const browser = new Browser();
+    const end = await browser.signIn(`${url}/auth/login`, user, op.issuer);
+    expect(end.url).toBe(`${url}/`);
+    return browser;
+  }
+
+  test('a browser signs in with code + PKCE and gets an HttpOnly, SameSite=Lax, expiring session', async () => {
+    const browser = await signedIn('alice');
+    const login = browser.setCookies.find((c) => c.startsWith('gitferry_login='))!;
+    expect(login).toMatch(/HttpOnly/);
+    const session = browser.setCookies.find((c) => c.startsWith(`${sessionCookie}=`))!;
+    expect(session).toMatch(/; HttpOnly/);
+    expect(session).toMatch(/; SameSite=Lax/);
+    expect(session).toMatch(/; Max-Age=\d+/);
+    expect(session).not.toMatch(/Secure/); // http on loopback only
+    // The authorization request carried a PKCE S256 challenge.
+    const start = await new Browser().request(`${url}/auth/login`);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.origin).toBe(op.issuer);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(authorize.searchParams.get('state')).toBeTruthy();
+    expect(authorize.searchParams.get('nonce')).toBeTruthy();
+
+    const me = await browser.request(`${url}/auth/me`);
+    expect(await me.json()).toMatchObject({ subject: 'alice', groups: ['team-a'], method: 'session' });
+    expect((await browser.request(`${url}/api/v1/apps/web/sync`, { method: 'POST' })).status).toBe(202);
+    const denied = await browser.request(`${url}/api/v1/apps/pay/sync`, { method: 'POST' });
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { detail: string }).detail).toBe(
+      'permission denied: applications, sync, team-b/pay (alice)',
+    );
+  });
+
+  test('a session cookie with its groups rewritten (signature kept) is refused', async () => {
+    const browser = await signedIn('alice');
+    const jar = browser.cookiesFor(url);
+    const [payload, mac] = jar.get(sessionCookie)!.split('.');
+    const data = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    const forged = Buffer.from(JSON.stringify({ ...data, groups: ['ops'] })).toString('base64url');
+    jar.set(sessionCookie, `${forged}.${mac}`);
+    expect((await browser.request(`${url}/api/v1/apps/pay/sync`, { method: 'POST' })).status).toBe(401);
+    jar.set(sessionCookie, 'eyJzdWIiOiJib2IifQ');
+    expect((await browser.request(`${url}/api/v1/apps`)).status).toBe(401);
+  });
+
+  test('signing out clears the session', async () => {
+    const browser = await signedIn('bob');
+    expect((await browser.request(`${url}/api/v1/apps/pay/sync`, { method: 'POST' })).status).toBe(202);
+    await browser.request(`${url}/auth/logout`, { method: 'POST' });
+    expect((await browser.request(`${url}/api/v1/apps`)).status).toBe(401);
+  });
+
+  test('a callback without the login cookie (or with a forged state) signs nobody in', async () => {
+    const res = await new Browser().request(`${url}/auth/callback?code=abc&state=xyz`);
+    expect(res.status).toBe(400);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith(`${sessionCookie}=`))).toBe(false);
+    // A login started in this browser, answered with another state: refused by openid-client.
+    const browser = new Browser();
+    await browser.request(`${url}/auth/login`);
+    const bad = await browser.request(
+      `${url}/auth/callback?code=abc&state=not-the-one&iss=${encodeURIComponent(op.issuer)}`,
+    );
+    expect(bad.status).toBe(401);
+  });
+
+  test('an IdP group named role:admin or proj:… grants nothing', async () => {
+    const browser = await signedIn('mallory');
+    expect(await (await browser.request(`${url}/auth/me`)).json()).toMatchObject({
+      subject: 'mallory',
+      groups: [],
+    });
+    expect((await browser.request(`${url}/api/v1/clusters/prod`, { method: 'DELETE' })).status).toBe(403);
+  });
+
+  describe('bearer JWTs', () => {
+    const call = (token: string, path = '/api/v1/apps/web/sync', method = 'POST') =>
+      fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    const claims = (over: Record<string, unknown> = {}) => ({
+      sub: 'alice',
+      aud: 'gitferry-cli',
+      groups: ['team-a'],
+      iat: now(),
+      exp: now() + 300,
+      ...over,
+    });
+
+    test('a token of the issuer with groups reaches RBAC decisions', async () => {
+      expect((await call(await op.sign(claims()))).status).toBe(202);
+      const denied = await call(await op.sign(claims()), '/api/v1/apps/pay/sync');
+      expect(denied.status).toBe(403);
+      expect(
+        (await call(await op.sign(claims({ sub: 'bob', groups: ['ops'] })), '/api/v1/apps/pay/sync')).status,
+      ).toBe(202);
+    });
+
+    test.each([
+      ['expired', { exp: now() - 120, iat: now() - 900 }, 'it has expired'],
+      ['for another audience', { aud: 'another-app' }, 'its aud claim is not accepted'],
+      ['from another issuer', { iss: 'https://evil.example.com' }, 'its iss claim is not accepted'],
+      ['with a reserved subject', { sub: 'role:admin' }, 'subject is not accepted'],
+    ])('a token %s is refused with 401 saying why', async (_n, over, why) => {
+      const res = await call(await op.sign(claims(over)));
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { detail: string }).detail).toContain(why);
+    });
+
+    test('a token signed by another key under the issuer’s key id is refused', async () => {
+      const { privateKey } = await generateKeyPair('RS256');
+      const forged = await new SignJWT({ iss: op.issuer, ...claims() })
+        .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
+        .sign(privateKey);
+      const res = await call(forged);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { detail: string }).detail).toContain('signature does not verify');
+    });
+
+    test('alg:none and HS256 keyed with the public key are refused', async () => {
+      const none = new UnsecuredJWT({ iss: op.issuer, ...claims() }).encode();
+      expect((await call(none)).status).toBe(401);
+      const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+      const secret = new TextEncoder().encode(JSON.stringify(await exportJWK(publicKey)));
+      const hs = await new SignJWT({ iss: op.issuer, ...claims() })
+        .setProtectedHeader({ alg: 'HS256', kid: 'test-key' })
+        .sign(secret);
+      const res = await call(hs);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { detail: string }).detail).toContain('algorithm is not accepted');
+    });
+  });
+});
