@@ -5,6 +5,7 @@ import { Command } from '@commander-js/extra-typings';
 import { addAppCommands } from './commands/app.js';
 import { clientOf } from './commands/client.js';
 import { addClusterCommands } from './commands/cluster.js';
+import { addLoginCommands } from './commands/login.js';
 import { addProjCommands } from './commands/proj.js';
 import { addServeCommand } from './commands/serve.js';
 
@@ -19,6 +20,7 @@ addAppCommands(program, client);
 addClusterCommands(program, client);
 addProjCommands(program, client);
 addServeCommand(program);
+addLoginCommands(program);
 
 // Exit codes: 0 done, 1 the answer is "no" (sync failed, diff found changes), 2 an error.
 program.parseAsync(process.argv).catch((err: unknown) => {

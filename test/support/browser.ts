@@ -49,14 +49,21 @@ export class Browser {
    */
   async signIn(url: string, user: string, issuer: string): Promise<{ res: Response; url: string }> {
     let at = await this.follow(url);
-    for (let step = 0; step < 4 && at.url.startsWith(issuer) && at.res.status === 200; step++) {
+    for (let step = 0; step < 8 && at.url.startsWith(issuer) && at.res.status === 200; step++) {
       const html = await at.res.text();
       const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
       if (!action) return at;
-      const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1] ?? 'login';
-      const body = new URLSearchParams(
-        prompt === 'login' ? { prompt, login: user, password: 'x' } : { prompt },
-      );
+      const fields = new URLSearchParams();
+      for (const m of html.matchAll(/<input[^>]*>/g)) {
+        const name = /name="([^"]+)"/.exec(m[0])?.[1];
+        if (name) fields.set(name, /value="([^"]*)"/.exec(m[0])?.[1] ?? '');
+      }
+      if (/name="login"/.test(html) && fields.get('prompt') === 'login') {
+        fields.set('login', user);
+        fields.set('password', 'x');
+      }
+      if (/name="confirm"/.test(html)) fields.set('confirm', 'yes');
+      const body = fields;
       const first = await this.request(new URL(action, at.url).toString(), {
         method: 'POST',
         body,

@@ -51,7 +51,10 @@ export async function startOpenIdProvider(opts: {
         token_endpoint_auth_method: 'none',
         application_type: 'native',
         redirect_uris: ['http://127.0.0.1/callback'],
-        grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
+        grant_types: [
+          'authorization_code',
+          ...(opts.deviceFlow ? ['urn:ietf:params:oauth:grant-type:device_code'] : []),
+        ],
         response_types: ['code'],
       },
     ],
