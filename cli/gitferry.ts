@@ -4,6 +4,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { addAppCommands } from './commands/app.js';
 import { clientOf } from './commands/client.js';
+import { addAuditCommand } from './commands/audit.js';
 import { addClusterCommands } from './commands/cluster.js';
 import { addLoginCommands } from './commands/login.js';
 import { addProjCommands } from './commands/proj.js';
@@ -21,6 +22,7 @@ addClusterCommands(program, client);
 addProjCommands(program, client);
 addServeCommand(program);
 addLoginCommands(program);
+addAuditCommand(program, client);
 
 // Exit codes: 0 done, 1 the answer is "no" (sync failed, diff found changes), 2 an error.
 program.parseAsync(process.argv).catch((err: unknown) => {

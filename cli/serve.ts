@@ -150,6 +150,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       defaultRole: opts.rbacDefaultRole,
       bearer: oidc ? [oidc.bearerCheck()] : [],
       session: sessions,
+      store,
     },
     log,
   );

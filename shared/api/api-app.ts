@@ -16,7 +16,9 @@ import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
 import { bodyTooLarge } from '../webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../webhooks/types.js';
 import { Authenticator } from '../auth/authenticate.js';
+import { projectRolesPolicy } from '../auth/project-roles.js';
 import { Rbac } from '../auth/rbac.js';
+import { addAccessRoutes } from './access-routes.js';
 import { authRoutes, type SignInDeps } from './auth-routes.js';
 import { authenticate, authorize, visibleTo, type AccessControl } from './authorize.js';
 import { capBody } from './body-cap.js';
@@ -265,6 +267,7 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   route(v1, routes.createProject, async (c) => {
     const { project, warnings } = parseAppProjectManifest(await readManifest(c));
+    projectRolesPolicy(project); // a role line reaching outside its project refuses the project
     await deps.store.putProject(project);
     // The project as stored, plus the fields it ignores (e.g. syncWindows), so nobody relies on them.
     return c.json({ ...project, warnings }, 201);
@@ -309,6 +312,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     return c.json({ deleted: name }, 200);
   });
 
+  addAccessRoutes(v1, deps.store);
   api.route('/api/v1', v1);
   if (deps.signIn) api.route('/auth', authRoutes(deps.signIn));
   return api;

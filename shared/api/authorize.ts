@@ -2,7 +2,9 @@
 // object), checked by one middleware before any handler runs. A route missing from the table
 // is for admins only, so a new route is never open by accident (and a test lists the routes
 // the table does not name). List routes filter what they answer with `visibleTo`.
+import { randomBytes } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { AuditEntry } from '../domain/access-records.js';
 import { AuthError, type Authenticator } from '../auth/authenticate.js';
 import type { Identity } from '../auth/identity.js';
 import { describePermission, type Permission, type Rbac } from '../auth/rbac.js';
@@ -110,6 +112,12 @@ export const routePermissions: RouteRule[] = [
   { method: 'POST', path: '/clusters', need: registerCluster },
   { method: 'DELETE', path: '/clusters/{name}', need: named('clusters', 'delete') },
   { method: 'GET', path: '/version', need: signedIn },
+  // Project roles' tokens: issuing and revoking change the project (Argo CD: projects update).
+  { method: 'POST', path: '/projects/{name}/roles/{role}/tokens', need: named('projects', 'update') },
+  { method: 'GET', path: '/projects/{name}/tokens', need: named('projects', 'get') },
+  { method: 'DELETE', path: '/projects/{name}/tokens/{id}', need: named('projects', 'update') },
+  // The whole trail: whoever may get every project (role:readonly and up).
+  { method: 'GET', path: '/audit', need: async () => [{ resource: 'projects', action: 'get', object: '*' }] },
 ];
 
 const compiled = routePermissions.map((r) => ({
@@ -153,6 +161,48 @@ export interface AccessControl {
   authenticator: Authenticator;
   /** The RBAC to decide with; a function, so project roles can be added as projects change. */
   rbac(): Promise<Rbac>;
+  /** Records an audit entry (store and structured log); absent: nothing is recorded. */
+  audit?(entry: AuditEntry): Promise<void>;
+}
+
+const mutating = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The app a request under /api/v1 is about, if any. */
+function appOf(path: string): string | undefined {
+  const m = /\/api\/v1\/apps\/([^/]+)/.exec(path);
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return m[1];
+  }
+}
+
+/** Writes who did what: every mutating call, and every refused call whatever its method. */
+async function record(
+  access: AccessControl,
+  c: Context,
+  who: Identity | undefined,
+  result: AuditEntry['result'],
+  status: number,
+  permission?: Permission,
+): Promise<void> {
+  if (!access.audit) return;
+  if (result === 'allowed' && !mutating.has(c.req.method)) return;
+  const at = Date.now();
+  await access.audit({
+    name: `${String(at).padStart(15, '0')}-${randomBytes(4).toString('hex')}`,
+    at,
+    subject: who?.subject ?? 'anonymous',
+    groups: who?.groups ?? [],
+    method: who?.method ?? 'none',
+    ...(who?.tokenId ? { tokenId: who.tokenId } : {}),
+    action: `${c.req.method} ${c.req.path}`.slice(0, 512),
+    ...(permission ? { permission: describePermission(permission) } : {}),
+    ...(appOf(c.req.path) ? { app: appOf(c.req.path) } : {}),
+    result,
+    status,
+  });
 }
 
 /** Authentication: 401 without a valid credential; the caller is remembered for the routes. */
@@ -162,16 +212,21 @@ export function authenticate(access: AccessControl): MiddlewareHandler {
     try {
       who = await access.authenticator.identify(c.req.raw.headers);
     } catch (err) {
-      if (err instanceof AuthError) return problem(c, 401, 'Unauthorized', err.message);
+      if (err instanceof AuthError) {
+        await record(access, c, undefined, 'unauthenticated', 401);
+        return problem(c, 401, 'Unauthorized', err.message);
+      }
       throw err;
     }
-    if (!who)
+    if (!who) {
+      await record(access, c, undefined, 'unauthenticated', 401);
       return problem(
         c,
         401,
         'Unauthorized',
         'a valid bearer token or session is required (gitferry login, or the token gitferry serve prints)',
       );
+    }
     callers.set(c, who);
     return next();
   };
@@ -187,12 +242,16 @@ export function authorize(access: AccessControl, store: StateStore, base = '/api
     const found = ruleFor(c.req.method === 'HEAD' ? 'GET' : c.req.method, path);
     // No rule: not a route of the table (a 404 will follow, or a route added without a rule).
     const need = found ? await found.rule.need(c, found.params, store) : adminOnly;
-    if (need === 'signed-in') return next();
-    const rbac = await access.rbac();
-    for (const p of need)
-      if (!rbac.can(who, p))
-        return problem(c, 403, 'Forbidden', `permission denied: ${describePermission(p)} (${who.subject})`);
-    return next();
+    if (need !== 'signed-in') {
+      const rbac = await access.rbac();
+      for (const p of need)
+        if (!rbac.can(who, p)) {
+          await record(access, c, who, 'denied', 403, p);
+          return problem(c, 403, 'Forbidden', `permission denied: ${describePermission(p)} (${who.subject})`);
+        }
+    }
+    await next();
+    await record(access, c, who, 'allowed', c.res.status, need === 'signed-in' ? undefined : need[0]);
   };
 }
 

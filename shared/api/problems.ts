@@ -7,6 +7,7 @@ import { RollbackTargetError } from '../control/requests.js';
 import { ClusterConfigError } from '../domain/cluster-credentials.js';
 import { AppBusyError, GitferryError } from '../domain/errors.js';
 import { redact } from '../domain/redact.js';
+import { PolicyError } from '../auth/policy.js';
 
 export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 501;
 
@@ -34,6 +35,7 @@ type ErrorClass = abstract new (...args: never[]) => GitferryError;
 const problemsByClass: [ErrorClass, ProblemStatus, string][] = [
   [ManifestFormatError, 422, 'Invalid Application'],
   [ProjectFormatError, 400, 'Invalid AppProject'],
+  [PolicyError, 400, 'Invalid AppProject'],
   [ClusterConfigError, 400, 'Bad Request'],
   [AppBusyError, 409, 'Conflict'],
   [RollbackTargetError, 404, 'Not Found'],

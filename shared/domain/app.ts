@@ -37,6 +37,17 @@ export interface Project {
   clusterResourceBlacklist?: { group: string; kind: string }[];
   namespaceResourceBlacklist?: { group: string; kind: string }[];
   namespaceResourceWhitelist?: { group: string; kind: string }[];
+  /** Argo CD project roles: policy lines for `proj:<project>:<role>` and the groups that have it. */
+  roles?: ProjectRole[];
+}
+
+export interface ProjectRole {
+  name: string;
+  description?: string;
+  /** Policy lines (Argo CD syntax) whose subject is `proj:<project>:<role>`. */
+  policies: string[];
+  /** Groups (from the sign-in's groups claim) that have this role. */
+  groups: string[];
 }
 
 /** The `default` project allows everything, as in Argo CD. */

@@ -4,9 +4,12 @@
 // IAM (AWS) is an admin.
 import { readFileSync } from 'node:fs';
 import { Authenticator, type BearerCheck, type SessionCheck } from '../auth/authenticate.js';
+import { projectRolesPolicy } from '../auth/project-roles.js';
+import { projectTokenCheck } from '../auth/project-tokens.js';
 import { Rbac } from '../auth/rbac.js';
 import type { AccessControl } from '../api/authorize.js';
 import type { Logger } from '../ports/logger.js';
+import type { StateStore } from '../ports/state-store.js';
 
 export interface AccessConfig {
   /** The local admin token; absent on AWS, where IAM authenticates. */
@@ -20,6 +23,10 @@ export interface AccessConfig {
   /** More bearer checks (OIDC JWTs, project tokens), tried after the admin token. */
   bearer?: BearerCheck[];
   session?: SessionCheck;
+  /** Where project roles and tokens are read and the audit trail is written. */
+  store?: StateStore;
+  /** Days audit entries are kept. @default 90 */
+  auditRetentionDays?: number;
 }
 
 export async function buildAccess(config: AccessConfig, log: Logger): Promise<AccessControl> {
@@ -28,11 +35,49 @@ export async function buildAccess(config: AccessConfig, log: Logger): Promise<Ac
     : config.rbacPolicyCsv;
   const rbac = await Rbac.create({ policyCsv, defaultRole: config.defaultRole });
   for (const warning of rbac.policy.warnings) log.warn('rbac policy line skipped', { warning });
+  const store = config.store;
   const authenticator = new Authenticator({
     adminToken: config.adminToken,
     platformAuthenticated: config.adminToken === undefined,
-    bearer: config.bearer,
+    bearer: [...(store ? [projectTokenCheck(store)] : []), ...(config.bearer ?? [])],
     session: config.session,
   });
-  return { authenticator, rbac: async () => rbac };
+  if (!store) return { authenticator, rbac: async () => rbac };
+
+  // Project roles join the installation's policy; rebuilt only when some project's roles change.
+  let built: { key: string; rbac: Promise<Rbac> } = { key: '[]', rbac: Promise.resolve(rbac) };
+  const withProjectRoles = async (): Promise<Rbac> => {
+    const projects = (await store.listProjects()).filter((p) => (p.roles ?? []).length > 0);
+    const key = JSON.stringify(projects.map((p) => [p.name, p.roles]));
+    if (key !== built.key) {
+      const policies = projects.flatMap((p) => {
+        try {
+          return [projectRolesPolicy(p)];
+        } catch (err) {
+          // Stored before the check existed, or edited in the store: its roles grant nothing.
+          log.warn('project roles skipped', { project: p.name, message: (err as Error).message });
+          return [];
+        }
+      });
+      built = { key, rbac: rbac.with(policies) };
+    }
+    return built.rbac;
+  };
+
+  const retentionMs = (config.auditRetentionDays ?? 90) * 86_400_000;
+  let lastTrim = 0;
+  return {
+    authenticator,
+    rbac: withProjectRoles,
+    audit: async (entry) => {
+      log.info('audit', { ...entry });
+      await store.appendAudit(entry);
+      if (entry.at - lastTrim > 3_600_000) {
+        lastTrim = entry.at;
+        await store
+          .trimAudit(entry.at - retentionMs)
+          .catch((err: unknown) => log.warn('audit trim failed', { message: (err as Error).message }));
+      }
+    },
+  };
 }

@@ -53,12 +53,18 @@ export async function startSignedInGitferry(opts: { deviceFlow?: boolean } = {})
   });
   // Served over http on loopback: the only case where cookies go without Secure.
   const sessions = new SessionCodec({ key: randomBytes(32), secure: false });
-  const access = await buildAccess(
-    { adminToken: 'admin-token', rbacPolicyCsv: policyCsv, bearer: [oidc.bearerCheck()], session: sessions },
-    silentLogger,
-  );
   const db = openDatabase(':memory:');
   const store = new SqliteStateStore(db);
+  const access = await buildAccess(
+    {
+      adminToken: 'admin-token',
+      rbacPolicyCsv: policyCsv,
+      bearer: [oidc.bearerCheck()],
+      session: sessions,
+      store,
+    },
+    silentLogger,
+  );
   const app = createApiApp({
     store,
     queue: new SqliteJobQueue(db),

@@ -1,97 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { serve } from '@hono/node-server';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
-import { createApiApp } from '../../../shared/api/api-app.js';
-import { openDatabase } from '../../../shared/adapters/local/sqlite-database.js';
-import { SqliteJobQueue } from '../../../shared/adapters/local/sqlite-job-queue.js';
-import { SqliteStateStore } from '../../../shared/adapters/local/sqlite-state-store.js';
-import { OidcSignIn } from '../../../shared/auth/oidc.js';
-import { SessionCodec, sessionCookie } from '../../../shared/auth/session.js';
-import { buildAccess } from '../../../shared/runtime/access.js';
-import { silentLogger } from '../../../shared/ports/logger.js';
-import type { WakeUpHandler } from '../../../shared/control/wake-up.js';
+import { sessionCookie } from '../../../shared/auth/session.js';
 import { Browser } from '../../support/browser.js';
-import { startOpenIdProvider, type OpenIdProvider } from '../../support/openid-provider.js';
-
-const policyCsv = readFileSync(new URL('../../fixtures/auth/policy.csv', import.meta.url), 'utf8');
-
-function application(name: string, project: string) {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Application',
-    metadata: { name },
-    spec: {
-      project,
-      source: { repoURL: 'https://git.example.com/org/apps.git', path: name },
-      destination: { name: 'prod', namespace: name },
-    },
-  };
-}
+import type { OpenIdProvider } from '../../support/openid-provider.js';
+import { startSignedInGitferry, type SignedInGitferry } from '../../support/signed-in-gitferry.js';
 
 describe('sign-in with a real OpenID provider reaches RBAC', () => {
+  let gf: SignedInGitferry;
   let op: OpenIdProvider;
   let url: string;
-  let server: ReturnType<typeof serve>;
-  let db: ReturnType<typeof openDatabase>;
   const now = () => Math.floor(Date.now() / 1000);
 
   beforeAll(async () => {
-    let fetchImpl: (r: Request) => Response | Promise<Response> = () =>
-      new Response('starting', { status: 503 });
-    server = await new Promise((resolve) => {
-      const s = serve({ fetch: (r) => fetchImpl(r), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
-    const address = server.address();
-    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    op = await startOpenIdProvider({ redirectUri: `${url}/auth/callback` });
-    const oidc = await OidcSignIn.discover({
-      issuer: op.issuer,
-      clientId: 'gitferry',
-      clientSecret: 'gitferry-secret-for-tests-only',
-      cliClientId: 'gitferry-cli',
-    });
-    // Served over http on loopback: the only case where cookies go without Secure.
-    const sessions = new SessionCodec({ key: randomBytes(32), secure: false });
-    const access = await buildAccess(
-      {
-        adminToken: 'admin-token',
-        rbacPolicyCsv: policyCsv,
-        bearer: [oidc.bearerCheck()],
-        session: sessions,
-      },
-      silentLogger,
-    );
-    db = openDatabase(':memory:');
-    const store = new SqliteStateStore(db);
-    const app = createApiApp({
-      store,
-      queue: new SqliteJobQueue(db),
-      controller: {} as WakeUpHandler,
-      log: silentLogger,
-      now: Date.now,
-      token: 'admin-token',
-      access,
-      signIn: { oidc, sessions, publicUrl: url, authenticator: access.authenticator },
-    });
-    fetchImpl = app.fetch;
-    for (const [name, project] of [
-      ['web', 'team-a'],
-      ['pay', 'team-b'],
-    ] as const) {
-      const res = await fetch(`${url}/api/v1/apps`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json' },
-        body: JSON.stringify(application(name, project)),
-      });
-      expect(res.status).toBe(201);
-    }
+    gf = await startSignedInGitferry();
+    ({ op, url } = gf);
   });
-  afterAll(async () => {
-    await op.stop();
-    await new Promise<void>((r) => server.close(() => r()));
-    db.close();
-  });
+  afterAll(() => gf.stop());
 
   async function signedIn(user: string): Promise<Browser> {
     const browser = new Browser();
@@ -223,5 +146,29 @@ describe('sign-in with a real OpenID provider reaches RBAC', () => {
       expect(res.status).toBe(401);
       expect(((await res.json()) as { detail: string }).detail).toContain('algorithm is not accepted');
     });
+  });
+
+  test('the audit trail shows each signed-in attempt, allowed or not, with the groups from the token', async () => {
+    const items = (await gf.store.listAudit({ app: 'pay', limit: 1000 })).filter(
+      (e) => e.subject === 'alice',
+    );
+    expect(items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ method: 'session', groups: ['team-a'], result: 'denied', status: 403 }),
+        expect.objectContaining({ method: 'oidc-bearer', groups: ['team-a'], result: 'denied', status: 403 }),
+      ]),
+    );
+    const web = await gf.store.listAudit({ app: 'web', limit: 1000 });
+    expect(web).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          subject: 'alice',
+          result: 'allowed',
+          status: 202,
+          permission: 'applications, sync, team-a/web',
+        }),
+        expect.objectContaining({ subject: 'anonymous', result: 'unauthenticated', status: 401 }),
+      ]),
+    );
   });
 });
