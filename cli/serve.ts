@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { serve as serveHttp } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApiApp } from '../shared/api/api-app.js';
 import { redactingLogger, type Logger } from '../shared/ports/logger.js';
 import { buildLocalRuntime, loadAppsDir, registerKubeconfigClusters } from '../shared/runtime/local.js';
@@ -151,6 +152,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       bearer: oidc ? [oidc.bearerCheck()] : [],
       session: sessions,
       store,
+      // The socket's peer: behind a proxy this is the proxy (X-Forwarded-For is not trusted).
+      sourceOf: (c) => getConnInfo(c).remote.address,
     },
     log,
   );

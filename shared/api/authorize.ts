@@ -163,6 +163,11 @@ export interface AccessControl {
   rbac(): Promise<Rbac>;
   /** Records an audit entry (store and structured log); absent: nothing is recorded. */
   audit?(entry: AuditEntry): Promise<void>;
+  /**
+   * The caller's address as the server saw it (the socket's peer), for the audit trail. The
+   * runtime provides it; X-Forwarded-For is never read here.
+   */
+  sourceOf?(c: Context): string | undefined;
 }
 
 const mutating = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -202,6 +207,7 @@ async function record(
     ...(appOf(c.req.path) ? { app: appOf(c.req.path) } : {}),
     result,
     status,
+    ...(access.sourceOf?.(c) ? { source: access.sourceOf(c) } : {}),
   });
 }
 

@@ -27,6 +27,8 @@ export interface AccessConfig {
   store?: StateStore;
   /** Days audit entries are kept. @default 90 */
   auditRetentionDays?: number;
+  /** The caller's address for the audit trail (the HTTP server's socket peer). */
+  sourceOf?: AccessControl['sourceOf'];
 }
 
 export async function buildAccess(config: AccessConfig, log: Logger): Promise<AccessControl> {
@@ -69,6 +71,7 @@ export async function buildAccess(config: AccessConfig, log: Logger): Promise<Ac
   return {
     authenticator,
     rbac: withProjectRoles,
+    sourceOf: config.sourceOf,
     audit: async (entry) => {
       log.info('audit', { ...entry });
       await store.appendAudit(entry);

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApiApp } from '../../shared/api/api-app.js';
 import { openDatabase } from '../../shared/adapters/local/sqlite-database.js';
 import { SqliteJobQueue } from '../../shared/adapters/local/sqlite-job-queue.js';
@@ -37,10 +38,13 @@ export interface SignedInGitferry {
 }
 
 export async function startSignedInGitferry(opts: { deviceFlow?: boolean } = {}): Promise<SignedInGitferry> {
-  let fetchImpl: (r: Request) => Response | Promise<Response> = () =>
+  // The node server's bindings (the socket) are passed on: the audit's source comes from them.
+  let fetchImpl: (r: Request, env: unknown) => Response | Promise<Response> = () =>
     new Response('starting', { status: 503 });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: (r) => fetchImpl(r), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const s = serve({ fetch: (r, env) => fetchImpl(r, env), port: 0, hostname: '127.0.0.1' }, () =>
+      resolve(s),
+    );
   });
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -62,6 +66,7 @@ export async function startSignedInGitferry(opts: { deviceFlow?: boolean } = {})
       bearer: [oidc.bearerCheck()],
       session: sessions,
       store,
+      sourceOf: (c) => getConnInfo(c).remote.address,
     },
     silentLogger,
   );
@@ -75,7 +80,7 @@ export async function startSignedInGitferry(opts: { deviceFlow?: boolean } = {})
     access,
     signIn: { oidc, sessions, publicUrl: url, authenticator: access.authenticator },
   });
-  fetchImpl = app.fetch;
+  fetchImpl = (r, env) => app.fetch(r, env as never);
   for (const [name, project] of [
     ['web', 'team-a'],
     ['pay', 'team-b'],

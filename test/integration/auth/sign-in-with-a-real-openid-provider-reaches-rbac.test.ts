@@ -148,6 +148,29 @@ describe('sign-in with a real OpenID provider reaches RBAC', () => {
     });
   });
 
+  test('X-Forwarded-* headers grant nothing and do not change the audited source', async () => {
+    const browser = await signedIn('alice');
+    const res = await browser.request(`${url}/api/v1/apps/pay/sync`, {
+      method: 'POST',
+      headers: {
+        'x-forwarded-for': '10.9.8.7',
+        'x-forwarded-user': 'carol',
+        'x-forwarded-groups': 'ops',
+        'x-forwarded-host': 'evil.example.com',
+        'x-forwarded-proto': 'https',
+      },
+    });
+    expect(res.status).toBe(403);
+    const [last] = await gf.store.listAudit({ app: 'pay', limit: 1 });
+    expect(last).toMatchObject({ subject: 'alice', result: 'denied', source: '127.0.0.1' });
+    // The sign-in redirect is built from the configured public URL, not from forwarded headers.
+    const login = await new Browser().request(`${url}/auth/login`, {
+      headers: { 'x-forwarded-host': 'evil.example.com', host: 'evil.example.com' },
+    });
+    const redirect = new URL(login.headers.get('location')!).searchParams.get('redirect_uri');
+    expect(redirect).toBe(`${url}/auth/callback`);
+  });
+
   test('the audit trail shows each signed-in attempt, allowed or not, with the groups from the token', async () => {
     const items = (await gf.store.listAudit({ app: 'pay', limit: 1000 })).filter(
       (e) => e.subject === 'alice',
