@@ -20,7 +20,7 @@ import { projectRolesPolicy } from '../auth/project-roles.js';
 import { Rbac } from '../auth/rbac.js';
 import { addAccessRoutes } from './access-routes.js';
 import { authRoutes, type SignInDeps } from './auth-routes.js';
-import { authenticate, authorize, visibleTo, type AccessControl } from './authorize.js';
+import { authenticate, authorize, recordPush, visibleTo, type AccessControl } from './authorize.js';
 import { capBody } from './body-cap.js';
 import * as routes from './openapi.js';
 import { addRoute as route, describeApi } from './openapi.js';
@@ -106,6 +106,8 @@ export function createApiApp(deps: ApiDeps): Hono {
   let document: unknown;
   api.get('/api/openapi.json', (c) => c.json((document ??= describeApi(api)) as object));
 
+  const access = deps.access ?? defaultAccess(deps.token);
+
   // Capped before the signature is checked or anything parsed (safety item 3).
   api.post('/api/webhook', capBody(defaultWebhookOptions.maxBodyBytes, bodyTooLarge), async (c) => {
     const body = Buffer.from(await c.req.arrayBuffer());
@@ -120,6 +122,8 @@ export function createApiApp(deps: ApiDeps): Hono {
         log: deps.log,
         now: deps.now,
       });
+      // A verified push is a caller too: the audit trail names the provider and delivery per app.
+      await recordPush(access, c, outcome.event, result.enqueued);
       return c.json(
         { enqueued: result.enqueued, duplicate: result.duplicate, revision: outcome.event.sha },
         result.duplicate ? 200 : 202,
@@ -136,7 +140,6 @@ export function createApiApp(deps: ApiDeps): Hono {
       if (!result.success) throw invalidRequest(result.error);
     },
   });
-  const access = deps.access ?? defaultAccess(deps.token);
   v1.use('*', authenticate(access));
   // After the token check: an unauthenticated caller gets 401 without a byte of its body read.
   v1.use('*', capBody(maxApiBodyBytes, apiBodyTooLarge));

@@ -273,3 +273,29 @@ export async function visibleTo<T>(
   const rbac = await access.rbac();
   return items.filter((i) => rbac.can(who, permissionOf(i)));
 }
+
+/** Audits a verified push: one entry per app it woke, as `webhook:<provider>` with the delivery id. */
+export async function recordPush(
+  access: AccessControl,
+  c: Context,
+  event: { provider: string; deliveryId: string; sha: string },
+  apps: string[],
+): Promise<void> {
+  if (!access.audit) return;
+  for (const app of apps) {
+    const at = Date.now();
+    await access.audit({
+      name: `${String(at).padStart(15, '0')}-${randomBytes(4).toString('hex')}`,
+      at,
+      subject: `webhook:${event.provider}`,
+      groups: [],
+      method: 'webhook-signature',
+      tokenId: event.deliveryId.slice(0, 128),
+      action: `push ${event.sha.slice(0, 40)}`,
+      app,
+      result: 'allowed',
+      status: 202,
+      ...(access.sourceOf?.(c) ? { source: access.sourceOf(c) } : {}),
+    });
+  }
+}
