@@ -45,6 +45,8 @@ export interface ServeOptions {
     /** Gitferry's URL as browsers reach it. @default the listen URL */
     publicUrl?: string;
   };
+  /** A sync still running after this long is ended (default 30 min). */
+  syncTimeoutSeconds?: number;
   log?: Logger;
 }
 

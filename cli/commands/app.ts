@@ -181,6 +181,10 @@ export function addAppCommands(program: Command, client: ClientOf): void {
     .option('--dry-run')
     .option('--async', 'do not wait for the sync to finish')
     .option('--timeout <seconds>', 'how long to wait', '300')
+    .option(
+      '--operation-timeout <seconds>',
+      "end the sync (and delete its running hooks) if it still runs after this long (default: the server's)",
+    )
     .action(async (name, o) => {
       const { requestedAt } = await client().request<{ requestedAt: number }>(
         'POST',
@@ -189,6 +193,14 @@ export function addAppCommands(program: Command, client: ClientOf): void {
           revision: o.revision,
           prune: Boolean(o.prune),
           dryRun: Boolean(o.dryRun),
+          // Sent as typed: the server checks it and names the field when it is not whole seconds.
+          ...(o.operationTimeout !== undefined
+            ? {
+                timeoutSeconds: /^\d+$/.test(o.operationTimeout)
+                  ? Number(o.operationTimeout)
+                  : o.operationTimeout,
+              }
+            : {}),
         },
       );
       if (o.async) return console.log(`sync of '${name}' requested`);
@@ -205,8 +217,22 @@ export function addAppCommands(program: Command, client: ClientOf): void {
         Number(o.timeout),
       );
       const op = view.status!.operation!;
+      for (const c of view.status!.conditions ?? [])
+        if (c.type === 'SharedResourceWarning') console.error(`warning: ${c.message}`);
       console.log(`${op.phase}: ${op.message ?? ''}`);
       if (op.phase !== 'Succeeded') process.exitCode = 1;
+    });
+
+  app
+    .command('terminate-op')
+    .argument('<name>')
+    .description("stop the app's running operation: running hooks are deleted, the sync ends Failed")
+    .action(async (name) => {
+      const res = await client().request<{ runId: number; phase: string; message: string }>(
+        'DELETE',
+        `${appPath(name)}/operation`,
+      );
+      console.log(`operation ${res.runId} of '${name}' terminated: ${res.phase}: ${res.message}`);
     });
 
   app
@@ -299,7 +325,7 @@ export function addAppCommands(program: Command, client: ClientOf): void {
         'DELETE',
         `${appPath(name)}?cascade=${o.cascade}&propagationPolicy=${o.propagationPolicy}`,
       );
-      for (const k of res.kept) console.error(`kept ${k} (Delete=false)`);
+      for (const k of res.kept) console.error(`kept ${k}`);
       console.log(
         `application '${name}' deleted${res.deleted.length ? ` with ${res.deleted.length} object(s)` : ''}`,
       );

@@ -2,6 +2,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
+import {
+  checkOperationTimeout,
+  defaultOperationTimeoutSeconds,
+} from '../../shared/domain/operation-timeout.js';
 
 export function addServeCommand(program: Command): void {
   program
@@ -40,7 +44,13 @@ export function addServeCommand(program: Command): void {
     .option('--oidc-cli-client-id <id>', 'a public client for gitferry login (default: the same)')
     .option('--oidc-groups-claim <claim>', 'the claim holding the groups', 'groups')
     .option('--public-url <url>', 'Gitferry as browsers reach it (for the sign-in redirect)')
+    .option(
+      '--sync-timeout <seconds>',
+      'end a sync still running after this long, deleting its running hooks (a sync request may set its own)',
+      process.env.GITFERRY_SYNC_TIMEOUT_SECONDS ?? String(defaultOperationTimeoutSeconds),
+    )
     .action(async (o) => {
+      const syncTimeoutSeconds = checkOperationTimeout('--sync-timeout', o.syncTimeout);
       const { serve } = await import('../serve.js');
       await serve({
         port: Number(o.port),
@@ -63,6 +73,7 @@ export function addServeCommand(program: Command): void {
               publicUrl: o.publicUrl,
             }
           : undefined,
+        syncTimeoutSeconds,
       });
     });
 }

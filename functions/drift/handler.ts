@@ -1,26 +1,36 @@
 import { awsConfigFromEnv } from '../../shared/runtime/aws-config.js';
-import { buildAwsStateAdapters } from '../../shared/runtime/aws-state.js';
-import { enqueueDriftChecks } from '../../shared/control/drift-schedule.js';
+import { buildAwsClusterRuntime, type AwsClusterRuntime } from '../../shared/runtime/aws-clusters.js';
+import { repoCredentialsResolver } from '../../shared/control/repo-credentials.js';
+import { runDriftTick, type DriftTick } from '../../shared/control/drift-check.js';
+import { systemClock } from '../../shared/ports/clock.js';
 import { functionLogger } from '../logger.js';
 import { awsEnvNames } from '../../shared/runtime/aws-env.js';
 
 const log = functionLogger('gitferry-drift');
-let runtime:
-  (ReturnType<typeof buildAwsStateAdapters> & { config: ReturnType<typeof awsConfigFromEnv> }) | undefined;
+let runtime: (AwsClusterRuntime & { credentials: ReturnType<typeof repoCredentialsResolver> }) | undefined;
 
-/** On the schedule: a drift wake-up per app, spread with jitter (also the fallback for lost webhooks). */
-export async function handler(): Promise<{ enqueued: number }> {
+/**
+ * On the schedule: the drift check of every app, one pass per cluster, done here (a small
+ * function: no git clone, no render, one LIST per kind and namespace per cluster); only apps whose
+ * head, spec, live objects or health moved get a wake-up for the worker. Also the fallback for
+ * lost webhooks (branch heads are read on every pass).
+ */
+export async function handler(): Promise<Omit<DriftTick, 'woken'> & { enqueued: number }> {
   runtime ??= (() => {
-    const config = awsConfigFromEnv();
-    return { config, ...buildAwsStateAdapters(config) };
+    const rt = buildAwsClusterRuntime(awsConfigFromEnv());
+    return { ...rt, credentials: repoCredentialsResolver(rt.config.repoCredentials, rt.secrets) };
   })();
   const jitterSeconds = Number(process.env[awsEnvNames.DRIFT_JITTER_SECONDS] ?? 60);
-  const enqueued = await enqueueDriftChecks({
+  const { woken, ...tick } = await runDriftTick({
     store: runtime.store,
     queue: runtime.queue,
-    now: Date.now,
+    connector: runtime.connector,
+    credentials: runtime.credentials,
+    guard: runtime.guard,
+    clock: systemClock,
+    log,
     jitterSeconds,
   });
-  log.info('drift checks enqueued', { apps: enqueued });
-  return { enqueued };
+  log.info('drift checked', { ...tick, enqueued: woken.length, woken: woken.slice(0, 50) });
+  return { ...tick, enqueued: woken.length };
 }

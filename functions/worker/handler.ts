@@ -32,8 +32,11 @@ export async function handler(event: SqsEvent, context: LambdaContext = {}): Pro
           app: job.app,
           reason: job.reason,
           outcome,
+          hop: job.hop ?? 0,
           queueLagMs: Date.now() - job.requestedAt,
         });
+        // A wake-up chain that reached its bound (control/wake-bounds.ts): counted, for an alarm.
+        if (outcome === 'bounded') metrics.addMetric('WakeUpChainBounded', MetricUnit.Count, 1);
       } catch (err) {
         log.error('wake-up failed; SQS will redeliver it', {
           messageId: record.messageId,

@@ -10,6 +10,7 @@ import type { StateStore } from '../ports/state-store.js';
 import type { ClusterServerPolicy } from '../control/cluster-registration.js';
 import { registerCluster } from '../control/cluster-registration.js';
 import type { AppDeleter } from '../control/delete-app.js';
+import type { OperationTerminator } from '../control/terminate-operation.js';
 import { intakePush } from '../control/push-intake.js';
 import { requestManualSync, requestRefresh, rollback, saveApp, unpin } from '../control/requests.js';
 import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
@@ -32,8 +33,11 @@ export { maxApiBodyBytes, maxApiBodyNodes } from './request-body.js';
 export interface ApiDeps {
   store: StateStore;
   queue: JobQueue;
-  /** Cascade deletes run under the app's lease (a WakeUpHandler, or appDeleterOf on the API function). */
-  controller: AppDeleter;
+  /**
+   * Cascade deletes and terminate-op run under the app's lease (a WakeUpHandler, or appDeleterOf
+   * on the API function).
+   */
+  controller: AppDeleter & OperationTerminator;
   log: Logger;
   now: () => number;
   /** Bearer token required on /api/v1 (local mode); undefined when the platform authenticates (IAM). */
@@ -216,6 +220,11 @@ export function createApiApp(deps: ApiDeps): Hono {
     const body = await readJson(c, routes.syncApp);
     const requestedAt = await requestManualSync(deps, app.name, body);
     return c.json({ requested: true as const, requestedAt }, 202);
+  });
+
+  route(v1, routes.terminateOperation, async (c) => {
+    const app = await appOr404(c.req.valid('param').name);
+    return c.json(await deps.controller.terminateOperation(app.name), 200);
   });
 
   route(v1, routes.refreshApp, async (c) => {

@@ -76,6 +76,14 @@ export const syncApp = createRoute({
   responses: { 202: json('Requested', s.Requested), ...errors },
 });
 
+export const terminateOperation = createRoute({
+  method: 'delete',
+  path: '/apps/{name}/operation',
+  summary: "Terminate the app's running operation (its running hooks are deleted)",
+  request: named,
+  responses: { 200: json('Terminated', s.Terminated), 409: problem, ...errors },
+});
+
 export const refreshApp = createRoute({
   method: 'post',
   path: '/apps/{name}/refresh',

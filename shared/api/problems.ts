@@ -6,6 +6,7 @@ import { ManifestFormatError, ProjectFormatError } from '../domain/application-m
 import { RollbackTargetError } from '../control/requests.js';
 import { ClusterConfigError } from '../domain/cluster-credentials.js';
 import { AppBusyError, GitferryError } from '../domain/errors.js';
+import { NoOperationError } from '../control/terminate-operation.js';
 import { redact } from '../domain/redact.js';
 import { PolicyError } from '../auth/policy.js';
 
@@ -38,6 +39,7 @@ const problemsByClass: [ErrorClass, ProblemStatus, string][] = [
   [PolicyError, 400, 'Invalid AppProject'],
   [ClusterConfigError, 400, 'Bad Request'],
   [AppBusyError, 409, 'Conflict'],
+  [NoOperationError, 409, 'Conflict'],
   [RollbackTargetError, 404, 'Not Found'],
 ];
 

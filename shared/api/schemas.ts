@@ -4,6 +4,7 @@
 // schema says so with a preprocess step, so the document shows the type and the server keeps
 // its old answers.
 import { z } from '@hono/zod-openapi';
+import { maxOperationTimeoutSeconds, minOperationTimeoutSeconds } from '../domain/operation-timeout.js';
 
 /** An RFC 9457 problem, answered as application/problem+json. */
 export const ProblemSchema = z
@@ -78,6 +79,21 @@ export const SyncBody = z.object({
   revision: z.string({ error: 'revision must be a string' }).optional(),
   prune: onlyTrue,
   dryRun: onlyTrue,
+  timeoutSeconds: z
+    .int({ error: 'timeoutSeconds must be a whole number of seconds' })
+    .min(minOperationTimeoutSeconds, {
+      error: `timeoutSeconds must be at least ${minOperationTimeoutSeconds}`,
+    })
+    .max(maxOperationTimeoutSeconds, {
+      error: `timeoutSeconds must be at most ${maxOperationTimeoutSeconds} (a day)`,
+    })
+    .optional(),
+});
+
+export const Terminated = z.object({
+  runId: z.int(),
+  phase: z.literal('Failed'),
+  message: z.string(),
 });
 
 export const RollbackBody = z.object({

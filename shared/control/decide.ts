@@ -20,8 +20,8 @@ export interface WakeUpFacts {
 /**
  * - `continue-sync`: an operation is in progress; take its next step.
  * - `superseded`: a push of a revision older than the one deployed, which is still the head.
- * - `start-sync`: a manual or retry request, or automated with a new revision, drift to heal, or
- *   an interrupted operation.
+ * - `start-sync`: a manual or retry request, or automated with a new revision, drift to heal (unless
+ *   the last attempt at this revision failed), or an interrupted operation.
  * - `refresh`: compare only (drift checks, health rechecks, manual apps, nothing new).
  */
 export type WakeUpDecision = 'continue-sync' | 'superseded' | 'start-sync' | 'refresh';
@@ -33,7 +33,12 @@ export function decideWakeUp(f: WakeUpFacts): WakeUpDecision {
   if (manual) return 'start-sync';
   if (!isAutomated(f.app)) return 'refresh';
   const changed = f.status?.sync.revision !== f.revision;
-  const heal = f.status?.sync.status === 'OutOfSync' && (f.app.syncPolicy.automated?.selfHeal ?? false);
+  // As Argo CD: self-heal never repeats an attempt that failed (or was terminated) at this same
+  // revision — a new revision, a manual sync or the retry policy starts the next one.
+  const last = f.status?.operation;
+  const failedHere = (last?.phase === 'Failed' || last?.phase === 'Error') && last.revision === f.revision;
+  const heal =
+    f.status?.sync.status === 'OutOfSync' && (f.app.syncPolicy.automated?.selfHeal ?? false) && !failedHere;
   const interrupted = f.status?.operation?.phase === 'Running';
   return changed || heal || interrupted ? 'start-sync' : 'refresh';
 }
@@ -51,4 +56,17 @@ function isSupersededPush({ job, app, status, revision }: WakeUpFacts): boolean 
     !revision.split(' ').includes(job.revision!) &&
     status?.sync.revision === revision
   );
+}
+
+/**
+ * A health recheck (sent after a sync or refresh while the app is Progressing) with nothing else
+ * to do: no operation in progress and no request waiting. It reads health only; anything else
+ * (a push, a manual sync) arrives with its own request and takes the full path.
+ */
+export function isHealthRecheck(
+  job: SyncJob,
+  operation: StoredOperation | undefined,
+  request: SyncRequest | undefined,
+): boolean {
+  return job.reason === 'health' && !operation && !request;
 }

@@ -2,9 +2,10 @@
 import { AppBusyError } from '../domain/errors.js';
 import { formatRef } from '../domain/kube-object.js';
 import type { PropagationPolicy } from '../engine/apply.js';
-import { hasSyncOption } from '../engine/annotations.js';
+import { keptOnAppDelete } from '../engine/annotations.js';
 import { compareForDelete } from '../engine/order.js';
 import { ResourceManager } from '../engine/resource-manager.js';
+import { terminateOperation, type OperationTerminator } from './terminate-operation.js';
 import { clusterOf, defaultControlOptions, type Control, type ControlDeps } from './deps.js';
 
 export interface DeleteAppOptions {
@@ -14,6 +15,7 @@ export interface DeleteAppOptions {
 
 export interface DeleteAppResult {
   deleted: string[];
+  /** `Kind/ns/name (why)` of every object left on the cluster on purpose. */
   kept: string[];
 }
 
@@ -25,14 +27,18 @@ export interface AppDeleter {
   deleteApp(name: string, opts: DeleteAppOptions): Promise<DeleteAppResult>;
 }
 
-export function appDeleterOf(deps: DeleteAppDeps): AppDeleter {
+export function appDeleterOf(deps: DeleteAppDeps): AppDeleter & OperationTerminator {
   const c = { ...deps, o: { ...defaultControlOptions, ...deps.options } };
-  return { deleteApp: (name, opts) => deleteApp(c, name, opts) };
+  return {
+    deleteApp: (name, opts) => deleteApp(c, name, opts),
+    terminateOperation: (name) => terminateOperation(c, name),
+  };
 }
 
 /**
  * Deletes an app. With cascade, every object in its inventory is deleted first (dependants before
- * what they depend on; `Delete=false` objects kept).
+ * what they depend on); objects marked `Delete=false` or `helm.sh/resource-policy: keep` are kept
+ * and listed with why.
  */
 export async function deleteApp(
   c: Pick<Control, 'store' | 'connector' | 'clock' | 'log' | 'holder' | 'o'>,
@@ -53,8 +59,9 @@ export async function deleteApp(
       try {
         for (const ref of [...inventory].sort(compareForDelete)) {
           const live = await rm.get(ref);
-          if (live && hasSyncOption(live, 'Delete', 'false')) {
-            kept.push(formatRef(ref));
+          const keep = live && keptOnAppDelete(live);
+          if (keep) {
+            kept.push(`${formatRef(ref)} (${keep})`);
             continue;
           }
           if (live) await rm.delete(ref, opts.propagationPolicy);

@@ -11,14 +11,18 @@ import type { Lease, StateStore, StepCommit } from '../ports/state-store.js';
 import type { GitCredentials } from '../source/git-http.js';
 import type { SourceRenderer } from '../source/render.js';
 import type { UrlGuardOptions } from '../source/url-guard.js';
+import { defaultWakeUpBounds, waitBackoffSeconds, type WakeUpBounds } from './wake-bounds.js';
 
 export interface ControlOptions {
   /** How long a worker may hold an app (longer than one step). */
   leaseTtlMs: number;
-  /** A wake-up that finds the lease held comes back after this long (never dropped). */
-  busyRetrySeconds: number;
-  /** While an app is Progressing after a sync, its health is looked at again after this long. */
-  healthRecheckSeconds: number;
+  /**
+   * Delays of a chain of waits (a sync step that waits, a health recheck, a held lease), in
+   * seconds, one per consecutive wait, the last one repeating (wake-bounds.ts).
+   */
+  backoffSeconds: readonly number[];
+  /** How long those chains may go on (wake-bounds.ts). */
+  bounds: WakeUpBounds;
   /** A whole sync's deadline. */
   syncTimeoutMs: number;
   engine: Partial<ResourceManagerOptions>;
@@ -27,8 +31,8 @@ export interface ControlOptions {
 
 export const defaultControlOptions: ControlOptions = {
   leaseTtlMs: 5 * 60_000,
-  busyRetrySeconds: 5,
-  healthRecheckSeconds: 10,
+  backoffSeconds: waitBackoffSeconds,
+  bounds: defaultWakeUpBounds,
   syncTimeoutMs: 30 * 60_000,
   engine: {},
   guard: {},
@@ -59,7 +63,7 @@ export function controlOf(deps: ControlDeps): Control {
  * which may quote credentials: they are stored redacted (the operation's state is engine data
  * that is applied later, and is never shown, so it is left exact).
  */
-export function commitStep(c: Control, lease: Lease, commit: StepCommit): Promise<void> {
+export function commitStep(c: Pick<Control, 'store'>, lease: Lease, commit: StepCommit): Promise<void> {
   return c.store.commitStep(lease, {
     ...commit,
     ...(commit.status ? { status: redactDeep(commit.status) } : {}),

@@ -1,5 +1,6 @@
 // What Git says an app should be: the revision to deploy, and its objects rendered for the
 // target cluster.
+import { createHash } from 'node:crypto';
 import type { App } from '../domain/app.js';
 import type { DesiredObject } from '../engine/prepare.js';
 import type { ResourceManager } from '../engine/resource-manager.js';
@@ -50,4 +51,16 @@ export async function renderDesired(
     credentials: c.credentials,
   });
   return result.objects;
+}
+
+/**
+ * A digest of what a render of app at revision depends on in the app's spec (and of what a
+ * comparison ignores): equal keys, equal desired objects, as long as the cluster serves the same
+ * APIs. Recorded in the status by syncs and refreshes; the drift check renders nothing while the
+ * key it computes equals the recorded one.
+ */
+export function renderKeyOf(app: App, revision: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([app.name, app.sources, app.destination, app.ignoreDifferences ?? [], revision]))
+    .digest('base64url');
 }

@@ -1,13 +1,16 @@
 // No sync wanted: compare live with desired (a dry run with prune, so removals count) and record
 // Synced/OutOfSync, health and drift; a self-healing app with drift is woken to sync right away.
 import type { AppStatus } from '../domain/status.js';
+import type { SyncJob } from '../domain/sync-job.js';
 import { assessAppHealth } from '../engine/assess.js';
 import { ResourceManager } from '../engine/resource-manager.js';
 import { stepSync } from '../engine/sync-operation.js';
 import type { Lease, SyncRequest } from '../ports/state-store.js';
 import { blankStatus, recentlySynced, resourceStatuses } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
-import { renderDesired } from './desired-state.js';
+import { renderDesired, renderKeyOf } from './desired-state.js';
+import { scheduleHealthRecheck } from './health-recheck.js';
+import { withSharedResourceConditions } from './shared-resources.js';
 import { isSelfHealing, syncOptionsOf } from './sync-options.js';
 
 export async function refreshApp(
@@ -17,6 +20,7 @@ export async function refreshApp(
   revision: string,
   status: AppStatus | undefined,
   request: SyncRequest | undefined,
+  job?: SyncJob,
 ): Promise<void> {
   const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
   try {
@@ -46,9 +50,11 @@ export async function refreshApp(
           status: state.phase === 'Succeeded' ? (changes.length === 0 ? 'Synced' : 'OutOfSync') : 'Unknown',
           revision,
           comparedAt: now,
+          ...(state.phase === 'Succeeded' ? { renderKey: renderKeyOf(app, revision) } : {}),
         },
         health: health?.health ?? { status: 'Unknown' },
         resources: resourceStatuses(state.results, health?.resources),
+        conditions: withSharedResourceConditions(status?.conditions, state.warnings, now),
         drift: {
           checkedAt: now,
           outOfSync: changes.length,
@@ -61,12 +67,10 @@ export async function refreshApp(
       // Drift found on a self-healing app: the next wake-up (right away) syncs it.
       await c.queue.send({ app: app.name, reason: 'drift', requestedAt: c.clock.now() });
       c.log.info('drift found; self-healing', { app: app.name, outOfSync: changes.length });
-    } else if (health?.health.status === 'Progressing' && recentlySynced(status, c.clock.now())) {
-      // Keep health current while a rollout that Gitferry started is still progressing.
-      await c.queue.send(
-        { app: app.name, reason: 'refresh', requestedAt: c.clock.now() },
-        { delaySeconds: c.o.healthRecheckSeconds },
-      );
+    } else if (recentlySynced(status, c.clock.now()) || job?.reason === 'health') {
+      // Keep health current while a rollout that Gitferry started is still progressing: health
+      // rechecks from here on read health only (health-recheck.ts), never render.
+      await scheduleHealthRecheck(c, job?.reason === 'health' ? job : { app: app.name }, health?.health);
     }
   } finally {
     rm.close();

@@ -34,7 +34,7 @@ export async function saveApp(deps: RequestDeps, app: App): Promise<{ created: b
 export async function requestManualSync(
   deps: RequestDeps,
   app: string,
-  opts: { revision?: string; prune?: boolean; dryRun?: boolean } = {},
+  opts: { revision?: string; prune?: boolean; dryRun?: boolean; timeoutSeconds?: number } = {},
 ): Promise<number> {
   const requestedAt = deps.now();
   await deps.store.requestSync(app, {
@@ -42,6 +42,7 @@ export async function requestManualSync(
     revision: opts.revision,
     prune: opts.prune === true,
     dryRun: opts.dryRun === true,
+    ...(opts.timeoutSeconds !== undefined ? { timeoutSeconds: opts.timeoutSeconds } : {}),
     requestedAt,
   });
   await deps.queue.send({ app, reason: 'manual', requestedAt });

@@ -22,6 +22,13 @@ export function isDryRun(request: SyncRequest | undefined): boolean {
   return request?.reason === 'manual' && request.dryRun === true;
 }
 
+/** A manual sync's own deadline when it asked for one, else the installation's. */
+export function operationTimeoutMs(request: SyncRequest | undefined, installationMs: number): number {
+  return request?.reason === 'manual' && request.timeoutSeconds !== undefined
+    ? request.timeoutSeconds * 1000
+    : installationMs;
+}
+
 /** `PrunePropagationPolicy=` as the engine names it (default foreground, as Argo CD). */
 export function propagationOf(value: string | undefined): PropagationPolicy {
   const v = value?.toLowerCase();

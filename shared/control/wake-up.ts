@@ -6,7 +6,7 @@ import type { AppStatus } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
 import { LeaseLostError, type Lease, type StoredOperation, type SyncRequest } from '../ports/state-store.js';
 import { blankStatus } from './app-status.js';
-import { decideWakeUp } from './decide.js';
+import { decideWakeUp, isHealthRecheck } from './decide.js';
 import { deleteApp, type DeleteAppOptions } from './delete-app.js';
 import {
   clusterOf,
@@ -20,13 +20,25 @@ import {
 import { resolveAppRevision } from './desired-state.js';
 import { checkAppScope } from './project-scope.js';
 import { recordSuperseded } from './record-superseded.js';
+import { recheckHealth } from './health-recheck.js';
 import { refreshApp } from './refresh.js';
 import { runSyncStep } from './sync-step.js';
+import { backoffSeconds } from './wake-bounds.js';
+import { terminateOperation, type TerminateResult } from './terminate-operation.js';
 
 export { defaultControlOptions, type ControlDeps, type ControlOptions } from './deps.js';
 
 export type WakeUpOutcome =
-  'busy' | 'gone' | 'idle' | 'refreshed' | 'stepped' | 'finished' | 'superseded' | 'lease-lost';
+  | 'busy'
+  | 'bounded'
+  | 'gone'
+  | 'idle'
+  | 'refreshed'
+  | 'health-checked'
+  | 'stepped'
+  | 'finished'
+  | 'superseded'
+  | 'lease-lost';
 
 /** Handles wake-ups (and app deletion, which needs the same lease) for one worker. */
 export class WakeUpHandler {
@@ -39,10 +51,7 @@ export class WakeUpHandler {
   async handle(job: SyncJob): Promise<WakeUpOutcome> {
     const { store, queue, clock, log, holder, o } = this.c;
     const lease = await store.acquireLease(job.app, holder, o.leaseTtlMs, clock.now());
-    if (!lease) {
-      await queue.send(job, { delaySeconds: o.busyRetrySeconds });
-      return 'busy';
-    }
+    if (!lease) return this.retryWhenFree(job);
     let seenRequestAt: number | undefined;
     try {
       const request = await store.getSyncRequest(job.app);
@@ -63,8 +72,39 @@ export class WakeUpHandler {
     }
   }
 
+  /** The lease is held: come back later, backing off, up to the busy chain's bound. */
+  private async retryWhenFree(job: SyncJob): Promise<WakeUpOutcome> {
+    const { queue, clock, log, o } = this.c;
+    const retries = job.busyRetries ?? 0;
+    if (retries >= o.bounds.busyChain) {
+      // The holder re-checks for newer requests when it releases, and drift wakes every app.
+      log.warn('wake-up chain bounded: the app stayed busy; left to the lease holder and the drift check', {
+        app: job.app,
+        reason: job.reason,
+        busyRetries: retries,
+        hop: job.hop ?? 0,
+        chainStartedAt: job.chainStartedAt,
+      });
+      return 'bounded';
+    }
+    await queue.send(
+      {
+        ...job,
+        hop: (job.hop ?? 0) + 1,
+        busyRetries: retries + 1,
+        chainStartedAt: job.chainStartedAt ?? clock.now(),
+      },
+      { delaySeconds: backoffSeconds(retries, o.backoffSeconds) },
+    );
+    return 'busy';
+  }
+
   deleteApp(name: string, opts: DeleteAppOptions): Promise<{ deleted: string[]; kept: string[] }> {
     return deleteApp(this.c, name, opts);
+  }
+
+  terminateOperation(name: string): Promise<TerminateResult> {
+    return terminateOperation(this.c, name);
   }
 
   private async advance(
@@ -93,6 +133,11 @@ export class WakeUpHandler {
     }
     const target: SyncTarget = { app, cluster, project };
     const operation = await c.store.getOperation(app.name);
+    if (isHealthRecheck(job, operation, request)) {
+      // Health only: no revision resolved, nothing fetched or rendered.
+      await recheckHealth(c, lease, target, status, job);
+      return 'health-checked';
+    }
     let revision = operation?.revision;
     if (revision === undefined) {
       try {
@@ -118,7 +163,7 @@ export class WakeUpHandler {
         await recordSuperseded(c, lease, app, job, revision, request);
         return 'superseded';
       case 'refresh':
-        await refreshApp(c, lease, target, revision, status, request);
+        await refreshApp(c, lease, target, revision, status, request, job);
         return 'refreshed';
       case 'start-sync':
         return runSyncStep(
@@ -128,9 +173,10 @@ export class WakeUpHandler {
           await this.newOperation(app.name, revision, job, request),
           status,
           request,
+          job,
         );
       case 'continue-sync':
-        return runSyncStep(c, lease, target, operation!, status, request);
+        return runSyncStep(c, lease, target, operation!, status, request, job);
     }
   }
 
@@ -148,6 +194,7 @@ export class WakeUpHandler {
       state: undefined,
       attempt: 1,
       startedAt: this.c.clock.now(),
+      wakeUps: 0,
     };
   }
 

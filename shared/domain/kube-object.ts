@@ -7,6 +7,8 @@ export interface KubeObject {
   kind: string;
   metadata: {
     name: string;
+    /** Set instead of name on hooks the server names (Argo CD's generateName hooks). */
+    generateName?: string;
     namespace?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
@@ -14,6 +16,7 @@ export interface KubeObject {
     uid?: string;
     resourceVersion?: string;
     deletionTimestamp?: string;
+    finalizers?: string[];
     [key: string]: unknown;
   };
   spec?: Record<string, unknown>;

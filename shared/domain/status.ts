@@ -23,7 +23,16 @@ export interface SyncRun {
 /** An app's current status, as Argo CD models it. */
 export interface AppStatus {
   app: string;
-  sync: { status: SyncStatusCode; revision?: string; comparedAt?: string };
+  sync: {
+    status: SyncStatusCode;
+    revision?: string;
+    comparedAt?: string;
+    /**
+     * What the comparison was made with (the app's sources and destination at `revision`, as a
+     * digest): a drift check that finds the same key and the same branch heads need not render.
+     */
+    renderKey?: string;
+  };
   health: HealthStatus;
   operation?: {
     phase: OperationPhase;
@@ -37,7 +46,11 @@ export interface AppStatus {
   /** Newest revision asked for (webhook, manual); the worker resolves the branch head anyway. */
   wantedRevision?: string;
   /** Problems that keep Gitferry from comparing or syncing (Argo CD's ComparisonError and friends). */
-  conditions?: { type: 'ComparisonError' | 'InvalidSpecError' | 'SyncError'; message: string; at: string }[];
+  conditions?: {
+    type: 'ComparisonError' | 'InvalidSpecError' | 'SyncError' | 'SharedResourceWarning';
+    message: string;
+    at: string;
+  }[];
   /** What the last drift check found. */
   drift?: { checkedAt: string; outOfSync: number; diff?: string };
 }

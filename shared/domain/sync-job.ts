@@ -1,5 +1,6 @@
 /** Why a wake-up was sent. */
-export type SyncReason = 'webhook' | 'manual' | 'drift' | 'retry' | 'continue' | 'poll' | 'refresh';
+export type SyncReason =
+  'webhook' | 'manual' | 'drift' | 'retry' | 'continue' | 'poll' | 'refresh' | 'health';
 
 /** A queued wake-up: "look at app X (reason; not before T)". State lives in the store, not here. */
 export interface SyncJob {
@@ -11,4 +12,14 @@ export interface SyncJob {
   deliveryId?: string;
   /** When it was first requested (epoch ms), for queue-lag metrics. */
   requestedAt: number;
+  /**
+   * How many wake-ups came before this one in its chain of self-sent wake-ups (sync steps that
+   * wait, health rechecks, busy retries); absent or 0 for a fresh one. Chains are bounded by it
+   * (control/wake-bounds.ts), so no chain loops through the queue for ever.
+   */
+  hop?: number;
+  /** When the operation or chain this wake-up continues started (epoch ms). */
+  chainStartedAt?: number;
+  /** Times in a row this wake-up found its app's lease held and came back (bounded too). */
+  busyRetries?: number;
 }

@@ -11,6 +11,8 @@ export const annotationKeys = {
   helmHook: 'helm.sh/hook',
   helmHookDeletePolicy: 'helm.sh/hook-delete-policy',
   helmHookWeight: 'helm.sh/hook-weight',
+  /** `keep`: Helm leaves the object on uninstall; Argo CD (2.8+) and Gitferry treat it as Delete=false. */
+  helmResourcePolicy: 'helm.sh/resource-policy',
   /** Written by Gitferry on live objects, for display and adoption checks only (never for pruning). */
   trackingApp: 'gitferry.dev/app',
 } as const;
@@ -99,4 +101,18 @@ export function resourceSyncOptions(obj: KubeObject): Map<string, string> {
 
 export function hasSyncOption(obj: KubeObject, key: string, value = 'true'): boolean {
   return resourceSyncOptions(obj).get(key)?.toLowerCase() === value.toLowerCase();
+}
+
+/**
+ * Why the live object must outlive its app (app delete) and its removal from Git (prune), or
+ * undefined: `helm.sh/resource-policy: keep`, as Argo CD reads it since 2.8 (Delete=false).
+ */
+export function keepPolicyOf(obj: KubeObject): string | undefined {
+  const policy = annotation(obj, annotationKeys.helmResourcePolicy);
+  return policy?.trim().toLowerCase() === 'keep' ? `${annotationKeys.helmResourcePolicy}: keep` : undefined;
+}
+
+/** Why app delete must leave the live object alone (`Delete=false` or resource-policy keep), or undefined. */
+export function keptOnAppDelete(obj: KubeObject): string | undefined {
+  return hasSyncOption(obj, 'Delete', 'false') ? 'Delete=false' : keepPolicyOf(obj);
 }

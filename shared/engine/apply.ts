@@ -73,6 +73,68 @@ export async function getObject(
   }
 }
 
+/**
+ * Removes the given finalizers from the live object (others' stay), guarded by its resourceVersion
+ * and retried when someone else wrote in between. Returns the object as it is afterwards, or
+ * undefined when it is gone (then there is nothing left to release).
+ */
+export async function removeFinalizers(
+  client: KubeClient,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name: string,
+  finalizers: readonly string[],
+): Promise<KubeObject | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const live = await getObject(client, info, namespace, name);
+    const current = live?.metadata.finalizers ?? [];
+    if (!live || !current.some((f) => finalizers.includes(f))) return live;
+    try {
+      const res = await client.request<KubeObject>({
+        method: 'PATCH',
+        path: resourcePath(info, namespace, name),
+        query: { fieldManager },
+        contentType: 'application/merge-patch+json',
+        body: {
+          metadata: {
+            resourceVersion: live.metadata.resourceVersion,
+            finalizers: current.filter((f) => !finalizers.includes(f)),
+          },
+        },
+      });
+      return res.body;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.httpStatus === 404) return undefined;
+      // 409: written by someone else since we read it; read again and retry.
+      if (!(err instanceof KubeApiError && err.httpStatus === 409) || attempt >= 5) throw err;
+    }
+  }
+}
+
+/** The objects of a kind in a namespace (or cluster-wide) carrying the labels of `selector`. */
+export async function listObjects(
+  client: KubeClient,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  selector: Record<string, string>,
+): Promise<KubeObject[]> {
+  const res = await client.request<{ items?: KubeObject[] }>({
+    method: 'GET',
+    path: resourcePath(info, namespace),
+    query: {
+      labelSelector: Object.entries(selector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    },
+  });
+  // List items carry no apiVersion/kind; the caller knows them.
+  return (res.body.items ?? []).map((o) => ({
+    ...o,
+    apiVersion: info.group ? `${info.group}/${info.version}` : info.version,
+    kind: info.kind,
+  }));
+}
+
 export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan';
 
 /** Deletes an object; true if a delete was issued, false if it was already gone. */

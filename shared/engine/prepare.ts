@@ -55,11 +55,12 @@ function basicProblems(obj: unknown, where: string): string | undefined {
   const meta = o.metadata as { name?: unknown; generateName?: unknown } | undefined;
   if (!meta || typeof meta !== 'object') return `${where}: metadata is missing`;
   const hasName = typeof meta.name === 'string' && meta.name !== '';
-  const isHook = Boolean(
-    (o.metadata?.annotations as Record<string, string> | undefined)?.[annotationKeys.hook],
-  );
-  if (!hasName && !(isHook && typeof meta.generateName === 'string'))
-    return `${where}: metadata.name is missing`;
+  const annotations = o.metadata?.annotations as Record<string, unknown> | undefined;
+  // Hooks (Argo's or Helm's annotation) may leave naming to the server, as Argo CD creates them.
+  const isHook = Boolean(annotations?.[annotationKeys.hook] ?? annotations?.[annotationKeys.helmHook]);
+  const generated = typeof meta.generateName === 'string' && meta.generateName !== '';
+  if (!hasName && !(isHook && generated))
+    return `${where}: metadata.name is missing${generated ? ' (metadata.generateName is only taken on hooks)' : ''}`;
   return undefined;
 }
 
@@ -128,9 +129,15 @@ export async function prepareObjects(
         [annotationKeys.trackingApp]: opts.appName,
       };
 
-    const ref = refOf(object);
-    const key = refKey(ref);
-    if (hooks.length === 0 || object.metadata.name) {
+    const named = Boolean(object.metadata.name);
+    // A generateName hook is known by its prefix until the server names it (each run anew).
+    const ref = named ? refOf(object) : { ...refOf(object), name: object.metadata.generateName! };
+    let key = refKey(ref);
+    if (!named) {
+      key = `${key}*`;
+      for (let n = 2; out.hooks.some((h) => h.key === key); n++) key = `${refKey(ref)}*${n}`;
+    }
+    if (named) {
       const previous = seen.get(key);
       if (previous !== undefined) {
         problems.push(`${formatRef(ref)}: defined twice (${previous} and ${d.source ?? `object #${i + 1}`})`);

@@ -3,7 +3,7 @@
 // it must not be pruned now, or lets it through. The planner runs them in order and the first that
 // holds a candidate gives its reason; what a filter holds is skipped and reported, never deleted.
 import type { KubeObject, ObjectRef } from '../domain/kube-object.js';
-import { annotationKeys, hasSyncOption } from './annotations.js';
+import { annotationKeys, hasSyncOption, keepPolicyOf } from './annotations.js';
 import type { PlanOptions } from './sync-options.js';
 
 /** An inventory object the render no longer contains, as the planner found it on the cluster. */
@@ -44,6 +44,12 @@ export const kindNotServed: PruneFilter = {
 export const pruneDisabled: PruneFilter = {
   name: 'prune-disabled',
   hold: (c) => (c.live && hasSyncOption(c.live, 'Prune', 'false') ? 'Prune=false' : undefined),
+};
+
+/** `helm.sh/resource-policy: keep` on the live object: never pruned (nor deleted with its app). */
+export const resourcePolicyKeep: PruneFilter = {
+  name: 'resource-policy-keep',
+  hold: (c) => (c.live ? keepPolicyOf(c.live) : undefined),
 };
 
 /** Another app adopted the object since we applied it: it is theirs to keep or delete. */
@@ -89,6 +95,7 @@ export const massPrune: PruneSetFilter = {
 export const pruneFilters: readonly PruneFilter[] = [
   kindNotServed,
   pruneDisabled,
+  resourcePolicyKeep,
   otherOwner,
   dataBearingKind,
 ];

@@ -6,6 +6,8 @@ import {
   createObject,
   deleteObject,
   getObject,
+  listObjects,
+  removeFinalizers,
   type ApplyOptions,
   type PropagationPolicy,
 } from './apply.js';
@@ -75,6 +77,21 @@ export class ResourceManager implements ResourceVerbs {
     const info = await this.infoFor(ref);
     if (!info) return false;
     return this.run(() => deleteObject(this.client, info, ref.namespace, ref.name, propagationPolicy));
+  }
+
+  async removeFinalizers(ref: ObjectRef, finalizers: readonly string[]): Promise<KubeObject | undefined> {
+    const info = await this.infoFor(ref);
+    if (!info) return undefined;
+    return this.run(() => removeFinalizers(this.client, info, ref.namespace, ref.name, finalizers));
+  }
+
+  async list(
+    kind: Pick<ObjectRef, 'group' | 'version' | 'kind' | 'namespace'>,
+    selector: Record<string, string>,
+  ): Promise<KubeObject[]> {
+    const info = await this.infoFor({ ...kind, name: '' });
+    if (!info) return [];
+    return this.run(() => listObjects(this.client, info, kind.namespace, selector));
   }
 
   /** Health of the live object (Missing when absent; undefined for kinds without health). */

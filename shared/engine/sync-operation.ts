@@ -8,7 +8,7 @@ import { GitferryError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { describeApplyError } from './apply.js';
 import { applyFingerprint } from './fingerprint.js';
-import { awaitHooks, startHooks } from './hooks.js';
+import { awaitHooks, cleanUpHooks, settleHooks, startHooks, terminateHooks } from './hooks.js';
 import { compareForApply, isFoundation } from './order.js';
 import { applyPayload } from './plan.js';
 import type { PreparedObject, PreparedSet } from './prepare.js';
@@ -68,12 +68,12 @@ export async function stepSync(
   while (state.cursor < state.tasks.length) {
     const late = timedOut(state, o, clock.now());
     if (late) {
-      // Once something was written, the sync ends through its SyncFail hooks; before that it just ends.
-      if (!state.failure && state.tasks.slice(0, state.cursor).some((t) => t.kind !== 'plan')) {
-        beginFailure(ctx, late);
-        continue;
-      }
-      return end('Failed', state.failure ? `${state.failure}; ${late}` : late);
+      // Out of time, the sync is terminated as Argo CD terminates: hooks still running are
+      // deleted (and recorded), ended ones get their delete policies, no SyncFail hook is started.
+      const stopped = await terminateHooks(rm, state, 'sync timed out');
+      await cleanUpHooks(ctx);
+      const why = `${late}${stopped.length > 0 ? `; running hooks deleted: ${stopped.join(', ')}` : ''}`;
+      return end('Failed', state.failure ? `${state.failure}; ${why}` : why);
     }
     const task = state.tasks[state.cursor]!;
     const outcome = await runTask(ctx, task);
@@ -93,6 +93,24 @@ export async function stepSync(
       return { state, nextStepInMs: 0 };
   }
   return end(state.failure ? 'Failed' : 'Succeeded', state.failure ?? summaryMessage(state));
+}
+
+/**
+ * Ends a running sync now (terminate-op): hooks still running are deleted and recorded, as Argo
+ * CD terminates an operation; ended hooks get their delete policies. Writes nothing else.
+ */
+export async function terminateSync(
+  rm: ResourceVerbs,
+  previous: SyncState,
+  why: string,
+  clock: Clock = systemClock,
+): Promise<SyncState> {
+  const state = structuredClone(previous);
+  if (state.phase !== 'Running') return state;
+  const stopped = await terminateHooks(rm, state, why);
+  await settleHooks(rm, state);
+  const message = `${why}${stopped.length > 0 ? `; running hooks deleted: ${stopped.join(', ')}` : ''}`;
+  return finish(state, 'Failed', state.failure ? `${state.failure}; ${message}` : message, clock.now()).state;
 }
 
 /** Why the sync has run out of time, or undefined while within its deadline. */
@@ -141,6 +159,8 @@ async function dispatch(ctx: TaskContext, task: SyncTask): Promise<TaskOutcome> 
       return startHooks(ctx, task.phase, task.wave);
     case 'hooksDone':
       return awaitHooks(ctx, task.phase, task.wave);
+    case 'hookCleanup':
+      return cleanUpHooks(ctx, task.phase);
     case 'foundation':
       return applyWave(ctx, task.wave, (p) => isFoundation(p.object));
     case 'established':

@@ -4,6 +4,7 @@ import type { ChangeAction, ChangeSetEntry } from '../domain/change-set.js';
 import type { InventoryEntry, ObjectRef } from '../domain/kube-object.js';
 import { syncWaveOf } from './annotations.js';
 import { isFoundation } from './order.js';
+import type { PreparedObject } from './prepare.js';
 import type {
   HookPhase,
   PlannedObject,
@@ -40,6 +41,13 @@ export const plannedToAction: Record<PlannedObject['action'], ChangeAction> = {
   deferred: 'created',
 };
 
+/** The waves a phase's hooks run in, in order. */
+export function hookWaves(hooks: PreparedObject[], phase: HookPhase): number[] {
+  return [...new Set(hooks.filter((h) => h.hookTypes.includes(phase)).map((h) => syncWaveOf(h.object)))].sort(
+    (a, b) => a - b,
+  );
+}
+
 /** One result line of the sync. */
 export function entry(
   ref: ObjectRef,
@@ -61,8 +69,7 @@ export function buildTasks(ctx: TaskContext): SyncTask[] {
   const tasks: SyncTask[] = [];
   if (o.createNamespace && o.destinationNamespace) tasks.push({ kind: 'namespace' });
   const hooksOf = (phase: HookPhase) => set.hooks.filter((h) => h.hookTypes.includes(phase));
-  if (hooksOf('PreSync').length > 0)
-    tasks.push({ kind: 'hooks', phase: 'PreSync' }, { kind: 'hooksDone', phase: 'PreSync' });
+  tasks.push(...hookPhaseTasks(ctx, 'PreSync'));
 
   const prunesByWave = o.pruneLast ? [] : state.prunes.filter((p) => p.action === 'prune').map((p) => p.wave);
   const syncHookWaves = hooksOf('Sync').map((h) => syncWaveOf(h.object));
@@ -85,25 +92,42 @@ export function buildTasks(ctx: TaskContext): SyncTask[] {
     // Health gate between waves (Argo CD's), not after the last unless something needs it.
     if (i < waves.length - 1) tasks.push({ kind: 'healthy', wave });
   }
+  // Sync hooks of every wave have ended: now their delete policies apply.
+  if (syncHookWaves.length > 0) tasks.push({ kind: 'hookCleanup', phase: 'Sync' });
   if (o.pruneLast && state.prunes.some((p) => p.action === 'prune'))
     tasks.push({ kind: 'prune', wave: 'last' });
   for (const p of state.prunes.filter((p) => p.action === 'skip'))
     state.results.push(entry(p.ref, 'skipped', p.wave, undefined, p.reason));
   if (hasPostSync || o.waitForHealthy) tasks.push({ kind: 'healthy', wave: 'all' });
-  if (hasPostSync) tasks.push({ kind: 'hooks', phase: 'PostSync' }, { kind: 'hooksDone', phase: 'PostSync' });
+  tasks.push(...hookPhaseTasks(ctx, 'PostSync'));
   return tasks;
+}
+
+/**
+ * A hook phase: its hooks wave by wave (each wave ended before the next starts), then its delete
+ * policies, once the whole phase has ended. Empty when the phase has no hooks.
+ */
+function hookPhaseTasks(ctx: TaskContext, phase: HookPhase): SyncTask[] {
+  const waves = hookWaves(ctx.set.hooks, phase);
+  if (waves.length === 0) return [];
+  return [
+    ...waves.flatMap((wave): SyncTask[] => [
+      { kind: 'hooks', phase, wave },
+      { kind: 'hooksDone', phase, wave },
+    ]),
+    { kind: 'hookCleanup', phase },
+  ];
 }
 
 /** After a write failed: run SyncFail hooks (if any), then end Failed. Nothing further is applied or pruned. */
 export function beginFailure(ctx: TaskContext, message: string): void {
-  const { state, set } = ctx;
+  const { state } = ctx;
   state.failure = message;
-  const syncFail = set.hooks.some((h) => h.hookTypes.includes('SyncFail'));
   state.tasks = [
     ...state.tasks.slice(0, state.cursor),
-    ...(syncFail
-      ? [{ kind: 'hooks', phase: 'SyncFail' } as const, { kind: 'hooksDone', phase: 'SyncFail' } as const]
-      : []),
+    // The hooks that ended so far get their delete policies (their phases end here), then SyncFail runs.
+    { kind: 'hookCleanup' },
+    ...hookPhaseTasks(ctx, 'SyncFail'),
     { kind: 'fail' },
   ];
 }

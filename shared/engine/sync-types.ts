@@ -3,7 +3,7 @@
 // cycle (resource-manager → plan → prune → sync-tasks would close one through the task context).
 import type { ChangeSetEntry } from '../domain/change-set.js';
 import type { InventoryEntry, KubeObject, ObjectRef } from '../domain/kube-object.js';
-import type { HookType } from './annotations.js';
+import type { HookDeletePolicy, HookType } from './annotations.js';
 import type { ApplyOptions, PropagationPolicy } from './apply.js';
 import type { Discovery, ResourceInfo } from './discovery.js';
 import type { KubeClient } from './kube-client.js';
@@ -72,6 +72,8 @@ export type SyncTask =
   | { kind: 'namespace' }
   | { kind: 'hooks'; phase: HookPhase; wave?: number }
   | { kind: 'hooksDone'; phase: HookPhase; wave?: number }
+  /** Delete policies of a phase's hooks, once every hook of it ended (all but SyncFail when unset). */
+  | { kind: 'hookCleanup'; phase?: HookPhase }
   | { kind: 'foundation'; wave: number }
   | { kind: 'established'; wave: number }
   | { kind: 'replaceDelete'; wave: number }
@@ -86,8 +88,16 @@ export interface HookRun {
   templateKey: string;
   phase: HookPhase;
   ref: ObjectRef;
-  status: 'Running' | 'Succeeded' | 'Failed';
+  /**
+   * Lost: the object disappeared before Gitferry read its result (someone removed its hook
+   * finalizer or force-deleted it), so its outcome is unknown.
+   */
+  status: 'Running' | 'Succeeded' | 'Failed' | 'Lost';
   message?: string;
+  /** Its delete policies, as its manifest said when it was created. */
+  policies?: HookDeletePolicy[];
+  /** Its delete policy has been applied (once its whole phase ended). */
+  settled?: boolean;
 }
 
 /** Plain data: a caller can store it between steps (the worker does, one step per queue message). */
@@ -133,6 +143,13 @@ export interface ResourceVerbs {
   create(info: ResourceInfo, obj: KubeObject): Promise<KubeObject>;
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   delete(ref: ObjectRef, propagationPolicy: PropagationPolicy): Promise<boolean>;
+  /** Takes these finalizers off the live object; undefined when it is gone. */
+  removeFinalizers(ref: ObjectRef, finalizers: readonly string[]): Promise<KubeObject | undefined>;
+  /** Objects of a kind (in kind.namespace, if namespaced) carrying the selector's labels. */
+  list(
+    kind: Pick<ObjectRef, 'group' | 'version' | 'kind' | 'namespace'>,
+    selector: Record<string, string>,
+  ): Promise<KubeObject[]>;
 }
 
 /** What every task of one step works with. */

@@ -1,7 +1,7 @@
 import { GitferryError } from '../domain/errors.js';
 import type { App, Cluster, Project } from '../domain/app.js';
 import type { AuditEntry, ProjectToken } from '../domain/access-records.js';
-import type { InventoryEntry } from '../domain/kube-object.js';
+import type { InventoryEntry, KubeObject } from '../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import type { SyncReason } from '../domain/sync-job.js';
 
@@ -23,6 +23,8 @@ export interface SyncRequest {
   /** Manual sync options (prune, dry run) for this request only. */
   prune?: boolean;
   dryRun?: boolean;
+  /** Manual sync: this operation's deadline (seconds), instead of the installation's. */
+  timeoutSeconds?: number;
   requestedAt: number;
 }
 
@@ -36,6 +38,17 @@ export interface StoredOperation {
   /** Attempt number for Argo-style retries (1 = first try). */
   attempt: number;
   startedAt: number;
+  /** The operation's deadline, fixed by its first step (the request's, else the installation's). */
+  timeoutMs?: number;
+  /** Wake-ups this operation has taken (bounded: control/wake-bounds.ts). */
+  wakeUps?: number;
+  /** Consecutive waits of the same task: the backoff's position. */
+  waits?: number;
+  /**
+   * The objects rendered for this operation, kept while it waits so that later steps neither
+   * fetch nor render again (absent when larger than the cache's bound: those steps render again).
+   */
+  desired?: { object: KubeObject; source?: string }[];
 }
 
 /** What one worker step writes, atomically and only while its lease is current. */

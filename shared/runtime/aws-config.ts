@@ -1,4 +1,5 @@
 import { GitferryError } from '../domain/errors.js';
+import { checkOperationTimeout, defaultOperationTimeoutSeconds } from '../domain/operation-timeout.js';
 import type { RepoCredentialRule } from '../control/repo-credentials.js';
 import { awsEnvNames } from './aws-env.js';
 
@@ -21,6 +22,8 @@ export interface AwsRuntimeConfig {
    * (default `gitferry/clusters/`, inside the construct's default secretsPrefix).
    */
   clusterSecretPrefix: string;
+  /** A sync still running after this long is ended, its running hooks deleted (default 30 min). */
+  syncTimeoutSeconds: number;
 }
 
 /** A setting the AWS deployment needs is missing from the environment. */
@@ -50,5 +53,8 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
       .map((s) => s.trim())
       .filter(Boolean),
     clusterSecretPrefix: env[awsEnvNames.CLUSTER_SECRET_PREFIX] || 'gitferry/clusters/',
+    syncTimeoutSeconds: env[awsEnvNames.SYNC_TIMEOUT_SECONDS]
+      ? checkOperationTimeout(awsEnvNames.SYNC_TIMEOUT_SECONDS, env[awsEnvNames.SYNC_TIMEOUT_SECONDS])
+      : defaultOperationTimeoutSeconds,
   };
 }

@@ -37,7 +37,7 @@ export function wakeUpHandlerOf(rt: AwsRuntime, log: Logger, holder: string): Wa
     clock: systemClock,
     log,
     holder,
-    options: { guard: rt.guard },
+    options: { guard: rt.guard, syncTimeoutMs: rt.config.syncTimeoutSeconds * 1000 },
   });
 }
 

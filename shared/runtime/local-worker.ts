@@ -1,6 +1,7 @@
 // The local worker pool and drift timer: what SQS's event source and the EventBridge schedule do
 // on AWS, done by polling the SQLite queue in this process.
-import { enqueueDriftChecks } from '../control/drift-schedule.js';
+import { runDriftTick } from '../control/drift-check.js';
+import { systemClock } from '../ports/clock.js';
 import type { WakeUpHandler } from '../control/wake-up.js';
 import type { Logger } from '../ports/logger.js';
 import type { LocalRuntime } from './local.js';
@@ -16,7 +17,7 @@ export interface LocalWorkerOptions {
  * each loop finish its current step (state is stored step by step) and stops the timer.
  */
 export function startLocalWorkers(
-  rt: Pick<LocalRuntime, 'store' | 'queue'>,
+  rt: Pick<LocalRuntime, 'store' | 'queue' | 'connector' | 'credentials' | 'guard'>,
   handler: WakeUpHandler,
   log: Logger,
   opts: LocalWorkerOptions,
@@ -48,9 +49,17 @@ export function startLocalWorkers(
   };
   const loops = Array.from({ length: Math.max(1, opts.workers) }, () => workerLoop());
   const drift = setInterval(() => {
-    enqueueDriftChecks({ store, queue, now: Date.now, jitterSeconds: 30 }).catch((err: Error) =>
-      log.error('drift schedule failed', { detail: err.message }),
-    );
+    // One pass per cluster, no render while nothing changed; only apps that moved are woken.
+    runDriftTick({
+      store,
+      queue,
+      connector: rt.connector,
+      credentials: rt.credentials,
+      guard: rt.guard,
+      clock: systemClock,
+      log,
+      jitterSeconds: 5,
+    }).catch((err: Error) => log.error('drift check failed', { detail: err.message }));
   }, opts.driftIntervalMs);
   return {
     async stop() {

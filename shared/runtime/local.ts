@@ -31,6 +31,8 @@ export interface LocalRuntimeOptions {
   tools?: { helm: string; kustomize: string };
   /** Hosts the URL guard lets through (a git server on this machine, say). */
   allowedHosts?: string[];
+  /** A sync still running after this long is ended (its running hooks deleted); default 30 min. */
+  syncTimeoutSeconds?: number;
 }
 
 /**
@@ -80,10 +82,28 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
       clock: systemClock,
       log,
       holder,
-      // One process, no per-invocation cost: look at Progressing apps often, keep a lease past a long step.
-      options: { guard, leaseTtlMs: 90_000, healthRecheckSeconds: 2 },
+      // One process, no per-invocation cost: look at waits and Progressing apps often (2 s, then
+      // 5 s), keep a lease past a long step.
+      options: {
+        guard,
+        leaseTtlMs: 90_000,
+        backoffSeconds: [2, 5],
+        ...(opts.syncTimeoutSeconds ? { syncTimeoutMs: opts.syncTimeoutSeconds * 1000 } : {}),
+      },
     });
-  return { db, store, queue, secrets, renderer, connector, clusterServers, kubeconfig, wakeUps };
+  return {
+    db,
+    store,
+    queue,
+    secrets,
+    renderer,
+    connector,
+    credentials,
+    guard,
+    clusterServers,
+    kubeconfig,
+    wakeUps,
+  };
 }
 
 export type LocalRuntime = ReturnType<typeof buildLocalRuntime>;

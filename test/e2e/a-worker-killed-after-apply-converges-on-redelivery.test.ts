@@ -56,7 +56,7 @@ describe('a worker killed after applying, before recording', () => {
       clock: systemClock,
       log: silentLogger,
       holder,
-      options: { guard: testbedGuard, leaseTtlMs: 1_500, busyRetrySeconds: 1 },
+      options: { guard: testbedGuard, leaseTtlMs: 1_500, backoffSeconds: [1] },
     });
   }
 

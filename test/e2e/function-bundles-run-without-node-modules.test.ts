@@ -112,9 +112,9 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
     expect(res.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
   });
 
-  test('drift enqueues one check per app on a scheduled event', async () => {
+  test('drift checks every app on a scheduled event (none here: nothing enqueued)', async () => {
     const res = await invoke('drift', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
-    expect(res.result).toEqual({ enqueued: 0 });
+    expect(res.result).toMatchObject({ apps: 0, clusters: 0, enqueued: 0 });
   });
 
   test('api answers a Function URL request', async () => {

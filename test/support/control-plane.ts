@@ -34,7 +34,7 @@ export interface ControlPlane {
     isBase64Encoded?: boolean;
   }) => Promise<HttpResponse>;
   worker: (event: SqsEvent) => Promise<SqsBatchResponse>;
-  drift: () => Promise<{ enqueued: number }>;
+  drift: () => Promise<{ enqueued: number; apps: number; unchanged: number }>;
   /** Feeds queued wake-ups to the worker as Lambda's SQS event source would, until `until` holds or the queue stays empty. */
   drain: (opts?: { until?: () => Promise<boolean>; timeoutMs?: number }) => Promise<number>;
   queueDepth: () => Promise<{ visible: number; delayed: number; inFlight: number }>;

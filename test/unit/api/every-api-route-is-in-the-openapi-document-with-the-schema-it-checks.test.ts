@@ -37,7 +37,7 @@ describe('every API route is in the OpenAPI document with the schema it checks',
       .map((r) => `${r.method} ${r.path}`);
 
     expect([...new Set(routed)].sort()).toEqual(documented.sort());
-    expect(documented).toHaveLength(20);
+    expect(documented).toHaveLength(21);
   });
 
   test('a query value outside the documented enum is refused with 400 naming the parameter', async () => {
@@ -62,7 +62,7 @@ describe('every API route is in the OpenAPI document with the schema it checks',
     const fields = (path: string) =>
       Object.keys(paths[path]!.post!.requestBody!.content['application/json']!.schema.properties ?? {});
 
-    expect(fields('/api/v1/apps/{name}/sync')).toEqual(['revision', 'prune', 'dryRun']);
+    expect(fields('/api/v1/apps/{name}/sync')).toEqual(['revision', 'prune', 'dryRun', 'timeoutSeconds']);
     expect(fields('/api/v1/apps/{name}/rollback')).toEqual(['id']);
     expect(fields('/api/v1/clusters')).not.toContain('insecureSkipVerify');
     expect(fields('/api/v1/clusters')).toEqual(

@@ -1,7 +1,7 @@
 import type { App } from '../../../shared/domain/app.js';
 import type { AppStatus } from '../../../shared/domain/status.js';
 import type { SyncJob } from '../../../shared/domain/sync-job.js';
-import { decideWakeUp, type WakeUpDecision } from '../../../shared/control/decide.js';
+import { decideWakeUp, isHealthRecheck, type WakeUpDecision } from '../../../shared/control/decide.js';
 import type { StoredOperation, SyncRequest } from '../../../shared/ports/state-store.js';
 
 const head = 'a'.repeat(40);
@@ -192,6 +192,36 @@ const table: [string, Parameters<typeof decideWakeUp>[0], WakeUpDecision][] = [
     'start-sync',
   ],
   [
+    'drift on a self-healing app whose last attempt at this revision failed only refreshes',
+    {
+      job: job('drift'),
+      app: app(automated({ selfHeal: true })),
+      status: status(
+        { status: 'OutOfSync', revision: head },
+        { phase: 'Failed', revision: head, startedAt: 't', message: 'operation terminated by user' },
+      ),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'refresh',
+  ],
+  [
+    'drift on a self-healing app whose failed attempt was at an older revision syncs',
+    {
+      job: job('drift'),
+      app: app(automated({ selfHeal: true })),
+      status: status(
+        { status: 'OutOfSync', revision: head },
+        { phase: 'Failed', revision: older, startedAt: 't' },
+      ),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+    },
+    'start-sync',
+  ],
+  [
     'drift on an automated app without self-heal only refreshes',
     {
       job: job('drift'),
@@ -271,5 +301,17 @@ const table: [string, Parameters<typeof decideWakeUp>[0], WakeUpDecision][] = [
 describe('the wake-up decision', () => {
   test.each(table)('%s', (_name, facts, expected) => {
     expect(decideWakeUp(facts)).toBe(expected);
+  });
+});
+
+describe('a health recheck', () => {
+  test.each<[string, SyncJob, StoredOperation | undefined, SyncRequest | undefined, boolean]>([
+    ['with nothing else to do reads health only', job('health'), undefined, undefined, true],
+    ['during an operation lets the operation continue', job('health'), operation, undefined, false],
+    ['with a push waiting takes the full path', job('health'), undefined, request('webhook'), false],
+    ['with a manual sync waiting takes the full path', job('health'), undefined, request('manual'), false],
+    ['is only ever a wake-up sent as one', job('refresh'), undefined, undefined, false],
+  ])('%s', (_name, j, op, req, expected) => {
+    expect(isHealthRecheck(j, op, req)).toBe(expected);
   });
 });

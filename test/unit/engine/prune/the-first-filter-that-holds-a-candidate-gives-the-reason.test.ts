@@ -3,10 +3,11 @@ import { objectWith } from '../fixtures.js';
 import { candidate, liveObjects, options } from './support.js';
 
 describe('heldBy and the order of the prune filters', () => {
-  test('filters run in order: kind not served, Prune=false, another owner, data-bearing kind', () => {
+  test('filters run in order: kind not served, Prune=false, resource-policy keep, another owner, data-bearing kind', () => {
     expect(pruneFilters.map((f) => f.name)).toEqual([
       'kind-not-served',
       'prune-disabled',
+      'resource-policy-keep',
       'other-owner',
       'data-bearing-kind',
     ]);

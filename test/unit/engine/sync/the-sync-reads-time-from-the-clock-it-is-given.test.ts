@@ -25,6 +25,8 @@ function fakeCluster(): ResourceVerbs {
     create: async (_info, obj) => obj,
     get: async () => undefined,
     delete: async () => false,
+    removeFinalizers: async () => undefined,
+    list: async () => [],
   };
 }
 

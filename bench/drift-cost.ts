@@ -1,0 +1,146 @@
+// The AWS bill of drift checking per month, from the sizes the CDK construct configures (memory,
+// schedule, batch size) and from what one drift pass does (shared/control/drift-check.ts: one
+// Query for the app list, one status and one inventory read per app, one LIST per kind and
+// namespace, one ls-remote per repository and branch; no render, no write, no wake-up when nothing
+// changed). Set next to the model of before (one wake-up per app per tick, each a full refresh on
+// the 2 GB worker) and an always-on Argo CD. A model, not a measurement of a bill: every input is
+// printed, with where it comes from.
+// Usage: node --import tsx bench/drift-cost.ts [--apps 100,1000,10000] [--changed 0.01]
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { GitferryStack } from '../infra/gitferry-stack.js';
+
+/** The sizes `cdk deploy` configures, read from the synthesized template (bundling skipped). */
+function configuredSizes() {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new GitferryStack(app, 'Gitferry', { env: { account: '123456789012', region: 'us-east-1' } });
+  const template = Template.fromStack(stack);
+  const fns = Object.entries(template.findResources('AWS::Lambda::Function'));
+  const memoryOf = (id: string) => {
+    const fn = fns.find(([logicalId]) => logicalId.includes(id));
+    if (!fn) throw new Error(`no ${id} function in the template`);
+    return Number(fn[1].Properties.MemorySize);
+  };
+  const rules = Object.values(template.findResources('AWS::Events::Rule'));
+  const schedule = String(rules.find((r) => r.Properties.ScheduleExpression)?.Properties.ScheduleExpression);
+  const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+  return {
+    memory: { drift: memoryOf('Drift'), worker: memoryOf('Worker') },
+    driftSchedule: { expressionString: schedule },
+    workerBatchSize: Number(mappings[0]?.Properties.BatchSize ?? 10),
+  };
+}
+const infra = configuredSizes();
+
+/** us-east-1 list prices (USD), arm64 Lambda, on-demand DynamoDB (after the November 2024 cut). */
+const price = {
+  lambdaGbSecond: 0.0000133334,
+  lambdaRequest: 0.2 / 1e6,
+  sqsRequest: 0.4 / 1e6,
+  dynamoRead: 0.125 / 1e6, // per read request unit (4 KB, strongly consistent)
+  dynamoWrite: 0.625 / 1e6, // per write request unit (1 KB); transactions count twice
+  logsGb: 0.5,
+};
+
+/** What one drift pass costs in time and reads, per drift-check.ts; latencies are assumptions. */
+const pass = {
+  /** Lambda start, app list, cluster connection and discovery. */
+  baseSeconds: 0.5,
+  /** Status and inventory reads per app: two DynamoDB round trips, ~6 ms each, 16 apps at once. */
+  perAppSeconds: 0.012 / 16,
+  /** One LIST per kind and namespace: ~40 ms each, 32 at once (the cluster client's concurrency), assuming 4 kinds and one namespace per 10 apps. */
+  listSeconds: 0.04 / 32,
+  kindsPerNamespace: 4,
+  appsPerNamespace: 10,
+  /** ls-remote per repository and branch, 16 at once; assuming one repository per 20 apps. */
+  lsRemoteSeconds: 0.25 / 16,
+  appsPerRepo: 20,
+  /** Read units per app: status (≤ 4 KB) and inventory (≤ 4 KB), strongly consistent. */
+  readUnitsPerApp: 2,
+  /** The app list: ~1 KB per app definition, read as one paginated Query. */
+  listReadUnitsPerApp: 0.25,
+  logBytes: 2_000,
+};
+
+/** Before: a wake-up per app per tick, each a full refresh (fetch, render, dry run) on the worker. */
+const before = {
+  /** Seconds of one refresh on the 2 GB worker (the estimate behind issue 20's ~$115/month). */
+  refreshSeconds: 3,
+  /** Send, plus receive and delete amortised over batches. */
+  sqsRequestsPerWakeUp: 1 + 2 / infra.workerBatchSize,
+  /** Lease take and release, status commit (a transaction of ~3 items), request consumption. */
+  writeUnitsPerWakeUp: 2 + 2 * 3,
+  /** App, cluster, project, status, request (twice), operation, inventory. */
+  readUnitsPerWakeUp: 8,
+};
+
+/** A worker wake-up for an app the drift check found moved (it refreshes, and may sync). */
+const wakeUpCost = () =>
+  ((before.refreshSeconds * infra.memory.worker) / 1024) * price.lambdaGbSecond +
+  price.lambdaRequest / infra.workerBatchSize +
+  before.sqsRequestsPerWakeUp * price.sqsRequest +
+  before.writeUnitsPerWakeUp * price.dynamoWrite +
+  before.readUnitsPerWakeUp * price.dynamoRead;
+
+function ticksPerMonth(): { ticks: number; minutes: number } {
+  const m = /^rate\((\d+) minutes?\)$/.exec(infra.driftSchedule.expressionString);
+  if (!m) throw new Error(`drift schedule ${infra.driftSchedule.expressionString} is not a rate in minutes`);
+  const minutes = Number(m[1]);
+  return { ticks: (30 * 24 * 60) / minutes, minutes };
+}
+
+export function driftCostPerMonth(apps: number, changedFraction: number) {
+  const { ticks } = ticksPerMonth();
+  const namespaces = Math.ceil(apps / pass.appsPerNamespace);
+  const lists = namespaces * pass.kindsPerNamespace;
+  const repos = Math.ceil(apps / pass.appsPerRepo);
+  const seconds =
+    pass.baseSeconds + apps * pass.perAppSeconds + lists * pass.listSeconds + repos * pass.lsRemoteSeconds;
+  const gbSeconds = (seconds * infra.memory.drift) / 1024;
+  const lambda = ticks * (gbSeconds * price.lambdaGbSecond + price.lambdaRequest);
+  const dynamo = ticks * apps * (pass.readUnitsPerApp + pass.listReadUnitsPerApp) * price.dynamoRead;
+  const logs = (ticks * pass.logBytes * price.logsGb) / 1e9;
+  const woken = ticks * apps * changedFraction * wakeUpCost();
+  const after = lambda + dynamo + logs + woken;
+  const old = ticks * apps * wakeUpCost();
+  return { apps, seconds, lists, lambda, dynamo, logs, woken, after, before: old };
+}
+
+function main() {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const sizes = (arg('apps') ?? '100,1000,10000').split(',').map(Number);
+  const changed = Number(arg('changed') ?? 0.01);
+  const { minutes } = ticksPerMonth();
+  const usd = (n: number) => `$${n < 10 ? n.toFixed(2) : n.toFixed(0)}`;
+  console.log(
+    `Drift cost per month (30 days), a pass every ${minutes} min (infra driftSchedule ${infra.driftSchedule.expressionString}),` +
+      ` drift function ${infra.memory.drift} MB, worker ${infra.memory.worker} MB, worker batch ${infra.workerBatchSize}`,
+  );
+  console.log(`Prices: ${JSON.stringify(price)}`);
+  console.log(`Pass model: ${JSON.stringify(pass)}`);
+  console.log(`Before model (a refresh per app per tick): ${JSON.stringify(before)}\n`);
+  const goals: Record<number, number> = { 100: 5, 1000: 30 };
+  const rows = sizes.flatMap((apps) => [driftCostPerMonth(apps, 0), driftCostPerMonth(apps, changed)]);
+  console.log(
+    '| apps | apps moved per pass | pass (s) | LISTs | drift fn | DynamoDB | worker wake-ups | after /month | before /month | goal |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const [i, r] of rows.entries()) {
+    const goal = goals[r.apps];
+    const moved = i % 2 === 0 ? '0' : `${changed * 100}%`;
+    console.log(
+      `| ${r.apps} | ${moved} | ${r.seconds.toFixed(1)} | ${r.lists} | ${usd(r.lambda)} | ${usd(r.dynamo)} | ${usd(r.woken)} | **${usd(r.after)}** | ${usd(r.before)} | ${goal ? `≤ $${goal} ${r.after <= goal ? 'met' : 'MISSED'}` : ''} |`,
+    );
+  }
+  console.log(
+    '\nAlways-on Argo CD for comparison (its docs: 3 replicas of repo-server/controller on ~2-4 vCPU): $36–72/month.',
+  );
+  console.log(
+    'Not in the model: NAT or VPC endpoint charges if functions run in a VPC, EKS API calls (free), git host egress.',
+  );
+}
+
+main();

@@ -1,0 +1,258 @@
+// The drift check: one pass per cluster over the apps it hosts, done by the drift function itself
+// (a small one) and costing almost nothing when nothing changed. Per tick it reads the app list,
+// each app's status and inventory, one branch head per repository and branch (ls-remote), and the
+// live objects with one LIST per kind and namespace for the whole cluster. It clones nothing,
+// renders nothing, dry-runs nothing and writes nothing; only an app whose head, spec, live objects
+// or health moved gets a wake-up, and the worker does the real work (refresh, sync, health).
+//
+// How "nothing changed" is known without rendering: the status records the render key (the app's
+// spec and revision, as a digest) its last comparison used, and the inventory records each object's
+// fingerprint, whose owned part says which fields Gitferry owned right after applying
+// (fingerprint.ts). Same head, same key and the same owned part on every live object: the next
+// sync would change nothing.
+import pLimit from 'p-limit';
+import type { App, Cluster } from '../domain/app.js';
+import type { HealthStatus } from '../domain/health.js';
+import { refKey, type InventoryEntry } from '../domain/kube-object.js';
+import type { AppStatus } from '../domain/status.js';
+import type { SyncReason } from '../domain/sync-job.js';
+import { ownedFingerprint, ownedPartOf } from '../engine/fingerprint.js';
+import { assessHealth, worstHealth } from '../engine/health.js';
+import { readLiveState, type LiveTarget } from '../engine/live-state.js';
+import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
+import type { ClusterConnector } from '../ports/cluster-connector.js';
+import type { Clock } from '../ports/clock.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { Logger } from '../ports/logger.js';
+import type { StateStore } from '../ports/state-store.js';
+import { resolveRevision } from '../source/git.js';
+import type { GitCredentials } from '../source/git-http.js';
+import { chartRevisionOf } from '../source/helm-repository.js';
+import type { UrlGuardOptions } from '../source/url-guard.js';
+import { renderKeyOf } from './desired-state.js';
+import { clusterOf } from './deps.js';
+import { isSelfHealing } from './sync-options.js';
+
+/** A running operation older than this (the default sync timeout, 30 min, and 5 more) has lost its chain. */
+export const defaultStaleOperationMs = 35 * 60_000;
+
+/** Apps whose status and inventory are read at once. */
+export const storeReadConcurrency = 16;
+
+export interface DriftCheckDeps {
+  store: StateStore;
+  queue: JobQueue;
+  connector: ClusterConnector;
+  credentials: (repoURL: string) => Promise<GitCredentials | undefined>;
+  clock: Clock;
+  log: Logger;
+  guard: UrlGuardOptions;
+  engine?: Partial<ResourceManagerOptions>;
+  /** A branch head (ls-remote); defaults to the git client's resolveRevision. */
+  resolveHead?: (repoURL: string, targetRevision: string | undefined) => Promise<string>;
+  /** See defaultStaleOperationMs. */
+  staleOperationMs?: number;
+  /** Wake-ups sent for apps that need the worker are spread over this many seconds. */
+  jitterSeconds?: number;
+  random?: () => number;
+}
+
+/** Why an app got a wake-up from the drift check. */
+export type DriftFinding =
+  | 'never-compared'
+  | 'cannot-check'
+  | 'new-revision'
+  | 'spec-changed'
+  | 'live-changed'
+  | 'back-in-sync'
+  | 'health-changed'
+  | 'stale-operation';
+
+export interface DriftTick {
+  clusters: number;
+  apps: number;
+  /** Apps left alone: nothing changed. */
+  unchanged: number;
+  /** Apps skipped because an operation is running on them (the worker is there already). */
+  busy: number;
+  woken: { app: string; finding: DriftFinding }[];
+}
+
+/** One drift pass over every app, one cluster at a time. */
+export async function runDriftTick(deps: DriftCheckDeps): Promise<DriftTick> {
+  const apps = await deps.store.listApps();
+  const byCluster = new Map<string, App[]>();
+  for (const app of apps) {
+    const name = app.destination.name ?? app.destination.server ?? '';
+    byCluster.set(name, [...(byCluster.get(name) ?? []), app]);
+  }
+  const tick: DriftTick = { clusters: byCluster.size, apps: apps.length, unchanged: 0, busy: 0, woken: [] };
+  const heads = new Map<string, Promise<string>>();
+  for (const clusterApps of byCluster.values()) {
+    await checkClusterDrift(deps, clusterApps, heads, tick).catch((err: Error) => {
+      deps.log.error('drift check of a cluster failed', {
+        cluster: clusterApps[0]?.destination.name ?? clusterApps[0]?.destination.server,
+        detail: err.message,
+      });
+    });
+  }
+  return tick;
+}
+
+interface Candidate {
+  app: App;
+  status: AppStatus;
+  inventory: InventoryEntry[];
+}
+
+async function checkClusterDrift(
+  deps: DriftCheckDeps,
+  apps: App[],
+  heads: Map<string, Promise<string>>,
+  tick: DriftTick,
+): Promise<void> {
+  const wake = async (app: App, finding: DriftFinding, reason: SyncReason) => {
+    tick.woken.push({ app: app.name, finding });
+    await deps.queue.send(
+      { app: app.name, reason, requestedAt: deps.clock.now() },
+      { delaySeconds: Math.floor((deps.random ?? Math.random)() * (deps.jitterSeconds ?? 0)) },
+    );
+  };
+  const cluster: Cluster | undefined = await clusterOf(deps, apps[0]!);
+  const candidates: Candidate[] = [];
+  // The store is read a few apps at a time: one pass over 1,000 apps stays within seconds.
+  const readLimit = pLimit(storeReadConcurrency);
+  await Promise.all(
+    apps.map((app) =>
+      readLimit(async () => {
+        const status = await deps.store.getStatus(app.name);
+        if (status?.operation?.phase === 'Running') {
+          // The worker's own chain carries a running operation; only one that outlived any sync's
+          // deadline (its chain lost) is woken, to be ended by its timeout.
+          const started = Date.parse(status.operation.startedAt);
+          if (deps.clock.now() - started > (deps.staleOperationMs ?? defaultStaleOperationMs))
+            await wake(app, 'stale-operation', 'drift');
+          else tick.busy++;
+          return;
+        }
+        if (!cluster || !status || status.sync.status === 'Unknown' || !status.sync.renderKey) {
+          // Never compared, or last time it could not be: the worker says why, or compares.
+          await wake(app, cluster ? 'never-compared' : 'cannot-check', 'drift');
+          return;
+        }
+        let revision: string;
+        try {
+          revision = await headOf(deps, app, heads);
+        } catch {
+          await wake(app, 'cannot-check', 'drift');
+          return;
+        }
+        if (revision !== status.sync.revision) await wake(app, 'new-revision', 'poll');
+        else if (renderKeyOf(app, revision) !== status.sync.renderKey)
+          await wake(app, 'spec-changed', 'drift');
+        else candidates.push({ app, status, inventory: await deps.store.getInventory(app.name) });
+      }),
+    ),
+  );
+  if (candidates.length === 0) return;
+  try {
+    await checkLiveState(deps, cluster!, candidates, tick, wake);
+  } catch (err) {
+    // The cluster cannot be read from here (no access for this function, a network fault): the
+    // worker compares these apps instead, as every drift check did before, rather than none.
+    deps.log.warn('drift check cannot read the cluster; the worker compares its apps', {
+      cluster: cluster!.name,
+      detail: (err as Error).message,
+    });
+    for (const { app } of candidates) await wake(app, 'cannot-check', 'drift');
+  }
+}
+
+async function checkLiveState(
+  deps: DriftCheckDeps,
+  cluster: Cluster,
+  candidates: Candidate[],
+  tick: DriftTick,
+  wake: (app: App, finding: DriftFinding, reason: SyncReason) => Promise<void>,
+): Promise<void> {
+  const rm = new ResourceManager(await deps.connector.connect(cluster), deps.engine);
+  try {
+    // Every inventory of the cluster at once: one LIST per kind and namespace.
+    const targets: (LiveTarget & { entry: InventoryEntry })[] = [];
+    const unserved = new Set<string>();
+    for (const { inventory } of candidates)
+      for (const entry of inventory) {
+        const info = await rm.infoFor(entry);
+        if (info)
+          targets.push({ key: refKey(entry), info, namespace: entry.namespace, name: entry.name, entry });
+        else unserved.add(refKey(entry));
+      }
+    const live = await readLiveState(rm.client, dedupe(targets), rm.run, { listThreshold: 1 });
+
+    for (const { app, status, inventory } of candidates) {
+      let drifted = false;
+      let unknown = false;
+      const healths: HealthStatus[] = [];
+      for (const entry of inventory) {
+        const key = refKey(entry);
+        const obj = unserved.has(key) ? undefined : live.get(key);
+        if (!obj) {
+          drifted = true;
+          healths.push({ status: 'Missing' });
+          continue;
+        }
+        const owned = ownedPartOf(entry.fingerprint);
+        if (!owned) unknown = true;
+        else if (ownedFingerprint(obj) !== owned) drifted = true;
+        const health = assessHealth(obj);
+        if (health) healths.push(health);
+      }
+      const outOfSync = status.sync.status === 'OutOfSync';
+      if (unknown) await wake(app, 'never-compared', 'drift');
+      else if (drifted && (!outOfSync || isSelfHealing(app))) await wake(app, 'live-changed', 'drift');
+      // OutOfSync because Git moved on (a manual app not yet synced to its head) is not live drift.
+      else if (!drifted && outOfSync && !gitAhead(status)) await wake(app, 'back-in-sync', 'drift');
+      else if (worstHealth(healths).status !== status.health.status)
+        await wake(app, 'health-changed', 'health');
+      else tick.unchanged++;
+    }
+  } finally {
+    rm.close();
+  }
+}
+
+/** The revision an app wants now: the pin, else each source's head (one ls-remote per repo and branch per tick). */
+async function headOf(deps: DriftCheckDeps, app: App, heads: Map<string, Promise<string>>): Promise<string> {
+  if (app.pinnedRevision) return app.pinnedRevision;
+  const resolve =
+    deps.resolveHead ??
+    (async (repoURL: string, targetRevision: string | undefined) =>
+      resolveRevision(repoURL, targetRevision, {
+        credentials: await deps.credentials(repoURL),
+        guard: deps.guard,
+      }));
+  const revisions = await Promise.all(
+    app.sources.map((s) => {
+      if (s.chart) return chartRevisionOf(s.targetRevision);
+      const key = JSON.stringify([s.repoURL, s.targetRevision]);
+      let head = heads.get(key);
+      if (!head) {
+        head = resolve(s.repoURL, s.targetRevision);
+        head.catch(() => {});
+        heads.set(key, head);
+      }
+      return head;
+    }),
+  );
+  return revisions.join(' ');
+}
+
+/** The last comparison was with a revision other than the one last synced. */
+function gitAhead(status: AppStatus): boolean {
+  return status.operation?.revision !== undefined && status.operation.revision !== status.sync.revision;
+}
+
+/** One target per object, however many apps list it. */
+function dedupe<T extends { key: string }>(targets: T[]): T[] {
+  return [...new Map(targets.map((t) => [t.key, t])).values()];
+}

@@ -1,0 +1,82 @@
+// Health that stays current without re-rendering: after a sync (or a refresh, or a drift check
+// that saw health change) the app's health is read again from the live objects of its inventory,
+// backing off (2 → 5 → 10 → 30 s), until it is no longer Progressing or the chain's bound is
+// reached. Nothing is fetched, rendered or dry-run here: a Progressing app costs a few reads.
+import type { HealthStatus } from '../domain/health.js';
+import { refKey } from '../domain/kube-object.js';
+import type { AppStatus } from '../domain/status.js';
+import type { SyncJob } from '../domain/sync-job.js';
+import { assessAppHealth, type ResourceHealth } from '../engine/assess.js';
+import { ResourceManager } from '../engine/resource-manager.js';
+import type { Lease } from '../ports/state-store.js';
+import { blankStatus } from './app-status.js';
+import { commitStep, type Control, type SyncTarget } from './deps.js';
+import { backoffSeconds } from './wake-bounds.js';
+
+/** Reads the app's health (live objects only), records it, and schedules the next recheck while Progressing. */
+export async function recheckHealth(
+  c: Control,
+  lease: Lease,
+  { app, cluster }: SyncTarget,
+  status: AppStatus | undefined,
+  job: SyncJob,
+): Promise<void> {
+  const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
+  try {
+    const inventory = await c.store.getInventory(app.name);
+    const assessed = await assessAppHealth(rm, inventory);
+    const hop = job.hop ?? 0;
+    const bounded = assessed.health.status === 'Progressing' && hop >= c.o.bounds.healthChain;
+    const health: HealthStatus = bounded
+      ? {
+          ...assessed.health,
+          message: `${assessed.health.message ? `${assessed.health.message}; ` : ''}still Progressing after ${hop} health rechecks: the drift check looks again`,
+        }
+      : assessed.health;
+    const previous = blankStatus(app.name, status);
+    await commitStep(c, lease, {
+      status: { ...previous, health, resources: withHealth(previous.resources, assessed.resources) },
+    });
+    if (bounded)
+      c.log.warn('health recheck chain bounded', {
+        app: app.name,
+        hops: hop,
+        chainStartedAt: job.chainStartedAt,
+      });
+    else await scheduleHealthRecheck(c, job, health);
+  } finally {
+    rm.close();
+  }
+}
+
+/**
+ * While health is Progressing, the next recheck of job's chain (a sync, refresh or drift check
+ * starts a new chain: pass a job without `hop`).
+ */
+export async function scheduleHealthRecheck(
+  c: Control,
+  job: Pick<SyncJob, 'app' | 'hop' | 'chainStartedAt'>,
+  health: HealthStatus | undefined,
+): Promise<void> {
+  if (health?.status !== 'Progressing') return;
+  const hop = job.hop ?? 0;
+  const now = c.clock.now();
+  await c.queue.send(
+    {
+      app: job.app,
+      reason: 'health',
+      requestedAt: now,
+      hop: hop + 1,
+      chainStartedAt: job.chainStartedAt ?? now,
+    },
+    { delaySeconds: backoffSeconds(hop, c.o.backoffSeconds) },
+  );
+}
+
+/** The resource rows with each object's health replaced by what was just read. */
+function withHealth(rows: AppStatus['resources'], read: ResourceHealth[]): AppStatus['resources'] {
+  const byKey = new Map(read.map((r) => [refKey(r.ref), r.health]));
+  return rows.map((row) =>
+    byKey.has(refKey(row.ref)) ? { ...row, health: byKey.get(refKey(row.ref)) } : row,
+  );
+}

@@ -1,0 +1,122 @@
+// The use cases on a SQLite store against the test bed's real cluster, with the queue, the renderer
+// and the cluster client's requests counted: for tests that count wake-ups, renders and LISTs.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { openDatabase } from '../../shared/adapters/local/sqlite-database.js';
+import { SqliteStateStore } from '../../shared/adapters/local/sqlite-state-store.js';
+import { ClusterConnectorRouter } from '../../shared/adapters/cluster/cluster-connector-router.js';
+import { TokenClusterConnector } from '../../shared/adapters/cluster/token-cluster-connector.js';
+import type { SyncJob } from '../../shared/domain/sync-job.js';
+import { KubeClient, type KubeRequest } from '../../shared/engine/kube-client.js';
+import type { Clock } from '../../shared/ports/clock.js';
+import { silentLogger } from '../../shared/ports/logger.js';
+import type { ControlOptions } from '../../shared/control/deps.js';
+import { WakeUpHandler, type WakeUpOutcome } from '../../shared/control/wake-up.js';
+import { sourceKit, testbedGuard } from './source.js';
+import { testbed } from './testbed.js';
+
+export interface LocalControl {
+  store: SqliteStateStore;
+  clusterName: string;
+  /** Wake-ups sent, in order, with their delays. */
+  sent: { job: SyncJob; delaySeconds: number }[];
+  /** Renders asked of the renderer. */
+  renders: () => number;
+  /** Requests the cluster client sent, since the last reset. */
+  requests: KubeRequest[];
+  handler: (opts?: Partial<ControlOptions>, clock?: Clock) => WakeUpHandler;
+  connector: ClusterConnectorRouter;
+  renderer: ReturnType<typeof sourceKit>['renderer'];
+  /** Handles job, then every wake-up it sends for the same app, until none is sent (or `max`). */
+  runChain: (
+    job: SyncJob,
+    opts?: {
+      handler?: WakeUpHandler;
+      max?: number;
+      onHandled?: (outcome: WakeUpOutcome, job: SyncJob) => void;
+    },
+  ) => Promise<WakeUpOutcome[]>;
+  dispose: () => void;
+}
+
+export function startLocalControl(): LocalControl {
+  const dir = mkdtempSync(join(tmpdir(), 'gitferry-local-control-'));
+  const db = openDatabase(join(dir, 'gitferry.db'));
+  const store = new SqliteStateStore(db);
+  const kit = sourceKit();
+  const bed = testbed();
+  const clusterName = 'testbed';
+  const secretPrefix = 'clusters/';
+  void store.putCluster({
+    name: clusterName,
+    type: 'kubeconfig',
+    server: bed.kube.server,
+    caData: readFileSync(bed.kube.caFile).toString('base64'),
+    tokenSecret: `${secretPrefix}${clusterName}/token`,
+  });
+  const connector = new ClusterConnectorRouter({
+    kubeconfig: new TokenClusterConnector(
+      { get: async () => bed.kube.token },
+      { secretPrefix, server: { guard: testbedGuard } },
+    ),
+  });
+  let renders = 0;
+  const render = kit.renderer.render.bind(kit.renderer);
+  kit.renderer.render = (req) => {
+    renders++;
+    return render(req);
+  };
+  const requests: KubeRequest[] = [];
+  const original = KubeClient.prototype.request;
+  const spy = jest.spyOn(KubeClient.prototype, 'request').mockImplementation(function (
+    this: KubeClient,
+    req: KubeRequest,
+  ) {
+    requests.push(req);
+    return original.call(this, req) as never;
+  });
+  const sent: LocalControl['sent'] = [];
+  const handler = (opts: Partial<ControlOptions> = {}, clock: Clock = { now: Date.now }) =>
+    new WakeUpHandler({
+      store,
+      queue: { send: async (job, o) => void sent.push({ job, delaySeconds: o?.delaySeconds ?? 0 }) },
+      connector,
+      renderer: kit.renderer,
+      credentials: async () => undefined,
+      clock,
+      log: silentLogger,
+      holder: 'test-worker',
+      options: { guard: testbedGuard, ...opts },
+    });
+  const runChain: LocalControl['runChain'] = async (first, opts = {}) => {
+    const h = opts.handler ?? handler();
+    const outcomes: WakeUpOutcome[] = [];
+    let job: SyncJob | undefined = first;
+    while (job && outcomes.length < (opts.max ?? 1_000)) {
+      const before = sent.length;
+      const outcome = await h.handle(job);
+      outcomes.push(outcome);
+      job = sent.slice(before).find((s) => s.job.app === first.app)?.job;
+    }
+    return outcomes;
+  };
+  return {
+    store,
+    clusterName,
+    sent,
+    renders: () => renders,
+    requests,
+    handler,
+    connector,
+    renderer: kit.renderer,
+    runChain,
+    dispose: () => {
+      spy.mockRestore();
+      db.close();
+      kit.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
