@@ -48,6 +48,11 @@ const boundaries = [
     'the use cases are written against ports, engine and source: adapters are wired in shared/runtime/.',
   ],
   [
+    'shared/auth/**',
+    ['engine', 'source', 'webhooks', 'control', 'api', 'adapters', 'runtime'],
+    'auth (sign-in and RBAC) imports domain and ports only.',
+  ],
+  [
     'shared/api/**',
     ['adapters', 'runtime', 'engine'],
     'API routes call control/ and answer; adapters are wired in shared/runtime/.',

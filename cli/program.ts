@@ -7,6 +7,8 @@ import { addAppInspectCommands } from './commands/app-inspect.js';
 import { clientOf } from './commands/client.js';
 import { addClusterCommands } from './commands/cluster.js';
 import { addCompletionCommand } from './commands/completion.js';
+import { addAuditCommand } from './commands/audit.js';
+import { addLoginCommands } from './commands/login.js';
 import { addProjCommands } from './commands/proj.js';
 import { addServeCommand } from './commands/serve.js';
 import { addVersionCommand } from './commands/version.js';
@@ -105,6 +107,8 @@ export function buildProgram() {
   addProjCommands(program, client);
   addVersionCommand(program, client);
   addServeCommand(program);
+  addLoginCommands(program as unknown as Command, () => connection.server);
+  addAuditCommand(program, client);
   addCompletionCommand(program);
   addConnectionOptions(program as unknown as AnyCommand);
   addExamples(program as unknown as AnyCommand, '');

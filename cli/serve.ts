@@ -14,10 +14,14 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { serve as serveHttp } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApiApp } from '../shared/api/api-app.js';
 import { redactingLogger, type Logger } from '../shared/ports/logger.js';
 import { buildLocalRuntime, loadAppsDir, registerKubeconfigClusters } from '../shared/runtime/local.js';
 import { startLocalWorkers } from '../shared/runtime/local-worker.js';
+import { buildAccess } from '../shared/runtime/access.js';
+import { OidcSignIn, type OidcSettings } from '../shared/auth/oidc.js';
+import { SessionCodec } from '../shared/auth/session.js';
 import { GitferryError } from '../shared/domain/errors.js';
 import { buildInfo } from './build-info.js';
 
@@ -33,6 +37,15 @@ export interface ServeOptions {
   tools?: { helm: string; kustomize: string };
   /** Hosts the URL guard lets through (a git server on this machine, say). */
   allowedHosts?: string[];
+  /** An RBAC policy file (Argo CD's policy.csv syntax) added to the built-in roles. */
+  rbacPolicyFile?: string;
+  /** The role every signed-in caller has (Argo CD's policy.default), e.g. role:readonly. */
+  rbacDefaultRole?: string;
+  /** Sign-in with an OpenID provider (browsers at /auth/login, bearer JWTs for the CLI). */
+  oidc?: OidcSettings & {
+    /** Gitferry's URL as browsers reach it. @default the listen URL */
+    publicUrl?: string;
+  };
   /** A sync still running after this long is ended (default 30 min). */
   syncTimeoutSeconds?: number;
   /** Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file. */
@@ -93,6 +106,22 @@ function claimDataDir(dir: string): void {
   writeFileSync(pidFile, String(process.pid));
 }
 
+/** The key session cookies are signed with: 32 random bytes kept in the data dir (0600). */
+function sessionKey(dataDir: string): Buffer {
+  const file = join(dataDir, 'session-key');
+  const key = existsSync(file)
+    ? Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url')
+    : randomBytes(32);
+  writePrivateFile(file, `${key.toString('base64url')}\n`);
+  return key;
+}
+
+/** Cookies go without Secure only when browsers reach Gitferry over http on loopback. */
+function isLoopbackHttp(url: string): boolean {
+  const u = new URL(url);
+  return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+}
+
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const log = redactingLogger(opts.log ?? consoleLogger);
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -118,6 +147,24 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ? readFileSync(tokenFile, 'utf8').trim()
     : randomBytes(24).toString('base64url');
   writePrivateFile(tokenFile, `${token}\n`);
+  const oidc = opts.oidc ? await OidcSignIn.discover(opts.oidc) : undefined;
+  const publicUrl = opts.oidc?.publicUrl ?? `http://${opts.host}:${opts.port}`;
+  const sessions = oidc
+    ? new SessionCodec({ key: sessionKey(opts.dataDir), secure: !isLoopbackHttp(publicUrl) })
+    : undefined;
+  const access = await buildAccess(
+    {
+      adminToken: token,
+      rbacPolicyFile: opts.rbacPolicyFile,
+      defaultRole: opts.rbacDefaultRole,
+      bearer: oidc ? [oidc.bearerCheck()] : [],
+      session: sessions,
+      store,
+      // The socket's peer: behind a proxy this is the proxy (X-Forwarded-For is not trusted).
+      sourceOf: (c) => getConnInfo(c).remote.address,
+    },
+    log,
+  );
   const api = createApiApp({
     store,
     queue,
@@ -125,6 +172,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     log,
     now: Date.now,
     token,
+    access,
+    signIn: oidc && sessions ? { oidc, sessions, publicUrl, authenticator: access.authenticator } : undefined,
     writeSecret: (name, value) => secrets.put(name, value),
     clusters: { server: rt.clusterServers },
     inspect: rt.inspector(log),

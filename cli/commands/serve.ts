@@ -31,6 +31,20 @@ export function addServeCommand(program: Command): void {
       (process.env.GITFERRY_ALLOWED_HOSTS ?? '').split(',').filter(Boolean),
     )
     .option(
+      '--rbac-policy <file>',
+      'RBAC policy lines (Argo CD policy.csv syntax) added to the built-in roles',
+    )
+    .option('--rbac-default-role <role>', 'the role every signed-in caller has (e.g. role:readonly)')
+    .option('--oidc-issuer <url>', 'sign in with this OpenID provider', process.env.GITFERRY_OIDC_ISSUER)
+    .option(
+      '--oidc-client-id <id>',
+      'the client browsers sign in with',
+      process.env.GITFERRY_OIDC_CLIENT_ID ?? 'gitferry',
+    )
+    .option('--oidc-cli-client-id <id>', 'a public client for gitferry login (default: the same)')
+    .option('--oidc-groups-claim <claim>', 'the claim holding the groups', 'groups')
+    .option('--public-url <url>', 'Gitferry as browsers reach it (for the sign-in redirect)')
+    .option(
       '--sync-timeout <seconds>',
       'end a sync still running after this long, deleting its running hooks (a sync request may set its own)',
       process.env.GITFERRY_SYNC_TIMEOUT_SECONDS ?? String(defaultOperationTimeoutSeconds),
@@ -56,6 +70,19 @@ export function addServeCommand(program: Command): void {
         kubeconfig: o.kubeconfig,
         workers: Number(o.workers),
         allowedHosts: o.allowHost,
+        rbacPolicyFile: o.rbacPolicy,
+        rbacDefaultRole: o.rbacDefaultRole,
+        oidc: o.oidcIssuer
+          ? {
+              issuer: o.oidcIssuer,
+              clientId: o.oidcClientId,
+              // A secret never goes on a command line (ps shows it): the environment only.
+              clientSecret: process.env.GITFERRY_OIDC_CLIENT_SECRET,
+              cliClientId: o.oidcCliClientId,
+              groupsClaim: o.oidcGroupsClaim,
+              publicUrl: o.publicUrl,
+            }
+          : undefined,
         syncTimeoutSeconds,
         healthChecks: o.healthChecks,
         argoNamespace: o.argoNamespace,

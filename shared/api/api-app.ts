@@ -1,4 +1,3 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import type { BlankEnv } from 'hono/types';
@@ -19,6 +18,12 @@ import { requestManualSync, requestRefresh, rollback, saveApp, unpin } from '../
 import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
 import { bodyTooLarge } from '../webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../webhooks/types.js';
+import { Authenticator } from '../auth/authenticate.js';
+import { projectRolesPolicy } from '../auth/project-roles.js';
+import { Rbac } from '../auth/rbac.js';
+import { addAccessRoutes } from './access-routes.js';
+import { authRoutes, type SignInDeps } from './auth-routes.js';
+import { authenticate, authorize, recordPush, visibleTo, type AccessControl } from './authorize.js';
 import { capBody } from './body-cap.js';
 import * as routes from './openapi.js';
 import { addRoute as route, describeApi } from './openapi.js';
@@ -48,6 +53,13 @@ export interface ApiDeps {
   clusters?: { secretPrefix?: string; server: ClusterServerPolicy };
   webhookSecrets?: () => Promise<WebhookSecrets>;
   /**
+   * Who may do what (sign-in and RBAC). Default: `token` is an admin, or, without a token, every
+   * caller the platform let in (IAM) is; the built-in roles only.
+   */
+  access?: AccessControl;
+  /** Browser sign-in with an OpenID provider (/auth/login, /auth/callback, /auth/logout). */
+  signIn?: SignInDeps;
+  /**
    * Read-only views on the clusters (`app manifests`, `app logs`): the use cases' deps. Absent
    * where the API has no cluster access (the API function on AWS today): those routes answer 501.
    */
@@ -66,9 +78,10 @@ async function upstream<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function tokenMatches(given: string, expected: string): boolean {
-  const h = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(h(given), h(expected));
+function defaultAccess(token: string | undefined): AccessControl {
+  const authenticator = new Authenticator(token ? { adminToken: token } : { platformAuthenticated: true });
+  let rbac: Promise<Rbac> | undefined;
+  return { authenticator, rbac: () => (rbac ??= Rbac.create()) };
 }
 
 function summary(app: App, status: Awaited<ReturnType<StateStore['getStatus']>>) {
@@ -116,6 +129,8 @@ export function createApiApp(deps: ApiDeps): Hono {
   let document: unknown;
   api.get('/api/openapi.json', (c) => c.json((document ??= describeApi(api)) as object));
 
+  const access = deps.access ?? defaultAccess(deps.token);
+
   // Capped before the signature is checked or anything parsed (safety item 3).
   api.post('/api/webhook', capBody(defaultWebhookOptions.maxBodyBytes, bodyTooLarge), async (c) => {
     const body = Buffer.from(await c.req.arrayBuffer());
@@ -130,6 +145,8 @@ export function createApiApp(deps: ApiDeps): Hono {
         log: deps.log,
         now: deps.now,
       });
+      // A verified push is a caller too: the audit trail names the provider and delivery per app.
+      await recordPush(access, c, outcome.event, result.enqueued);
       return c.json(
         { enqueued: result.enqueued, duplicate: result.duplicate, revision: outcome.event.sha },
         result.duplicate ? 200 : 202,
@@ -146,21 +163,11 @@ export function createApiApp(deps: ApiDeps): Hono {
       if (!result.success) throw invalidRequest(result.error);
     },
   });
-  v1.use('*', async (c, next) => {
-    if (!deps.token) return next();
-    const auth = c.req.header('authorization') ?? '';
-    const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-    if (!given || !tokenMatches(given, deps.token))
-      return problem(
-        c,
-        401,
-        'Unauthorized',
-        'a valid bearer token is required (gitferry serve prints where it is)',
-      );
-    return next();
-  });
+  v1.use('*', authenticate(access));
   // After the token check: an unauthenticated caller gets 401 without a byte of its body read.
   v1.use('*', capBody(maxApiBodyBytes, apiBodyTooLarge));
+  // Every route's permission, from one table (authorize.ts), before its handler runs.
+  v1.use('*', authorize(access, deps.store));
 
   const appOr404 = async (name: string) => {
     const app = await deps.store.getApp(name);
@@ -170,7 +177,12 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   route(v1, routes.listApps, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const apps = (await deps.store.listApps()).sort((a, b) => a.name.localeCompare(b.name));
+    const all = (await deps.store.listApps()).sort((a, b) => a.name.localeCompare(b.name));
+    const apps = await visibleTo(c, access, all, (a) => ({
+      resource: 'applications',
+      action: 'get',
+      object: `${a.project}/${a.name}`,
+    }));
     const p = page(apps, limit ?? 100, cursor);
     const items = await Promise.all(p.items.map(async (a) => summary(a, await deps.store.getStatus(a.name))));
     return c.json({ items, next: p.next }, 200);
@@ -320,10 +332,18 @@ export function createApiApp(deps: ApiDeps): Hono {
     ),
   );
 
-  route(v1, routes.listProjects, async (c) => c.json({ items: await deps.store.listProjects() }, 200));
+  route(v1, routes.listProjects, async (c) => {
+    const items = await visibleTo(c, access, await deps.store.listProjects(), (p) => ({
+      resource: 'projects',
+      action: 'get',
+      object: p.name,
+    }));
+    return c.json({ items }, 200);
+  });
 
   route(v1, routes.createProject, async (c) => {
     const { project, warnings } = parseAppProjectManifest(await readManifest(c));
+    projectRolesPolicy(project); // a role line reaching outside its project refuses the project
     await deps.store.putProject(project);
     // The project as stored, plus the fields it ignores (e.g. syncWindows), so nobody relies on them.
     return c.json({ ...project, warnings }, 201);
@@ -336,7 +356,14 @@ export function createApiApp(deps: ApiDeps): Hono {
     return c.json(project, 200);
   });
 
-  route(v1, routes.listClusters, async (c) => c.json({ items: await deps.store.listClusters() }, 200));
+  route(v1, routes.listClusters, async (c) => {
+    const items = await visibleTo(c, access, await deps.store.listClusters(), (k) => ({
+      resource: 'clusters',
+      action: 'get',
+      object: k.name,
+    }));
+    return c.json({ items }, 200);
+  });
 
   route(v1, routes.registerCluster, async (c) => {
     // Only the fields a caller may set (the schema has no insecureSkipVerify: that comes from an
@@ -361,6 +388,8 @@ export function createApiApp(deps: ApiDeps): Hono {
     return c.json({ deleted: name }, 200);
   });
 
+  addAccessRoutes(v1, deps.store);
   api.route('/api/v1', v1);
+  if (deps.signIn) api.route('/auth', authRoutes(deps.signIn));
   return api;
 }

@@ -9,8 +9,9 @@ import { ClusterConfigError } from '../domain/cluster-credentials.js';
 import { AppBusyError, GitferryError } from '../domain/errors.js';
 import { NoOperationError } from '../control/terminate-operation.js';
 import { redact } from '../domain/redact.js';
+import { PolicyError } from '../auth/policy.js';
 
-export type ProblemStatus = 400 | 401 | 404 | 409 | 413 | 422 | 500 | 501 | 502;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 501 | 502;
 
 /** A problem a route raises itself (not found, conflict, bad input): answered as it says. */
 export class ProblemError extends GitferryError {
@@ -36,6 +37,7 @@ type ErrorClass = abstract new (...args: never[]) => GitferryError;
 const problemsByClass: [ErrorClass, ProblemStatus, string][] = [
   [ManifestFormatError, 422, 'Invalid Application'],
   [ProjectFormatError, 400, 'Invalid AppProject'],
+  [PolicyError, 400, 'Invalid AppProject'],
   [ClusterConfigError, 400, 'Bad Request'],
   [AppBusyError, 409, 'Conflict'],
   [NoOperationError, 409, 'Conflict'],

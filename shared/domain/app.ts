@@ -43,6 +43,17 @@ export interface Project {
   namespaceResourceWhitelist?: { group: string; kind: string }[];
   /** Set on a project an app of apps defines: the app whose render defines it. */
   parent?: string;
+  /** Argo CD project roles: policy lines for `proj:<project>:<role>` and the groups that have it. */
+  roles?: ProjectRole[];
+}
+
+export interface ProjectRole {
+  name: string;
+  description?: string;
+  /** Policy lines (Argo CD syntax) whose subject is `proj:<project>:<role>`. */
+  policies: string[];
+  /** Groups (from the sign-in's groups claim) that have this role. */
+  groups: string[];
 }
 
 /** The `default` project allows everything, as in Argo CD. */

@@ -331,6 +331,7 @@ const projectSpecFields = [
   'clusterResourceBlacklist',
   'namespaceResourceBlacklist',
   'namespaceResourceWhitelist',
+  'roles',
 ];
 
 export interface ParsedAppProject {
@@ -428,9 +429,36 @@ export function parseAppProjectManifest(doc: unknown): ParsedAppProject {
     });
   };
 
+  const strings = (v: unknown, at: string): string[] => {
+    if (v === undefined || v === null) return [];
+    if (
+      !Array.isArray(v) ||
+      v.some((x) => typeof x !== 'string' || x.length > 1024 || /[\u0000-\u001f\u007f]/.test(x))
+    )
+      throw fail(`${at} must be a list of strings (each at most 1024 characters, no control characters)`);
+    return v as string[];
+  };
+  const roles = (list('roles') ?? []).map((r, i) => {
+    const at = `spec.roles[${i}]`;
+    if (!isObject(r)) throw fail(`${at} must be an object`);
+    if (typeof r.name !== 'string' || !/^[a-zA-Z0-9]([-_a-zA-Z0-9]{0,62})$/.test(r.name))
+      throw fail(`${at}.name must be letters, digits, '-' or '_' (at most 63)`);
+    if (r.jwtTokens !== undefined)
+      warnings.push(`${at}.jwtTokens is ignored: Gitferry issues project tokens through its API`);
+    return {
+      name: r.name,
+      ...(typeof r.description === 'string' ? { description: r.description.slice(0, 1024) } : {}),
+      policies: strings(r.policies, `${at}.policies`),
+      groups: strings(r.groups, `${at}.groups`),
+    };
+  });
+  if (new Set(roles.map((r) => r.name)).size !== roles.length)
+    throw fail('spec.roles has two roles of one name');
+
   return {
     project: {
       name,
+      ...(roles.length > 0 ? { roles } : {}),
       sourceRepos,
       destinations,
       clusterResourceWhitelist: kinds('clusterResourceWhitelist'),

@@ -19,6 +19,7 @@
  * rule against every adapter.
  */
 import type { App, Cluster, Project } from '../domain/app.js';
+import type { AuditEntry, ProjectToken } from '../domain/access-records.js';
 import type { InventoryEntry } from '../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import { systemClock, type Clock } from './clock.js';
@@ -37,6 +38,8 @@ export interface Definitions {
   App: App;
   Project: Project;
   Cluster: Cluster;
+  ProjectToken: ProjectToken;
+  AuditEntry: AuditEntry;
 }
 export type DefinitionKind = keyof Definitions;
 
@@ -53,7 +56,13 @@ type MaybePromise<T> = T | Promise<T>;
 /** The largest `listRuns` limit passed on to an adapter (SQLite's LIMIT is a 32-bit value). */
 const maxListLimit = 2 ** 31;
 
-const listNames: Record<DefinitionKind, string> = { App: 'apps', Project: 'projects', Cluster: 'clusters' };
+const listNames: Record<DefinitionKind, string> = {
+  App: 'apps',
+  Project: 'projects',
+  Cluster: 'clusters',
+  ProjectToken: 'project tokens',
+  AuditEntry: 'audit entries',
+};
 
 export abstract class BaseStateStore implements StateStore {
   /** @param clock what commitStep checks lease expiry against (default the system clock). */
@@ -104,6 +113,45 @@ export abstract class BaseStateStore implements StateStore {
 
   deleteCluster(name: string): Promise<void> {
     return this.run(`Cluster/${name}`, 'delete', () => this.removeCluster(checkName('Cluster', name)));
+  }
+
+  // ---- access: project tokens and the audit trail -----------------------------------------
+
+  putProjectToken(token: ProjectToken): Promise<void> {
+    return this.putDefinition('ProjectToken', token);
+  }
+
+  getProjectToken(id: string): Promise<ProjectToken | undefined> {
+    return this.getDefinition('ProjectToken', id);
+  }
+
+  async listProjectTokens(project: string): Promise<ProjectToken[]> {
+    return (await this.listDefinitions('ProjectToken')).filter((t) => t.project === project);
+  }
+
+  deleteProjectToken(id: string): Promise<void> {
+    return this.run(`ProjectToken/${id}`, 'delete', () =>
+      this.removeDefinition('ProjectToken', checkName('ProjectToken', id)),
+    );
+  }
+
+  appendAudit(entry: AuditEntry): Promise<void> {
+    return this.putDefinition('AuditEntry', entry);
+  }
+
+  async listAudit(opts: { app?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    const all = (await this.listDefinitions('AuditEntry'))
+      .filter((e) => opts.app === undefined || e.app === opts.app)
+      .sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+    return all.slice(0, Math.max(0, Math.min(opts.limit ?? 100, 10_000)));
+  }
+
+  trimAudit(before: number): Promise<number> {
+    return this.run('AuditEntry', 'trim', async () => {
+      const old = (await this.readDefinitions('AuditEntry')).filter((e) => e.at < before);
+      for (const e of old) await this.removeDefinition('AuditEntry', e.name);
+      return old.length;
+    });
   }
 
   // ---- sync state --------------------------------------------------------------------------
@@ -196,6 +244,8 @@ export abstract class BaseStateStore implements StateStore {
   /** Every definition of a kind, in any order (lists may be eventually consistent). */
   protected abstract readDefinitions<K extends DefinitionKind>(kind: K): MaybePromise<Definitions[K][]>;
   protected abstract removeCluster(name: string): MaybePromise<void>;
+  /** Removes a project token or an audit entry (nothing else hangs off them). */
+  protected abstract removeDefinition(kind: 'ProjectToken' | 'AuditEntry', name: string): MaybePromise<void>;
   /**
    * Removes the app's definition, its lease and everything kept about it (status, operation,
    * inventory, runs, request, run counter), and nothing of another app. The lease goes no later

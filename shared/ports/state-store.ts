@@ -1,5 +1,6 @@
 import { GitferryError } from '../domain/errors.js';
 import type { App, Cluster, Project } from '../domain/app.js';
+import type { AuditEntry, ProjectToken } from '../domain/access-records.js';
 import type { InventoryEntry, KubeObject } from '../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import type { SyncReason } from '../domain/sync-job.js';
@@ -105,6 +106,18 @@ export interface StateStore {
   putProject(project: Project): Promise<void>;
   getProject(name: string): Promise<Project | undefined>;
   listProjects(): Promise<Project[]>;
+
+  /** Project tokens (hashed secrets); deleting one revokes it. */
+  putProjectToken(token: ProjectToken): Promise<void>;
+  getProjectToken(id: string): Promise<ProjectToken | undefined>;
+  listProjectTokens(project: string): Promise<ProjectToken[]>;
+  deleteProjectToken(id: string): Promise<void>;
+
+  /** The audit trail: appended, listed newest first, trimmed by age. */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  listAudit(opts?: { app?: string; limit?: number }): Promise<AuditEntry[]>;
+  /** Removes entries older than `before` (epoch ms); returns how many. */
+  trimAudit(before: number): Promise<number>;
 
   putCluster(cluster: Cluster): Promise<void>;
   getCluster(name: string): Promise<Cluster | undefined>;

@@ -241,6 +241,49 @@ export function describeStateStoreContract(
       };
     }
 
+    describe('access records', () => {
+      test('project tokens round-trip hashed, list per project, and a deleted (revoked) one is gone', async () => {
+        const project = unique('proj');
+        const id = unique('tok');
+        const token = {
+          name: id,
+          project,
+          role: 'ci',
+          secretHash: 'ab'.repeat(32),
+          issuedAt: 1,
+          issuedBy: 'alice',
+        };
+        await store().putProjectToken(token);
+        await store().putProjectToken({ ...token, name: unique('tok'), project: unique('other') });
+        expect(await store().getProjectToken(id)).toEqual(token);
+        expect(await store().listProjectTokens(project)).toEqual([token]);
+        await store().deleteProjectToken(id);
+        expect(await store().getProjectToken(id)).toBeUndefined();
+        expect(await store().listProjectTokens(project)).toEqual([]);
+      });
+
+      test('audit entries list newest first, by app, and are trimmed by age', async () => {
+        const app = unique('app');
+        const entry = (at: number) => ({
+          name: `${String(at).padStart(15, '0')}-${unique('e')}`,
+          at,
+          subject: 'alice',
+          groups: ['team-a'],
+          method: 'oidc-bearer',
+          action: 'POST /api/v1/apps/web/sync',
+          app,
+          result: 'allowed' as const,
+          status: 202,
+        });
+        const [old, mid, recent] = [entry(1_000), entry(2_000), entry(3_000)];
+        for (const e of [mid, old, recent]) await store().appendAudit(e);
+        expect((await store().listAudit({ app })).map((e) => e.at)).toEqual([3_000, 2_000, 1_000]);
+        expect(await store().listAudit({ app, limit: 1 })).toEqual([recent]);
+        expect(await store().trimAudit(2_500)).toBeGreaterThanOrEqual(2);
+        expect(await store().listAudit({ app })).toEqual([recent]);
+      });
+    });
+
     describe('definitions', () => {
       test('apps round-trip, are replaced by a put, and more than 100 are listed across pages', async () => {
         const prefix = unique('app');

@@ -16,6 +16,8 @@
  * | `PROJECT#<name>`  | `PROJECT`                  | a Project; gsi1pk `PROJECTS`, gsi1sk name         |
  * | `CLUSTER#<name>`  | `CLUSTER`                  | a Cluster; gsi1pk `CLUSTERS`, gsi1sk name         |
  * | `DELIVERY#<id>`   | `DELIVERY`                 | a seen webhook delivery; `ttl` (N, epoch seconds) |
+ * | `PTOKEN#<id>`     | `PTOKEN`                   | a ProjectToken (hashed); gsi1pk `PTOKENS`         |
+ * | `AUDIT#<name>`    | `AUDIT`                    | an AuditEntry; gsi1pk `AUDIT`, gsi1sk name (time) |
  *
  * Everything about one app shares its partition, so deleteApp is one Query plus batched deletes,
  * and listRuns is one descending Query on the `RUN#` prefix (zero-padded ids sort numerically;
@@ -65,6 +67,8 @@ export const definitionKeys: Record<
   App: { pk: appPk, sk: 'APP', listKey: 'APPS' },
   Project: { pk: (name) => `PROJECT#${name}`, sk: 'PROJECT', listKey: 'PROJECTS' },
   Cluster: { pk: (name) => `CLUSTER#${name}`, sk: 'CLUSTER', listKey: 'CLUSTERS' },
+  ProjectToken: { pk: (name) => `PTOKEN#${name}`, sk: 'PTOKEN', listKey: 'PTOKENS' },
+  AuditEntry: { pk: (name) => `AUDIT#${name}`, sk: 'AUDIT', listKey: 'AUDIT' },
 };
 
 /** Sort keys of the single items in an app's partition, and of a delivery. */

@@ -175,6 +175,10 @@ export class DynamoDbStateStore extends BaseStateStore {
     await this.deleteItem(definitionKeys.Cluster.pk(name), definitionKeys.Cluster.sk);
   }
 
+  protected async removeDefinition(kind: 'ProjectToken' | 'AuditEntry', name: string): Promise<void> {
+    await this.deleteItem(definitionKeys[kind].pk(name), definitionKeys[kind].sk);
+  }
+
   protected async removeApp(name: string): Promise<void> {
     const pk = appPk(name);
     // The definition first (new wake-ups find no app), then the lease (fences out a worker still

@@ -101,6 +101,11 @@ export const sqliteMigrations: readonly string[] = [
     reason TEXT NOT NULL
   ) STRICT;
   `,
+  // 3: access control: project tokens (hashed) and the audit trail.
+  `
+  CREATE TABLE project_tokens (name TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT;
+  CREATE TABLE audit_entries (name TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT;
+  `,
 ];
 
 /**

@@ -48,8 +48,10 @@ const tables: Record<DefinitionKind, DefinitionTable> = {
   App: 'apps',
   Project: 'projects',
   Cluster: 'clusters',
+  ProjectToken: 'project_tokens',
+  AuditEntry: 'audit_entries',
 };
-type DefinitionTable = 'apps' | 'projects' | 'clusters';
+type DefinitionTable = 'apps' | 'projects' | 'clusters' | 'project_tokens' | 'audit_entries';
 
 const leaseTokenSequence = 'lease-token';
 
@@ -98,6 +100,10 @@ export class SqliteStateStore extends BaseStateStore {
 
   protected removeCluster(name: string): void {
     writeTransaction(this.db, () => this.sql.clusters.delete.run(name));
+  }
+
+  protected removeDefinition(kind: 'ProjectToken' | 'AuditEntry', name: string): void {
+    writeTransaction(this.db, () => this.sql[tables[kind]].delete.run(name));
   }
 
   protected removeApp(name: string): void {
@@ -239,6 +245,8 @@ function prepareStatements(db: SqliteDatabase) {
     apps: definition('apps'),
     projects: definition('projects'),
     clusters: definition('clusters'),
+    project_tokens: definition('project_tokens'),
+    audit_entries: definition('audit_entries'),
     status: part('status'),
     operation: part('operation'),
     inventory: part('inventory'),

@@ -10,6 +10,7 @@ const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
 export interface ApiBed {
   store: SqliteStateStore;
+  app: ReturnType<typeof createApiApp>;
   written: Map<string, string>;
   call(
     method: string,
@@ -36,6 +37,7 @@ export function startApiBed(deps: Partial<ApiDeps> = {}): ApiBed {
   });
   return {
     store,
+    app,
     written,
     async call(method, path, body) {
       const res = await app.request(path, {

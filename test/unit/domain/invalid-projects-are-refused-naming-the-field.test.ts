@@ -104,9 +104,58 @@ spec:
       namespaceResourceBlacklist: [{ group: '', kind: 'ResourceQuota' }],
       namespaceResourceWhitelist: undefined,
     });
+    // roles are read now (project roles, RBAC); an empty list keeps the project unchanged.
+    expect(warnings).toEqual(['spec.syncWindows is not supported by Gitferry and is ignored']);
+  });
+});
+
+describe('AppProject roles', () => {
+  test.each([
+    ['a role without a name', [{ policies: [] }], 'spec.roles[0].name must be'],
+    [
+      'a role name with a colon (it would forge another subject)',
+      [{ name: 'a:b' }],
+      'spec.roles[0].name must be',
+    ],
+    [
+      'policies that are not strings',
+      [{ name: 'ci', policies: [1] }],
+      'spec.roles[0].policies must be a list of strings',
+    ],
+    ['a policy with a newline', [{ name: 'ci', policies: ['p, a\np, b'] }], 'spec.roles[0].policies must be'],
+    ['two roles of one name', [{ name: 'ci' }, { name: 'ci' }], 'two roles of one name'],
+  ])('%s is refused naming the field', (_n, roles, why) => {
+    expect(() =>
+      parseAppProjectManifest({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'p' },
+        spec: { roles },
+      }),
+    ).toThrow(why);
+  });
+
+  test('a role keeps its policies and groups; jwtTokens are reported as ignored', () => {
+    const { project, warnings } = parseAppProjectManifest({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AppProject',
+      metadata: { name: 'p' },
+      spec: {
+        roles: [
+          {
+            name: 'ci',
+            policies: ['p, proj:p:ci, applications, sync, p/*, allow'],
+            groups: ['g'],
+            jwtTokens: [],
+          },
+        ],
+      },
+    });
+    expect(project.roles).toEqual([
+      { name: 'ci', policies: ['p, proj:p:ci, applications, sync, p/*, allow'], groups: ['g'] },
+    ]);
     expect(warnings).toEqual([
-      'spec.roles is not supported by Gitferry and is ignored',
-      'spec.syncWindows is not supported by Gitferry and is ignored',
+      'spec.roles[0].jwtTokens is ignored: Gitferry issues project tokens through its API',
     ]);
   });
 });

@@ -1,0 +1,92 @@
+// Browser sign-in: /auth/login sends the browser to the OpenID provider (authorization code with
+// PKCE, state and nonce), /auth/callback exchanges the code and sets the session cookie,
+// /auth/logout clears it. /auth/config tells `gitferry login` which provider and client to use;
+// /auth/me says who the caller is. Every URL is built from the configured public URL, never from
+// the request's Host or X-Forwarded-* headers.
+import { Hono, type Context } from 'hono';
+import { AuthError, type Authenticator } from '../auth/authenticate.js';
+import type { OidcSignIn, PendingLogin } from '../auth/oidc.js';
+import { cookieValue, loginCookie, sessionCookie, type SessionCodec } from '../auth/session.js';
+import { problem } from './problems.js';
+
+export interface SignInDeps {
+  oidc: OidcSignIn;
+  sessions: SessionCodec;
+  /** Gitferry's URL as browsers reach it; the redirect URI is `<publicUrl>/auth/callback`. */
+  publicUrl: string;
+  authenticator: Authenticator;
+}
+
+/** Ten minutes to get through the provider's sign-in page. */
+const loginSeconds = 600;
+
+export function authRoutes(d: SignInDeps): Hono {
+  const auth = new Hono();
+  const redirectUri = new URL('/auth/callback', d.publicUrl).toString();
+
+  auth.get('/config', (c) =>
+    c.json({
+      issuer: d.oidc.config.serverMetadata().issuer,
+      clientId: d.oidc.settings.cliClientId ?? d.oidc.settings.clientId,
+      scopes: d.oidc.settings.scopes,
+    }),
+  );
+
+  auth.get('/login', async (c) => {
+    const { url, pending } = await d.oidc.startLogin(redirectUri);
+    const exp = Math.floor(Date.now() / 1000) + loginSeconds;
+    c.header(
+      'set-cookie',
+      d.sessions.cookie(loginCookie, d.sessions.seal('login', pending, exp), loginSeconds, '/auth'),
+    );
+    return c.redirect(url.toString(), 302);
+  });
+
+  auth.get('/callback', async (c) => {
+    const sealed = cookieValue(c.req.header('cookie') ?? '', loginCookie);
+    const pending = sealed ? d.sessions.open<PendingLogin>('login', sealed) : undefined;
+    if (!pending)
+      return problem(
+        c,
+        400,
+        'Bad Request',
+        'no sign-in is in progress in this browser (start at /auth/login)',
+      );
+    const current = new URL(redirectUri);
+    current.search = new URL(c.req.url).search;
+    try {
+      const who = await d.oidc.finishLogin(current, redirectUri, pending);
+      c.header('set-cookie', d.sessions.sessionFor(who), { append: true });
+    } catch (err) {
+      if (err instanceof AuthError) return problem(c, 401, 'Unauthorized', err.message);
+      throw err;
+    } finally {
+      c.header('set-cookie', d.sessions.cookie(loginCookie, '', 0, '/auth'), { append: true });
+    }
+    return c.redirect('/', 302);
+  });
+
+  const logout = (c: Context) => {
+    c.header('set-cookie', d.sessions.cookie(sessionCookie, '', 0));
+    return c.json({ signedOut: true });
+  };
+  auth.get('/logout', logout);
+  auth.post('/logout', logout);
+
+  auth.get('/me', async (c) => {
+    try {
+      const who = await d.authenticator.identify(c.req.raw.headers);
+      if (!who) return problem(c, 401, 'Unauthorized', 'not signed in');
+      return c.json({
+        subject: who.subject,
+        groups: who.groups,
+        method: who.method,
+        expiresAt: who.expiresAt,
+      });
+    } catch (err) {
+      if (err instanceof AuthError) return problem(c, 401, 'Unauthorized', err.message);
+      throw err;
+    }
+  });
+  return auth;
+}
