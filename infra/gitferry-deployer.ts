@@ -293,6 +293,7 @@ export class GitferryDeployer extends Construct {
         WORKER_START_BUDGET_MS: String(Math.min(30_000, workerTimeout.toMilliseconds() / 4)),
         HELM: '/opt/bin/helm',
         KUSTOMIZE: '/opt/bin/kustomize',
+        JSONNET: '/opt/bin/jsonnet',
         WORK_DIR: '/tmp/gitferry',
         REPO_CREDENTIALS: props.repoCredentials?.length ? JSON.stringify(props.repoCredentials) : undefined,
         ALLOWED_HOSTS: props.allowedHosts?.length ? props.allowedHosts.join(',') : undefined,

@@ -12,6 +12,8 @@ export interface AwsRuntimeConfig {
   workDir: string;
   helmBin: string;
   kustomizeBin: string;
+  /** go-jsonnet's command, from the tools layer; Jsonnet apps are refused when it is missing. */
+  jsonnetBin?: string;
   repoCredentials: RepoCredentialRule[];
   githubSecretName?: string;
   gitlabSecretName?: string;
@@ -52,6 +54,7 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
     workDir: env[awsEnvNames.WORK_DIR] ?? '/tmp/gitferry',
     helmBin: env[awsEnvNames.HELM] ?? '/opt/bin/helm',
     kustomizeBin: env[awsEnvNames.KUSTOMIZE] ?? '/opt/bin/kustomize',
+    jsonnetBin: env[awsEnvNames.JSONNET] ?? '/opt/bin/jsonnet',
     repoCredentials: JSON.parse(env[awsEnvNames.REPO_CREDENTIALS] || '[]') as RepoCredentialRule[],
     githubSecretName: env[awsEnvNames.GITHUB_SECRET],
     gitlabSecretName: env[awsEnvNames.GITLAB_SECRET],

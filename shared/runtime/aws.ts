@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { EksConnectorOptions } from '../adapters/aws/eks-cluster-connector.js';
 import { buildAwsClusterRuntime } from './aws-clusters.js';
 import { GitCheckoutCache } from '../source/git.js';
@@ -18,7 +19,12 @@ export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<
   const checkouts = new GitCheckoutCache(`${config.workDir}/checkouts`, { http: { guard } });
   const renderer = new SourceRenderer(checkouts, {
     workRoot: `${config.workDir}/renders`,
-    tools: { helm: config.helmBin, kustomize: config.kustomizeBin },
+    tools: {
+      helm: config.helmBin,
+      kustomize: config.kustomizeBin,
+      // A layer built before jsonnet was in it: Jsonnet apps are refused, saying the tool is missing.
+      ...(config.jsonnetBin && existsSync(config.jsonnetBin) ? { jsonnet: config.jsonnetBin } : {}),
+    },
     guard,
   });
   const credentials = repoCredentialsResolver(config.repoCredentials, secrets);
