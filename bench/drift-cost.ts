@@ -13,7 +13,11 @@ import { GitferryStack } from '../infra/gitferry-stack.js';
 /** The sizes `cdk deploy` configures, read from the synthesized template (bundling skipped). */
 function configuredSizes() {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new GitferryStack(app, 'Gitferry', { env: { account: '123456789012', region: 'us-east-1' } });
+  // Sizes do not depend on the tools layer: synthesize without one (plain YAML) so no build is needed.
+  const stack = new GitferryStack(app, 'Gitferry', {
+    env: { account: '123456789012', region: 'us-east-1' },
+    deployer: { plainYamlOnly: true },
+  });
   const template = Template.fromStack(stack);
   const fns = Object.entries(template.findResources('AWS::Lambda::Function'));
   const memoryOf = (id: string) => {
