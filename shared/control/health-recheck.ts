@@ -6,10 +6,12 @@ import type { HealthStatus } from '../domain/health.js';
 import { refKey } from '../domain/kube-object.js';
 import type { AppStatus } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
-import { assessAppHealth, type ResourceHealth } from '../engine/assess.js';
+import type { ResourceHealth } from '../engine/assess.js';
 import { ResourceManager } from '../engine/resource-manager.js';
 import type { Lease } from '../ports/state-store.js';
+import { assessDesiredHealth } from './app-health.js';
 import { blankStatus } from './app-status.js';
+import { wakeParentOnHealthChange, withChildrenHealth } from './child-apps.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
 import { backoffSeconds } from './wake-bounds.js';
 
@@ -24,19 +26,26 @@ export async function recheckHealth(
   const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
   try {
     const inventory = await c.store.getInventory(app.name);
-    const assessed = await assessAppHealth(rm, inventory);
+    // As after a sync: nothing deployed is Missing, and an app of apps is as healthy as its children.
+    const assessed = (await assessDesiredHealth(rm, inventory, [])) ?? {
+      health: { status: 'Unknown' as const, message: 'the cluster could not be read' },
+      resources: [],
+    };
+    const own = await withChildrenHealth(c, app.name, assessed.health);
     const hop = job.hop ?? 0;
-    const bounded = assessed.health.status === 'Progressing' && hop >= c.o.bounds.healthChain;
+    const bounded = own.status === 'Progressing' && hop >= c.o.bounds.healthChain;
     const health: HealthStatus = bounded
       ? {
-          ...assessed.health,
-          message: `${assessed.health.message ? `${assessed.health.message}; ` : ''}still Progressing after ${hop} health rechecks: the drift check looks again`,
+          ...own,
+          message: `${own.message ? `${own.message}; ` : ''}still Progressing after ${hop} health rechecks: the drift check looks again`,
         }
-      : assessed.health;
+      : own;
     const previous = blankStatus(app.name, status);
     await commitStep(c, lease, {
       status: { ...previous, health, resources: withHealth(previous.resources, assessed.resources) },
     });
+    // A child app whose health moved wakes its parent (whose health includes it).
+    await wakeParentOnHealthChange(c, app, status?.health, health);
     if (bounded)
       c.log.warn('health recheck chain bounded', {
         app: app.name,

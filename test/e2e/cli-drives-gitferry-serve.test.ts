@@ -125,12 +125,16 @@ describe('the gitferry CLI against gitferry serve', () => {
     const deleted = await cli('app', 'delete', name, '-y');
     expect(deleted.code).toBe(0);
     expect(deleted.stdout).toMatch(new RegExp(`^application '${name}' deleted with \\d+ object\\(s\\)`));
-    expect(
+    // Foreground deletion: an object stays (with a deletionTimestamp) until the garbage collector
+    // has removed its dependants, so "gone" comes a moment after the delete answered.
+    await eventually('the objects gone from the cluster', async () =>
       (await kubectl(['get', 'configmap,deployment', '-n', ns, '-o', 'name']))
         .trim()
         .split('\n')
-        .filter((n) => n && !n.endsWith('kube-root-ca.crt')),
-    ).toEqual([]);
+        .filter((n) => n && !n.endsWith('kube-root-ca.crt')).length === 0
+        ? true
+        : undefined,
+    );
     expect((await cli('app', 'get', name)).code).toBe(2);
   });
 
