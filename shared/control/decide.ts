@@ -6,6 +6,7 @@ import type { SyncJob } from '../domain/sync-job.js';
 import type { StoredOperation, SyncRequest } from '../ports/state-store.js';
 import { specFingerprintOf } from './operation-spec.js';
 import { isAutomated } from './sync-options.js';
+import type { WindowFacts } from './sync-windows.js';
 
 export interface WakeUpFacts {
   job: SyncJob;
@@ -16,6 +17,8 @@ export interface WakeUpFacts {
   operation: StoredOperation | undefined;
   /** The revision the app wants now (resolved; one SHA or chart version per source, space-joined). */
   revision: string;
+  /** The project's sync windows for this app now (sync-windows.ts); absent when none concern it. */
+  windows?: WindowFacts;
 }
 
 /**
@@ -25,9 +28,17 @@ export interface WakeUpFacts {
  *   the last attempt at this revision failed), or an interrupted operation.
  * - `refresh`: compare only (drift checks, health rechecks, manual apps, nothing new).
  */
-export type WakeUpDecision = 'continue-sync' | 'superseded' | 'start-sync' | 'refresh';
+export type WakeUpDecision = 'continue-sync' | 'superseded' | 'start-sync' | 'refresh' | 'window-closed';
 
+/** - `window-closed`: a sync would start, but a sync window keeps it closed (a running one goes on). */
 export function decideWakeUp(f: WakeUpFacts): WakeUpDecision {
+  const decision = decideSync(f);
+  if (decision !== 'start-sync' || !f.windows) return decision;
+  const manual = f.request?.reason === 'manual';
+  return (manual ? f.windows.manual : f.windows.automated).open ? decision : 'window-closed';
+}
+
+function decideSync(f: WakeUpFacts): WakeUpDecision {
   if (f.operation) return 'continue-sync';
   if (isSupersededPush(f)) return 'superseded';
   const manual = f.request?.reason === 'manual' || f.request?.reason === 'retry';

@@ -26,6 +26,12 @@ import { recheckHealth } from './health-recheck.js';
 import { refreshApp } from './refresh.js';
 import { runSyncStep } from './sync-step.js';
 import { backoffSeconds } from './wake-bounds.js';
+import {
+  recordWindowClosed,
+  windowClosedCondition,
+  windowFactsOf,
+  withoutWindowCondition,
+} from './sync-windows.js';
 import { terminateOperation, type TerminateResult } from './terminate-operation.js';
 
 export { defaultControlOptions, type ControlDeps, type ControlOptions } from './deps.js';
@@ -40,6 +46,7 @@ export type WakeUpOutcome =
   | 'stepped'
   | 'finished'
   | 'superseded'
+  | 'window-closed'
   | 'lease-lost';
 
 /** Handles wake-ups (and app deletion, which needs the same lease) for one worker. */
@@ -117,7 +124,7 @@ export class WakeUpHandler {
     const c = this.c;
     const app = await c.store.getApp(job.app);
     if (!app) return 'gone';
-    const status = await c.store.getStatus(app.name);
+    let status = await c.store.getStatus(app.name);
     const operation = await c.store.getOperation(app.name);
     // A running operation works on the spec it started with, whatever was saved since.
     const spec = operationApp(app, operation?.app);
@@ -164,7 +171,16 @@ export class WakeUpHandler {
         );
       }
     }
-    switch (decideWakeUp({ job, app, status, request, operation, revision })) {
+    const windows = windowFactsOf(spec, project, cluster, c.clock.now());
+    const decision = decideWakeUp({ job, app, status, request, operation, revision, windows });
+    if (decision === 'window-closed') {
+      const verdict = request?.reason === 'manual' ? windows!.manual : windows!.automated;
+      if (!verdict.open) await recordWindowClosed(c, lease, app, verdict, status, request, job);
+      return 'window-closed';
+    }
+    if (status?.conditions?.some((k) => k.type === windowClosedCondition))
+      status = { ...status, conditions: withoutWindowCondition(status.conditions) };
+    switch (decision) {
       case 'superseded':
         await recordSuperseded(c, lease, app, job, revision, request);
         return 'superseded';

@@ -1,3 +1,4 @@
+import { parseSyncWindows } from './sync-window.js';
 import { canonicalRepoUrl } from './repo-url.js';
 import type { App, Project } from './app.js';
 import { GitferryError } from './errors.js';
@@ -332,6 +333,7 @@ const projectSpecFields = [
   'namespaceResourceBlacklist',
   'namespaceResourceWhitelist',
   'roles',
+  'syncWindows',
 ];
 
 export interface ParsedAppProject {
@@ -454,6 +456,7 @@ export function parseAppProjectManifest(doc: unknown): ParsedAppProject {
   });
   if (new Set(roles.map((r) => r.name)).size !== roles.length)
     throw fail('spec.roles has two roles of one name');
+  const syncWindows = parseSyncWindows(spec.syncWindows, fail);
 
   return {
     project: {
@@ -465,6 +468,7 @@ export function parseAppProjectManifest(doc: unknown): ParsedAppProject {
       clusterResourceBlacklist: kinds('clusterResourceBlacklist'),
       namespaceResourceBlacklist: kinds('namespaceResourceBlacklist'),
       namespaceResourceWhitelist: kinds('namespaceResourceWhitelist'),
+      ...(syncWindows.length > 0 ? { syncWindows } : {}),
     },
     warnings,
   };
