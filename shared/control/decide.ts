@@ -19,6 +19,8 @@ export interface WakeUpFacts {
   revision: string;
   /** The project's sync windows for this app now (sync-windows.ts); absent when none concern it. */
   windows?: WindowFacts;
+  /** Dependencies not Synced and Healthy yet (dependencies.ts), each with why. */
+  waitingFor?: string[];
 }
 
 /**
@@ -28,14 +30,20 @@ export interface WakeUpFacts {
  *   the last attempt at this revision failed), or an interrupted operation.
  * - `refresh`: compare only (drift checks, health rechecks, manual apps, nothing new).
  */
-export type WakeUpDecision = 'continue-sync' | 'superseded' | 'start-sync' | 'refresh' | 'window-closed';
+export type WakeUpDecision =
+  'continue-sync' | 'superseded' | 'start-sync' | 'refresh' | 'window-closed' | 'waiting';
 
-/** - `window-closed`: a sync would start, but a sync window keeps it closed (a running one goes on). */
+/**
+ * - `window-closed`: a sync would start, but a sync window keeps it closed (a running one goes on).
+ * - `waiting`: a sync would start, but dependencies are not Synced and Healthy yet.
+ */
 export function decideWakeUp(f: WakeUpFacts): WakeUpDecision {
   const decision = decideSync(f);
-  if (decision !== 'start-sync' || !f.windows) return decision;
+  if (decision !== 'start-sync') return decision;
   const manual = f.request?.reason === 'manual';
-  return (manual ? f.windows.manual : f.windows.automated).open ? decision : 'window-closed';
+  if (f.windows && !(manual ? f.windows.manual : f.windows.automated).open) return 'window-closed';
+  // A manual sync is the user's override; every other sync waits for the app's dependencies.
+  return !manual && f.waitingFor?.length ? 'waiting' : decision;
 }
 
 function decideSync(f: WakeUpFacts): WakeUpDecision {

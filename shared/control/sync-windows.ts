@@ -82,7 +82,7 @@ export async function recordWindowClosed(
   );
 }
 
-/** Once the window lets the app sync, its SyncWindowClosed condition goes. */
-export function withoutWindowCondition(conditions: AppStatus['conditions']): AppStatus['conditions'] {
-  return conditions?.filter((k) => k.type !== windowClosedCondition);
+/** Once the app may sync, its SyncWindowClosed and DependencyWaiting conditions go. */
+export function withoutWaitConditions(conditions: AppStatus['conditions']): AppStatus['conditions'] {
+  return conditions?.filter((k) => k.type !== windowClosedCondition && k.type !== 'DependencyWaiting');
 }

@@ -30,8 +30,14 @@ import {
   recordWindowClosed,
   windowClosedCondition,
   windowFactsOf,
-  withoutWindowCondition,
+  withoutWaitConditions,
 } from './sync-windows.js';
+import {
+  dependenciesNotReady,
+  dependencyWaitingCondition,
+  recordDependencyWait,
+  wakeDependantsIfReady,
+} from './dependencies.js';
 import { terminateOperation, type TerminateResult } from './terminate-operation.js';
 
 export { defaultControlOptions, type ControlDeps, type ControlOptions } from './deps.js';
@@ -47,6 +53,7 @@ export type WakeUpOutcome =
   | 'finished'
   | 'superseded'
   | 'window-closed'
+  | 'waiting'
   | 'lease-lost';
 
 /** Handles wake-ups (and app deletion, which needs the same lease) for one worker. */
@@ -65,7 +72,10 @@ export class WakeUpHandler {
     try {
       const request = await store.getSyncRequest(job.app);
       seenRequestAt = request?.requestedAt;
-      return await this.advance(job, lease, request);
+      const before = await store.getStatus(job.app);
+      const outcome = await this.advance(job, lease, request);
+      await wakeDependantsIfReady(this.c, job.app, before);
+      return outcome;
     } catch (err) {
       if (err instanceof LeaseLostError) {
         log.warn('lease lost while working; another worker took over', { app: job.app, reason: job.reason });
@@ -172,14 +182,23 @@ export class WakeUpHandler {
       }
     }
     const windows = windowFactsOf(spec, project, cluster, c.clock.now());
-    const decision = decideWakeUp({ job, app, status, request, operation, revision, windows });
+    const waitingFor = operation ? [] : await dependenciesNotReady(c, app);
+    const decision = decideWakeUp({ job, app, status, request, operation, revision, windows, waitingFor });
+    if (decision === 'waiting') {
+      await recordDependencyWait(c, lease, app, waitingFor, status, request);
+      return 'waiting';
+    }
     if (decision === 'window-closed') {
       const verdict = request?.reason === 'manual' ? windows!.manual : windows!.automated;
       if (!verdict.open) await recordWindowClosed(c, lease, app, verdict, status, request, job);
       return 'window-closed';
     }
-    if (status?.conditions?.some((k) => k.type === windowClosedCondition))
-      status = { ...status, conditions: withoutWindowCondition(status.conditions) };
+    if (
+      status?.conditions?.some(
+        (k) => k.type === windowClosedCondition || k.type === dependencyWaitingCondition,
+      )
+    )
+      status = { ...status, conditions: withoutWaitConditions(status.conditions) };
     switch (decision) {
       case 'superseded':
         await recordSuperseded(c, lease, app, job, revision, request);

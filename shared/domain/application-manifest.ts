@@ -1,3 +1,4 @@
+import { dependsOnProblem } from './app-dependencies.js';
 import { parseSyncWindows } from './sync-window.js';
 import { canonicalRepoUrl } from './repo-url.js';
 import type { App, Project } from './app.js';
@@ -304,6 +305,8 @@ export function parseApplication(doc: unknown): ParsedApplication {
     isObject(doc.metadata) && isObject(doc.metadata.annotations)
       ? (doc.metadata.annotations as Record<string, string>)
       : {};
+  const dependencyProblem = dependsOnProblem(name, annotations);
+  if (dependencyProblem) throw new ManifestFormatError(`Application/${name}: ${dependencyProblem}`);
   const limit = spec.revisionHistoryLimit;
   return {
     app: {

@@ -375,6 +375,58 @@ const table: [string, Parameters<typeof decideWakeUp>[0], WakeUpDecision][] = [
     },
     'refresh',
   ],
+  [
+    'a push while a dependency is not ready waits for it',
+    {
+      job: job('webhook', head),
+      app: app(automated()),
+      status: status({ status: 'Synced', revision: older }),
+      request: request('webhook'),
+      operation: undefined,
+      revision: head,
+      waitingFor: ['db (it is OutOfSync and Healthy)'],
+    },
+    'waiting',
+  ],
+  [
+    'a manual sync overrides the dependency wait',
+    {
+      job: job('manual'),
+      app: app(automated()),
+      status: deployed,
+      request: request('manual'),
+      operation: undefined,
+      revision: head,
+      waitingFor: ['db (it is OutOfSync and Healthy)'],
+    },
+    'start-sync',
+  ],
+  [
+    'with every dependency ready, the push syncs',
+    {
+      job: job('poll'),
+      app: app(automated()),
+      status: status({ status: 'Synced', revision: older }),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+      waitingFor: [],
+    },
+    'start-sync',
+  ],
+  [
+    'nothing to sync: waiting dependencies change nothing (refresh)',
+    {
+      job: job('drift'),
+      app: app(automated()),
+      status: deployed,
+      request: undefined,
+      operation: undefined,
+      revision: head,
+      waitingFor: ['db (it does not exist)'],
+    },
+    'refresh',
+  ],
 ];
 
 describe('the wake-up decision', () => {
