@@ -74,7 +74,9 @@ export class WakeUpHandler {
       seenRequestAt = request?.requestedAt;
       const before = await store.getStatus(job.app);
       const outcome = await this.advance(job, lease, request);
-      await wakeDependantsIfReady(this.c, job.app, before);
+      // A wake-up that wrote a comparison or a sync step may have made the app ready for its dependants.
+      if (['finished', 'stepped', 'refreshed', 'health-checked'].includes(outcome))
+        await wakeDependantsIfReady(this.c, job.app, before);
       return outcome;
     } catch (err) {
       if (err instanceof LeaseLostError) {
