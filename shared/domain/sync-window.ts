@@ -53,8 +53,8 @@ export function parseDuration(text: unknown): number | undefined {
 /** Parses `spec.syncWindows`; `fail(message)` builds the error (naming the project). */
 export function parseSyncWindows(raw: unknown, fail: (msg: string) => Error): SyncWindow[] {
   if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) return fail2(fail, 'spec.syncWindows must be a list');
-  if (raw.length > maxWindows) return fail2(fail, `spec.syncWindows has more than ${maxWindows} windows`);
+  if (!Array.isArray(raw)) throw fail('spec.syncWindows must be a list');
+  if (raw.length > maxWindows) throw fail(`spec.syncWindows has more than ${maxWindows} windows`);
   return raw.map((w: unknown, i) => {
     const at = `spec.syncWindows[${i}]`;
     if (typeof w !== 'object' || w === null || Array.isArray(w)) throw fail(`${at} must be an object`);
@@ -62,13 +62,11 @@ export function parseSyncWindows(raw: unknown, fail: (msg: string) => Error): Sy
     const unknown = Object.keys(o).find((k) => !windowFields.includes(k));
     if (unknown !== undefined) throw fail(`${at}.${unknown.slice(0, 64)} is not a sync window field`);
     if (o.kind !== 'allow' && o.kind !== 'deny') throw fail(`${at}.kind must be allow or deny`);
-    let schedule: CronSchedule;
     try {
-      schedule = parseCron(o.schedule);
+      parseCron(o.schedule);
     } catch (err) {
       throw fail(`${at}.schedule: ${(err as Error).message}`);
     }
-    void schedule;
     const durationMs = parseDuration(o.duration);
     if (durationMs === undefined) throw fail(`${at}.duration must be a duration such as 1h, 30m or 1h30m`);
     if (durationMs < 60_000 || durationMs > maxWindowMs)
@@ -106,10 +104,6 @@ export function parseSyncWindows(raw: unknown, fail: (msg: string) => Error): Sy
       andOperator: o.andOperator === true,
     };
   });
-}
-
-function fail2(fail: (msg: string) => Error, msg: string): never {
-  throw fail(msg);
 }
 
 /** What a window's selectors look at. */
