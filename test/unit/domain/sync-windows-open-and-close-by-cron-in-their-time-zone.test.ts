@@ -210,3 +210,75 @@ describe('sync windows', () => {
     ).toThrow('AppProject/team: spec.syncWindows[0].duration must be a duration such as 1h, 30m or 1h30m');
   });
 });
+
+describe('the hour-skipping search', () => {
+  // Minute-by-minute reference: the local wall clock of each minute, read by Intl.
+  const parts = (ms: number, zone: string) => {
+    const f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      month: 'numeric',
+      day: 'numeric',
+      weekday: 'short',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
+    const p = Object.fromEntries(f.formatToParts(ms).map((x) => [x.type, x.value]));
+    const wd = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(p.weekday!);
+    return { month: +p.month!, day: +p.day!, weekday: wd, hour: +p.hour!, minute: +p.minute! };
+  };
+  const fires = (s: ReturnType<typeof parseCron>, zone: string, ms: number) => {
+    const l = parts(ms, zone);
+    const d = s.days.has(l.day);
+    const w = s.weekdays.has(l.weekday);
+    return (
+      s.minutes.has(l.minute) && s.hours.has(l.hour) && s.months.has(l.month) && (s.dayOr ? d || w : d && w)
+    );
+  };
+  let seed = 42;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+
+  test('finds what a minute-by-minute scan finds, in zones with half-hour and 45-minute offsets and DST', () => {
+    const zones = ['UTC', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Europe/Paris'];
+    // Around New York's and Lord Howe's DST changes, and an ordinary week.
+    const starts = [
+      '2026-03-07T20:00:00Z',
+      '2026-04-04T10:00:00Z',
+      '2026-11-01T02:00:00Z',
+      '2026-06-10T00:00:00Z',
+    ];
+    for (let k = 0; k < 24; k++) {
+      const schedule = `${rand(4) * 15} ${rand(24)}${rand(2) ? `-${23}` : ''} * * ${rand(2) ? '*' : `${rand(7)}`}`;
+      const s = parseCron(schedule);
+      const zone = zones[k % zones.length]!;
+      const from = at(starts[k % starts.length]!);
+      const span = 36 * hour;
+      let expectedNext: number | undefined;
+      for (let t = from + 60_000; t <= from + span; t += 60_000)
+        if (fires(s, zone, t)) {
+          expectedNext = t;
+          break;
+        }
+      expect([schedule, zone, iso(nextFiring(s, zone, from, span))]).toEqual([
+        schedule,
+        zone,
+        iso(expectedNext),
+      ]);
+      const end = from + span;
+      let expectedLast: number | undefined;
+      for (let t = end; t >= from; t -= 60_000)
+        if (fires(s, zone, t)) {
+          expectedLast = t;
+          break;
+        }
+      expect([schedule, zone, iso(lastFiring(s, zone, end, span))]).toEqual([
+        schedule,
+        zone,
+        iso(expectedLast),
+      ]);
+    }
+  });
+});
