@@ -1,7 +1,10 @@
+import { windowClosedMessage, windowFactsOf } from '../control/sync-windows.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import type { App } from '../domain/app.js';
+import { defaultProject } from '../domain/app.js';
+import { dependencyCycle, dependsOn, dependsOnAnnotation } from '../domain/app-dependencies.js';
 import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
 import { redact, redactDeep } from '../domain/redact.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -196,6 +199,13 @@ export function createApiApp(deps: ApiDeps): Hono {
         'Conflict',
         `Application/${app.name} already exists (use upsert to replace it)`,
       );
+    const cycle = dependsOn(app).length > 0 ? dependencyCycle(app, await deps.store.listApps()) : undefined;
+    if (cycle)
+      throw new ProblemError(
+        422,
+        'Invalid Application',
+        `Application/${app.name}: ${dependsOnAnnotation} would make a cycle: ${cycle.join(' → ')}`,
+      );
     const { created, result } = await saveApp(deps, app);
     return c.json({ app, warnings, result }, created ? 201 : 200);
   });
@@ -237,6 +247,13 @@ export function createApiApp(deps: ApiDeps): Hono {
   route(v1, routes.syncApp, async (c) => {
     const app = await appOr404(c.req.valid('param').name);
     const body = await readJson(c, routes.syncApp);
+    // A sync window that keeps even manual syncs out (a deny window without manualSync) refuses now.
+    const project =
+      (await deps.store.getProject(app.project)) ?? (app.project === 'default' ? defaultProject : undefined);
+    const cluster = await deps.store.getCluster(app.destination.name ?? app.destination.server ?? '');
+    const manual = project && windowFactsOf(app, project, cluster, deps.now())?.manual;
+    if (manual && !manual.open)
+      throw new ProblemError(409, 'Conflict', `Application/${app.name}: ${windowClosedMessage(manual)}`);
     const requestedAt = await requestManualSync(deps, app.name, body);
     return c.json({ requested: true as const, requestedAt }, 202);
   });
@@ -345,7 +362,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     const { project, warnings } = parseAppProjectManifest(await readManifest(c));
     projectRolesPolicy(project); // a role line reaching outside its project refuses the project
     await deps.store.putProject(project);
-    // The project as stored, plus the fields it ignores (e.g. syncWindows), so nobody relies on them.
+    // The project as stored, plus the fields it ignores (e.g. roles[].jwtTokens), so nobody relies on them.
     return c.json({ ...project, warnings }, 201);
   });
 

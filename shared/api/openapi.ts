@@ -73,7 +73,7 @@ export const syncApp = createRoute({
   path: '/apps/{name}/sync',
   summary: 'Request a sync',
   request: { ...named, body: jsonBody(s.SyncBody) },
-  responses: { 202: json('Requested', s.Requested), ...errors },
+  responses: { 202: json('Requested', s.Requested), 409: problem, ...errors },
 });
 
 export const terminateOperation = createRoute({

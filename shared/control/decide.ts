@@ -6,6 +6,7 @@ import type { SyncJob } from '../domain/sync-job.js';
 import type { StoredOperation, SyncRequest } from '../ports/state-store.js';
 import { specFingerprintOf } from './operation-spec.js';
 import { isAutomated } from './sync-options.js';
+import type { WindowFacts } from './sync-windows.js';
 
 export interface WakeUpFacts {
   job: SyncJob;
@@ -16,6 +17,10 @@ export interface WakeUpFacts {
   operation: StoredOperation | undefined;
   /** The revision the app wants now (resolved; one SHA or chart version per source, space-joined). */
   revision: string;
+  /** The project's sync windows for this app now (sync-windows.ts); absent when none concern it. */
+  windows?: WindowFacts;
+  /** Dependencies not Synced and Healthy yet (dependencies.ts), each with why. */
+  waitingFor?: string[];
 }
 
 /**
@@ -25,9 +30,23 @@ export interface WakeUpFacts {
  *   the last attempt at this revision failed), or an interrupted operation.
  * - `refresh`: compare only (drift checks, health rechecks, manual apps, nothing new).
  */
-export type WakeUpDecision = 'continue-sync' | 'superseded' | 'start-sync' | 'refresh';
+export type WakeUpDecision =
+  'continue-sync' | 'superseded' | 'start-sync' | 'refresh' | 'window-closed' | 'waiting';
 
+/**
+ * - `window-closed`: a sync would start, but a sync window keeps it closed (a running one goes on).
+ * - `waiting`: a sync would start, but dependencies are not Synced and Healthy yet.
+ */
 export function decideWakeUp(f: WakeUpFacts): WakeUpDecision {
+  const decision = decideSync(f);
+  if (decision !== 'start-sync') return decision;
+  const manual = f.request?.reason === 'manual';
+  if (f.windows && !(manual ? f.windows.manual : f.windows.automated).open) return 'window-closed';
+  // A manual sync is the user's override; every other sync waits for the app's dependencies.
+  return !manual && f.waitingFor?.length ? 'waiting' : decision;
+}
+
+function decideSync(f: WakeUpFacts): WakeUpDecision {
   if (f.operation) return 'continue-sync';
   if (isSupersededPush(f)) return 'superseded';
   const manual = f.request?.reason === 'manual' || f.request?.reason === 'retry';

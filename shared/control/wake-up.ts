@@ -26,6 +26,18 @@ import { recheckHealth } from './health-recheck.js';
 import { refreshApp } from './refresh.js';
 import { runSyncStep } from './sync-step.js';
 import { backoffSeconds } from './wake-bounds.js';
+import {
+  recordWindowClosed,
+  windowClosedCondition,
+  windowFactsOf,
+  withoutWaitConditions,
+} from './sync-windows.js';
+import {
+  dependenciesNotReady,
+  dependencyWaitingCondition,
+  recordDependencyWait,
+  wakeDependantsIfReady,
+} from './dependencies.js';
 import { terminateOperation, type TerminateResult } from './terminate-operation.js';
 
 export { defaultControlOptions, type ControlDeps, type ControlOptions } from './deps.js';
@@ -40,6 +52,8 @@ export type WakeUpOutcome =
   | 'stepped'
   | 'finished'
   | 'superseded'
+  | 'window-closed'
+  | 'waiting'
   | 'lease-lost';
 
 /** Handles wake-ups (and app deletion, which needs the same lease) for one worker. */
@@ -58,7 +72,12 @@ export class WakeUpHandler {
     try {
       const request = await store.getSyncRequest(job.app);
       seenRequestAt = request?.requestedAt;
-      return await this.advance(job, lease, request);
+      const before = await store.getStatus(job.app);
+      const outcome = await this.advance(job, lease, request);
+      // A wake-up that wrote a comparison or a sync step may have made the app ready for its dependants.
+      if (['finished', 'stepped', 'refreshed', 'health-checked'].includes(outcome))
+        await wakeDependantsIfReady(this.c, job.app, before);
+      return outcome;
     } catch (err) {
       if (err instanceof LeaseLostError) {
         log.warn('lease lost while working; another worker took over', { app: job.app, reason: job.reason });
@@ -117,7 +136,7 @@ export class WakeUpHandler {
     const c = this.c;
     const app = await c.store.getApp(job.app);
     if (!app) return 'gone';
-    const status = await c.store.getStatus(app.name);
+    let status = await c.store.getStatus(app.name);
     const operation = await c.store.getOperation(app.name);
     // A running operation works on the spec it started with, whatever was saved since.
     const spec = operationApp(app, operation?.app);
@@ -164,7 +183,25 @@ export class WakeUpHandler {
         );
       }
     }
-    switch (decideWakeUp({ job, app, status, request, operation, revision })) {
+    const windows = windowFactsOf(spec, project, cluster, c.clock.now());
+    const waitingFor = operation ? [] : await dependenciesNotReady(c, app);
+    const decision = decideWakeUp({ job, app, status, request, operation, revision, windows, waitingFor });
+    if (decision === 'waiting') {
+      await recordDependencyWait(c, lease, app, waitingFor, status, request);
+      return 'waiting';
+    }
+    if (decision === 'window-closed') {
+      const verdict = request?.reason === 'manual' ? windows!.manual : windows!.automated;
+      if (!verdict.open) await recordWindowClosed(c, lease, app, verdict, status, request, job);
+      return 'window-closed';
+    }
+    if (
+      status?.conditions?.some(
+        (k) => k.type === windowClosedCondition || k.type === dependencyWaitingCondition,
+      )
+    )
+      status = { ...status, conditions: withoutWaitConditions(status.conditions) };
+    switch (decision) {
       case 'superseded':
         await recordSuperseded(c, lease, app, job, revision, request);
         return 'superseded';

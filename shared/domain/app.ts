@@ -1,3 +1,4 @@
+import type { SyncWindow } from './sync-window.js';
 import type { AppSource } from './app-source.js';
 import type { IgnoreDifference } from './ignore-difference.js';
 
@@ -45,6 +46,8 @@ export interface Project {
   parent?: string;
   /** Argo CD project roles: policy lines for `proj:<project>:<role>` and the groups that have it. */
   roles?: ProjectRole[];
+  /** Argo CD sync windows: when the project's apps may sync (domain/sync-window.ts). */
+  syncWindows?: SyncWindow[];
 }
 
 export interface ProjectRole {

@@ -1,3 +1,5 @@
+import { dependsOnProblem } from './app-dependencies.js';
+import { parseSyncWindows } from './sync-window.js';
 import { canonicalRepoUrl } from './repo-url.js';
 import type { App, Project } from './app.js';
 import { GitferryError } from './errors.js';
@@ -303,6 +305,8 @@ export function parseApplication(doc: unknown): ParsedApplication {
     isObject(doc.metadata) && isObject(doc.metadata.annotations)
       ? (doc.metadata.annotations as Record<string, string>)
       : {};
+  const dependencyProblem = dependsOnProblem(name, annotations);
+  if (dependencyProblem) throw new ManifestFormatError(`Application/${name}: ${dependencyProblem}`);
   const limit = spec.revisionHistoryLimit;
   return {
     app: {
@@ -332,6 +336,7 @@ const projectSpecFields = [
   'namespaceResourceBlacklist',
   'namespaceResourceWhitelist',
   'roles',
+  'syncWindows',
 ];
 
 export interface ParsedAppProject {
@@ -454,6 +459,7 @@ export function parseAppProjectManifest(doc: unknown): ParsedAppProject {
   });
   if (new Set(roles.map((r) => r.name)).size !== roles.length)
     throw fail('spec.roles has two roles of one name');
+  const syncWindows = parseSyncWindows(spec.syncWindows, fail);
 
   return {
     project: {
@@ -465,6 +471,7 @@ export function parseAppProjectManifest(doc: unknown): ParsedAppProject {
       clusterResourceBlacklist: kinds('clusterResourceBlacklist'),
       namespaceResourceBlacklist: kinds('namespaceResourceBlacklist'),
       namespaceResourceWhitelist: kinds('namespaceResourceWhitelist'),
+      ...(syncWindows.length > 0 ? { syncWindows } : {}),
     },
     warnings,
   };

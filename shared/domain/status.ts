@@ -51,7 +51,13 @@ export interface AppStatus {
   wantedRevision?: string;
   /** Problems that keep Gitferry from comparing or syncing (Argo CD's ComparisonError and friends). */
   conditions?: {
-    type: 'ComparisonError' | 'InvalidSpecError' | 'SyncError' | 'SharedResourceWarning';
+    type:
+      | 'ComparisonError'
+      | 'InvalidSpecError'
+      | 'SyncError'
+      | 'SharedResourceWarning'
+      | 'SyncWindowClosed'
+      | 'DependencyWaiting';
     message: string;
     at: string;
   }[];

@@ -64,11 +64,11 @@ describe('POST /api/v1/projects and /api/v1/apps with hostile manifests', () => 
   test('a valid project is stored with its plain repository URLs canonical', async () => {
     const res = await post(
       'projects',
-      'kind: AppProject\nmetadata: { name: team }\nspec:\n  sourceRepos: ["https://GitHub.com/Acme/Shop/"]\n  destinations: [{ name: prod, namespace: shop }]\n  syncWindows: []',
+      'kind: AppProject\nmetadata: { name: team }\nspec:\n  sourceRepos: ["https://GitHub.com/Acme/Shop/"]\n  destinations: [{ name: prod, namespace: shop }]\n  signatureKeys: []',
     );
     expect(res.status).toBe(201);
     expect(((await res.json()) as { warnings: string[] }).warnings).toEqual([
-      'spec.syncWindows is not supported by Gitferry and is ignored',
+      'spec.signatureKeys is not supported by Gitferry and is ignored',
     ]);
     expect((await store.getProject('team'))?.sourceRepos).toEqual(['https://github.com/Acme/Shop']);
   });

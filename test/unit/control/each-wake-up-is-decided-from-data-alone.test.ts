@@ -43,6 +43,7 @@ const operation: StoredOperation = {
   attempt: 1,
   startedAt: 1,
 };
+const closed = { open: false as const, reason: 'deny window "0 9 * * *" for 1h (UTC)', opensAt: 5 };
 const deployed = status({ status: 'Synced', revision: head });
 
 // One row per case: what the app, its status, the request and the job say → what the wake-up does.
@@ -295,6 +296,136 @@ const table: [string, Parameters<typeof decideWakeUp>[0], WakeUpDecision][] = [
       revision: head,
     },
     'start-sync',
+  ],
+  [
+    'a push during a closed window waits for it (window-closed)',
+    {
+      job: job('webhook', head),
+      app: app(automated()),
+      status: status({ status: 'Synced', revision: older }),
+      request: request('webhook'),
+      operation: undefined,
+      revision: head,
+      windows: { automated: closed, manual: closed },
+    },
+    'window-closed',
+  ],
+  [
+    'the same push once the window is open starts the sync',
+    {
+      job: job('poll'),
+      app: app(automated()),
+      status: status({ status: 'Synced', revision: older }),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+      windows: { automated: { open: true }, manual: { open: true } },
+    },
+    'start-sync',
+  ],
+  [
+    'a manual sync passes a deny window with manualSync, an automated one does not',
+    {
+      job: job('manual'),
+      app: app(automated()),
+      status: deployed,
+      request: request('manual'),
+      operation: undefined,
+      revision: head,
+      windows: { automated: closed, manual: { open: true } },
+    },
+    'start-sync',
+  ],
+  [
+    'a manual sync in a window closed to manual syncs waits too',
+    {
+      job: job('manual'),
+      app: app(),
+      status: deployed,
+      request: request('manual'),
+      operation: undefined,
+      revision: head,
+      windows: { automated: closed, manual: closed },
+    },
+    'window-closed',
+  ],
+  [
+    'a running operation goes on whatever the window says',
+    {
+      job: job('continue'),
+      app: app(automated()),
+      status: deployed,
+      request: undefined,
+      operation,
+      revision: head,
+      windows: { automated: closed, manual: closed },
+    },
+    'continue-sync',
+  ],
+  [
+    'nothing to sync: a closed window changes nothing (refresh)',
+    {
+      job: job('drift'),
+      app: app(automated()),
+      status: deployed,
+      request: undefined,
+      operation: undefined,
+      revision: head,
+      windows: { automated: closed, manual: closed },
+    },
+    'refresh',
+  ],
+  [
+    'a push while a dependency is not ready waits for it',
+    {
+      job: job('webhook', head),
+      app: app(automated()),
+      status: status({ status: 'Synced', revision: older }),
+      request: request('webhook'),
+      operation: undefined,
+      revision: head,
+      waitingFor: ['db (it is OutOfSync and Healthy)'],
+    },
+    'waiting',
+  ],
+  [
+    'a manual sync overrides the dependency wait',
+    {
+      job: job('manual'),
+      app: app(automated()),
+      status: deployed,
+      request: request('manual'),
+      operation: undefined,
+      revision: head,
+      waitingFor: ['db (it is OutOfSync and Healthy)'],
+    },
+    'start-sync',
+  ],
+  [
+    'with every dependency ready, the push syncs',
+    {
+      job: job('poll'),
+      app: app(automated()),
+      status: status({ status: 'Synced', revision: older }),
+      request: undefined,
+      operation: undefined,
+      revision: head,
+      waitingFor: [],
+    },
+    'start-sync',
+  ],
+  [
+    'nothing to sync: waiting dependencies change nothing (refresh)',
+    {
+      job: job('drift'),
+      app: app(automated()),
+      status: deployed,
+      request: undefined,
+      operation: undefined,
+      revision: head,
+      waitingFor: ['db (it does not exist)'],
+    },
+    'refresh',
   ],
 ];
 

@@ -88,7 +88,7 @@ spec:
   clusterResourceWhitelist: [{ group: '', kind: Namespace }]
   namespaceResourceBlacklist: [{ kind: ResourceQuota }]
   roles: []
-  syncWindows: []
+  signatureKeys: []
 `),
     );
     expect(project).toEqual({
@@ -105,7 +105,7 @@ spec:
       namespaceResourceWhitelist: undefined,
     });
     // roles are read now (project roles, RBAC); an empty list keeps the project unchanged.
-    expect(warnings).toEqual(['spec.syncWindows is not supported by Gitferry and is ignored']);
+    expect(warnings).toEqual(['spec.signatureKeys is not supported by Gitferry and is ignored']);
   });
 });
 
