@@ -11,6 +11,7 @@ import { ResourceManager } from '../engine/resource-manager.js';
 import type { Lease } from '../ports/state-store.js';
 import { blankStatus } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
+import { notifyStatusChange } from './notifications.js';
 import { backoffSeconds } from './wake-bounds.js';
 
 /** Reads the app's health (live objects only), records it, and schedules the next recheck while Progressing. */
@@ -34,9 +35,9 @@ export async function recheckHealth(
         }
       : assessed.health;
     const previous = blankStatus(app.name, status);
-    await commitStep(c, lease, {
-      status: { ...previous, health, resources: withHealth(previous.resources, assessed.resources) },
-    });
+    const next = { ...previous, health, resources: withHealth(previous.resources, assessed.resources) };
+    await commitStep(c, lease, { status: next });
+    await notifyStatusChange(c, lease, app, status, next);
     if (bounded)
       c.log.warn('health recheck chain bounded', {
         app: app.name,

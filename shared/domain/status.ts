@@ -51,10 +51,15 @@ export interface AppStatus {
   wantedRevision?: string;
   /** Problems that keep Gitferry from comparing or syncing (Argo CD's ComparisonError and friends). */
   conditions?: {
-    type: 'ComparisonError' | 'InvalidSpecError' | 'SyncError' | 'SharedResourceWarning';
+    type: 'ComparisonError' | 'InvalidSpecError' | 'SyncError' | 'SharedResourceWarning' | 'NotificationError';
     message: string;
     at: string;
   }[];
+  /**
+   * Notifications already sent for conditions that still hold (trigger, service, recipient,
+   * revision): a trigger sends again only after its condition was false (shared/notify/plan.ts).
+   */
+  notifications?: { sent: string[] };
   /** What the last drift check found. */
   drift?: {
     checkedAt: string;
