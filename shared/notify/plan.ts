@@ -152,5 +152,16 @@ export function planNotifications(
       }
     }
   }
+  // on-deployed is Argo's `oncePer: revision`: recovering from Degraded at the same revision does
+  // not deploy it again, so its key is kept while the operation's revision stays.
+  const deployedAt = after.operation?.revision;
+  for (const key of sent)
+    if (
+      key.startsWith('on-deployed|') &&
+      deployedAt &&
+      key.endsWith(`|${deployedAt}`) &&
+      !holding.includes(key)
+    )
+      holding.push(key);
   return { due, holding: holding.slice(-notifyLimits.sentKeysKept) };
 }
