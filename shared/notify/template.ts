@@ -28,7 +28,9 @@ export function templateValues(n: Notification): Record<string, string> {
 
 /** `text` with each known placeholder replaced (unknown ones become empty), bounded. */
 export function renderTemplate(text: string, values: Record<string, string>, max = maxMessageLength): string {
-  const out = text.replace(placeholder, (_, name: string) => values[name] ?? '');
+  const out = text.replace(placeholder, (_, name: string) =>
+    Object.hasOwn(values, name) ? values[name]! : '',
+  );
   return out.length <= max ? out : `${out.slice(0, max - 1)}…`;
 }
 
