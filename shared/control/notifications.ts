@@ -20,7 +20,9 @@ export async function notifyStatusChange(
     const plan = planNotifications(app, before, after, subscriptions);
     const kept = after.notifications?.sent ?? [];
     const same = kept.length === plan.holding.length && kept.every((k, i) => k === plan.holding[i]);
-    if (plan.due.length === 0 && same && problems.length === 0) return;
+    const shown = after.conditions?.find((k) => k.type === 'NotificationError')?.message;
+    const unchangedProblems = problems.length === 0 || shown === problems.join('; ').slice(0, 2000);
+    if (plan.due.length === 0 && same && unchangedProblems) return;
     const results = plan.due.length > 0 ? await c.notifier.deliver(plan.due) : [];
     const failed = results.filter((r) => !r.ok);
     const at = new Date(c.clock.now()).toISOString();

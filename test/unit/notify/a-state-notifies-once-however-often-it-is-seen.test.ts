@@ -128,3 +128,30 @@ describe('a state notifies once however often it is seen', () => {
     await expect(notifyStatusChange(c, lease, app, undefined, statusAt('failed'))).resolves.toBeUndefined();
   });
 });
+
+test('an annotation naming an unconfigured service is a condition written once, not on every drift check', async () => {
+  const commits: StepCommit[] = [];
+  let stored: AppStatus | undefined;
+  const c = {
+    notifier: { services: () => ['github'], deliver: async () => [] },
+    clock: { now: () => 0 },
+    log: silentLogger,
+    store: {
+      commitStep: async (_l: Lease, commit: StepCommit) => {
+        commits.push(commit);
+        stored = commit.status;
+      },
+    },
+  } as unknown as Control;
+  const app = appWith({ 'notifications.argoproj.io/subscribe.on-deployed.teams': 'x' });
+  for (let i = 0; i < 10; i++) await notifyStatusChange(c, lease, app, stored, stored ?? statusAt('healthy'));
+  expect(commits).toHaveLength(1);
+  expect(stored!.conditions).toEqual([
+    {
+      type: 'NotificationError',
+      message:
+        'annotation notifications.argoproj.io/subscribe.on-deployed.teams: service "teams" is not configured',
+      at: '1970-01-01T00:00:00.000Z',
+    },
+  ]);
+});
