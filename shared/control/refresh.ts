@@ -35,7 +35,19 @@ export async function refreshApp(
     } catch (err) {
       // Git cannot be compared with: sync Unknown with the error (Argo CD's ComparisonError), and
       // health from what is deployed alone.
-      await recordComparisonError(c, lease, app.name, status, request, rm, inventory, revision, now, err);
+      const next = await recordComparisonError(
+        c,
+        lease,
+        app.name,
+        status,
+        request,
+        rm,
+        inventory,
+        revision,
+        now,
+        err,
+      );
+      await notifyStatusChange(c, lease, app, status, next);
       return;
     }
     const { state } = await stepSync(

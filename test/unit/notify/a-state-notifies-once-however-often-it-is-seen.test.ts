@@ -155,3 +155,38 @@ test('an annotation naming an unconfigured service is a condition written once, 
     },
   ]);
 });
+
+test('sync status Unknown (Git cannot be compared with) notifies once per revision', async () => {
+  const sent: string[] = [];
+  let stored: AppStatus | undefined;
+  const c = {
+    notifier: {
+      services: () => ['slack'],
+      deliver: async (ns: Notification[]) =>
+        ns.map((n) => (sent.push(n.key), { key: n.key, ok: true, attempts: 1 })),
+    },
+    clock: { now: () => 0 },
+    log: silentLogger,
+    store: { commitStep: async (_l: Lease, commit: StepCommit) => void (stored = commit.status) },
+  } as unknown as Control;
+  const app = appWith({ 'notifications.argoproj.io/subscribe.on-sync-status-unknown.slack': 'ops' });
+  const unknown = (rev: string): AppStatus => ({
+    ...statusAt('healthy', rev),
+    sync: { status: 'Unknown', revision: rev },
+  });
+  for (let i = 0; i < 5; i++) {
+    const before = stored;
+    await notifyStatusChange(c, lease, app, before, {
+      ...unknown(sha),
+      ...(before ? { notifications: before.notifications } : {}),
+    });
+  }
+  await notifyStatusChange(c, lease, app, stored, {
+    ...unknown('c'.repeat(40)),
+    notifications: stored!.notifications,
+  });
+  expect(sent).toEqual([
+    `on-sync-status-unknown|slack|ops|${sha}`,
+    `on-sync-status-unknown|slack|ops|${'c'.repeat(40)}`,
+  ]);
+});
