@@ -51,7 +51,8 @@ export interface AppStatus {
   wantedRevision?: string;
   /** Problems that keep Gitferry from comparing or syncing (Argo CD's ComparisonError and friends). */
   conditions?: {
-    type: 'ComparisonError' | 'InvalidSpecError' | 'SyncError' | 'SharedResourceWarning' | 'NotificationError';
+    type:
+      'ComparisonError' | 'InvalidSpecError' | 'SyncError' | 'SharedResourceWarning' | 'NotificationError';
     message: string;
     at: string;
   }[];
