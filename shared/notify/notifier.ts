@@ -20,6 +20,12 @@ export interface NotifierOptions {
   backoffMs: number[];
   /** One request's time limit. */
   timeoutMs: number;
+  /**
+   * All of one `deliver` call's time (the worker waits for it before its next step): notifications
+   * not started within it fail as not tried, and no retry starts after it.
+   */
+  budgetMs: number;
+  now: () => number;
   /** Bytes of a response read (for its error message); the rest is dropped. */
   maxResponseBytes: number;
   sleep: (ms: number) => Promise<void>;
@@ -30,6 +36,8 @@ export const defaultNotifierOptions: NotifierOptions = {
   attempts: 3,
   backoffMs: [500, 2000],
   timeoutMs: 10_000,
+  budgetMs: 30_000,
+  now: Date.now,
   maxResponseBytes: 16 * 1024,
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
@@ -101,12 +109,23 @@ export class HttpNotifier implements Notifier {
 
   async deliver(notifications: Notification[]): Promise<DeliveryResult[]> {
     const results: DeliveryResult[] = [];
+    const deadline = this.o.now() + this.o.budgetMs;
     // One at a time: a GitHub status's pending must land before its success.
-    for (const n of notifications) results.push(await this.deliverOne(n));
+    for (const n of notifications)
+      results.push(
+        this.o.now() < deadline
+          ? await this.deliverOne(n, deadline)
+          : {
+              key: n.key,
+              ok: false,
+              attempts: 0,
+              error: `${n.service} ${n.trigger}: not tried, the delivery budget was spent`,
+            },
+      );
     return results;
   }
 
-  private async deliverOne(n: Notification): Promise<DeliveryResult> {
+  private async deliverOne(n: Notification, deadline: number): Promise<DeliveryResult> {
     let attempts = 0;
     let last = '';
     try {
@@ -121,7 +140,9 @@ export class HttpNotifier implements Notifier {
           const retry = !(err instanceof DeliveryError) || err.retry;
           if (!retry || attempts >= this.o.attempts) break;
           const waits = this.o.backoffMs;
-          await this.o.sleep(waits[Math.min(attempts - 1, waits.length - 1)] ?? 0);
+          const wait = waits[Math.min(attempts - 1, waits.length - 1)] ?? 0;
+          if (this.o.now() + wait >= deadline) break;
+          await this.o.sleep(wait);
         }
       }
     } catch (err) {

@@ -178,3 +178,39 @@ template.on-sync-succeeded:
     }
   });
 });
+
+test('one delivery is bounded by its budget: no retry and no further notification starts after it', async () => {
+  const slack = await startReceiver([503]);
+  try {
+    let clock = 0;
+    const config = parseNotificationConfig(`service.slack: {webhookURLSecret: slack-url}`);
+    const notifier = new HttpNotifier(config, secretsOf({ 'slack-url': `${slack.url}/s` }), {
+      guard,
+      budgetMs: 1000,
+      now: () => clock,
+      // A wait that oversleeps (a slow request would do the same) ends past the budget: the
+      // first notification stops retrying, the second is not started.
+      sleep: async (ms) => void (clock += ms + 500),
+      backoffMs: [600],
+    });
+    const app = appWith({
+      'notifications.argoproj.io/subscribe.on-sync-running.slack': '',
+      'notifications.argoproj.io/subscribe.on-sync-failed.slack': '',
+    });
+    const plan = planNotifications(
+      app,
+      undefined,
+      statusAt('failed'),
+      subscriptionsOf(app, notifier.services()).subscriptions,
+    );
+    const results = await notifier.deliver(plan.due);
+    expect(results.map((r) => [r.ok, r.attempts])).toEqual([
+      [false, 2],
+      [false, 0],
+    ]);
+    expect(results[1]!.error).toMatch(/not tried, the delivery budget was spent/);
+    expect(slack.requests).toHaveLength(2);
+  } finally {
+    await slack.close();
+  }
+});
