@@ -48,6 +48,11 @@ const boundaries = [
     'the use cases are written against ports, engine and source: adapters are wired in shared/runtime/.',
   ],
   [
+    'shared/notify/**',
+    ['webhooks', 'control', 'api', 'adapters', 'runtime'],
+    'notify imports domain, ports and the guarded HTTP client of source only.',
+  ],
+  [
     'shared/auth/**',
     ['engine', 'source', 'webhooks', 'control', 'api', 'adapters', 'runtime'],
     'auth (sign-in and RBAC) imports domain and ports only.',

@@ -18,6 +18,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApiApp } from '../shared/api/api-app.js';
 import { redactingLogger, type Logger } from '../shared/ports/logger.js';
 import { buildLocalRuntime, loadAppsDir, registerKubeconfigClusters } from '../shared/runtime/local.js';
+import { readNotificationsFile } from '../shared/runtime/notifier.js';
 import { startLocalWorkers } from '../shared/runtime/local-worker.js';
 import { buildAccess } from '../shared/runtime/access.js';
 import { OidcSignIn, type OidcSettings } from '../shared/auth/oidc.js';
@@ -52,6 +53,8 @@ export interface ServeOptions {
   healthChecks?: string;
   /** Applications and AppProjects rendered into this namespace become child apps (default argocd). */
   argoNamespace?: string;
+  /** Notification services and templates (docs/notifications.md); none by default. */
+  notificationsFile?: string;
   log?: Logger;
 }
 
@@ -126,7 +129,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const log = redactingLogger(opts.log ?? consoleLogger);
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   claimDataDir(opts.dataDir);
-  const rt = buildLocalRuntime(opts);
+  const rt = buildLocalRuntime({ ...opts, notifications: readNotificationsFile(opts.notificationsFile) });
   const { store, queue, secrets } = rt;
   // One process owns this data dir: any lease in it belongs to a previous run of this process.
   const wakeUps = rt.wakeUps(log, `serve-${process.pid}-${randomBytes(4).toString('hex')}`);

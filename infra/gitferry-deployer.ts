@@ -68,6 +68,11 @@ export interface GitferryDeployerProps {
   readonly repoCredentials?: RepoCredentialRule[];
   /** Git hosts or CIDRs allowed past the private-address guard (DESIGN.md rule 6). @default none */
   readonly allowedHosts?: string[];
+  /**
+   * Notification services and templates, as YAML or JSON text (docs/notifications.md); the
+   * secrets they name must be under `secretsPrefix`. @default no notifications
+   */
+  readonly notifications?: string;
   /** How often every app gets a drift wake-up. @default rate(3 minutes) */
   readonly driftSchedule?: Schedule;
   /** Spread of drift wake-ups, so apps do not all sync at once. @default 60 seconds */
@@ -297,6 +302,7 @@ export class GitferryDeployer extends Construct {
         WORK_DIR: '/tmp/gitferry',
         REPO_CREDENTIALS: props.repoCredentials?.length ? JSON.stringify(props.repoCredentials) : undefined,
         ALLOWED_HOSTS: props.allowedHosts?.length ? props.allowedHosts.join(',') : undefined,
+        NOTIFICATIONS: props.notifications || undefined,
         // A cluster's token is only ever read from `<this><cluster>/token` (cluster-credentials.ts).
         CLUSTER_SECRET_PREFIX: `${secretsPrefix}clusters/`,
       }),

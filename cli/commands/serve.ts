@@ -59,6 +59,11 @@ export function addServeCommand(program: Command): void {
       'Applications and AppProjects an app renders into this namespace become its child apps',
       process.env.GITFERRY_ARGO_NAMESPACE ?? 'argocd',
     )
+    .option(
+      '--notifications <file>',
+      'notification services and templates (argocd-notifications-cm shape, YAML or JSON; docs/notifications.md)',
+      process.env.GITFERRY_NOTIFICATIONS_FILE,
+    )
     .action(async (o) => {
       const syncTimeoutSeconds = checkOperationTimeout('--sync-timeout', o.syncTimeout);
       const { serve } = await import('../serve.js');
@@ -86,6 +91,7 @@ export function addServeCommand(program: Command): void {
         syncTimeoutSeconds,
         healthChecks: o.healthChecks,
         argoNamespace: o.argoNamespace,
+        notificationsFile: o.notifications,
       });
     });
 }

@@ -50,18 +50,17 @@ export async function recordComparisonError(
   revision: string,
   now: string,
   err: unknown,
-): Promise<void> {
+): Promise<AppStatus> {
   const message = (err as Error).message;
   const health = await assessDesiredHealth(rm, inventory, []);
-  await commitStep(c, lease, {
-    status: {
-      ...blankStatus(app, status),
-      sync: { status: 'Unknown', revision, comparedAt: now },
-      health: health?.health ?? { status: 'Unknown' },
-      conditions: [{ type: 'ComparisonError', message, at: now }],
-      drift: { checkedAt: now, outOfSync: 0, error: message },
-    },
-    consumedRequestAt: request?.requestedAt,
-  });
+  const next: AppStatus = {
+    ...blankStatus(app, status),
+    sync: { status: 'Unknown', revision, comparedAt: now },
+    health: health?.health ?? { status: 'Unknown' },
+    conditions: [{ type: 'ComparisonError', message, at: now }],
+    drift: { checkedAt: now, outOfSync: 0, error: message },
+  };
+  await commitStep(c, lease, { status: next, consumedRequestAt: request?.requestedAt });
   c.log.warn('app cannot be compared with Git', { app, revision, error: message });
+  return next;
 }

@@ -7,6 +7,7 @@ import type { ClusterConnector } from '../ports/cluster-connector.js';
 import type { Clock } from '../ports/clock.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
+import type { Notifier } from '../ports/notifier.js';
 import type { Lease, StateStore, StepCommit } from '../ports/state-store.js';
 import type { GitCredentials } from '../source/git-http.js';
 import type { SourceRenderer } from '../source/render.js';
@@ -51,6 +52,8 @@ export interface ControlDeps {
   log: Logger;
   /** Identifies this worker in leases (e.g. the Lambda request id). */
   holder: string;
+  /** Sends the notifications apps subscribe to (none when the installation configured none). */
+  notifier?: Notifier;
   options?: Partial<ControlOptions>;
 }
 

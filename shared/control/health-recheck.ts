@@ -13,6 +13,7 @@ import { assessDesiredHealth } from './app-health.js';
 import { blankStatus } from './app-status.js';
 import { wakeParentOnHealthChange, withChildrenHealth } from './child-apps.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
+import { notifyStatusChange } from './notifications.js';
 import { backoffSeconds } from './wake-bounds.js';
 
 /** Reads the app's health (live objects only), records it, and schedules the next recheck while Progressing. */
@@ -41,9 +42,9 @@ export async function recheckHealth(
         }
       : own;
     const previous = blankStatus(app.name, status);
-    await commitStep(c, lease, {
-      status: { ...previous, health, resources: withHealth(previous.resources, assessed.resources) },
-    });
+    const next = { ...previous, health, resources: withHealth(previous.resources, assessed.resources) };
+    await commitStep(c, lease, { status: next });
+    await notifyStatusChange(c, lease, app, status, next);
     // A child app whose health moved wakes its parent (whose health includes it).
     await wakeParentOnHealthChange(c, app, status?.health, health);
     if (bounded)

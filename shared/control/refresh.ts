@@ -9,6 +9,7 @@ import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, recentlySynced, resourceStatuses } from './app-status.js';
 import { desiredRefs, driftText, recordComparisonError } from './comparison.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
+import { notifyStatusChange } from './notifications.js';
 import { wakeParentOnHealthChange, withChildrenHealth } from './child-apps.js';
 import { renderDesiredWithChildren, renderKeyOf } from './desired-state.js';
 import { scheduleHealthRecheck } from './health-recheck.js';
@@ -34,7 +35,19 @@ export async function refreshApp(
     } catch (err) {
       // Git cannot be compared with: sync Unknown with the error (Argo CD's ComparisonError), and
       // health from what is deployed alone.
-      await recordComparisonError(c, lease, app.name, status, request, rm, inventory, revision, now, err);
+      const next = await recordComparisonError(
+        c,
+        lease,
+        app.name,
+        status,
+        request,
+        rm,
+        inventory,
+        revision,
+        now,
+        err,
+      );
+      await notifyStatusChange(c, lease, app, status, next);
       return;
     }
     const { state } = await stepSync(
@@ -56,34 +69,33 @@ export async function refreshApp(
     const changes = state.results.filter((r) => r.action !== 'unchanged' && r.action !== 'skipped');
     const health = await assessDesiredHealth(rm, inventory, desiredRefs(state.results));
     const appHealth = await withChildrenHealth(c, app.name, health?.health ?? { status: 'Unknown' });
-    await commitStep(c, lease, {
-      status: {
-        ...blankStatus(app.name, status),
-        sync: {
-          status: state.phase === 'Succeeded' ? (changes.length === 0 ? 'Synced' : 'OutOfSync') : 'Unknown',
-          revision,
-          comparedAt: now,
-          ...(state.phase === 'Succeeded' ? { renderKey: renderKeyOf(app, revision) } : {}),
-        },
-        health: appHealth,
-        resources: resourceStatuses(state.results, health?.resources, { compared: true }),
-        conditions:
-          state.phase === 'Succeeded'
-            ? withSharedResourceConditions(
-                status?.conditions?.filter((k) => k.type !== 'ComparisonError'),
-                state.warnings,
-                now,
-              )
-            : [{ type: 'ComparisonError', message: state.message ?? 'comparison failed', at: now }],
-        drift: {
-          checkedAt: now,
-          outOfSync: changes.length,
-          diff: driftText(changes),
-          ...(state.phase === 'Succeeded' ? {} : { error: state.message ?? 'comparison failed' }),
-        },
+    const next: AppStatus = {
+      ...blankStatus(app.name, status),
+      sync: {
+        status: state.phase === 'Succeeded' ? (changes.length === 0 ? 'Synced' : 'OutOfSync') : 'Unknown',
+        revision,
+        comparedAt: now,
+        ...(state.phase === 'Succeeded' ? { renderKey: renderKeyOf(app, revision) } : {}),
       },
-      consumedRequestAt: request?.requestedAt,
-    });
+      health: appHealth,
+      resources: resourceStatuses(state.results, health?.resources, { compared: true }),
+      conditions:
+        state.phase === 'Succeeded'
+          ? withSharedResourceConditions(
+              status?.conditions?.filter((k) => k.type !== 'ComparisonError'),
+              state.warnings,
+              now,
+            )
+          : [{ type: 'ComparisonError', message: state.message ?? 'comparison failed', at: now }],
+      drift: {
+        checkedAt: now,
+        outOfSync: changes.length,
+        diff: driftText(changes),
+        ...(state.phase === 'Succeeded' ? {} : { error: state.message ?? 'comparison failed' }),
+      },
+    };
+    await commitStep(c, lease, { status: next, consumedRequestAt: request?.requestedAt });
+    await notifyStatusChange(c, lease, app, status, next);
     await wakeParentOnHealthChange(c, app, status?.health, appHealth);
     if (isSelfHealing(app) && changes.length > 0 && state.phase === 'Succeeded') {
       // Drift found on a self-healing app: the next wake-up (right away) syncs it.

@@ -12,6 +12,7 @@ import type { Lease, StoredOperation, SyncRequest } from '../ports/state-store.j
 import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, failedState, operationOf, resourceStatuses, withBoundedDiffs } from './app-status.js';
 import { commitStep, type Control, type SyncTarget } from './deps.js';
+import { notifyStatusChange } from './notifications.js';
 import {
   childAppConditions,
   childAppsSummary,
@@ -97,15 +98,17 @@ export async function runSyncStep(
           ? (op.waits ?? 0) + 1
           : 0;
       const delaySeconds = waiting ? backoffSeconds(waits, c.o.backoffSeconds) : 0;
+      const running: AppStatus = {
+        ...blankStatus(app.name, status),
+        operation: { ...operationOf(op, state, 'Running'), ...tagsOf(op, started) },
+      };
       await commitStep(c, lease, {
         operation: { ...op, state, wakeUps, waits, desired: hasChildren ? undefined : cacheable(desired) },
         inventory: state.inventory,
-        status: {
-          ...blankStatus(app.name, status),
-          operation: { ...operationOf(op, state, 'Running'), ...tagsOf(op, started) },
-        },
+        status: running,
         consumedRequestAt: started?.requestedAt,
       });
+      await notifyStatusChange(c, lease, app, status, running);
       await c.queue.send(
         {
           app: app.name,
@@ -155,6 +158,25 @@ export async function runSyncStep(
       results: withBoundedDiffs(state.results),
     };
     const at = new Date(now).toISOString();
+    const finishedStatus: AppStatus = {
+      ...blankStatus(app.name, status),
+      // A render error leaves Git uncompared: Unknown with the error (Argo CD's ComparisonError).
+      sync: synced
+        ? {
+            status: 'Synced',
+            revision: op.revision,
+            comparedAt: at,
+            renderKey: renderKeyOf(app, op.revision),
+          }
+        : { status: renderError !== undefined ? 'Unknown' : 'OutOfSync', revision: op.revision },
+      health: appHealth,
+      resources: resourceStatuses(state.results, health?.resources),
+      operation: { ...operationOf(op, finished, run.phase), ...tagsOf(op, started) },
+      conditions:
+        renderError !== undefined
+          ? [{ type: 'ComparisonError', message: renderError, at }]
+          : [...withSharedResourceConditions([], state.warnings, at), ...childAppConditions(childApps, now)],
+    };
     await commitStep(c, lease, {
       run,
       inventory: state.inventory,
@@ -163,30 +185,10 @@ export async function runSyncStep(
         retryIn !== undefined
           ? { ...op, state: undefined, attempt: op.attempt + 1, wakeUps: 0, waits: 0, desired: undefined }
           : null,
-      status: {
-        ...blankStatus(app.name, status),
-        // A render error leaves Git uncompared: Unknown with the error (Argo CD's ComparisonError).
-        sync: synced
-          ? {
-              status: 'Synced',
-              revision: op.revision,
-              comparedAt: at,
-              renderKey: renderKeyOf(app, op.revision),
-            }
-          : { status: renderError !== undefined ? 'Unknown' : 'OutOfSync', revision: op.revision },
-        health: appHealth,
-        resources: resourceStatuses(state.results, health?.resources),
-        operation: { ...operationOf(op, finished, run.phase), ...tagsOf(op, started) },
-        conditions:
-          renderError !== undefined
-            ? [{ type: 'ComparisonError', message: renderError, at }]
-            : [
-                ...withSharedResourceConditions([], state.warnings, at),
-                ...childAppConditions(childApps, now),
-              ],
-      },
+      status: finishedStatus,
       consumedRequestAt: started?.requestedAt,
     });
+    await notifyStatusChange(c, lease, app, status, finishedStatus);
     // Work asked for while this operation ran (a sync, a new revision, a new spec) was left for after it.
     if (retryIn === undefined && request && request.requestedAt !== started?.requestedAt)
       await c.queue.send({ app: app.name, reason: request.reason, requestedAt: request.requestedAt });

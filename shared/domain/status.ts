@@ -57,10 +57,16 @@ export interface AppStatus {
       | 'SyncError'
       | 'SharedResourceWarning'
       | 'SyncWindowClosed'
-      | 'DependencyWaiting';
+      | 'DependencyWaiting'
+      | 'NotificationError';
     message: string;
     at: string;
   }[];
+  /**
+   * Notifications already sent for conditions that still hold (trigger, service, recipient,
+   * revision): a trigger sends again only after its condition was false (shared/notify/plan.ts).
+   */
+  notifications?: { sent: string[] };
   /** What the last drift check found. */
   drift?: {
     checkedAt: string;

@@ -33,6 +33,8 @@ export interface AwsRuntimeConfig {
   healthChecks?: string;
   /** Applications and AppProjects rendered into this namespace become child apps (default argocd). */
   argoNamespace: string;
+  /** Notification services and templates (argocd-notifications-cm shape, YAML or JSON); none by default. */
+  notifications?: string;
 }
 
 /** A setting the AWS deployment needs is missing from the environment. */
@@ -68,5 +70,6 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
       : defaultOperationTimeoutSeconds,
     healthChecks: env[awsEnvNames.HEALTH_CHECKS] || undefined,
     argoNamespace: env[awsEnvNames.ARGO_NAMESPACE] || 'argocd',
+    notifications: env[awsEnvNames.NOTIFICATIONS] || undefined,
   };
 }

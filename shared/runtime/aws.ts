@@ -9,6 +9,7 @@ import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { WakeUpHandler } from '../control/wake-up.js';
 import { buildHealthChecks } from './health-checks.js';
+import { buildNotifier } from './notifier.js';
 
 export { awsConfigFromEnv, type AwsRuntimeConfig } from './aws-config.js';
 
@@ -29,7 +30,8 @@ export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<
   });
   const credentials = repoCredentialsResolver(config.repoCredentials, secrets);
   const health = buildHealthChecks(config.healthChecks);
-  return { ...base, renderer, credentials, health, argoNamespace: config.argoNamespace };
+  const notifier = buildNotifier(config.notifications, secrets, guard);
+  return { ...base, renderer, credentials, health, notifier, argoNamespace: config.argoNamespace };
 }
 
 export type AwsRuntime = ReturnType<typeof buildAwsRuntime>;
@@ -45,6 +47,7 @@ export function wakeUpHandlerOf(rt: AwsRuntime, log: Logger, holder: string): Wa
     clock: systemClock,
     log,
     holder,
+    notifier: rt.notifier,
     options: {
       guard: rt.guard,
       syncTimeoutMs: rt.config.syncTimeoutSeconds * 1000,

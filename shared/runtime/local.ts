@@ -25,6 +25,7 @@ import { GitCheckoutCache } from '../source/git.js';
 import { SourceRenderer } from '../source/render.js';
 import { parseManifests } from '../source/yaml.js';
 import { buildHealthChecks } from './health-checks.js';
+import { buildNotifier } from './notifier.js';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -39,6 +40,8 @@ export interface LocalRuntimeOptions {
   healthChecks?: string;
   /** Applications and AppProjects rendered into this namespace become child apps (default argocd). */
   argoNamespace?: string;
+  /** Notification services and templates (argocd-notifications-cm shape): the text of `--notifications FILE`. */
+  notifications?: string;
 }
 
 /**
@@ -82,6 +85,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
   });
   const credentials = repoCredentialsResolver([], secrets);
   const health = buildHealthChecks(opts.healthChecks);
+  const notifier = buildNotifier(opts.notifications, secrets, guard);
   /** The use cases for one process (holder names it in leases). */
   const wakeUps = (log: Logger, holder: string) =>
     new WakeUpHandler({
@@ -93,6 +97,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
       clock: systemClock,
       log,
       holder,
+      notifier,
       // One process, no per-invocation cost: look at waits and Progressing apps often (2 s, then
       // 5 s), keep a lease past a long step.
       options: {
@@ -134,6 +139,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
     kubeconfig,
     wakeUps,
     health,
+    notifier,
     inspector,
   };
 }

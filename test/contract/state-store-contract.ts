@@ -378,6 +378,28 @@ export function describeStateStoreContract(
         });
       });
 
+      test('the notifications an app was sent, and a NotificationError condition, round-trip with its status', async () => {
+        const app = unique('app');
+        const lease = await hold(app);
+        const sent = Array.from(
+          { length: 100 },
+          (_, i) => `on-deployed|github||${i.toString(16).padStart(40, '0')}`,
+        );
+        const status = {
+          ...statusFixture(app, 'a'.repeat(40)),
+          notifications: { sent },
+          conditions: [
+            {
+              type: 'NotificationError' as const,
+              message: 'slack on-sync-failed: answered 503',
+              at: '2026-12-01T11:00:00.000Z',
+            },
+          ],
+        };
+        await store().commitStep(lease, { status });
+        expect(await store().getStatus(app)).toEqual(status);
+      });
+
       test('an operation set to null is cleared', async () => {
         const app = unique('app');
         const lease = await hold(app);

@@ -9,6 +9,7 @@ describe('the functions environment', () => {
   const { template, stack, deployer } = synthGitferry({
     repoCredentials: [{ urlPrefix: 'https://git.example.com/team', secret: 'gitferry/repos/team' }],
     allowedHosts: ['git.internal.example.com'],
+    notifications: 'service.github: {tokenSecret: gitferry/notifications/github}',
   });
   const functions = template.findResources('AWS::Lambda::Function');
   const envOf = (fn: unknown) =>
@@ -41,5 +42,6 @@ describe('the functions environment', () => {
     ]);
     expect(config.allowedHosts).toEqual(['git.internal.example.com']);
     expect(config.clusterSecretPrefix).toMatch(/clusters\/$/);
+    expect(config.notifications).toBe('service.github: {tokenSecret: gitferry/notifications/github}');
   });
 });

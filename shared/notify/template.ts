@@ -1,0 +1,45 @@
+// Message templates: `{{app.name}}`-style placeholders replaced by values, nothing evaluated. One
+// pass: a value that itself holds `{{…}}` (a commit message, a tenant's app name) stays as text.
+import type { Notification } from '../ports/notifier.js';
+
+/** Longest message a template may produce; the rest is cut with an ellipsis. */
+export const maxMessageLength = 4000;
+
+const placeholder = /\{\{\s*([A-Za-z][A-Za-z0-9_.-]{0,63})\s*\}\}/g;
+
+/** The values a template may name. */
+export function templateValues(n: Notification): Record<string, string> {
+  const s = n.status;
+  return {
+    'app.name': n.app,
+    'app.project': n.project,
+    'app.repoURL': n.repoURL,
+    trigger: n.trigger,
+    service: n.service,
+    recipient: n.recipient,
+    revision: n.revision,
+    phase: s.operation?.phase ?? '',
+    message: s.operation?.message ?? '',
+    'sync.status': s.sync.status,
+    'health.status': s.health.status,
+    'health.message': s.health.message ?? '',
+  };
+}
+
+/** `text` with each known placeholder replaced (unknown ones become empty), bounded. */
+export function renderTemplate(text: string, values: Record<string, string>, max = maxMessageLength): string {
+  const out = text.replace(placeholder, (_, name: string) =>
+    Object.hasOwn(values, name) ? values[name]! : '',
+  );
+  return out.length <= max ? out : `${out.slice(0, max - 1)}…`;
+}
+
+/** Messages when the configuration names no `template.<trigger>`. */
+export const defaultTemplates: Record<Notification['trigger'], string> = {
+  'on-sync-running': 'Application {{app.name}} is syncing revision {{revision}}.',
+  'on-sync-succeeded': 'Application {{app.name}} synced revision {{revision}}: {{message}}',
+  'on-sync-failed': 'Application {{app.name}} failed to sync revision {{revision}}: {{message}}',
+  'on-health-degraded': 'Application {{app.name}} is Degraded at revision {{revision}}: {{health.message}}',
+  'on-deployed': 'Application {{app.name}} is deployed: revision {{revision}} is synced and healthy.',
+  'on-sync-status-unknown': 'Application {{app.name}} sync status is Unknown at revision {{revision}}.',
+};

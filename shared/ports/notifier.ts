@@ -1,0 +1,45 @@
+import type { AppStatus } from '../domain/status.js';
+
+/** Argo CD's trigger names (argocd-notifications' default catalog). */
+export const triggerNames = [
+  'on-sync-running',
+  'on-sync-succeeded',
+  'on-sync-failed',
+  'on-health-degraded',
+  'on-deployed',
+  'on-sync-status-unknown',
+] as const;
+export type TriggerName = (typeof triggerNames)[number];
+
+/** One message to send: a trigger that fired for an app, to one subscriber of one service. */
+export interface Notification {
+  /** What dedup knows it by (trigger, service, recipient and revision, plus the run for sync triggers). */
+  key: string;
+  app: string;
+  project: string;
+  repoURL: string;
+  trigger: TriggerName;
+  service: string;
+  /** The annotation's recipient (a Slack channel, say); empty when the service needs none. */
+  recipient: string;
+  revision: string;
+  status: AppStatus;
+}
+
+/** How one notification went: sent, or failed after its retries (the error never quotes a secret). */
+export interface DeliveryResult {
+  key: string;
+  ok: boolean;
+  attempts: number;
+  error?: string;
+}
+
+/**
+ * Sends notifications to the services an installation configured (GitHub statuses, Slack,
+ * webhooks). `deliver` never throws: each notification's outcome is in its result.
+ */
+export interface Notifier {
+  /** The service names subscriptions may use (`github`, `slack`, a webhook's name). */
+  services(): string[];
+  deliver(notifications: Notification[]): Promise<DeliveryResult[]>;
+}
