@@ -287,9 +287,9 @@ export class GitferryDeployer extends Construct {
       // The worker wakes itself through its own queue by design (a wave or hook waiting, health
       // Progressing, a retry): with Lambda's default loop detection a long sync would be cut off
       // after about 16 hops and sent to the dead-letter queue. Every chain is bounded in the code
-      // instead: an operation by the sync timeout (30 min), retries by the retry limit, health
-      // rechecks by the 10 minutes after a sync, busy retries by the lease's expiry. The
-      // RecursiveInvocationsDropped alarm says if Lambda ever cuts one off all the same.
+      // instead (shared/control/wake-bounds.ts, waits backing off 2 → 5 → 10 → 30 s): 120 wake-ups
+      // per operation (and the sync timeout, 30 min), 40 health rechecks, 20 busy retries, retries by
+      // the retry limit. The RecursiveInvocationsDropped alarm says if Lambda ever cuts one off.
       recursiveLoop: RecursiveLoop.ALLOW,
       ...vpcProps,
       environment: env({
