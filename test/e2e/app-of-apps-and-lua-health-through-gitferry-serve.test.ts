@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../testbed/free-port.js';
-import { cliPath, startServe, type ServeProcess } from '../support/serve.js';
+import { cliAgainst, eventuallyWithServeLog, startServe, type ServeProcess } from '../support/serve.js';
 import { TestRepo } from '../support/git.js';
-import { eventually as eventuallyRaw, execFileAsync, kubectl, uniqueName } from '../support/testbed.js';
+import { kubectl, uniqueName } from '../support/testbed.js';
 
 // An app of apps on `gitferry serve` (local runtime, its worker loop) against the test bed: child
 // Applications in Git become apps, are updated and deleted with Git; a child asking for another
@@ -22,24 +22,8 @@ describe('an app of apps and Lua health through gitferry serve and the CLI', () 
   let server: ServeProcess;
   let repo: TestRepo;
 
-  const eventually = (async (...a: Parameters<typeof eventuallyRaw>) =>
-    eventuallyRaw(...a).catch((e: Error) => {
-      throw new Error(
-        `${e.message}\nlast lines of the serve log:\n${server.log.join('').split('\n').slice(-30).join('\n')}`,
-      );
-    })) as typeof eventuallyRaw;
-
-  const cli = async (...args: string[]) => {
-    try {
-      const r = await execFileAsync(cliPath, ['--server', server.url, ...args], {
-        env: { ...process.env, GITFERRY_DATA_DIR: dataDir },
-      });
-      return { code: 0, stdout: r.stdout, stderr: r.stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const eventually = eventuallyWithServeLog(() => server);
+  const cli = cliAgainst(() => server, dataDir);
   const appView = async (name: string) => {
     const r = await cli('app', 'get', name, '-o', 'json');
     return r.code === 0

@@ -3,9 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../testbed/free-port.js';
-import { cliPath, startServe, type ServeProcess } from '../support/serve.js';
+import {
+  cliAgainst,
+  cliPath,
+  eventuallyWithServeLog,
+  startServe,
+  type ServeProcess,
+} from '../support/serve.js';
 import { TestRepo } from '../support/git.js';
-import { eventually as eventuallyRaw, execFileAsync, kubectl, uniqueName } from '../support/testbed.js';
+import { execFileAsync, kubectl, uniqueName } from '../support/testbed.js';
 
 describe('the gitferry CLI against gitferry serve', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gitferry-serve-'));
@@ -15,25 +21,9 @@ describe('the gitferry CLI against gitferry serve', () => {
   let repo: TestRepo;
 
   const serve = () => startServe({ port, dataDir, cluster: true });
-  // A wait that times out says what serve was doing: the last lines of its log.
-  const eventually = (async (...a: Parameters<typeof eventuallyRaw>) =>
-    eventuallyRaw(...a).catch((e: Error) => {
-      throw new Error(
-        `${e.message}\nlast lines of the serve log:\n${server.log.join('').split('\n').slice(-30).join('\n')}`,
-      );
-    })) as typeof eventuallyRaw;
 
-  const cli = async (...args: string[]) => {
-    try {
-      const r = await execFileAsync(cliPath, ['--server', server.url, ...args], {
-        env: { ...process.env, GITFERRY_DATA_DIR: dataDir },
-      });
-      return { code: 0, stdout: r.stdout, stderr: r.stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const eventually = eventuallyWithServeLog(() => server);
+  const cli = cliAgainst(() => server, dataDir);
 
   const manifest = (name: string, ns: string, fixture = 'application-with-unsupported-field.yaml') => {
     const file = join(dataDir, `${name}.yaml`);

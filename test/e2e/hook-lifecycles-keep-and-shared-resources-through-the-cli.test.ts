@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dump, load } from 'js-yaml';
 import { freePort } from '../testbed/free-port.js';
-import { cliPath, startServe, type ServeProcess } from '../support/serve.js';
+import { cliAgainst, eventuallyWithServeLog, startServe, type ServeProcess } from '../support/serve.js';
 import { TestRepo } from '../support/git.js';
-import { eventually as eventuallyRaw, execFileAsync, kubectl, uniqueName } from '../support/testbed.js';
+import { kubectl, uniqueName } from '../support/testbed.js';
 
 interface AppJson {
   status?: {
@@ -24,24 +24,8 @@ describe('hook lifecycles, resource-policy keep and shared resources through git
   let server: ServeProcess;
   let repo: TestRepo;
 
-  const eventually = (async (...a: Parameters<typeof eventuallyRaw>) =>
-    eventuallyRaw(...a).catch((e: Error) => {
-      throw new Error(
-        `${e.message}\nlast lines of the serve log:\n${server.log.join('').split('\n').slice(-30).join('\n')}`,
-      );
-    })) as typeof eventuallyRaw;
-
-  const cli = async (...args: string[]) => {
-    try {
-      const r = await execFileAsync(cliPath, ['--server', server.url, ...args], {
-        env: { ...process.env, GITFERRY_DATA_DIR: dataDir },
-      });
-      return { code: 0, stdout: r.stdout, stderr: r.stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const eventually = eventuallyWithServeLog(() => server);
+  const cli = cliAgainst(() => server, dataDir);
   const appJson = async (name: string) =>
     JSON.parse((await cli('app', 'get', name, '-o', 'json')).stdout) as AppJson;
 

@@ -1,7 +1,7 @@
 // `gitferry serve` as its own process (through bin/gitferry), against the test bed's cluster.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { eventually, testbed } from './testbed.js';
+import { eventually, execFileAsync, testbed } from './testbed.js';
 
 export const cliPath = fileURLToPath(new URL('../../bin/gitferry', import.meta.url));
 
@@ -41,4 +41,32 @@ export async function startServe(opts: {
     200,
   );
   return { child, url, log };
+}
+
+/**
+ * `gitferry --server <serve> …` for tests: never throws, answers the exit code and what it printed.
+ * `server` is read on each call (a test may restart serve).
+ */
+export function cliAgainst(server: () => ServeProcess, dataDir: string) {
+  return async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const r = await execFileAsync(cliPath, ['--server', server().url, ...args], {
+        env: { ...process.env, GITFERRY_DATA_DIR: dataDir },
+      });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+}
+
+/** `eventually`, whose timeout says what serve was doing: the last lines of its log. */
+export function eventuallyWithServeLog(server: () => ServeProcess): typeof eventually {
+  return (async (...a: Parameters<typeof eventually>) =>
+    eventually(...a).catch((e: Error) => {
+      throw new Error(
+        `${e.message}\nlast lines of the serve log:\n${server().log.join('').split('\n').slice(-30).join('\n')}`,
+      );
+    })) as typeof eventually;
 }
