@@ -8,6 +8,7 @@ import { openDatabase } from '../../shared/adapters/local/sqlite-database.js';
 import { SqliteStateStore } from '../../shared/adapters/local/sqlite-state-store.js';
 import { ClusterConnectorRouter } from '../../shared/adapters/cluster/cluster-connector-router.js';
 import { TokenClusterConnector } from '../../shared/adapters/cluster/token-cluster-connector.js';
+import type { Cluster } from '../../shared/domain/app.js';
 import type { SyncJob } from '../../shared/domain/sync-job.js';
 import { KubeClient, type KubeRequest } from '../../shared/engine/kube-client.js';
 import type { Clock } from '../../shared/ports/clock.js';
@@ -41,27 +42,37 @@ export interface LocalControl {
   dispose: () => void;
 }
 
-export function startLocalControl(): LocalControl {
+/**
+ * `cluster` and `connector` replace the test bed's kubeconfig-style cluster (an EKS cluster with
+ * its own connector, say); apps then name `cluster.name` as their destination.
+ */
+export function startLocalControl(
+  opts: { cluster?: Cluster; connector?: ClusterConnectorRouter } = {},
+): LocalControl {
   const dir = mkdtempSync(join(tmpdir(), 'gitferry-local-control-'));
   const db = openDatabase(join(dir, 'gitferry.db'));
   const store = new SqliteStateStore(db);
   const kit = sourceKit();
   const bed = testbed();
-  const clusterName = 'testbed';
+  const clusterName = opts.cluster?.name ?? 'testbed';
   const secretPrefix = 'clusters/';
-  void store.putCluster({
-    name: clusterName,
-    type: 'kubeconfig',
-    server: bed.kube.server,
-    caData: readFileSync(bed.kube.caFile).toString('base64'),
-    tokenSecret: `${secretPrefix}${clusterName}/token`,
-  });
-  const connector = new ClusterConnectorRouter({
-    kubeconfig: new TokenClusterConnector(
-      { get: async () => bed.kube.token },
-      { secretPrefix, server: { guard: testbedGuard } },
-    ),
-  });
+  void store.putCluster(
+    opts.cluster ?? {
+      name: clusterName,
+      type: 'kubeconfig',
+      server: bed.kube.server,
+      caData: readFileSync(bed.kube.caFile).toString('base64'),
+      tokenSecret: `${secretPrefix}${clusterName}/token`,
+    },
+  );
+  const connector =
+    opts.connector ??
+    new ClusterConnectorRouter({
+      kubeconfig: new TokenClusterConnector(
+        { get: async () => bed.kube.token },
+        { secretPrefix, server: { guard: testbedGuard } },
+      ),
+    });
   let renders = 0;
   const render = kit.renderer.render.bind(kit.renderer);
   kit.renderer.render = (req) => {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binPath } from '../paths.js';
 import { freePort } from '../free-port.js';
-import { createClusterCerts } from '../certs.js';
+import { createClusterCerts, type ClusterCerts } from '../certs.js';
 import { kubeRequest, type KubeAccess } from '../kube-request.js';
 import { startProcess, waitReady, type ManagedProcess } from '../supervisor.js';
 
@@ -29,8 +29,22 @@ function writeKubeconfig(file: string, access: KubeAccess): void {
   writeFileSync(file, JSON.stringify(config, null, 2));
 }
 
-/** etcd must be running. Starts kube-apiserver, then kube-controller-manager and kube-scheduler. */
-export async function startKubeControlPlane(runDir: string, etcdUrl: string): Promise<KubeControlPlane> {
+export interface KubeApiserver {
+  process: ManagedProcess;
+  access: KubeAccess;
+  kubeconfig: string;
+  certs: ClusterCerts;
+}
+
+/**
+ * etcd must be running. Starts a kube-apiserver with its own certificates and admin token in
+ * runDir; `extraArgs` add flags (a private apiserver with a token webhook, say).
+ */
+export async function startKubeApiserver(
+  runDir: string,
+  etcdUrl: string,
+  opts: { extraArgs?: string[] } = {},
+): Promise<KubeApiserver> {
   const certs = createClusterCerts(runDir);
   const tokenFile = join(runDir, 'tokens.csv');
   writeFileSync(tokenFile, `${adminToken},admin,admin-uid,"system:masters"\n`);
@@ -60,6 +74,7 @@ export async function startKubeControlPlane(runDir: string, etcdUrl: string): Pr
       '--allow-privileged=true',
       '--endpoint-reconciler-type=none',
       '--v=1',
+      ...(opts.extraArgs ?? []),
     ],
     logFile: join(runDir, 'kube-apiserver.log'),
   });
@@ -69,6 +84,12 @@ export async function startKubeControlPlane(runDir: string, etcdUrl: string): Pr
     async () => (await kubeRequest(access, 'GET', '/readyz')).status === 200,
     90_000,
   );
+  return { process: apiserver, access, kubeconfig, certs };
+}
+
+/** etcd must be running. Starts kube-apiserver, then kube-controller-manager and kube-scheduler. */
+export async function startKubeControlPlane(runDir: string, etcdUrl: string): Promise<KubeControlPlane> {
+  const { process: apiserver, access, kubeconfig, certs } = await startKubeApiserver(runDir, etcdUrl);
 
   const kcmPort = await freePort();
   const controllerManager = startProcess({
