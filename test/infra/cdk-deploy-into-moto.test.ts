@@ -241,6 +241,36 @@ describe('cdk deploy into moto', () => {
     expect(Targets.map((t) => t.Arn)).toEqual([drift.FunctionArn]);
   });
 
+  test("the webhook's role may read the named webhook secret, and only the worker and drift roles the cluster secrets", async () => {
+    /** The statements of a role's inline policy (CDK's DefaultPolicy), as IAM stores them. */
+    const statements = async (role: string) => {
+      const iam = (form: Record<string, string>) =>
+        motoCall(moto.endpoint, 'iam', { form: { Version: '2010-05-08', ...form } });
+      const RoleName = physical('AWS::IAM::Role', `Gitferry${role}Role`);
+      const listed = await iam({ Action: 'ListRolePolicies', RoleName });
+      const names = [...listed.matchAll(/<member>([^<]+)<\/member>/g)].map((m) => m[1]!);
+      expect([role, names.length]).toEqual([role, 1]);
+      const xml = await iam({ Action: 'GetRolePolicy', RoleName, PolicyName: names[0]! });
+      const doc = /<PolicyDocument>([^<]+)<\/PolicyDocument>/.exec(xml)![1]!;
+      const json = decodeURIComponent(doc.replaceAll('&quot;', '"').replaceAll('&amp;', '&'));
+      return (JSON.parse(json) as { Statement: { Action: string | string[]; Resource: string | string[] }[] })
+        .Statement;
+    };
+    const secretReads = async (role: string) =>
+      (await statements(role))
+        .filter((st) => ([] as string[]).concat(st.Action).includes('secretsmanager:GetSecretValue'))
+        .flatMap((st) => ([] as string[]).concat(st.Resource));
+    expect(await secretReads('Webhook')).toEqual([
+      `arn:aws:secretsmanager:${region}:${account}:secret:${secretName}-??????`,
+    ]);
+    for (const role of ['Worker', 'Drift'])
+      expect([role, await secretReads(role)]).toEqual([
+        role,
+        [`arn:aws:secretsmanager:${region}:${account}:secret:gitferry/*`],
+      ]);
+    expect(await secretReads('Api')).toEqual([]);
+  });
+
   test('moto drops these settings the template makes (its gaps, listed in docs/aws-deploy.md)', async () => {
     const template = JSON.parse(readFileSync(join(out, 'Gitferry.template.json'), 'utf8')) as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;

@@ -55,6 +55,13 @@ describe('an EKS cluster registered in moto', () => {
   const described: string[] = [];
   const cluster: Cluster = { name: 'prod-eks', type: 'eks', region: aws.region, eksClusterName: eksName };
 
+  /** The deployer's token with its decoded URL rewritten. */
+  async function rewritten(edit: (url: string) => string) {
+    const token = await eksToken(eksName, aws.region, deployer.credentials);
+    const url = edit(Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString());
+    return `k8s-aws-v1.${Buffer.from(url).toString('base64url')}`;
+  }
+
   /** POST a SelfSubjectReview to the private apiserver with a bearer token: status and identity. */
   async function whoAmI(token: string) {
     const res = await kubeRequest(
@@ -214,19 +221,25 @@ describe('an EKS cluster registered in moto', () => {
     ],
     [
       'whose signature was tampered with',
-      async () => {
-        const url = Buffer.from(
-          (await eksToken(eksName, aws.region, deployer.credentials)).slice(11),
-          'base64url',
-        )
-          .toString()
-          .replace(
+      () =>
+        rewritten((url) =>
+          url.replace(
             /X-Amz-Signature=([0-9a-f])/,
             (_m, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`,
-          );
-        return `k8s-aws-v1.${Buffer.from(url).toString('base64url')}`;
-      },
+          ),
+        ),
       'the signature does not match',
+    ],
+    [
+      'pointing at a host other than STS',
+      () =>
+        rewritten((url) => url.replace('https://sts.us-east-1.amazonaws.com/', 'https://evil.example.com/')),
+      'not an STS URL',
+    ],
+    [
+      'asking STS for another action',
+      () => rewritten((url) => url.replace('Action=GetCallerIdentity', 'Action=AssumeRole')),
+      'not a GetCallerIdentity call',
     ],
   ])('a token %s is refused with 401', async (_what, token, why) => {
     const before = review.refusals.length;
