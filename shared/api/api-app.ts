@@ -463,8 +463,11 @@ export function createApiApp(deps: ApiDeps): Hono {
         await stream.writeSSE({ event: 'hello', data: '{}' });
         while (!stream.aborted) {
           await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, streamHeartbeatMs);
+            const heartbeat = setTimeout(resolve, streamHeartbeatMs);
+            wake = () => {
+              clearTimeout(heartbeat);
+              resolve();
+            };
           });
           wake = undefined;
           if (stream.aborted) break;

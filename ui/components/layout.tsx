@@ -9,7 +9,7 @@ const sections = [
   { href: '/applications', label: 'Applications', icon: '▦' },
   { href: '/clusters', label: 'Clusters', icon: '⬡' },
   { href: '/projects', label: 'Projects', icon: '▤' },
-  { href: '/about', label: 'About', icon: 'ⓘ' },
+  { href: '/about', label: 'About', icon: 'i' },
 ];
 
 function LiveIndicator() {
@@ -40,7 +40,7 @@ export function Layout(props: {
       <nav class="rail" aria-label="Sections">
         <Link href="/applications" class="brand">
           <span class="brand-mark" aria-hidden="true">
-            ⛴
+            G
           </span>
           <span class="brand-name">Gitferry</span>
         </Link>

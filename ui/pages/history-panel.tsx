@@ -86,7 +86,7 @@ export function HistoryPanel(props: {
                       type="button"
                       class="button subtle"
                       disabled={busy}
-                      aria-label={`Roll back to run ${r.id} (${shortRevision(r.revision)})`}
+                      aria-label={`Rollback to run ${r.id} (${shortRevision(r.revision)})`}
                       onClick={() =>
                         act(() => send('POST', `/apps/${enc(props.app)}/rollback`, { id: r.id }))
                       }

@@ -17,7 +17,7 @@ export function SignIn(props: { problem?: string; onSignedIn: () => void }) {
       <div class="sign-in-card">
         <div class="brand big">
           <span class="brand-mark" aria-hidden="true">
-            ⛴
+            G
           </span>
           <h1 class="brand-name">Gitferry</h1>
         </div>
