@@ -60,7 +60,7 @@ async function listRenderMs(apps: number): Promise<number> {
       const runs: number[] = [];
       for (let run = 0; run < 3; run++) {
         const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-        await page.addInitScript((t) => sessionStorage.setItem('gitferry.token', t), token);
+        await page.addInitScript(`sessionStorage.setItem('gitferry.token', ${JSON.stringify(token)})`);
         const started = Date.now();
         await page.goto(`${url}/applications`);
         await page

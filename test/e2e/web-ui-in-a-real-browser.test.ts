@@ -140,7 +140,7 @@ describe('the web UI in a real browser', () => {
     await row.click();
     await page.getByTestId('sync-button').waitFor({ timeout: 60_000 });
     // A marker a reload would wipe: live updates must arrive in this same document.
-    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+    await page.evaluate('window.__sameDocument = true');
     await page.getByTestId('sync-button').click();
     await shoot(page, '02-sync-dialog.png');
     await page.getByTestId('sync-submit').click();
@@ -163,9 +163,7 @@ describe('the web UI in a real browser', () => {
     ).catch((e: Error) => {
       throw new Error(`${e.message}\nhealth shown, in order: ${seen.join(' → ')}`);
     });
-    expect(
-      await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
-    ).toBe(true);
+    expect(await page.evaluate('window.__sameDocument === true')).toBe(true);
     await page.getByTestId('resource').first().waitFor();
     await shoot(page, '04-app-healthy.png');
     expect(problems).toEqual([]);
