@@ -23,7 +23,7 @@ async function whoAmI(): Promise<Session> {
     if (me.ok) return { state: 'in', user: ((await me.json()) as { subject: string }).subject };
     // No sign-in configured (/auth is absent): any API answer says whether the credential works.
     await getJson('/version');
-    return { state: 'in', user: credentials.token() ? 'token' : 'signed in' };
+    return { state: 'in', user: credentials.token() ? 'API token' : 'signed in' };
   } catch (e) {
     if (e instanceof ApiError && e.status === 401)
       return {
