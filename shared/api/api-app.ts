@@ -450,6 +450,14 @@ export function createApiApp(deps: ApiDeps): Hono {
     const changes = deps.changes;
     if (!changes)
       throw new ProblemError(501, 'Not Implemented', 'this server cannot hold a stream: poll with ETags');
+    // Only a client that asks for a stream gets one (an event stream never ends: a plain GET
+    // reading to the end, a crawler or a fuzzer, would hang on it).
+    if (!(c.req.header('accept') ?? '').includes('text/event-stream'))
+      throw new ProblemError(
+        406,
+        'Not Acceptable',
+        'GET /api/v1/stream answers Accept: text/event-stream only',
+      );
     const who = callerOf(c)!;
     return streamSSE(c, async (stream) => {
       const pending = new Set<string>();

@@ -243,9 +243,10 @@ export const appStream = createRoute({
   method: 'get',
   path: '/stream',
   summary:
-    'Server-sent events: `change` with an app name whenever an app the caller may see changes (gitferry serve; 501 where the server cannot hold a stream: poll with ETags)',
+    'Server-sent events (Accept: text/event-stream): `change` with an app name whenever an app the caller may see changes (gitferry serve; 501 where the server cannot hold a stream: poll with ETags)',
   responses: {
     200: { description: 'An event stream', content: { 'text/event-stream': { schema: s.StreamEvents } } },
+    406: problem,
     501: problem,
     ...errors,
   },

@@ -47,7 +47,9 @@ test("the API function's asset carries the built web UI, which the API app serve
     expect(js.status).toBe(200);
     expect(js.headers.get('cache-control')).toContain('immutable');
     // No change feed on Lambda: the UI is told to poll.
-    expect((await api.request('/api/v1/stream')).status).toBe(501);
+    expect((await api.request('/api/v1/stream', { headers: { accept: 'text/event-stream' } })).status).toBe(
+      501,
+    );
   } finally {
     db.close();
     rmSync(assembly.directory, { recursive: true, force: true });

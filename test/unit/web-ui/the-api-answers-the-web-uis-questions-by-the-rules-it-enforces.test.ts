@@ -109,7 +109,11 @@ describe("the API answers the web UI's questions by the rules it enforces", () =
   });
 
   test('the event stream names the apps the caller may get, and no other', async () => {
-    const res = await call('viewer-token', 'GET', '/api/v1/stream');
+    // A plain GET (a crawler reading to the end) is refused rather than held open forever.
+    expect((await call('viewer-token', 'GET', '/api/v1/stream')).status).toBe(406);
+    const res = await call('viewer-token', 'GET', '/api/v1/stream', undefined, {
+      accept: 'text/event-stream',
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -139,7 +143,9 @@ describe("the API answers the web UI's questions by the rules it enforces", () =
       now: Date.now,
       token: 'api-token',
     });
-    const res = await bare.request('/api/v1/stream', { headers: { authorization: 'Bearer api-token' } });
+    const res = await bare.request('/api/v1/stream', {
+      headers: { authorization: 'Bearer api-token', accept: 'text/event-stream' },
+    });
     expect(res.status).toBe(501);
   });
 });
