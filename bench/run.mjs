@@ -9,6 +9,7 @@ const benches = [
   'local-latency.ts',
   'lua-health.ts',
   'cli-startup.mjs',
+  'web-ui.ts',
 ];
 for (const b of benches) {
   const res = spawnSync(

@@ -13,6 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serve as serveHttp } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApiApp } from '../shared/api/api-app.js';
@@ -21,6 +22,7 @@ import { buildLocalRuntime, loadAppsDir, registerKubeconfigClusters } from '../s
 import { readNotificationsFile } from '../shared/runtime/notifier.js';
 import { startLocalWorkers } from '../shared/runtime/local-worker.js';
 import { buildAccess } from '../shared/runtime/access.js';
+import { loadUiBundle } from '../shared/runtime/ui-bundle.js';
 import { OidcSignIn, type OidcSettings } from '../shared/auth/oidc.js';
 import { SessionCodec } from '../shared/auth/session.js';
 import { GitferryError } from '../shared/domain/errors.js';
@@ -125,6 +127,19 @@ function isLoopbackHttp(url: string): boolean {
   return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
 }
 
+/**
+ * The built web UI: dist/ui beside the CLI bundle (dist/cli/…), or the checkout's dist/ui when run
+ * from source (bin/gitferry builds both when stale).
+ */
+function webUi(log: Logger) {
+  for (const rel of ['../ui', '../dist/ui']) {
+    const ui = loadUiBundle(fileURLToPath(new URL(rel, import.meta.url)));
+    if (ui) return ui;
+  }
+  log.warn('the web UI is not built (npm run build): serving the API only');
+  return undefined;
+}
+
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const log = redactingLogger(opts.log ?? consoleLogger);
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -181,6 +196,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     clusters: { server: rt.clusterServers },
     inspect: rt.inspector(log),
     buildInfo: buildInfo(),
+    ui: webUi(log),
+    changes: rt.changes,
     webhookSecrets: async () => ({
       github: await secrets.get('webhooks/github'),
       gitlab: await secrets.get('webhooks/gitlab'),

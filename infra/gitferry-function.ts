@@ -21,6 +21,11 @@ export interface GitferryFunctionProps {
   /** The folder under functions/ holding handler.ts (webhook, worker, drift, api). */
   readonly name: string;
   readonly description: string;
+  /**
+   * Ships the built web UI (scripts/build-ui.mjs → dist/ui) beside the bundle, in `ui/`: the API
+   * function serves it at `/`.
+   */
+  readonly webUi?: boolean;
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly logRetention: RetentionDays;
@@ -119,6 +124,19 @@ export class GitferryFunction extends Construct {
         sourceMap: true,
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,
+        ...(props.webUi
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                // Built from the checkout's ui/ (about a second), then copied beside index.js.
+                afterBundling: (_input: string, output: string) => [
+                  `node "${join(projectRoot, 'scripts', 'build-ui.mjs')}" --quiet`,
+                  `cp -r "${join(projectRoot, 'dist', 'ui')}" "${output}/ui"`,
+                ],
+              },
+            }
+          : {}),
       },
     });
   }

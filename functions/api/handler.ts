@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { handle } from 'hono/aws-lambda';
 import { createApiApp } from '../../shared/api/api-app.js';
 import { appDeleterOf } from '../../shared/control/delete-app.js';
@@ -7,6 +8,7 @@ import { ClusterConnectionError } from '../../shared/ports/cluster-connector.js'
 import { awsConfigFromEnv } from '../../shared/runtime/aws-config.js';
 import { awsEnvNames } from '../../shared/runtime/aws-env.js';
 import { buildAwsStateAdapters } from '../../shared/runtime/aws-state.js';
+import { loadUiBundle } from '../../shared/runtime/ui-bundle.js';
 import type { LambdaContext } from '../lambda-events.js';
 import { functionLogger } from '../logger.js';
 import { allowListOf, callerAllowed, callerOf } from './caller-identity.js';
@@ -43,6 +45,9 @@ function build(holder: string): ReturnType<typeof handle> {
       secretPrefix: config.clusterSecretPrefix,
       server: { guard: { allowedHosts: config.allowedHosts } },
     },
+    // The web UI, shipped beside the bundle (infra: webUi). No change feed: a Lambda cannot hold
+    // a stream, so the UI polls with ETags.
+    ui: loadUiBundle(join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'ui')),
   });
   return handle(app);
 }

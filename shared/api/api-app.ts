@@ -1,6 +1,8 @@
 import { windowClosedMessage, windowFactsOf } from '../control/sync-windows.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
+import { etag } from 'hono/etag';
+import { streamSSE } from 'hono/streaming';
 import type { BlankEnv } from 'hono/types';
 import type { App } from '../domain/app.js';
 import { defaultProject } from '../domain/app.js';
@@ -25,8 +27,10 @@ import { Authenticator } from '../auth/authenticate.js';
 import { projectRolesPolicy } from '../auth/project-roles.js';
 import { Rbac } from '../auth/rbac.js';
 import { addAccessRoutes } from './access-routes.js';
+import type { AppChanges } from './app-changes.js';
+import { addUiRoutes, type UiBundle } from './ui-routes.js';
 import { authRoutes, type SignInDeps } from './auth-routes.js';
-import { authenticate, authorize, recordPush, visibleTo, type AccessControl } from './authorize.js';
+import { authenticate, authorize, callerOf, recordPush, visibleTo, type AccessControl } from './authorize.js';
 import { capBody } from './body-cap.js';
 import * as routes from './openapi.js';
 import { addRoute as route, describeApi } from './openapi.js';
@@ -69,6 +73,22 @@ export interface ApiDeps {
   inspect?: Control;
   /** What GET /api/v1/version answers (besides the Node version). */
   buildInfo?: { version: string; commit: string; [key: string]: string };
+  /** The built web UI, served at `/` (absent: no UI, the API alone). */
+  ui?: UiBundle;
+  /** App changes as they happen (gitferry serve): GET /api/v1/stream. Absent: 501, clients poll. */
+  changes?: AppChanges;
+}
+
+/** Heartbeat on an idle event stream, so proxies and browsers keep it open. */
+const streamHeartbeatMs = 15_000;
+
+/**
+ * Entity tags on GETs (not the event stream): a client polling with If-None-Match gets a 304 and
+ * no body while nothing changed (the web UI on AWS, where it polls).
+ */
+function etagOnReads(): MiddlewareHandler {
+  const tag = etag();
+  return (c, next) => (c.req.method === 'GET' && !c.req.path.endsWith('/stream') ? tag(c, next) : next());
 }
 
 /** A failure on the cluster or in the render behind a read-only view: a 502 saying what failed. */
@@ -100,6 +120,12 @@ function summary(app: App, status: Awaited<ReturnType<StateStore['getStatus']>>)
     health: status?.health.status ?? 'Unknown',
     revision: status?.sync.revision,
     pinnedRevision: app.pinnedRevision,
+    labels: app.labels ?? {},
+    operation: status?.operation && {
+      phase: status.operation.phase,
+      startedAt: status.operation.startedAt,
+      finishedAt: status.operation.finishedAt,
+    },
   };
 }
 
@@ -171,6 +197,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   v1.use('*', capBody(maxApiBodyBytes, apiBodyTooLarge));
   // Every route's permission, from one table (authorize.ts), before its handler runs.
   v1.use('*', authorize(access, deps.store));
+  v1.use('*', etagOnReads());
 
   const appOr404 = async (name: string) => {
     const app = await deps.store.getApp(name);
@@ -285,8 +312,15 @@ export function createApiApp(deps: ApiDeps): Hono {
     // Supersessions were never applied: they are listed only when asked for, so the history
     // (where rollback ids are picked) shows `limit` deployed runs however many were recorded.
     const runs = await deps.store.listRuns(app.name, limit, { includeSuperseded: query.superseded === true });
+    // With results=true each run carries its per-object outcome (hooks included; diffs masked).
     return c.json(
-      { items: runs.map(({ results, ...r }) => ({ ...redactDeep(r), resources: results.length })) },
+      {
+        items: runs.map(({ results, ...r }) => ({
+          ...redactDeep(r),
+          resources: results.length,
+          ...(query.results === true ? { results: redactDeep(results) } : {}),
+        })),
+      },
       200,
     );
   });
@@ -405,8 +439,70 @@ export function createApiApp(deps: ApiDeps): Hono {
     return c.json({ deleted: name }, 200);
   });
 
+  route(v1, routes.canI, async (c) => {
+    const { resource, action, object } = c.req.valid('param');
+    const who = callerOf(c);
+    const yes = who !== undefined && (await access.rbac()).can(who, { resource, action, object });
+    return c.json({ value: yes ? ('yes' as const) : ('no' as const) }, 200);
+  });
+
+  route(v1, routes.appStream, async (c) => {
+    const changes = deps.changes;
+    if (!changes)
+      throw new ProblemError(501, 'Not Implemented', 'this server cannot hold a stream: poll with ETags');
+    // Only a client that asks for a stream gets one (an event stream never ends: a plain GET
+    // reading to the end, a crawler or a fuzzer, would hang on it).
+    if (!(c.req.header('accept') ?? '').includes('text/event-stream'))
+      throw new ProblemError(
+        406,
+        'Not Acceptable',
+        'GET /api/v1/stream answers Accept: text/event-stream only',
+      );
+    const who = callerOf(c)!;
+    return streamSSE(c, async (stream) => {
+      const pending = new Set<string>();
+      let wake: (() => void) | undefined;
+      const unsubscribe = changes.subscribe((app) => {
+        pending.add(app);
+        wake?.();
+      });
+      stream.onAbort(() => wake?.());
+      try {
+        await stream.writeSSE({ event: 'hello', data: '{}' });
+        while (!stream.aborted) {
+          await new Promise<void>((resolve) => {
+            const heartbeat = setTimeout(resolve, streamHeartbeatMs);
+            wake = () => {
+              clearTimeout(heartbeat);
+              resolve();
+            };
+          });
+          wake = undefined;
+          if (stream.aborted) break;
+          if (pending.size === 0) {
+            await stream.writeSSE({ event: 'ping', data: '{}' });
+            continue;
+          }
+          const names = [...pending];
+          pending.clear();
+          const rbac = await access.rbac();
+          for (const name of names) {
+            // Only apps the caller may get; a deleted app's name goes to whoever may get every app.
+            const app = await deps.store.getApp(name);
+            const object = `${app?.project ?? '*'}/${name}`;
+            if (rbac.can(who, { resource: 'applications', action: 'get', object }))
+              await stream.writeSSE({ event: 'change', data: JSON.stringify({ app: name }) });
+          }
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+
   addAccessRoutes(v1, deps.store);
   api.route('/api/v1', v1);
   if (deps.signIn) api.route('/auth', authRoutes(deps.signIn));
+  if (deps.ui) addUiRoutes(api, deps.ui);
   return api;
 }

@@ -117,6 +117,10 @@ export const routePermissions: RouteRule[] = [
   { method: 'GET', path: '/projects/{name}/tokens', need: named('projects', 'get') },
   { method: 'DELETE', path: '/projects/{name}/tokens/{id}', need: named('projects', 'update') },
   // The whole trail: whoever may get every project (role:readonly and up).
+  // The web UI's questions (which buttons to show) and its live feed: any signed-in caller; each
+  // answer is about the caller alone, and the feed names only apps the caller may get.
+  { method: 'GET', path: '/account/can-i/{resource}/{action}/{object}', need: signedIn },
+  { method: 'GET', path: '/stream', need: signedIn },
   { method: 'GET', path: '/audit', need: async () => [{ resource: 'projects', action: 'get', object: '*' }] },
 ];
 

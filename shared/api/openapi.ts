@@ -229,3 +229,25 @@ export function describeApi(api: OpenAPIHono): unknown {
     security: [{ bearer: [] }],
   });
 }
+
+export const canI = createRoute({
+  method: 'get',
+  path: '/account/can-i/{resource}/{action}/{object}',
+  summary:
+    'Whether the caller may do `action` on `resource` `object` (an app is `<project>%2F<name>`), by the rules the API enforces',
+  request: { params: s.CanIParams },
+  responses: { 200: json('Answer', s.CanIAnswer), ...errors },
+});
+
+export const appStream = createRoute({
+  method: 'get',
+  path: '/stream',
+  summary:
+    'Server-sent events (Accept: text/event-stream): `change` with an app name whenever an app the caller may see changes (gitferry serve; 501 where the server cannot hold a stream: poll with ETags)',
+  responses: {
+    200: { description: 'An event stream', content: { 'text/event-stream': { schema: s.StreamEvents } } },
+    406: problem,
+    501: problem,
+    ...errors,
+  },
+});

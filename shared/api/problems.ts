@@ -11,7 +11,7 @@ import { NoOperationError } from '../control/terminate-operation.js';
 import { redact } from '../domain/redact.js';
 import { PolicyError } from '../auth/policy.js';
 
-export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 501 | 502;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 406 | 409 | 413 | 422 | 500 | 501 | 502;
 
 /** A problem a route raises itself (not found, conflict, bad input): answered as it says. */
 export class ProblemError extends GitferryError {

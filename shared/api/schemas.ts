@@ -4,6 +4,7 @@
 // schema says so with a preprocess step, so the document shows the type and the server keeps
 // its old answers.
 import { z } from '@hono/zod-openapi';
+import { actions, resources } from '../auth/policy.js';
 import { maxOperationTimeoutSeconds, minOperationTimeoutSeconds } from '../domain/operation-timeout.js';
 
 /** An RFC 9457 problem, answered as application/problem+json. */
@@ -70,6 +71,8 @@ export const HistoryQuery = z.object({
   /** Absent: the app's revisionHistoryLimit (clamped the same way). */
   limit: clampedInt(1, 100, 10).optional(),
   superseded: flag(false).optional(),
+  /** Each run's per-object results (the web UI's last-sync events and hook results). */
+  results: flag(false).optional(),
 });
 
 /** Only `true` turns prune and dryRun on (anything else is false, as it always was). */
@@ -162,6 +165,10 @@ export const AppSummary = z
     health: z.string(),
     revision: z.string().optional(),
     pinnedRevision: z.string().optional(),
+    labels: z.record(z.string(), z.string()),
+    operation: z
+      .object({ phase: z.string(), startedAt: z.string(), finishedAt: z.string().optional() })
+      .optional(),
   })
   .openapi('AppSummary');
 
@@ -262,3 +269,17 @@ export const Logs = z.object({
 export const ServerVersion = z
   .looseObject({ name: z.literal('gitferry'), version: z.string(), commit: z.string(), node: z.string() })
   .openapi('ServerVersion');
+
+export const CanIParams = z.object({
+  resource: z.enum(resources).openapi({ param: { name: 'resource', in: 'path' } }),
+  action: z.enum(actions).openapi({ param: { name: 'action', in: 'path' } }),
+  object: z
+    .string()
+    .min(1)
+    .max(600)
+    .openapi({ param: { name: 'object', in: 'path' } }),
+});
+
+export const CanIAnswer = z.object({ value: z.enum(['yes', 'no']) }).openapi('CanI');
+
+export const StreamEvents = z.string().openapi({ description: 'event: change\\ndata: {"app":"<name>"}' });

@@ -21,6 +21,8 @@ export interface App {
   revisionHistoryLimit: number;
   /** Argo annotations kept for behaviour (e.g. argocd.argoproj.io/manifest-generate-paths). */
   annotations: Record<string, string>;
+  /** metadata.labels (shown and filtered by in the web UI). */
+  labels?: Record<string, string>;
   /** Set by rollback: the app stays on this revision until unpinned. */
   pinnedRevision?: string;
   /** Set on a child of an app of apps: the app whose render defines it (and may delete it). */

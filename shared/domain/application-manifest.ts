@@ -305,6 +305,7 @@ export function parseApplication(doc: unknown): ParsedApplication {
     isObject(doc.metadata) && isObject(doc.metadata.annotations)
       ? (doc.metadata.annotations as Record<string, string>)
       : {};
+  const labels = labelsOf(doc.metadata);
   const dependencyProblem = dependsOnProblem(name, annotations);
   if (dependencyProblem) throw new ManifestFormatError(`Application/${name}: ${dependencyProblem}`);
   const limit = spec.revisionHistoryLimit;
@@ -318,9 +319,33 @@ export function parseApplication(doc: unknown): ParsedApplication {
       ignoreDifferences: ignoreDifferences as App['ignoreDifferences'],
       revisionHistoryLimit: typeof limit === 'number' && limit >= 0 ? limit : 10,
       annotations,
+      ...(labels ? { labels } : {}),
     },
     warnings,
   };
+}
+
+/** At most this many labels are kept per app (the UI filters by them); more is an error. */
+export const maxAppLabels = 64;
+
+/** metadata.labels as strings (Kubernetes' own limits: keys 317, values 63 characters). */
+function labelsOf(metadata: unknown): Record<string, string> | undefined {
+  if (!isObject(metadata) || !isObject(metadata.labels)) return undefined;
+  const entries = Object.entries(metadata.labels);
+  const name = typeof metadata.name === 'string' ? metadata.name : '?';
+  if (entries.length > maxAppLabels)
+    throw new ManifestFormatError(
+      `Application/${name}: metadata.labels has more than ${maxAppLabels} labels`,
+    );
+  const labels: Record<string, string> = {};
+  for (const [k, v] of entries) {
+    if (typeof v !== 'string' || k.length > 317 || v.length > 63)
+      throw new ManifestFormatError(
+        `Application/${name}: metadata.labels.${k.slice(0, 64)} must be a string of at most 63 characters (keys at most 317)`,
+      );
+    labels[k] = v;
+  }
+  return entries.length > 0 ? labels : undefined;
 }
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -24,6 +24,7 @@ import type { Logger } from '../ports/logger.js';
 import { GitCheckoutCache } from '../source/git.js';
 import { SourceRenderer } from '../source/render.js';
 import { parseManifests } from '../source/yaml.js';
+import { AppChangeFeed } from './app-change-feed.js';
 import { buildHealthChecks } from './health-checks.js';
 import { buildNotifier } from './notifier.js';
 
@@ -57,7 +58,9 @@ export function defaultToolPath(name: 'helm' | 'kustomize' | 'jsonnet'): string 
 
 export function buildLocalRuntime(opts: LocalRuntimeOptions) {
   const db = openDatabase(join(opts.dataDir, 'gitferry.db'));
-  const store = new SqliteStateStore(db);
+  // Every write a view shows is announced (GET /api/v1/stream, the web UI's live updates).
+  const changes = new AppChangeFeed();
+  const store = changes.observe(new SqliteStateStore(db));
   const queue = new SqliteJobQueue(db, { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 });
   const secrets = new FileSecretStore(join(opts.dataDir, 'secrets'));
   const guard = { allowedHosts: opts.allowedHosts ?? [] };
@@ -129,6 +132,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
   return {
     db,
     store,
+    changes,
     queue,
     secrets,
     renderer,

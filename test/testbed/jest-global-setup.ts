@@ -12,6 +12,12 @@ export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   // `npm run test:unit` runs only tests that need no real components.
   if (process.env.GITFERRY_TESTBED === 'skip') return;
+  // The browser tests need Debian's Chromium: installed here when missing (never skipped).
+  const chromium = spawnSync(fileURLToPath(new URL('./ensure-chromium.sh', import.meta.url)), [], {
+    stdio: 'inherit',
+  });
+  if (chromium.status !== 0)
+    throw new Error('Chromium for the browser tests is missing and could not be installed (see above)');
   const existing = process.env[stateEnvVar];
   if (existing) {
     if (!existsSync(existing)) throw new Error(`${stateEnvVar}=${existing}: no such test bed state file`);

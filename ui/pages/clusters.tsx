@@ -1,0 +1,41 @@
+// Registered clusters: name, kind and where they are.
+import { getJson } from '../api';
+import { Notice } from '../components/layout';
+import type { Cluster } from '../types';
+import { useLiveData } from '../use-live-data';
+
+export function Clusters() {
+  const list = useLiveData(
+    () => getJson<{ items: Cluster[] }>('/clusters'),
+    'clusters',
+    (app) => !app,
+  );
+  if (list.error) return <Notice kind="error">Could not list clusters: {list.error.message}</Notice>;
+  if (!list.data) return <p class="muted">Loading…</p>;
+  if (list.data.items.length === 0)
+    return <p class="muted">No clusters registered. Add one with gitferry cluster add.</p>;
+  return (
+    <table class="table" aria-label="Clusters">
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Type</th>
+          <th scope="col">Server or EKS cluster</th>
+          <th scope="col">Region</th>
+        </tr>
+      </thead>
+      <tbody>
+        {list.data.items.map((c) => (
+          <tr key={c.name}>
+            <td>
+              <strong>{c.name}</strong>
+            </td>
+            <td>{String(c.type ?? c.kind ?? 'kubeconfig')}</td>
+            <td class="mono">{String(c.server ?? c.clusterName ?? c.eksClusterName ?? '—')}</td>
+            <td>{String(c.region ?? '—')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
