@@ -1,4 +1,5 @@
 import { dependsOnProblem } from './app-dependencies.js';
+import { deliveryAnnotationsProblem } from './delivery-annotations.js';
 import { parseSyncWindows } from './sync-window.js';
 import { canonicalRepoUrl } from './repo-url.js';
 import type { App, Project } from './app.js';
@@ -305,7 +306,8 @@ export function parseApplication(doc: unknown): ParsedApplication {
     isObject(doc.metadata) && isObject(doc.metadata.annotations)
       ? (doc.metadata.annotations as Record<string, string>)
       : {};
-  const dependencyProblem = dependsOnProblem(name, annotations);
+  const dependencyProblem =
+    dependsOnProblem(name, annotations) ?? deliveryAnnotationsProblem(name, annotations);
   if (dependencyProblem) throw new ManifestFormatError(`Application/${name}: ${dependencyProblem}`);
   const limit = spec.revisionHistoryLimit;
   return {
