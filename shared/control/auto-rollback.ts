@@ -98,12 +98,12 @@ export async function afterWakeUpForRollback(
   const at = new Date(now).toISOString();
   const next: AppStatus = { ...status, autoRollback: { ...decision, at } };
   if (decision.to) {
-    // As `gitferry app rollback` does: pin, then ask for the sync (a wish in the store, then a wake-up).
+    // As `gitferry app rollback` does: pin, then ask for the sync. The wish is in the store; the
+    // wake-up is the one releasing the lease sends for a request newer than it took (wake-up.ts).
     await c.store.putApp({ ...app, pinnedRevision: decision.to });
     const request: SyncRequest = { reason: 'rollback', revision: decision.to, requestedAt: now };
     await c.store.requestSync(name, request);
     await commitStep(c, lease, { status: next });
-    await c.queue.send({ app: name, reason: 'rollback', requestedAt: now });
     c.log.warn('automatic rollback', { app: name, ...decision });
   } else {
     await commitStep(c, lease, { status: next });
