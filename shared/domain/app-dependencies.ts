@@ -72,8 +72,16 @@ export function notReadyBecause(
   if (status.operation?.phase === 'Running' || status.operation?.phase === 'Terminating')
     return 'its sync is running';
   if (pending) return 'a push or sync for it is waiting';
-  if (status.sync.status !== 'Synced' || status.health.status !== 'Healthy')
-    return `it is ${status.sync.status} and ${status.health.status}`;
+  if (status.sync.status !== 'Synced' || status.health.status !== 'Healthy') {
+    // A dependency that waits, or failed, says so with the cause: its dependants wait behind it.
+    const waits = status.conditions?.find((k) => k.type === 'DependencyWaiting');
+    if (waits) return `it is ${waits.message.slice(0, 300)}`;
+    const op = status.operation;
+    if ((op?.phase === 'Failed' || op?.phase === 'Error') && status.sync.status !== 'Synced')
+      return `blocked: its sync failed${op.revision ? ` at ${op.revision.slice(0, 7)}` : ''}${op.message ? ` (${op.message.slice(0, 200)})` : ''}`;
+    const why = status.health.status === 'Degraded' && status.health.message;
+    return `${why ? 'blocked: ' : ''}it is ${status.sync.status} and ${status.health.status}${why ? ` (${why.slice(0, 200)})` : ''}`;
+  }
   return undefined;
 }
 

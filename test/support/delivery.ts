@@ -2,6 +2,8 @@
 // (kwok's never-ready marker), a health-recheck driver with a deadline, and the status and history
 // printed as `gitferry app get` and `gitferry app history -o wide` print them.
 import type { App } from '../../shared/domain/app.js';
+import type { SyncJob } from '../../shared/domain/sync-job.js';
+import type { Clock } from '../../shared/ports/clock.js';
 import type { LocalControl } from './local-control.js';
 
 /** A Deployment of one Pod; `ready: false` carries the never-ready marker (Degraded after 2 s). */
@@ -90,4 +92,22 @@ export function appOf(
     revisionHistoryLimit: 10,
     annotations,
   };
+}
+
+/**
+ * Delivers the wake-ups sent since `from`, in order, as the queue would (delays ignored unless
+ * `clock` moves the worker's time), until none is left or `max`; returns what each did.
+ */
+export async function drain(
+  lc: LocalControl,
+  from: number,
+  opts: { max?: number; skip?: (job: SyncJob) => boolean; clock?: Clock } = {},
+): Promise<string[]> {
+  const done: string[] = [];
+  for (let i = from; i < lc.sent.length && done.length < (opts.max ?? 50); i++) {
+    const { job } = lc.sent[i]!;
+    if (opts.skip?.(job)) continue;
+    done.push(`${job.app}:${job.reason}→${await lc.handler({}, opts.clock).handle(job)}`);
+  }
+  return done;
 }
