@@ -48,6 +48,7 @@ export async function promotionFactsOf(c: Control, app: App): Promise<PromotionF
   if (!sameRepos)
     return { waiting: `halted: the previous stage ${p.after} deploys other sources; no revision to promote` };
   const healthy = upStatus?.healthy;
+  if (!upStatus?.sync.revision) return { waiting: `waiting for the previous stage ${p.after} to sync` };
   if (!healthy) {
     const h = upStatus?.health;
     const at = upStatus?.sync.revision ? ` at ${short(upStatus.sync.revision)}` : '';
@@ -89,7 +90,8 @@ export async function afterWakeUpForPromotion(
   const app = await c.store.getApp(job.app);
   if (!app) return;
   const status = await c.store.getStatus(app.name);
-  const facts = await promotionFactsOf(c, app);
+  // A pinned stage (rolled back) stays where it is whatever the previous stage does: no wait to show.
+  const facts = app.pinnedRevision ? {} : await promotionFactsOf(c, app);
   if (facts && status) {
     const shown = status.conditions?.find((k) => k.type === promotionWaitingCondition);
     if (shown?.message !== facts.waiting) {
