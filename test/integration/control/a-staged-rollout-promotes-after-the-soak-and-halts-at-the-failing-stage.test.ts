@@ -138,6 +138,8 @@ describe('a staged rollout on the test bed', () => {
       [
         await describeApp(lc, staging.name),
         await describeApp(lc, eu.name),
+        `(when prod-eu was Degraded)
+${halted}`,
         await describeApp(lc, us.name),
       ].join('\n\n'),
     );
