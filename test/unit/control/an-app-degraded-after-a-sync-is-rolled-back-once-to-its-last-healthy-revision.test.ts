@@ -70,7 +70,7 @@ describe('decideAutoRollback', () => {
       startedAt: '',
       results: [
         {
-          ref: { apiVersion: 'batch/v1', kind: 'Job', namespace: 'web', name: 'smoke' },
+          ref: { group: 'batch', version: 'v1', kind: 'Job', namespace: 'web', name: 'smoke' },
           action: 'failed',
           hookPhase: 'PostSync',
           message: 'smoke test failed',
