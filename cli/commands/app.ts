@@ -7,8 +7,10 @@ import type { ClientOf } from './client.js';
 import { outputOption, print, table } from './output.js';
 
 interface AppView {
-  app: { name: string };
+  app: { name: string; pinnedRevision?: string };
   status?: {
+    healthy?: { revision: string; since: string };
+    autoRollback?: { from: string; to?: string; at: string; reason: string };
     sync: { status: string; revision?: string; comparedAt?: string };
     health: { status: string; message?: string };
     operation?: {
@@ -161,6 +163,13 @@ export function addAppCommands(program: Command, client: ClientOf): void {
         `Health:     ${s?.health.status ?? 'Unknown'}${s?.health.message ? ` (${s.health.message})` : ''}`,
       );
       if (s?.operation) console.log(`Operation:  ${s.operation.phase}: ${s.operation.message ?? ''}`);
+      if (view.app.pinnedRevision) console.log(`Pinned:     ${view.app.pinnedRevision}`);
+      if (s?.healthy) console.log(`Healthy:    at ${s.healthy.revision} since ${s.healthy.since}`);
+      const rolled = s?.autoRollback;
+      if (rolled)
+        console.log(
+          `Rollback:   ${rolled.at} from ${rolled.from} ${rolled.to ? `to ${rolled.to}` : '(no Healthy revision to go to)'}: ${rolled.reason}`,
+        );
       for (const c of s?.conditions ?? []) console.log(`Condition:  ${c.type}: ${c.message}`);
       const resources = s?.resources ?? [];
       if (resources.length) {
@@ -283,8 +292,11 @@ export function addAppCommands(program: Command, client: ClientOf): void {
           revision: r.revision,
           phase: r.superseded ? 'Superseded' : r.phase,
           reason: r.reason,
+          message: typeof r.message === 'string' ? r.message.slice(0, 120) : '',
         })),
-        ['id', 'deployedAt', 'revision', 'phase', 'reason'],
+        o.output === 'wide'
+          ? ['id', 'deployedAt', 'revision', 'phase', 'reason', 'message']
+          : ['id', 'deployedAt', 'revision', 'phase', 'reason'],
       );
     });
 

@@ -1,8 +1,10 @@
-// `gitferry proj …`: create, list, get; role tokens (create-token, list-tokens, delete-token).
+// `gitferry proj …`: create, list, get; sync windows (proj-windows.ts); role tokens (create-token,
+// list-tokens, delete-token).
 import { readFileSync } from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
 import type { ClientOf } from './client.js';
 import { outputOption, print, table } from './output.js';
+import { addProjWindowsCommands } from './proj-windows.js';
 
 export function addProjCommands(program: Command, client: ClientOf): void {
   const proj = program.command('proj').description('manage projects (Argo CD AppProjects)');
@@ -44,6 +46,7 @@ export function addProjCommands(program: Command, client: ClientOf): void {
         o.output === 'table' ? 'yaml' : o.output,
       ),
     );
+  addProjWindowsCommands(proj, client);
   const role = proj.command('role').description('project roles: tokens for automation');
   role
     .command('create-token')

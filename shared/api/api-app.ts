@@ -6,7 +6,7 @@ import { streamSSE } from 'hono/streaming';
 import type { BlankEnv } from 'hono/types';
 import type { App } from '../domain/app.js';
 import { defaultProject } from '../domain/app.js';
-import { dependencyCycle, dependsOn, dependsOnAnnotation } from '../domain/app-dependencies.js';
+import { dependencyCycleProblem } from '../domain/app-dependencies.js';
 import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
 import { redact, redactDeep } from '../domain/redact.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -226,13 +226,8 @@ export function createApiApp(deps: ApiDeps): Hono {
         'Conflict',
         `Application/${app.name} already exists (use upsert to replace it)`,
       );
-    const cycle = dependsOn(app).length > 0 ? dependencyCycle(app, await deps.store.listApps()) : undefined;
-    if (cycle)
-      throw new ProblemError(
-        422,
-        'Invalid Application',
-        `Application/${app.name}: ${dependsOnAnnotation} would make a cycle: ${cycle.join(' → ')}`,
-      );
+    const cycle = dependencyCycleProblem(app, await deps.store.listApps());
+    if (cycle) throw new ProblemError(422, 'Invalid Application', cycle);
     const { created, result } = await saveApp(deps, app);
     return c.json({ app, warnings, result }, created ? 201 : 200);
   });

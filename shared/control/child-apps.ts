@@ -6,6 +6,7 @@
 // A child removed from Git is deleted when the parent syncs with prune: with Argo CD's resources
 // finalizer its objects too (cascade), without it the app record only.
 import type { App, Project } from '../domain/app.js';
+import { dependencyCycleProblem } from '../domain/app-dependencies.js';
 import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
 import { AppBusyError } from '../domain/errors.js';
 import { globMatches } from '../domain/glob.js';
@@ -190,7 +191,14 @@ export async function reconcileChildApps(
       continue;
     }
     if (existing && definitionOf(existing) === definitionOf({ ...child })) continue;
+    // Dependencies among children, or between a child and any other app, must not close a cycle.
+    const cycle = dependencyCycleProblem(child, [...byName.values()]);
+    if (cycle) {
+      outcome.problems.push(`${cycle}; refused`);
+      continue;
+    }
     await saveApp(requestDeps, child);
+    byName.set(child.name, child);
     (existing ? outcome.updated : outcome.created).push(child.name);
   }
   for (const gone of stored.filter((a) => a.parent === parent.name && !wanted.has(a.name))) {

@@ -40,7 +40,8 @@ export type WakeUpDecision =
 export function decideWakeUp(f: WakeUpFacts): WakeUpDecision {
   const decision = decideSync(f);
   if (decision !== 'start-sync') return decision;
-  const manual = f.request?.reason === 'manual';
+  // An automatic rollback is judged as a manual sync: it is a fix, not a roll forward.
+  const manual = f.request?.reason === 'manual' || f.request?.reason === 'rollback';
   if (f.windows && !(manual ? f.windows.manual : f.windows.automated).open) return 'window-closed';
   // A manual sync is the user's override; every other sync waits for the app's dependencies.
   return !manual && f.waitingFor?.length ? 'waiting' : decision;
@@ -49,7 +50,7 @@ export function decideWakeUp(f: WakeUpFacts): WakeUpDecision {
 function decideSync(f: WakeUpFacts): WakeUpDecision {
   if (f.operation) return 'continue-sync';
   if (isSupersededPush(f)) return 'superseded';
-  const manual = f.request?.reason === 'manual' || f.request?.reason === 'retry';
+  const manual = ['manual', 'retry', 'rollback'].includes(f.request?.reason ?? '');
   if (manual) return 'start-sync';
   if (!isAutomated(f.app)) return 'refresh';
   // A new revision, or a new source or destination since the last operation (Argo CD syncs both).

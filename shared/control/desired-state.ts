@@ -9,6 +9,7 @@ import { resolveRevision } from '../source/git.js';
 import { chartRevisionOf } from '../source/helm-repository.js';
 import { splitChildApps, type ChildManifests } from './child-apps.js';
 import type { Control } from './deps.js';
+import { promotionFactsOf, stageRevision } from './promotion.js';
 
 /** The revision to deploy: a rollback pin, a manual revision, else each source's branch head now. */
 export async function resolveAppRevision(
@@ -18,6 +19,9 @@ export async function resolveAppRevision(
 ): Promise<string> {
   if (app.pinnedRevision) return app.pinnedRevision;
   if (request?.reason === 'manual' && request.revision) return request.revision;
+  // A stage of a staged rollout follows its previous stage, not its branch head (promotion.ts).
+  const promotion = await promotionFactsOf(c, app);
+  if (promotion) return stageRevision(c, app, promotion);
   const revisions = await Promise.all(
     app.sources.map(async (s) =>
       s.chart

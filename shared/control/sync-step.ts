@@ -25,6 +25,7 @@ import { renderDesiredWithChildren, renderKeyOf } from './desired-state.js';
 import { scheduleHealthRecheck } from './health-recheck.js';
 import { specFingerprintOf } from './operation-spec.js';
 import { retryDelayMs } from './retry.js';
+import { runReasonNote } from './auto-rollback.js';
 import { withSharedResourceConditions } from './shared-resources.js';
 import { isDryRun, operationTimeoutMs, retryPolicyOf, syncOptionsOf } from './sync-options.js';
 import { backoffSeconds } from './wake-bounds.js';
@@ -152,7 +153,8 @@ export async function runSyncStep(
       revision: op.revision,
       reason: op.reason,
       phase: state.phase === 'Succeeded' ? 'Succeeded' : 'Failed',
-      message: finished.message,
+      message:
+        [runReasonNote(op.reason, app, status), finished.message].filter(Boolean).join(': ') || undefined,
       startedAt: new Date(op.startedAt).toISOString(),
       finishedAt: new Date(now).toISOString(),
       results: withBoundedDiffs(state.results),

@@ -39,6 +39,8 @@ import {
   wakeDependantsIfReady,
 } from './dependencies.js';
 import { terminateOperation, type TerminateResult } from './terminate-operation.js';
+import { afterWakeUpForRollback, releaseAutoPin } from './auto-rollback.js';
+import { afterWakeUpForPromotion, PromotionWaitingError, promotionWaitingCondition } from './promotion.js';
 
 export { defaultControlOptions, type ControlDeps, type ControlOptions } from './deps.js';
 
@@ -74,9 +76,13 @@ export class WakeUpHandler {
       seenRequestAt = request?.requestedAt;
       const before = await store.getStatus(job.app);
       const outcome = await this.advance(job, lease, request);
-      // A wake-up that wrote a comparison or a sync step may have made the app ready for its dependants.
-      if (['finished', 'stepped', 'refreshed', 'health-checked'].includes(outcome))
+      // A wake-up that wrote a comparison or a sync step may have made the app ready for its
+      // dependants and later stages, or Degraded after a sync (auto-rollback.ts).
+      if (['finished', 'stepped', 'refreshed', 'health-checked'].includes(outcome)) {
+        await afterWakeUpForRollback(this.c, lease, job.app);
         await wakeDependantsIfReady(this.c, job.app, before);
+        await afterWakeUpForPromotion(this.c, lease, job, before);
+      }
       return outcome;
     } catch (err) {
       if (err instanceof LeaseLostError) {
@@ -134,7 +140,7 @@ export class WakeUpHandler {
     request: SyncRequest | undefined,
   ): Promise<WakeUpOutcome> {
     const c = this.c;
-    const app = await c.store.getApp(job.app);
+    let app = await c.store.getApp(job.app);
     if (!app) return 'gone';
     let status = await c.store.getStatus(app.name);
     const operation = await c.store.getOperation(app.name);
@@ -166,6 +172,7 @@ export class WakeUpHandler {
     let revision = operation?.revision;
     if (revision === undefined) {
       try {
+        if (!operation) app = await releaseAutoPin(c, app, status);
         revision = await resolveAppRevision(c, app, request);
       } catch (err) {
         // The repository cannot be read (auth, network, missing branch): say so in the status and
@@ -177,7 +184,15 @@ export class WakeUpHandler {
           app.name,
           status,
           request,
-          { conditions: [{ type: 'ComparisonError', message, at }] },
+          {
+            conditions: [
+              {
+                type: err instanceof PromotionWaitingError ? promotionWaitingCondition : 'ComparisonError',
+                message,
+                at,
+              },
+            ],
+          },
           message,
           'cannot resolve the app revision',
         );

@@ -2,6 +2,7 @@
 // Synced and Healthy (at the revision they were last compared with, nothing in progress) before
 // this one syncs. The graph must have no cycle: a save that would close one is refused, naming it.
 import type { App } from './app.js';
+import { promoteAfterAnnotation, promotionOf } from './delivery-annotations.js';
 import type { AppStatus } from './status.js';
 
 export const dependsOnAnnotation = 'gitferry.dev/depends-on';
@@ -37,8 +38,10 @@ export function dependsOn(app: Pick<App, 'annotations'>): string[] {
  * (e.g. `a → b → c → a`), or undefined. `apps` are the stored apps (the saved one replaces its own).
  */
 export function dependencyCycle(app: App, apps: App[]): string[] | undefined {
-  const edges = new Map(apps.map((a) => [a.name, dependsOn(a)]));
-  edges.set(app.name, dependsOn(app));
+  // A stage promoted after another waits for it too (delivery-annotations.ts): the same graph.
+  const edgesOf = (a: App) => [...dependsOn(a), ...(promotionOf(a) ? [promotionOf(a)!.after] : [])];
+  const edges = new Map(apps.map((a) => [a.name, edgesOf(a)]));
+  edges.set(app.name, edgesOf(app));
   // Depth-first from the saved app: any cycle it closes passes through it.
   const path: string[] = [];
   const done = new Set<string>();
@@ -69,7 +72,27 @@ export function notReadyBecause(
   if (status.operation?.phase === 'Running' || status.operation?.phase === 'Terminating')
     return 'its sync is running';
   if (pending) return 'a push or sync for it is waiting';
-  if (status.sync.status !== 'Synced' || status.health.status !== 'Healthy')
-    return `it is ${status.sync.status} and ${status.health.status}`;
+  if (status.sync.status !== 'Synced' || status.health.status !== 'Healthy') {
+    // A dependency that waits, or failed, says so with the cause: its dependants wait behind it.
+    const waits = status.conditions?.find((k) => k.type === 'DependencyWaiting');
+    if (waits) return `it is ${waits.message.slice(0, 300)}`;
+    const op = status.operation;
+    if ((op?.phase === 'Failed' || op?.phase === 'Error') && status.sync.status !== 'Synced')
+      return `blocked: its sync failed${op.revision ? ` at ${op.revision.slice(0, 7)}` : ''}${op.message ? ` (${op.message.slice(0, 200)})` : ''}`;
+    const why = status.health.status === 'Degraded' && status.health.message;
+    return `${why ? 'blocked: ' : ''}it is ${status.sync.status} and ${status.health.status}${why ? ` (${why.slice(0, 200)})` : ''}`;
+  }
   return undefined;
+}
+
+/**
+ * Why saving `app` is refused for a cycle (naming it and the annotation that closes it), or
+ * undefined: the API, the apps directory and an app of apps' children all ask this.
+ */
+export function dependencyCycleProblem(app: App, apps: App[]): string | undefined {
+  if (dependsOn(app).length === 0 && !promotionOf(app)) return undefined;
+  const cycle = dependencyCycle(app, apps);
+  if (!cycle) return undefined;
+  const key = dependsOn(app).includes(cycle[1]!) ? dependsOnAnnotation : promoteAfterAnnotation;
+  return `Application/${app.name}: ${key} would make a cycle: ${cycle.join(' → ')}`;
 }

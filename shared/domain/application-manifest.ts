@@ -1,4 +1,5 @@
 import { dependsOnProblem } from './app-dependencies.js';
+import { deliveryAnnotationsProblem } from './delivery-annotations.js';
 import { parseSyncWindows } from './sync-window.js';
 import { canonicalRepoUrl } from './repo-url.js';
 import type { App, Project } from './app.js';
@@ -306,7 +307,8 @@ export function parseApplication(doc: unknown): ParsedApplication {
       ? (doc.metadata.annotations as Record<string, string>)
       : {};
   const labels = labelsOf(doc.metadata);
-  const dependencyProblem = dependsOnProblem(name, annotations);
+  const dependencyProblem =
+    dependsOnProblem(name, annotations) ?? deliveryAnnotationsProblem(name, annotations);
   if (dependencyProblem) throw new ManifestFormatError(`Application/${name}: ${dependencyProblem}`);
   const limit = spec.revisionHistoryLimit;
   return {

@@ -58,6 +58,7 @@ export interface AppStatus {
       | 'SharedResourceWarning'
       | 'SyncWindowClosed'
       | 'DependencyWaiting'
+      | 'PromotionWaiting'
       | 'NotificationError';
     message: string;
     at: string;
@@ -67,6 +68,15 @@ export interface AppStatus {
    * revision): a trigger sends again only after its condition was false (shared/notify/plan.ts).
    */
   notifications?: { sent: string[] };
+  /** The current Healthy streak: Synced and Healthy at `revision` since `since` (absent otherwise). */
+  healthy?: { revision: string; since: string };
+  /** Revisions seen Synced and Healthy, newest first (bounded): where an automatic rollback goes. */
+  healthyRevisions?: string[];
+  /**
+   * The last automatic rollback (`gitferry.dev/auto-rollback`): from the bad revision to the last
+   * Healthy one (`to` absent when there was none), why and when. One per bad revision.
+   */
+  autoRollback?: { from: string; to?: string; at: string; reason: string };
   /** What the last drift check found. */
   drift?: {
     checkedAt: string;

@@ -9,7 +9,11 @@ export type SyncReason =
   | 'refresh'
   | 'health'
   | 'delete'
-  | 'terminate';
+  | 'terminate'
+  /** An automatic rollback (`gitferry.dev/auto-rollback`) to the last Healthy revision. */
+  | 'rollback'
+  /** A staged rollout's stage whose previous stage may have soaked (`gitferry.dev/promote-after`). */
+  | 'promote';
 
 /** A queued wake-up: "look at app X (reason; not before T)". State lives in the store, not here. */
 export interface SyncJob {

@@ -70,6 +70,7 @@ const githubStates: Record<Notification['trigger'], 'pending' | 'success' | 'fai
   'on-sync-failed': 'failure',
   'on-health-degraded': 'failure',
   'on-sync-status-unknown': 'error',
+  'on-rollback': 'failure',
 };
 
 /** owner/repo of a GitHub repository URL (https://host/owner/repo(.git)); undefined for others. */

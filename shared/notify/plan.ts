@@ -95,6 +95,11 @@ export function firingOf(
         : undefined;
     case 'on-sync-status-unknown':
       return s.sync.status === 'Unknown' ? { revision: syncRevision, scope: syncRevision } : undefined;
+    case 'on-rollback':
+      // Once per automatic rollback (one per bad revision): the revision it went to.
+      return s.autoRollback?.to
+        ? { revision: s.autoRollback.to, scope: `${s.autoRollback.from}>${s.autoRollback.to}` }
+        : undefined;
   }
 }
 

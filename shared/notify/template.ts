@@ -42,4 +42,5 @@ export const defaultTemplates: Record<Notification['trigger'], string> = {
   'on-health-degraded': 'Application {{app.name}} is Degraded at revision {{revision}}: {{health.message}}',
   'on-deployed': 'Application {{app.name}} is deployed: revision {{revision}} is synced and healthy.',
   'on-sync-status-unknown': 'Application {{app.name}} sync status is Unknown at revision {{revision}}.',
+  'on-rollback': 'Application {{app.name}} is being rolled back automatically to revision {{revision}}.',
 };

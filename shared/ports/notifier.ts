@@ -8,6 +8,8 @@ export const triggerNames = [
   'on-health-degraded',
   'on-deployed',
   'on-sync-status-unknown',
+  // Gitferry's own: an automatic rollback (gitferry.dev/auto-rollback) was started.
+  'on-rollback',
 ] as const;
 export type TriggerName = (typeof triggerNames)[number];
 

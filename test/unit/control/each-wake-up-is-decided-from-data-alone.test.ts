@@ -157,6 +157,18 @@ const table: [string, Parameters<typeof decideWakeUp>[0], WakeUpDecision][] = [
     'start-sync',
   ],
   [
+    'an automatic rollback syncs a manual app too (its pin is the revision)',
+    {
+      job: job('rollback'),
+      app: app({}, older),
+      status: deployed,
+      request: request('rollback'),
+      operation: undefined,
+      revision: head,
+    },
+    'start-sync',
+  ],
+  [
     'a manual dry run starts a (dry-run) sync',
     {
       job: job('manual'),

@@ -42,6 +42,22 @@ describe('serve --apps-dir', () => {
     expect((await rt.store.getProject('team'))?.sourceRepos).toEqual(['https://git.example.com/team/*']);
   });
 
+  test('an app closing a dependency cycle is refused with its file, naming the cycle', async () => {
+    const dir = join(root, 'cycle');
+    mkdirSync(dir);
+    const withDeps = (name: string, deps: string) =>
+      application(name).replace(
+        `{ name: ${name} }`,
+        `{ name: ${name}, annotations: { gitferry.dev/depends-on: ${deps} } }`,
+      );
+    writeFileSync(join(dir, 'a.yaml'), withDeps('a', 'b'));
+    writeFileSync(join(dir, 'b.yaml'), withDeps('b', 'a'));
+    await expect(loadAppsDir(dir, rt, quiet)).rejects.toThrow(
+      'b.yaml: Application/b: gitferry.dev/depends-on would make a cycle: b → a → b',
+    );
+    expect((await rt.store.listApps()).map((a) => a.name)).toEqual(['a']);
+  });
+
   test('a billion-laughs file is refused with its name, without expanding', async () => {
     const dir = join(root, 'lol');
     mkdirSync(dir);
