@@ -9,7 +9,7 @@ import type { PushEvent } from '../webhooks/types.js';
 export const manifestGeneratePathsAnnotation = 'argocd.argoproj.io/manifest-generate-paths';
 
 /** Does a push to `branch` concern this source's targetRevision? HEAD/empty follow any push (the worker resolves HEAD). */
-function branchMatches(targetRevision: string | undefined, branch: string): boolean {
+export function branchMatches(targetRevision: string | undefined, branch: string): boolean {
   const rev = (targetRevision ?? '').trim();
   if (rev === '' || rev === 'HEAD') return true;
   return rev === branch || rev === `refs/heads/${branch}`;
