@@ -149,7 +149,7 @@ export function buildPreviewReport(
     if (changed.length > o.maxTableRows) lines.push(`| … ${changed.length - o.maxTableRows} more | |`);
     lines.push('');
   }
-  let text = lines.join('\n');
+  let text = `${lines.join('\n')}\n`;
   const note = (left: number) =>
     `\n_… diffs of ${left} more object(s) not shown: the comment is limited to ${Math.round(o.maxCommentBytes / 1000)} kB._\n`;
   // Room for the note, so that what is kept and the note together stay under the bound.
