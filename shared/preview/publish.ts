@@ -43,6 +43,32 @@ export type Published = string[];
 /** Posts one app's preview report on its PR. */
 export interface PreviewPublisher {
   publish(app: string, target: PullRequestTarget, report: PreviewReport): Promise<Published>;
+  /**
+   * The paths the PR changes (old and new names of renames), as the provider lists them; undefined
+   * when the list is incomplete (more than `maxFilePages` pages). Paths are the PR author's:
+   * checked by the caller before use.
+   */
+  changedFiles(target: PullRequestTarget): Promise<unknown[] | undefined>;
+}
+
+/** Pages of 100 changed files read (GitHub lists at most 3,000 files of a PR). */
+export const maxFilePages = 30;
+
+/** Reads `path(page)` until a short page; undefined when `maxFilePages` full pages came. */
+async function allPages(
+  api: Api,
+  path: (page: number) => string,
+  pick: (entry: Record<string, unknown>) => unknown[],
+) {
+  const out: unknown[] = [];
+  for (let page = 1; page <= maxFilePages; page++) {
+    const { json } = await api.send('GET', path(page));
+    if (!Array.isArray(json)) return undefined;
+    for (const e of json)
+      if (e !== null && typeof e === 'object') out.push(...pick(e as Record<string, unknown>));
+    if (json.length < 100) return out;
+  }
+  return undefined;
 }
 
 interface Api {
@@ -164,9 +190,9 @@ export class GitHubPreviewPublisher implements PreviewPublisher {
     this.o = { ...defaultPublishOptions, ...options };
   }
 
-  async publish(app: string, t: PullRequestTarget, r: PreviewReport): Promise<Published> {
+  private api(): Api {
     const s = this.settings;
-    const api = apiOf(
+    return apiOf(
       s.apiURL,
       async () => ({
         authorization: `Bearer ${await tokenOf(this.secrets, s.tokenSecret, 'GitHub preview')}`,
@@ -176,6 +202,19 @@ export class GitHubPreviewPublisher implements PreviewPublisher {
       this.o,
       'GitHub preview',
     );
+  }
+
+  changedFiles(t: PullRequestTarget): Promise<unknown[] | undefined> {
+    return allPages(
+      this.api(),
+      (page) => `/repos/${t.repo}/pulls/${t.number}/files?per_page=100&page=${page}`,
+      (e) => [e.filename, ...(e.previous_filename === undefined ? [] : [e.previous_filename])],
+    );
+  }
+
+  async publish(app: string, t: PullRequestTarget, r: PreviewReport): Promise<Published> {
+    const s = this.settings;
+    const api = this.api();
     const repo = `/repos/${t.repo}`;
     const sent: Published = [];
     if (this.report === 'check-run') {
@@ -234,14 +273,28 @@ export class GitLabPreviewPublisher implements PreviewPublisher {
     this.o = { ...defaultPublishOptions, ...options };
   }
 
-  async publish(app: string, t: PullRequestTarget, r: PreviewReport): Promise<Published> {
+  private api(): Api {
     const s = this.settings;
-    const api = apiOf(
+    return apiOf(
       s.apiURL,
       async () => ({ 'private-token': await tokenOf(this.secrets, s.tokenSecret, 'GitLab preview') }),
       this.o,
       'GitLab preview',
     );
+  }
+
+  changedFiles(t: PullRequestTarget): Promise<unknown[] | undefined> {
+    return allPages(
+      this.api(),
+      (page) =>
+        `/projects/${encodeURIComponent(t.repo)}/merge_requests/${t.number}/diffs?per_page=100&page=${page}`,
+      (e) => [e.old_path, e.new_path],
+    );
+  }
+
+  async publish(app: string, t: PullRequestTarget, r: PreviewReport): Promise<Published> {
+    const s = this.settings;
+    const api = this.api();
     const project = `/projects/${encodeURIComponent(t.repo)}`;
     await api.send('POST', `${project}/statuses/${t.headSha}`, {
       state: r.outcome === 'failed' ? 'failed' : 'success',

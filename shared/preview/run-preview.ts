@@ -15,13 +15,14 @@ import { clusterOf, projectOf, type Control } from '../control/deps.js';
 import { renderDesiredWithChildren } from '../control/desired-state.js';
 import { checkAppScope } from '../control/project-scope.js';
 import { syncOptionsOf } from '../control/sync-options.js';
+import { manifestGeneratePathsAnnotation, touchesPaths } from '../control/push-intake.js';
 import type { PreviewSettings } from './config.js';
 import { repoKeysOf } from './intake.js';
 import { PublishError, type PreviewPublisher } from './publish.js';
 import { buildPreviewReport, type PreviewFindings } from './report.js';
 
 export type PreviewJobOutcome =
-  'previewed' | 'skipped-fork' | 'gone' | 'not-configured' | 'invalid' | 'publish-failed';
+  'previewed' | 'skipped-fork' | 'gone' | 'not-configured' | 'invalid' | 'not-affected' | 'publish-failed';
 
 export interface PreviewDeps {
   control: Control;
@@ -124,6 +125,68 @@ export async function previewApp(c: Control, app: App, t: PullRequestTarget): Pr
 }
 
 /**
+ * A changed path as a provider lists it, or why it is refused: the PR's author chose it, so only
+ * a clean relative path is compared with the app's paths (no `..`, `.` or empty segments, no
+ * leading `/`, no control characters, at most 4,096 characters).
+ */
+export function refusedChangedPath(path: unknown): string | undefined {
+  if (typeof path !== 'string') return 'is not a string';
+  if (path.length === 0 || path.length > 4096) return 'is empty or longer than 4096 characters';
+  if (/[\u0000-\u001f\u007f\\]/.test(path)) return 'has a control character or a backslash';
+  if (path.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))
+    return 'is not a clean relative path';
+  return undefined;
+}
+
+/**
+ * Whether the PR touches the app, for apps that name their paths (Argo CD's
+ * manifest-generate-paths annotation): true when it does, or when the PR's file list is
+ * incomplete, unreadable or holds a path that is not a clean relative one (then every app is
+ * previewed, as without the annotation). Apps without the annotation are always previewed.
+ */
+async function touchesApp(
+  c: Control,
+  publisher: PreviewPublisher,
+  app: App,
+  t: PullRequestTarget,
+): Promise<boolean> {
+  if (!app.annotations[manifestGeneratePathsAnnotation]) return true;
+  let listed: unknown[] | undefined;
+  try {
+    listed = await publisher.changedFiles(t);
+  } catch (err) {
+    if (err instanceof PublishError && !err.retry) {
+      c.log.warn("the pull request's changed files could not be listed: previewing the app", {
+        app: app.name,
+        detail: err.message,
+      });
+      return true;
+    }
+    throw err;
+  }
+  if (listed === undefined) return true;
+  for (const p of listed) {
+    const why = refusedChangedPath(p);
+    if (why !== undefined) {
+      c.log.warn('a changed path of the pull request is refused: previewing the app', {
+        app: app.name,
+        path: JSON.stringify(String(p).slice(0, 200)),
+        why,
+      });
+      return true;
+    }
+  }
+  const keys = repoKeysOf(t.repoUrls);
+  return app.sources.some((s) => {
+    try {
+      return !s.chart && keys.has(repoMatchKey(s.repoURL)) && touchesPaths(app, s.path, listed as string[]);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
  * Runs one preview job: checks it, skips a fork's PR unless forks are allowed (saying so on the
  * PR), previews and posts. A provider's refusal (4xx, no token) is logged and not retried; a
  * network failure or 5xx throws, so the queue redelivers (posting again edits the same comment).
@@ -152,6 +215,9 @@ export async function runPreviewJob(deps: PreviewDeps, job: SyncJob): Promise<Pr
       skipped: 'pull requests from forks are not previewed (preview.forks is off)',
     };
     outcome = 'skipped-fork';
+  } else if (!(await touchesApp(c, publisher, app, t))) {
+    c.log.info("the pull request touches none of the app's manifest-generate-paths: not previewed", fields);
+    return 'not-affected';
   } else {
     findings = await previewApp(c, app, t);
   }

@@ -22,6 +22,8 @@ export interface StoredComment {
 export async function startGitHubStandIn(opts: { login?: string } = {}) {
   const requests: RecordedRequest[] = [];
   const comments: StoredComment[] = [];
+  /** The changed files of each PR, as `GET /pulls/{n}/files` lists them. */
+  const files = new Map<number, unknown[]>();
   let nextId = 1000;
   const login = opts.login ?? 'gitferry-bot';
   const server = createServer((req, res) => {
@@ -38,6 +40,13 @@ export async function startGitHubStandIn(opts: { login?: string } = {}) {
       const url = new URL(path, 'http://stand-in');
       const list = /^\/api\/v3\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
       const edit = /^\/api\/v3\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname);
+      const pullFiles = /^\/api\/v3\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/files$/.exec(url.pathname);
+      if (pullFiles && req.method === 'GET') {
+        const perPage = Number(url.searchParams.get('per_page') ?? 30);
+        const page = Number(url.searchParams.get('page') ?? 1);
+        const all = files.get(Number(pullFiles[1])) ?? [];
+        return answer(200, all.slice((page - 1) * perPage, page * perPage));
+      }
       if (list && req.method === 'GET') {
         const perPage = Number(url.searchParams.get('per_page') ?? 30);
         const page = Number(url.searchParams.get('page') ?? 1);
@@ -71,6 +80,7 @@ export async function startGitHubStandIn(opts: { login?: string } = {}) {
     url: `http://127.0.0.1:${port}`,
     requests,
     comments,
+    files,
     /** Adds a comment as someone else (an attacker copying the marker, say). */
     addComment(issue: number, body: string, user: string) {
       comments.push({ id: nextId++, issue: String(issue), body, user: { login: user } });
