@@ -19,7 +19,11 @@ export function branchMatches(targetRevision: string | undefined, branch: string
  * Argo CD's manifest-generate-paths: `;`-separated paths, relative to the source path (`.` = it)
  * or from the repo root when absolute. A push touching none of them does not concern the app.
  */
-export function touchesPaths(app: App, sourcePath: string | undefined, changed: string[] | undefined): boolean {
+export function touchesPaths(
+  app: App,
+  sourcePath: string | undefined,
+  changed: string[] | undefined,
+): boolean {
   const annotation = app.annotations[manifestGeneratePathsAnnotation];
   if (!annotation || !changed) return true;
   const roots = annotation
