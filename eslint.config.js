@@ -53,6 +53,11 @@ const boundaries = [
     'notify imports domain, ports and the guarded HTTP client of source only.',
   ],
   [
+    'shared/preview/**',
+    ['api', 'adapters', 'runtime'],
+    'previews are use cases like control/: adapters are wired in shared/runtime/.',
+  ],
+  [
     'shared/auth/**',
     ['engine', 'source', 'webhooks', 'control', 'api', 'adapters', 'runtime'],
     'auth (sign-in and RBAC) imports domain and ports only.',

@@ -206,6 +206,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const workers = startLocalWorkers(rt, wakeUps, log, {
     workers: opts.workers,
     driftIntervalMs: opts.driftIntervalMs ?? 180_000,
+    preview: rt.previews(log),
   });
 
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {

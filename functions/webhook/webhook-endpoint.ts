@@ -3,6 +3,7 @@ import { redact } from '../../shared/domain/redact.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import { intakePush, type IntakeStore } from '../../shared/control/push-intake.js';
+import { intakePullRequest } from '../../shared/preview/intake.js';
 import { detectProvider, parseWebhook, type WebhookSecrets } from '../../shared/webhooks/detect.js';
 import { decodeLambdaBody, getHeader } from '../../shared/webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../../shared/webhooks/types.js';
@@ -96,14 +97,18 @@ export function createWebhookEndpoint(
         return json(200, { ignored: outcome.reason });
       }
       const left = Math.max(1, deps.deadlineMs - (deps.now() - started));
+      const intake = { store: deps.store, queue: deps.queue, log, now: deps.now };
       const result = await withDeadline(
-        intakePush(outcome.event, { store: deps.store, queue: deps.queue, log, now: deps.now }),
+        outcome.kind === 'push'
+          ? intakePush(outcome.event, intake)
+          : intakePullRequest(outcome.event, intake),
         left,
       );
       return json(result.duplicate ? 200 : 202, {
         enqueued: result.enqueued,
         duplicate: result.duplicate,
-        revision: outcome.event.sha,
+        revision: outcome.kind === 'push' ? outcome.event.sha : outcome.event.headSha,
+        ...(outcome.kind === 'pull-request' ? { preview: true } : {}),
       });
     } catch (err) {
       if (err instanceof WebhookError) {

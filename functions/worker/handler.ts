@@ -2,6 +2,7 @@ import {
   awsConfigFromEnv,
   buildAwsRuntime,
   parseJob,
+  previewJobRunner,
   wakeUpHandlerOf,
   type AwsRuntime,
 } from '../../shared/runtime/aws.js';
@@ -47,7 +48,9 @@ export async function handler(event: SqsEvent, context: LambdaContext = {}): Pro
           ? await runDeleteJob({ deleter: controller, queue: rt.queue }, job)
           : job.reason === 'terminate'
             ? await runTerminateJob({ terminator: controller, queue: rt.queue }, job)
-            : await controller.handle(job);
+            : job.reason === 'preview'
+              ? await previewJobRunner(rt, log)(job)
+              : await controller.handle(job);
       log.info('wake-up handled', {
         app: job.app,
         reason: job.reason,

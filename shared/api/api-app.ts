@@ -21,6 +21,7 @@ import { liveManifests, podLogs, renderedManifests } from '../control/inspect.js
 import { intakePush } from '../control/push-intake.js';
 import { requestManualSync, requestRefresh, rollback, saveApp, unpin } from '../control/requests.js';
 import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
+import { intakePullRequest } from '../preview/intake.js';
 import { bodyTooLarge } from '../webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../webhooks/types.js';
 import { Authenticator } from '../auth/authenticate.js';
@@ -168,6 +169,24 @@ export function createApiApp(deps: ApiDeps): Hono {
     try {
       const outcome = parseWebhook({ headers, body }, (await deps.webhookSecrets?.()) ?? {});
       if (outcome.kind === 'ignored') return c.json({ ignored: outcome.reason }, 200);
+      if (outcome.kind === 'pull-request') {
+        // A preview posts on the PR and changes nothing here: queued for the worker.
+        const queued = await intakePullRequest(outcome.event, {
+          store: deps.store,
+          queue: deps.queue,
+          log: deps.log,
+          now: deps.now,
+        });
+        return c.json(
+          {
+            enqueued: queued.enqueued,
+            duplicate: queued.duplicate,
+            revision: outcome.event.headSha,
+            preview: true,
+          },
+          queued.duplicate || queued.enqueued.length === 0 ? 200 : 202,
+        );
+      }
       const result = await intakePush(outcome.event, {
         store: deps.store,
         queue: deps.queue,

@@ -9,7 +9,7 @@ import type { PushEvent } from '../webhooks/types.js';
 export const manifestGeneratePathsAnnotation = 'argocd.argoproj.io/manifest-generate-paths';
 
 /** Does a push to `branch` concern this source's targetRevision? HEAD/empty follow any push (the worker resolves HEAD). */
-function branchMatches(targetRevision: string | undefined, branch: string): boolean {
+export function branchMatches(targetRevision: string | undefined, branch: string): boolean {
   const rev = (targetRevision ?? '').trim();
   if (rev === '' || rev === 'HEAD') return true;
   return rev === branch || rev === `refs/heads/${branch}`;
@@ -19,7 +19,11 @@ function branchMatches(targetRevision: string | undefined, branch: string): bool
  * Argo CD's manifest-generate-paths: `;`-separated paths, relative to the source path (`.` = it)
  * or from the repo root when absolute. A push touching none of them does not concern the app.
  */
-function touchesPaths(app: App, sourcePath: string | undefined, changed: string[] | undefined): boolean {
+export function touchesPaths(
+  app: App,
+  sourcePath: string | undefined,
+  changed: string[] | undefined,
+): boolean {
   const annotation = app.annotations[manifestGeneratePathsAnnotation];
   if (!annotation || !changed) return true;
   const roots = annotation

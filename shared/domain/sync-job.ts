@@ -1,3 +1,5 @@
+import type { PullRequestTarget } from './pull-request.js';
+
 /** Why a wake-up was sent. */
 export type SyncReason =
   | 'webhook'
@@ -13,7 +15,8 @@ export type SyncReason =
   /** An automatic rollback (`gitferry.dev/auto-rollback`) to the last Healthy revision. */
   | 'rollback'
   /** A staged rollout's stage whose previous stage may have soaked (`gitferry.dev/promote-after`). */
-  | 'promote';
+  | 'promote'
+  | 'preview';
 
 /** A queued wake-up: "look at app X (reason; not before T)". State lives in the store, not here. */
 export interface SyncJob {
@@ -28,6 +31,11 @@ export interface SyncJob {
    * Carried in the message (not the store): a lost one leaves the app in place, nothing else.
    */
   deletion?: { cascade: boolean; propagationPolicy: 'Foreground' | 'Background' | 'Orphan' };
+  /**
+   * For preview jobs: the pull or merge request whose head is rendered and dry-run against the
+   * app's cluster, the result posted on it (shared/preview/). Nothing of the app's state changes.
+   */
+  preview?: PullRequestTarget;
   /** When it was first requested (epoch ms), for queue-lag metrics. */
   requestedAt: number;
   /**

@@ -97,6 +97,8 @@ export function parseNotificationConfig(text: string): NotificationConfig {
   if (map.kind === 'ConfigMap') map = objectOf('data', map.data ?? {});
   const config: NotificationConfig = { webhooks: {}, templates: {} };
   for (const [key, value] of Object.entries(map)) {
+    // Pull-request previews: read by shared/preview/config.ts.
+    if (key === 'preview') continue;
     const o = objectOf(key, value);
     if (key === 'service.github') {
       const str = fields(

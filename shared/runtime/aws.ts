@@ -10,6 +10,10 @@ import type { Logger } from '../ports/logger.js';
 import { WakeUpHandler } from '../control/wake-up.js';
 import { buildHealthChecks } from './health-checks.js';
 import { buildNotifier } from './notifier.js';
+import { buildPreviewer } from './preview.js';
+import { controlOf } from '../control/deps.js';
+import { runPreviewJob, type PreviewJobOutcome } from '../preview/run-preview.js';
+import type { SyncJob } from '../domain/sync-job.js';
 
 export { awsConfigFromEnv, type AwsRuntimeConfig } from './aws-config.js';
 
@@ -31,7 +35,8 @@ export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<
   const credentials = repoCredentialsResolver(config.repoCredentials, secrets);
   const health = buildHealthChecks(config.healthChecks);
   const notifier = buildNotifier(config.notifications, secrets, guard);
-  return { ...base, renderer, credentials, health, notifier, argoNamespace: config.argoNamespace };
+  const previewer = buildPreviewer(config.notifications, secrets, guard);
+  return { ...base, renderer, credentials, health, notifier, previewer, argoNamespace: config.argoNamespace };
 }
 
 export type AwsRuntime = ReturnType<typeof buildAwsRuntime>;
@@ -55,6 +60,29 @@ export function wakeUpHandlerOf(rt: AwsRuntime, log: Logger, holder: string): Wa
       argoNamespace: rt.argoNamespace,
     },
   });
+}
+
+/** Runs a pull-request preview job in the worker (the PR's head rendered and dry-run, posted on the PR). */
+export function previewJobRunner(
+  rt: AwsRuntime,
+  log: Logger,
+): (job: SyncJob) => Promise<PreviewJobOutcome | 'previews not configured'> {
+  const previewer = rt.previewer;
+  if (!previewer) return async () => 'previews not configured';
+  const deps = previewer(
+    controlOf({
+      store: rt.store,
+      queue: rt.queue,
+      connector: rt.connector,
+      renderer: rt.renderer,
+      credentials: rt.credentials,
+      clock: systemClock,
+      log,
+      holder: 'preview',
+      options: { guard: rt.guard, engine: { health: rt.health } },
+    }),
+  );
+  return (job) => runPreviewJob(deps, job);
 }
 
 export { parseJob } from '../adapters/aws/sqs-job-queue.js';

@@ -4,12 +4,15 @@ import { runDriftTick } from '../control/drift-check.js';
 import { systemClock } from '../ports/clock.js';
 import type { WakeUpHandler } from '../control/wake-up.js';
 import type { Logger } from '../ports/logger.js';
+import type { SyncJob } from '../domain/sync-job.js';
 import type { LocalRuntime } from './local.js';
 
 export interface LocalWorkerOptions {
   workers: number;
   /** Argo CD polls every 3 minutes; so does the drift check here. */
   driftIntervalMs: number;
+  /** Runs pull-request preview jobs (shared/preview/); without it they are dropped, said so. */
+  preview?: (job: SyncJob) => Promise<string>;
 }
 
 /**
@@ -30,7 +33,10 @@ export function startLocalWorkers(
       for (const r of await queue.receive(1, 1)) {
         const work = (async () => {
           try {
-            const outcome = await handler.handle(r.job);
+            const outcome =
+              r.job.reason === 'preview'
+                ? await (opts.preview?.(r.job) ?? Promise.resolve('previews not configured'))
+                : await handler.handle(r.job);
             await queue.delete(r.receipt);
             log.info('wake-up handled', { app: r.job.app, reason: r.job.reason, outcome });
           } catch (err) {

@@ -28,6 +28,9 @@ import { parseManifests } from '../source/yaml.js';
 import { AppChangeFeed } from './app-change-feed.js';
 import { buildHealthChecks } from './health-checks.js';
 import { buildNotifier } from './notifier.js';
+import { buildPreviewer } from './preview.js';
+import { runPreviewJob } from '../preview/run-preview.js';
+import type { SyncJob } from '../domain/sync-job.js';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -113,6 +116,25 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
         ...(opts.argoNamespace ? { argoNamespace: opts.argoNamespace } : {}),
       },
     });
+  const previewer = buildPreviewer(opts.notifications, secrets, guard);
+  /** Pull-request previews (preview jobs on the queue), or none when not configured. */
+  const previews = (log: Logger) => {
+    if (!previewer) return undefined;
+    const deps = previewer(
+      controlOf({
+        store,
+        queue,
+        connector,
+        renderer,
+        credentials,
+        clock: systemClock,
+        log,
+        holder: 'preview',
+        options: { guard, engine: { health } },
+      }),
+    );
+    return (job: SyncJob) => runPreviewJob(deps, job);
+  };
   /** The use cases' deps for read-only views (the API's `app manifests`, `app logs`). */
   const inspector = (log: Logger) =>
     controlOf({
@@ -146,6 +168,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
     health,
     notifier,
     inspector,
+    previews,
   };
 }
 

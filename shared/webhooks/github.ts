@@ -4,6 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import { requireDeliveryId } from './delivery.js';
 import { PayloadReader, classifyRef, decodeUtf8, isZeroSha, own, parseJsonPayload } from './payload.js';
+import { readGitHubPullRequest } from './pull-request.js';
 import { assertBodyWithinLimit, getHeader, type WebhookRequest } from './request.js';
 import {
   WebhookError,
@@ -40,6 +41,11 @@ export function parseGitHubWebhook(
   const deliveryId = requireDeliveryId(req, ['X-GitHub-Delivery']);
   const event = requireGitHubEvent(req);
   if (event === 'ping') return ignored('ping');
+  if (event === 'pull_request')
+    return readGitHubPullRequest(
+      parseJsonPayload(githubPayloadText(req), 'GitHub pull_request payload', options.maxDepth),
+      deliveryId,
+    );
   if (event !== 'push') return ignored(`event ${event} is not handled`);
   const payload = parseJsonPayload(githubPayloadText(req), 'GitHub push payload', options.maxDepth);
   return readGitHubPush(payload, deliveryId, options);

@@ -4,6 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 import { requireDeliveryId } from './delivery.js';
 import { PayloadReader, classifyRef, isZeroSha, own, parseJsonPayload } from './payload.js';
+import { readGitLabMergeRequest } from './pull-request.js';
 import { assertBodyWithinLimit, getHeader, type WebhookRequest } from './request.js';
 import {
   WebhookError,
@@ -51,6 +52,11 @@ export function parseGitLabWebhook(
       );
     case 'Tag Push Hook':
       return ignored('tag push');
+    case 'Merge Request Hook':
+      return readGitLabMergeRequest(
+        parseJsonPayload(req.body, 'GitLab merge request payload', options.maxDepth),
+        deliveryId,
+      );
     case 'System Hook':
       return readSystemHook(req, deliveryId, options);
     default:
@@ -98,6 +104,7 @@ function readSystemHook(req: WebhookRequest, deliveryId: string, options: Webhoo
   const kind = read.string(own(read.object(payload, 'body'), 'object_kind'), 'object_kind');
   if (kind === 'push') return readGitLabPush(payload, deliveryId, options);
   if (kind === 'tag_push') return ignored('tag push');
+  if (kind === 'merge_request') return readGitLabMergeRequest(payload, deliveryId);
   return ignored(
     /^[a-z_]{1,64}$/.test(kind) ? `system hook ${kind} is not handled` : 'system hook is not handled',
   );

@@ -1,4 +1,5 @@
 import { GitferryError } from '../domain/errors.js';
+import type { PullRequestEvent } from './pull-request.js';
 
 /** The Git hosts whose push webhooks Gitferry understands. */
 export type WebhookProvider = 'github' | 'gitlab';
@@ -22,8 +23,14 @@ export interface PushEvent {
   changedFiles?: string[];
 }
 
-/** What a verified webhook asks for: a push to act on, or a reason to answer 2xx and do nothing. */
-export type WebhookOutcome = { kind: 'push'; event: PushEvent } | { kind: 'ignored'; reason: string };
+/**
+ * What a verified webhook asks for: a push to act on, a pull or merge request to preview, or a
+ * reason to answer 2xx and do nothing.
+ */
+export type WebhookOutcome =
+  | { kind: 'push'; event: PushEvent }
+  | { kind: 'pull-request'; event: PullRequestEvent }
+  | { kind: 'ignored'; reason: string };
 
 /** The HTTP statuses a refused webhook is answered with. */
 export type WebhookHttpStatus = 400 | 401 | 413;

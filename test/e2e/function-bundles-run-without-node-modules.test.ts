@@ -47,11 +47,13 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
       GITFERRY_QUEUE_URL: queue.QueueUrl,
       GITFERRY_GITHUB_SECRET: `${id}/github`,
       GITFERRY_LOG_LEVEL: 'ERROR',
+      // Pull-request previews on: preview jobs are dispatched to shared/preview/ by the worker.
+      GITFERRY_NOTIFICATIONS: `preview:\n  github:\n    tokenSecret: ${id}/github-token\n`,
     };
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const invoke = async (fn: string, event: unknown) => {
+  const invoke = async (fn: string, event: unknown, extraEnv: NodeJS.ProcessEnv = {}) => {
     const { stdout } = await run(
       process.execPath,
       [
@@ -63,10 +65,14 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
       ],
       {
         cwd: dir,
-        env,
+        env: { ...env, ...extraEnv },
       },
     );
-    return JSON.parse(stdout.trim().split('\n').pop()!) as {
+    return {
+      ...(JSON.parse(stdout.trim().split('\n').pop()!) as object),
+      log: stdout,
+    } as {
+      log: string;
       initMs: number;
       result: { statusCode?: number; body?: string; batchItemFailures?: unknown[]; enqueued?: number };
     };
@@ -103,6 +109,43 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
       ],
     });
     expect(res.result).toEqual({ batchItemFailures: [] });
+  });
+
+  test('worker takes preview jobs: one for an app that is gone, one with malformed PR fields, no failure', async () => {
+    const preview = {
+      provider: 'github',
+      repoUrls: ['https://github.com/acme/shop.git'],
+      repo: 'acme/shop',
+      number: 1,
+      headSha: 'a'.repeat(40),
+      headRef: 'feature',
+      baseRef: 'main',
+      fork: false,
+    };
+    const res = await invoke(
+      'worker',
+      {
+        Records: [
+          { app: 'gone', reason: 'preview', preview, requestedAt: Date.now() },
+          {
+            app: 'gone',
+            reason: 'preview',
+            preview: { ...preview, repo: '../../x' },
+            requestedAt: Date.now(),
+          },
+        ].map((job, i) => ({
+          messageId: `p${i}`,
+          body: JSON.stringify(job),
+          attributes: { ApproximateReceiveCount: '1' },
+          eventSource: 'aws:sqs',
+        })),
+      },
+      { GITFERRY_LOG_LEVEL: 'INFO' },
+    );
+    expect(res.result).toEqual({ batchItemFailures: [] });
+    // Dispatched to the previewer (not the wake-up handler): its outcomes, not a wake-up's.
+    expect(res.log).toContain('"reason":"preview","outcome":"gone"');
+    expect(res.log).toContain('"reason":"preview","outcome":"invalid"');
   });
 
   test('worker reports a malformed message as a batch item failure', async () => {

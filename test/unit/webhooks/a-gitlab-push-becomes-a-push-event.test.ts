@@ -33,7 +33,7 @@ const expected = {
 
 function deliveryIdOf(headers: Record<string, string | undefined>): string {
   const outcome = parseGitLabWebhook(gitlabRequest(body, 'Push Hook', headers), gitlabToken);
-  if (outcome.kind !== 'push') throw new Error(outcome.reason);
+  if (outcome.kind !== 'push') throw new Error(outcome.kind === 'ignored' ? outcome.reason : outcome.kind);
   return outcome.event.deliveryId;
 }
 

@@ -11,7 +11,8 @@ import {
 } from './requests.js';
 
 function changedFiles(outcome: WebhookOutcome): string[] | undefined {
-  if (outcome.kind !== 'push') throw new Error(`expected a push, got ${outcome.reason}`);
+  if (outcome.kind !== 'push')
+    throw new Error(`expected a push, got ${outcome.kind === 'ignored' ? outcome.reason : outcome.kind}`);
   return outcome.event.changedFiles;
 }
 

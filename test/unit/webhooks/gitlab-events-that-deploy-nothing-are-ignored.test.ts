@@ -44,9 +44,9 @@ describe('GitLab events that deploy nothing come back ignored (GitLab disables h
   });
 
   test('an event Gitferry does not handle, without its body being read', () => {
-    expect(outcomeOf('not JSON', 'Merge Request Hook')).toEqual({
+    expect(outcomeOf('not JSON', 'Issue Hook')).toEqual({
       kind: 'ignored',
-      reason: 'event Merge Request Hook is not handled',
+      reason: 'event Issue Hook is not handled',
     });
   });
 });

@@ -1,0 +1,99 @@
+// A verified pull or merge request → one preview job per app it concerns, on the same queue as
+// wake-ups, so the webhook answers at once and the worker (which holds the cluster access) does
+// the render and dry run. Deduplicated by delivery id as pushes are.
+import type { App } from '../domain/app.js';
+import { repoMatchKey } from '../domain/repo-url.js';
+import type { PullRequestTarget } from '../domain/pull-request.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { Logger } from '../ports/logger.js';
+import { branchMatches, type IntakeResult, type IntakeStore } from '../control/push-intake.js';
+import type { PullRequestEvent } from '../webhooks/pull-request.js';
+
+/** The repository keys of a PR's base repository (URLs that cannot be canonicalised match nothing). */
+export function repoKeysOf(urls: readonly string[]): Set<string> {
+  return new Set(
+    urls.flatMap((u) => {
+      try {
+        return [repoMatchKey(u)];
+      } catch {
+        return [];
+      }
+    }),
+  );
+}
+
+/**
+ * The apps a PR concerns: a git source in the PR's base repository whose targetRevision is the
+ * branch the PR merges into (HEAD or none: any). The PR events carry no list of changed paths, so
+ * every such app is previewed.
+ */
+export function appsForPullRequest(
+  apps: App[],
+  event: Pick<PullRequestTarget, 'repoUrls' | 'baseRef'>,
+): App[] {
+  const keys = repoKeysOf(event.repoUrls);
+  return apps.filter((app) =>
+    app.sources.some((s) => {
+      if (s.chart) return false;
+      try {
+        return keys.has(repoMatchKey(s.repoURL)) && branchMatches(s.targetRevision, event.baseRef);
+      } catch {
+        return false;
+      }
+    }),
+  );
+}
+
+/** The job's copy of the PR: only the fields a preview needs. */
+export function targetOf(event: PullRequestEvent): PullRequestTarget {
+  const { provider, repoUrls, repo, number, headSha, headRef, baseRef, fork, url } = event;
+  return { provider, repoUrls, repo, number, headSha, headRef, baseRef, fork, ...(url ? { url } : {}) };
+}
+
+/**
+ * Enqueues a preview job per concerned app. The delivery is recorded first (a redelivery sends
+ * nothing); if a send fails, the record is forgotten so that the redelivery is new work.
+ */
+export async function intakePullRequest(
+  event: PullRequestEvent,
+  deps: { store: IntakeStore; queue: JobQueue; log: Logger; now: () => number; deliveryTtlSeconds?: number },
+): Promise<IntakeResult> {
+  const apps = appsForPullRequest(await deps.store.listApps(), event);
+  const requestedAt = deps.now();
+  const deliveryKey = `${event.provider}:${event.deliveryId}`;
+  const fields = {
+    deliveryId: event.deliveryId,
+    pullRequest: event.number,
+    revision: event.headSha,
+    apps: apps.map((a) => a.name),
+  };
+  if (apps.length === 0) {
+    deps.log.info('pull request concerns no app: nothing to preview', fields);
+    return { enqueued: [], duplicate: false };
+  }
+  if (
+    !(await deps.store.recordDelivery(deliveryKey, deps.deliveryTtlSeconds ?? 7 * 24 * 3600, requestedAt))
+  ) {
+    deps.log.info('duplicate delivery: no preview sent', fields);
+    return { enqueued: [], duplicate: true };
+  }
+  const preview = targetOf(event);
+  try {
+    await Promise.all(
+      apps.map((app) =>
+        deps.queue.send({
+          app: app.name,
+          reason: 'preview',
+          preview,
+          deliveryId: event.deliveryId,
+          requestedAt,
+        }),
+      ),
+    );
+  } catch (err) {
+    await deps.store.forgetDelivery(deliveryKey).catch(() => undefined);
+    throw err;
+  }
+  deps.log.info('pull request preview enqueued', fields);
+  return { enqueued: apps.map((a) => a.name), duplicate: false };
+}
