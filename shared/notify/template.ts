@@ -14,6 +14,8 @@ export function templateValues(n: Notification): Record<string, string> {
     'app.name': n.app,
     'app.project': n.project,
     'app.repoURL': n.repoURL,
+    'app.cluster': n.cluster ?? '',
+    'app.namespace': n.namespace ?? '',
     trigger: n.trigger,
     service: n.service,
     recipient: n.recipient,
@@ -31,7 +33,12 @@ export function renderTemplate(text: string, values: Record<string, string>, max
   const out = text.replace(placeholder, (_, name: string) =>
     Object.hasOwn(values, name) ? values[name]! : '',
   );
-  return out.length <= max ? out : `${out.slice(0, max - 1)}…`;
+  return cutText(out, max);
+}
+
+/** `text` cut to `max` characters with an ellipsis (a rendered message is never rendered again). */
+export function cutText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** Messages when the configuration names no `template.<trigger>`. */
