@@ -48,3 +48,14 @@ export interface Notifier {
   services(): string[];
   deliver(notifications: Notification[]): Promise<DeliveryResult[]>;
 }
+
+/** A step's notifications queued for the notifier function (AWS), in the order they are sent. */
+export interface NotificationJob {
+  kind: 'notifications';
+  /** 1 for the worker's job, then one more per retry. */
+  attempt: number;
+  /** Sent in this order. */
+  notifications: Notification[];
+  /** Failures to record in the app's status (when the app was busy the first time). */
+  failures?: string[];
+}
