@@ -84,11 +84,11 @@ export async function deliverNotificationJob(
   }
   let recorded = true;
   if (final.length > 0) {
-    const app = job.notifications[0]?.app ?? '';
+    const app = job.app ?? job.notifications[0]?.app ?? '';
     recorded = await recordFailures(d, o, app, final);
     if (!recorded)
       // The app is busy (a sync step holds it): the failures alone come back to be recorded.
-      await d.requeue({ ...notificationJobOf([], job.attempt), failures: final }, 10);
+      await d.requeue({ ...notificationJobOf([], job.attempt), app, failures: final }, 10);
   }
   for (const r of results)
     if (r.ok) d.log.info('notification sent', { key: r.key, attempt: job.attempt });

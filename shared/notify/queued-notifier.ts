@@ -90,6 +90,7 @@ export function parseNotificationJob(body: string | undefined): NotificationJob 
     Array.isArray(job.notifications) &&
     job.notifications.length <= maxNotificationsPerJob &&
     job.notifications.every(isNotification) &&
+    (job.app === undefined || (isString(job.app) && job.app !== '')) &&
     (job.failures === undefined ||
       (Array.isArray(job.failures) && job.failures.length <= 100 && job.failures.every(isString)));
   if (!ok)

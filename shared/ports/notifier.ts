@@ -56,6 +56,7 @@ export interface NotificationJob {
   attempt: number;
   /** Sent in this order. */
   notifications: Notification[];
-  /** Failures to record in the app's status (when the app was busy the first time). */
+  /** Failures to record in this app's status (when the app was busy the first time). */
   failures?: string[];
+  app?: string;
 }
