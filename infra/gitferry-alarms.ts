@@ -22,6 +22,8 @@ export interface GitferryAlarmsProps {
   readonly worker: IFunction;
   readonly webhook: IFunction;
   readonly drift: IFunction;
+  /** The notifier function (notifications off the worker's path). @default none */
+  readonly notifier?: IFunction;
   /** Where every alarm notifies. @default a new encrypted topic */
   readonly topic?: ITopic;
   /** Subscribed to the topic (confirm the e-mail AWS sends). @default no subscription */
@@ -167,6 +169,14 @@ export class GitferryAlarms extends Construct {
       lambdaMetric(props.worker, 'RecursiveInvocationsDropped', five),
       1,
     );
+    if (props.notifier)
+      alarm(
+        'NotifierErrors',
+        'notifier invocations failed or timed out: notification jobs come back, then reach their dead-letter queue.',
+        props.notifier.metricErrors({ period: five, statistic: 'Sum' }),
+        1,
+        2,
+      );
     alarm(
       'WakeUpFailed',
       'wake-ups failed repeatedly (each is retried, then dead-lettered): read the worker logs.',

@@ -73,6 +73,12 @@ export interface GitferryDeployerProps {
    * secrets they name must be under `secretsPrefix`. @default no notifications
    */
   readonly notifications?: string;
+  /**
+   * With `notifications`: send them from a notifier function fed by its own queue (with a
+   * dead-letter queue and an alarm), so a slow service never holds a sync step. `false` sends them
+   * from the worker after its step. @default true
+   */
+  readonly notificationQueue?: boolean;
   /** How often every app gets a drift wake-up. @default rate(3 minutes) */
   readonly driftSchedule?: Schedule;
   /** Spread of drift wake-ups, so apps do not all sync at once. @default 60 seconds */
@@ -188,6 +194,9 @@ export class GitferryDeployer extends Construct {
   readonly webhookFirewall?: WebhookFirewall;
   /** Where Git providers send webhooks: the CloudFront URL with a firewall, else the Function URL. */
   readonly webhookEndpoint: string;
+  /** The notification queue and the function that sends its jobs (with `notifications`). */
+  readonly notificationQueue?: WakeUpQueue;
+  readonly notifier?: GitferryFunction;
 
   constructor(scope: Construct, id: string, props: GitferryDeployerProps = {}) {
     super(scope, id);
@@ -275,6 +284,15 @@ export class GitferryDeployer extends Construct {
       path: props.toolsLayerPath,
       plainYamlOnly: props.plainYamlOnly,
     });
+    // One notifier invocation sends one batch of jobs, each request within 10 s.
+    const notifierTimeout = Duration.seconds(60);
+    if (props.notifications && props.notificationQueue !== false)
+      this.notificationQueue = new WakeUpQueue(this, 'Notifications', {
+        workerTimeout: notifierTimeout,
+        deadLetterDescription:
+          'Gitferry notification jobs failed 5 times and reached the dead-letter queue (the store or queue was down, or a body was no job): read the notifier logs, fix, then redrive.',
+      });
+
     this.worker = new GitferryFunction(this, 'Worker', {
       name: 'worker',
       description: 'Gitferry worker: one sync step per wake-up',
@@ -303,6 +321,7 @@ export class GitferryDeployer extends Construct {
         REPO_CREDENTIALS: props.repoCredentials?.length ? JSON.stringify(props.repoCredentials) : undefined,
         ALLOWED_HOSTS: props.allowedHosts?.length ? props.allowedHosts.join(',') : undefined,
         NOTIFICATIONS: props.notifications || undefined,
+        NOTIFICATION_QUEUE_URL: this.notificationQueue?.queue.queueUrl,
         // A cluster's token is only ever read from `<this><cluster>/token` (cluster-credentials.ts).
         CLUSTER_SECRET_PREFIX: `${secretsPrefix}clusters/`,
       }),
@@ -328,6 +347,44 @@ export class GitferryDeployer extends Construct {
       reason:
         'Cluster tokens and repository credentials are secrets users name at registration time; the worker reads only those under the Gitferry prefix.',
     });
+
+    if (this.notificationQueue) {
+      const notifications = this.notificationQueue.queue;
+      notifications.grantSendMessages(this.worker.role);
+      this.notifier = new GitferryFunction(this, 'Notifier', {
+        name: 'notifier',
+        description: 'Gitferry notifier: sends queued notifications (GitHub, GitLab, Slack, webhooks)',
+        memorySize: 256,
+        timeout: notifierTimeout,
+        logRetention,
+        tracing,
+        // Not in the VPC: it reaches GitHub, GitLab and Slack, never a cluster.
+        environment: env({
+          NOTIFICATIONS: props.notifications,
+          NOTIFICATION_QUEUE_URL: notifications.queueUrl,
+          ALLOWED_HOSTS: props.allowedHosts?.length ? props.allowedHosts.join(',') : undefined,
+        }),
+      });
+      // Leases and the NotificationError condition; retries go back to its own queue, delayed
+      // (6 tries at most: far below Lambda's recursive-loop cut-off, which stays on).
+      grantStateReadWrite(this.table, this.notifier.role);
+      notifications.grantSendMessages(this.notifier.role);
+      this.notifier.fn.addEventSource(
+        new SqsEventSource(notifications, {
+          batchSize: 10,
+          reportBatchItemFailures: true,
+          maxConcurrency: 5,
+        }),
+      );
+      this.notifier.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretsUnderPrefix] }),
+      );
+      Validations.of(this.notifier.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${secretsPrefix}*]`,
+        reason:
+          'Notification tokens, App keys and webhook URLs are secrets the notifications configuration names; the notifier reads only those under the Gitferry prefix.',
+      });
+    }
 
     this.drift = new GitferryFunction(this, 'Drift', {
       name: 'drift',
@@ -415,10 +472,12 @@ export class GitferryDeployer extends Construct {
       worker: this.worker.fn,
       webhook: this.webhook.fn,
       drift: this.drift.fn,
+      notifier: this.notifier?.fn,
       topic: props.alarmTopic,
       email: props.alarmEmail,
     });
     this.queue.deadLetterAlarm.addAlarmAction(new SnsAction(this.alarms.topic));
+    this.notificationQueue?.deadLetterAlarm.addAlarmAction(new SnsAction(this.alarms.topic));
 
     this.dashboard = new OperationsDashboard(this, 'Operations', {
       queue,
@@ -427,7 +486,11 @@ export class GitferryDeployer extends Construct {
       webhook: this.webhook.fn,
       api: this.api.fn,
       drift: this.drift.fn,
-      alarms: [this.queue.deadLetterAlarm, ...this.alarms.alarms],
+      alarms: [
+        this.queue.deadLetterAlarm,
+        ...(this.notificationQueue ? [this.notificationQueue.deadLetterAlarm] : []),
+        ...this.alarms.alarms,
+      ],
     });
   }
 }

@@ -12,10 +12,12 @@ export interface WakeUpQueueProps {
   readonly maxReceiveCount?: number;
   /** Where the dead-letter alarm notifies. @default no action (the alarm shows on the dashboard) */
   readonly alarmTopic?: ITopic;
+  /** What the dead-letter alarm tells the reader. @default the wake-up queue's text */
+  readonly deadLetterDescription?: string;
 }
 
 /**
- * The standard SQS queue of wake-ups (per-message delays; FIFO queues have none) with a
+ * The standard SQS queue of wake-ups (and, with its own instance, of notification jobs) (per-message delays; FIFO queues have none) with a
  * dead-letter queue that keeps messages longer than the queue, and an alarm on its depth.
  */
 export class WakeUpQueue extends Construct {
@@ -40,6 +42,7 @@ export class WakeUpQueue extends Construct {
     });
     this.deadLetterAlarm = new Alarm(this, 'DeadLettersAlarm', {
       alarmDescription:
+        props.deadLetterDescription ??
         'Gitferry wake-ups failed 5 times and reached the dead-letter queue: read the worker logs, fix, then redrive.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),

@@ -1,6 +1,7 @@
 // The installation's notification services and templates, in the shape of Argo CD's
-// argocd-notifications-cm: `service.github`, `service.slack`, `service.webhook.<name>`,
-// `template.<trigger>`. A ConfigMap (its `data`) or the bare map, in YAML or JSON; each value may
+// argocd-notifications-cm: `service.github` (commit statuses; a token or a GitHub App),
+// `service.github-deployment` (Deployments, authenticated as service.github), `service.gitlab`,
+// `service.slack`, `service.webhook.<name>`, `template.<trigger>`. A ConfigMap (its `data`) or the bare map, in YAML or JSON; each value may
 // be an object or a YAML string (as in a ConfigMap). Secrets are referenced by name (the secret
 // store holds them), never inline.
 import yaml from 'js-yaml';
@@ -15,12 +16,42 @@ export class NotificationConfigError extends GitferryError {
 export interface GithubServiceConfig {
   /** API base (default https://api.github.com; GitHub Enterprise: https://HOST/api/v3). */
   apiURL: string;
-  /** Name of the secret holding the token (a PAT or an installation token with statuses: write). */
-  tokenSecret: string;
+  /** Name of the secret holding a token with "Commit statuses: write" (or set `app`). */
+  tokenSecret?: string;
+  /** A GitHub App instead of a token (Argo CD's appID, installationID, privateKey). */
+  app?: {
+    appID: number;
+    /** Name of the secret holding the App's private key (PEM). */
+    privateKeySecret: string;
+    /** Looked up per repository when unset (GET /repos/{owner}/{repo}/installation). */
+    installationID?: number;
+  };
   /** Template of the status's target URL (default none). */
   targetURL?: string;
   /** Template of the status's context (default `gitferry/{{app.name}}`). */
   context: string;
+}
+
+export interface GithubDeploymentServiceConfig {
+  /** Template of the environment name (default `{{app.cluster}}/{{app.name}}`). */
+  environment: string;
+  /** Template of the deployment status's environment_url (default service.github's targetURL). */
+  environmentURL?: string;
+  /** Template of the deployment status's log_url (default service.github's targetURL). */
+  logURL?: string;
+}
+
+export interface GitlabServiceConfig {
+  /** API base (default https://gitlab.com/api/v4; self-hosted: https://HOST[/PATH]/api/v4). */
+  apiURL: string;
+  /** Name of the secret holding a token with the `api` scope (Developer role or more). */
+  tokenSecret: string;
+  /** `private-token` (PRIVATE-TOKEN header, the default) or `bearer` (Authorization: Bearer, OAuth). */
+  authHeader: 'private-token' | 'bearer';
+  /** Template of the status's name (default `gitferry/{{app.name}}`). */
+  name: string;
+  /** Template of the status's target URL (default none). */
+  targetURL?: string;
 }
 
 export interface SlackServiceConfig {
@@ -36,6 +67,8 @@ export interface WebhookServiceConfig {
 
 export interface NotificationConfig {
   github?: GithubServiceConfig;
+  githubDeployment?: GithubDeploymentServiceConfig;
+  gitlab?: GitlabServiceConfig;
   slack?: SlackServiceConfig;
   webhooks: Record<string, WebhookServiceConfig>;
   /** Message per trigger (`template.<trigger>: { message }`). */
@@ -43,6 +76,9 @@ export interface NotificationConfig {
 }
 
 export const emptyNotificationConfig: NotificationConfig = { webhooks: {}, templates: {} };
+
+/** Service names that are not webhooks. */
+const builtinServices = ['github', 'github-deployment', 'gitlab', 'slack'];
 
 const nameRe = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -68,6 +104,15 @@ function fields(key: string, o: Record<string, unknown>, allowed: string[], inli
     return v;
   };
   return str;
+}
+
+/** A positive integer given as a number or a string of digits (YAML reads `appID: 123` as a number). */
+function idOf(key: string, field: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' && /^[0-9]{1,15}$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)
+    fail(key, `${field} must be a positive integer`);
+  return n;
 }
 
 function httpUrl(key: string, field: string, v: string): string {
@@ -101,25 +146,63 @@ export function parseNotificationConfig(text: string): NotificationConfig {
     if (key === 'preview') continue;
     const o = objectOf(key, value);
     if (key === 'service.github') {
+      const { appID, installationID, ...rest } = o;
       const str = fields(
         key,
-        o,
-        ['apiURL', 'tokenSecret', 'targetURL', 'context'],
-        ['token', 'appPrivateKey'],
+        rest,
+        ['apiURL', 'tokenSecret', 'privateKeySecret', 'targetURL', 'context'],
+        ['token', 'appPrivateKey', 'privateKey'],
       );
+      const tokenSecret = str('tokenSecret', false);
+      const privateKeySecret = str('privateKeySecret', false);
+      const app = idOf(key, 'appID', appID);
+      const installation = idOf(key, 'installationID', installationID);
+      if (tokenSecret && (app || privateKeySecret))
+        fail(key, 'set tokenSecret or a GitHub App (appID, privateKeySecret), not both');
+      if (!tokenSecret && !(app && privateKeySecret))
+        fail(key, 'tokenSecret, or appID and privateKeySecret (a GitHub App), is required');
+      if (installation && !app) fail(key, 'installationID needs appID');
       config.github = {
         apiURL: httpUrl(key, 'apiURL', str('apiURL', false) ?? 'https://api.github.com'),
-        tokenSecret: str('tokenSecret', true)!,
+        ...(tokenSecret ? { tokenSecret } : {}),
+        ...(app && privateKeySecret
+          ? {
+              app: {
+                appID: app,
+                privateKeySecret,
+                ...(installation ? { installationID: installation } : {}),
+              },
+            }
+          : {}),
         targetURL: str('targetURL', false),
         context: str('context', false) ?? 'gitferry/{{app.name}}',
+      };
+    } else if (key === 'service.github-deployment') {
+      const str = fields(key, o, ['environment', 'environmentURL', 'logURL'], []);
+      config.githubDeployment = {
+        environment: str('environment', false) ?? '{{app.cluster}}/{{app.name}}',
+        environmentURL: str('environmentURL', false),
+        logURL: str('logURL', false),
+      };
+    } else if (key === 'service.gitlab') {
+      const str = fields(key, o, ['apiURL', 'tokenSecret', 'authHeader', 'name', 'targetURL'], ['token']);
+      const authHeader = str('authHeader', false) ?? 'private-token';
+      if (authHeader !== 'private-token' && authHeader !== 'bearer')
+        fail(key, 'authHeader is private-token or bearer');
+      config.gitlab = {
+        apiURL: httpUrl(key, 'apiURL', str('apiURL', false) ?? 'https://gitlab.com/api/v4'),
+        tokenSecret: str('tokenSecret', true)!,
+        authHeader,
+        name: str('name', false) ?? 'gitferry/{{app.name}}',
+        targetURL: str('targetURL', false),
       };
     } else if (key === 'service.slack') {
       const str = fields(key, o, ['webhookURLSecret'], ['webhookURL', 'token']);
       config.slack = { webhookURLSecret: str('webhookURLSecret', true)! };
     } else if (key.startsWith('service.webhook.')) {
       const name = key.slice('service.webhook.'.length);
-      if (!nameRe.test(name) || name === 'github' || name === 'slack')
-        fail(key, 'a webhook name is a DNS label other than github and slack');
+      if (!nameRe.test(name) || builtinServices.includes(name))
+        fail(key, `a webhook name is a DNS label other than ${builtinServices.join(', ')}`);
       const str = fields(key, o, ['url', 'secret'], ['headers', 'signingKey']);
       config.webhooks[name] = { url: httpUrl(key, 'url', str('url', true)!), secret: str('secret', false) };
     } else if (key.startsWith('template.')) {
@@ -131,10 +214,12 @@ export function parseNotificationConfig(text: string): NotificationConfig {
     } else {
       fail(
         key,
-        'unknown key (known: service.github, service.slack, service.webhook.<name>, template.<trigger>)',
+        'unknown key (known: service.github, service.github-deployment, service.gitlab, service.slack, service.webhook.<name>, template.<trigger>)',
       );
     }
   }
+  if (config.githubDeployment && !config.github)
+    fail('service.github-deployment', 'needs service.github (its API URL and credentials)');
   return config;
 }
 
@@ -142,6 +227,8 @@ export function parseNotificationConfig(text: string): NotificationConfig {
 export function configuredServices(config: NotificationConfig): string[] {
   return [
     ...(config.github ? ['github'] : []),
+    ...(config.githubDeployment ? ['github-deployment'] : []),
+    ...(config.gitlab ? ['gitlab'] : []),
     ...(config.slack ? ['slack'] : []),
     ...Object.keys(config.webhooks),
   ];

@@ -148,6 +148,8 @@ export function planNotifications(
           app: app.name,
           project: app.project,
           repoURL,
+          cluster: app.destination.name ?? app.destination.server ?? '',
+          namespace: app.destination.namespace ?? '',
           trigger,
           service: sub.service,
           recipient: sub.recipient,

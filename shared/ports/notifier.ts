@@ -20,6 +20,9 @@ export interface Notification {
   app: string;
   project: string;
   repoURL: string;
+  /** The app's destination cluster and namespace (a GitHub Deployment's environment). */
+  cluster?: string;
+  namespace?: string;
   trigger: TriggerName;
   service: string;
   /** The annotation's recipient (a Slack channel, say); empty when the service needs none. */
@@ -33,15 +36,29 @@ export interface DeliveryResult {
   key: string;
   ok: boolean;
   attempts: number;
+  /** A failure another try later may cure (a network error, 5xx, 429), not a refusal (4xx, config). */
+  retry?: boolean;
   error?: string;
 }
 
 /**
- * Sends notifications to the services an installation configured (GitHub statuses, Slack,
- * webhooks). `deliver` never throws: each notification's outcome is in its result.
+ * Sends notifications to the services an installation configured (GitHub statuses and
+ * Deployments, GitLab statuses, Slack, webhooks), or hands them to a queue that sends them. `deliver` never throws: each notification's outcome is in its result.
  */
 export interface Notifier {
   /** The service names subscriptions may use (`github`, `slack`, a webhook's name). */
   services(): string[];
   deliver(notifications: Notification[]): Promise<DeliveryResult[]>;
+}
+
+/** A step's notifications queued for the notifier function (AWS), in the order they are sent. */
+export interface NotificationJob {
+  kind: 'notifications';
+  /** 1 for the worker's job, then one more per retry. */
+  attempt: number;
+  /** Sent in this order. */
+  notifications: Notification[];
+  /** Failures to record in this app's status (when the app was busy the first time). */
+  failures?: string[];
+  app?: string;
 }

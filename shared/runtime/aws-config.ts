@@ -35,6 +35,11 @@ export interface AwsRuntimeConfig {
   argoNamespace: string;
   /** Notification services and templates (argocd-notifications-cm shape, YAML or JSON); none by default. */
   notifications?: string;
+  /**
+   * The notification queue: when set, the worker queues notifications there and the notifier
+   * function sends them (off the sync's path); without it the worker sends them after its step.
+   */
+  notificationQueueUrl?: string;
 }
 
 /** A setting the AWS deployment needs is missing from the environment. */
@@ -71,5 +76,6 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
     healthChecks: env[awsEnvNames.HEALTH_CHECKS] || undefined,
     argoNamespace: env[awsEnvNames.ARGO_NAMESPACE] || 'argocd',
     notifications: env[awsEnvNames.NOTIFICATIONS] || undefined,
+    notificationQueueUrl: env[awsEnvNames.NOTIFICATION_QUEUE_URL] || undefined,
   };
 }

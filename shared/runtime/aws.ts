@@ -9,7 +9,7 @@ import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { WakeUpHandler } from '../control/wake-up.js';
 import { buildHealthChecks } from './health-checks.js';
-import { buildNotifier } from './notifier.js';
+import { buildWorkerNotifier } from './aws-notifier.js';
 import { buildPreviewer } from './preview.js';
 import { controlOf } from '../control/deps.js';
 import { runPreviewJob, type PreviewJobOutcome } from '../preview/run-preview.js';
@@ -34,7 +34,7 @@ export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<
   });
   const credentials = repoCredentialsResolver(config.repoCredentials, secrets);
   const health = buildHealthChecks(config.healthChecks);
-  const notifier = buildNotifier(config.notifications, secrets, guard);
+  const notifier = buildWorkerNotifier(config, secrets, guard);
   const previewer = buildPreviewer(config.notifications, secrets, guard);
   return { ...base, renderer, credentials, health, notifier, previewer, argoNamespace: config.argoNamespace };
 }

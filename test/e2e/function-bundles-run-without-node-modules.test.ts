@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +24,7 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
   beforeAll(async () => {
     await run(process.execPath, [join(root, 'scripts/build-functions.mjs')]);
     // Copied out of the repo: no node_modules next to or above them.
-    for (const fn of ['webhook', 'worker', 'drift', 'api']) {
+    for (const fn of ['webhook', 'worker', 'drift', 'api', 'notifier']) {
       mkdirSync(join(dir, fn));
       copyFileSync(join(root, 'dist/functions', fn, 'index.cjs'), join(dir, fn, 'index.cjs'));
     }
@@ -153,6 +155,59 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
       Records: [{ messageId: 'bad', body: '{', attributes: { ApproximateReceiveCount: '1' } }],
     });
     expect(res.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
+  });
+
+  test('notifier sends a queued job to its service and reports a malformed one as a batch item failure', async () => {
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push(`${req.method} ${req.url} ${body}`);
+        res.writeHead(200).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const queue = await new SQSClient(awsClientConfig()).send(
+        new CreateQueueCommand({ QueueName: uniqueName('bundle-notify') }),
+      );
+      const notifierEnv = {
+        GITFERRY_NOTIFICATIONS: `service.webhook.ops: {url: "http://127.0.0.1:${port}/hook"}`,
+        GITFERRY_NOTIFICATION_QUEUE_URL: queue.QueueUrl,
+        GITFERRY_ALLOWED_HOSTS: '127.0.0.1/32',
+      };
+      const n = {
+        key: 'on-deployed|ops||abc',
+        app: 'shop',
+        project: 'default',
+        repoURL: 'https://github.com/acme/shop.git',
+        trigger: 'on-deployed',
+        service: 'ops',
+        recipient: '',
+        revision: 'a'.repeat(40),
+        status: { app: 'shop', sync: { status: 'Synced' }, health: { status: 'Healthy' }, resources: [] },
+      };
+      const res = await invoke(
+        'notifier',
+        {
+          Records: [
+            {
+              messageId: 'ok',
+              body: JSON.stringify({ kind: 'notifications', attempt: 1, notifications: [n] }),
+            },
+            { messageId: 'bad', body: '{"kind":"notifications"}' },
+          ],
+        },
+        notifierEnv,
+      );
+      expect(res.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatch(/^POST \/hook \{"app":"shop".*"trigger":"on-deployed"/);
+    } finally {
+      server.close();
+    }
   });
 
   test('drift checks every app on a scheduled event (none here: nothing enqueued)', async () => {

@@ -31,9 +31,10 @@ describe('cdk-nag AwsSolutions', () => {
     expect(() => nag()).not.toThrow();
   });
 
-  test('finds nothing unacknowledged with clusters, assumable roles, a VPC, an alarm topic and tracing', () => {
+  test('finds nothing unacknowledged with clusters, assumable roles, a VPC, an alarm topic, tracing and notifications', () => {
     expect(() =>
       nag((stack) => ({
+        notifications: 'service.slack: {webhookURLSecret: gitferry/slack}',
         clusters: ['prod'],
         clusterAccess: { namespaces: ['shop'] },
         tracing: true,

@@ -45,6 +45,9 @@ export interface ControlPlane {
   peekVisible: () => Promise<string[]>;
   dispose: () => void;
   sqs: SQSClient;
+  /** The notification queue and its dead-letter queue (with `notifications`). */
+  notificationQueueUrl?: string;
+  notificationDlqUrl?: string;
 }
 
 /** Sets up the AWS resources and the handlers' environment, then loads the handlers. */
@@ -53,6 +56,12 @@ export interface ControlPlaneOptions {
   visibilityTimeout?: number;
   /** Git credentials per URL prefix, stored as secrets the worker reads. */
   repoCredentials?: { urlPrefix: string; value: string }[];
+  /**
+   * Notifications off the worker's path: a notification queue (with a dead-letter queue) and the
+   * configuration, given the prefix its secrets are stored under (`<prefix>/<key>` for each key
+   * of `secrets`).
+   */
+  notifications?: { config: (secretPrefix: string) => string; secrets: Record<string, string> };
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -94,6 +103,31 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     credentialRules.push({ urlPrefix: c.urlPrefix, secret: `${id}/repo-${i}` });
   }
 
+  let notificationQueueUrl: string | undefined;
+  let notificationDlqUrl: string | undefined;
+  if (opts.notifications) {
+    for (const [key, value] of Object.entries(opts.notifications.secrets))
+      await secrets.send(new CreateSecretCommand({ Name: `${id}/${key}`, SecretString: value }));
+    notificationDlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${id}-notify-dlq` })))
+      .QueueUrl!;
+    const arn = (
+      await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: notificationDlqUrl, AttributeNames: ['QueueArn'] }),
+      )
+    ).Attributes!.QueueArn!;
+    notificationQueueUrl = (
+      await sqs.send(
+        new CreateQueueCommand({
+          QueueName: `${id}-notify`,
+          Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: '3' }) },
+        }),
+      )
+    ).QueueUrl!;
+    Object.assign(process.env, {
+      GITFERRY_NOTIFICATIONS: opts.notifications.config(id),
+      GITFERRY_NOTIFICATION_QUEUE_URL: notificationQueueUrl,
+    });
+  }
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: bed.awsEndpoint,
     AWS_REGION: aws.region,
@@ -216,6 +250,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     queueDepth,
     peekVisible,
     sqs,
+    notificationQueueUrl,
+    notificationDlqUrl,
     dispose: () => {
       rmSync(workDir, { recursive: true, force: true });
       dynamodb.destroy();

@@ -13,8 +13,8 @@ import { startReceiver } from '../../unit/notify/receiver.js';
 
 // A push deploys through the worker's use cases against the test bed's cluster and git server; a
 // GitHub API stand-in on loopback records the commit statuses: pending then success for the
-// pushed SHA, nothing more for 10 drift checks, failure for a push whose render fails, and a
-// signed webhook for the failure.
+// pushed SHA, nothing more for 10 drift checks, failure for a push whose render fails, and one
+// Slack message and one signed webhook for the failure, none more after 10 further drift checks.
 const ns = uniqueName('notify');
 const gitEnv = {
   ...process.env,
@@ -40,6 +40,7 @@ describe('a push sets GitHub statuses pending then success', () => {
   let repoURL: string;
   let gh: Awaited<ReturnType<typeof startReceiver>>;
   let hook: Awaited<ReturnType<typeof startReceiver>>;
+  let slack: Awaited<ReturnType<typeof startReceiver>>;
 
   const push = async (files: Record<string, string>) => {
     for (const [path, content] of Object.entries(files)) {
@@ -56,6 +57,7 @@ describe('a push sets GitHub statuses pending then success', () => {
     lc = startLocalControl();
     gh = await startReceiver([201]);
     hook = await startReceiver([200]);
+    slack = await startReceiver([200]);
     // An owner/repo path, as on GitHub: <git server>/acme/<name>.git.
     const name = uniqueName('shop');
     await execFileAsync(
@@ -74,6 +76,7 @@ describe('a push sets GitHub statuses pending then success', () => {
     lc?.dispose();
     await gh?.close();
     await hook?.close();
+    await slack?.close();
     if (work) rmSync(work, { recursive: true, force: true });
     await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
   });
@@ -87,10 +90,15 @@ service.github:
 service.webhook.ops:
   url: ${hook.url}/gitferry
   secret: ops-hmac
+service.slack:
+  webhookURLSecret: slack-url
 `);
     const notifier = new HttpNotifier(
       config,
-      { get: async (n) => ({ 'github-token': 'ghs_test', 'ops-hmac': 'k' })[n] },
+      {
+        get: async (n) =>
+          ({ 'github-token': 'ghs_test', 'ops-hmac': 'k', 'slack-url': `${slack.url}/services/T0/B0/x` })[n],
+      },
       {
         guard: testbedGuard,
       },
@@ -120,6 +128,7 @@ service.webhook.ops:
         'notifications.argoproj.io/subscribe.on-deployed.github': '',
         'notifications.argoproj.io/subscribe.on-sync-failed.github': '',
         'notifications.argoproj.io/subscribe.on-sync-failed.ops': 'oncall',
+        'notifications.argoproj.io/subscribe.on-sync-failed.slack': 'deploys',
       },
     };
     await lc.store.putApp(app);
@@ -173,6 +182,16 @@ service.webhook.ops:
       revision: broken,
       recipient: 'oncall',
     });
+    expect(slack.requests).toHaveLength(1);
+    expect(JSON.parse(slack.requests[0]!.body)).toEqual({
+      text: expect.stringContaining(`Application ${app.name} failed to sync revision ${broken}`),
+    });
+    // The failed state, seen again by 10 drift checks: no second failure status, Slack message or webhook.
+    for (let i = 0; i < 10; i++)
+      await lc.runChain({ app: app.name, reason: 'drift', requestedAt: Date.now() }, { handler });
+    expect(gh.requests).toHaveLength(4);
+    expect(slack.requests).toHaveLength(1);
+    expect(hook.requests).toHaveLength(1);
     const status = await lc.store.getStatus(app.name);
     expect(status?.conditions?.some((k) => k.type === 'NotificationError')).toBeFalsy();
     console.log(

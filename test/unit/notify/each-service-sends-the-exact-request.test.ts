@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { parseNotificationConfig } from '../../../shared/notify/config.js';
 import { HttpNotifier } from '../../../shared/notify/notifier.js';
 import { planNotifications, subscriptionsOf } from '../../../shared/notify/plan.js';
-import { appWith, secretsOf, sha, statusAt } from './fixtures.js';
+import { appWith, localRepo, secretsOf, sha, statusAt } from './fixtures.js';
 import { startReceiver } from './receiver.js';
 
 const guard = { allowedHosts: ['127.0.0.1'] };
@@ -21,10 +21,13 @@ service.github: |
       const notifier = new HttpNotifier(config, secretsOf({ 'gitferry/github-token': 'ghp_secret\n' }), {
         guard,
       });
-      const app = appWith({
-        'notifications.argoproj.io/subscribe.on-sync-running.github': '',
-        'notifications.argoproj.io/subscribe.on-deployed.github': '',
-      });
+      const app = appWith(
+        {
+          'notifications.argoproj.io/subscribe.on-sync-running.github': '',
+          'notifications.argoproj.io/subscribe.on-deployed.github': '',
+        },
+        localRepo,
+      );
       const { subscriptions } = subscriptionsOf(app, notifier.services());
       const finished = statusAt('healthy');
       const plan = planNotifications(app, undefined, finished, subscriptions);
@@ -163,7 +166,7 @@ template.on-sync-succeeded:
     try {
       const config = parseNotificationConfig(`service.github: {apiURL: "${gh.url}", tokenSecret: t}`);
       const notifier = new HttpNotifier(config, secretsOf({ t: 'x' }), { guard, sleep: noWait });
-      const app = appWith({ 'notifications.argoproj.io/subscribe.on-sync-failed.github': '' });
+      const app = appWith({ 'notifications.argoproj.io/subscribe.on-sync-failed.github': '' }, localRepo);
       const plan = planNotifications(
         app,
         undefined,

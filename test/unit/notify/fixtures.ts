@@ -2,6 +2,9 @@ import type { App } from '../../../shared/domain/app.js';
 import type { AppStatus } from '../../../shared/domain/status.js';
 import type { SecretStore } from '../../../shared/ports/secret-store.js';
 
+/** A repo on the host the GitHub and GitLab stand-ins listen on (statuses go only to the repo's own host). */
+export const localRepo = 'http://127.0.0.1/acme/shop.git';
+
 export const sha = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 
 export function appWith(

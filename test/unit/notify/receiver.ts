@@ -1,5 +1,6 @@
 // A loopback HTTP receiver that records each request exactly (method, path, headers, body) and
-// answers with the statuses it is given, in turn (the last one repeating).
+// answers with the statuses it is given, in turn (the last one repeating), or with what a
+// responder function says for each request (a service stand-in that asserts what it receives).
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -10,7 +11,12 @@ export interface Received {
   body: string;
 }
 
-export async function startReceiver(statuses: number[] = [201]) {
+export interface Answer {
+  status: number;
+  body?: unknown;
+}
+
+export async function startReceiver(statuses: number[] | ((r: Received) => Answer) = [201]) {
   const requests: Received[] = [];
   const server = createServer((req, res) => {
     const parts: Buffer[] = [];
@@ -22,9 +28,19 @@ export async function startReceiver(statuses: number[] = [201]) {
         headers: req.headers,
         body: Buffer.concat(parts).toString('utf8'),
       });
-      const status = statuses[Math.min(requests.length - 1, statuses.length - 1)]!;
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status < 300 ? '{}' : '{"message":"receiver says no"}');
+      const received = requests[requests.length - 1]!;
+      let answer: Answer;
+      try {
+        answer =
+          typeof statuses === 'function'
+            ? statuses(received)
+            : { status: statuses[Math.min(requests.length - 1, statuses.length - 1)]! };
+      } catch (err) {
+        // A stand-in's assertion failed: answer 418 (never retried) and say why.
+        answer = { status: 418, body: { message: (err as Error).message } };
+      }
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer.body ?? (answer.status < 300 ? {} : { message: 'receiver says no' })));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
