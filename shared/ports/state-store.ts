@@ -1,6 +1,6 @@
 import { GitferryError } from '../domain/errors.js';
 import type { App, Cluster, Project } from '../domain/app.js';
-import type { AuditEntry, ProjectToken } from '../domain/access-records.js';
+import type { AuditEntry, ProjectToken, SessionRevocation } from '../domain/access-records.js';
 import type { InventoryEntry, KubeObject } from '../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import type { SyncReason } from '../domain/sync-job.js';
@@ -118,6 +118,10 @@ export interface StateStore {
   listAudit(opts?: { app?: string; limit?: number }): Promise<AuditEntry[]>;
   /** Removes entries older than `before` (epoch ms); returns how many. */
   trimAudit(before: number): Promise<number>;
+
+  /** Revoked sessions: replaced by name, gone (read as undefined) once `expiresAt` has passed. */
+  putRevocation(revocation: SessionRevocation): Promise<void>;
+  getRevocation(name: string): Promise<SessionRevocation | undefined>;
 
   putCluster(cluster: Cluster): Promise<void>;
   getCluster(name: string): Promise<Cluster | undefined>;
