@@ -405,8 +405,8 @@ export function createApiApp(deps: ApiDeps): Hono {
     return c.json({ deleted: name }, 200);
   });
 
-  addAccessRoutes(v1, deps.store);
+  addAccessRoutes(v1, deps.store, access.revocations);
   api.route('/api/v1', v1);
-  if (deps.signIn) api.route('/auth', authRoutes(deps.signIn));
+  if (deps.signIn) api.route('/auth', authRoutes({ revocations: access.revocations, ...deps.signIn }));
   return api;
 }

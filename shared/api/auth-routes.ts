@@ -6,6 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { AuthError, type Authenticator } from '../auth/authenticate.js';
 import type { OidcSignIn, PendingLogin } from '../auth/oidc.js';
+import type { SessionRevocations } from '../auth/revocation.js';
 import { cookieValue, loginCookie, sessionCookie, type SessionCodec } from '../auth/session.js';
 import { problem } from './problems.js';
 
@@ -15,6 +16,8 @@ export interface SignInDeps {
   /** Gitferry's URL as browsers reach it; the redirect URI is `<publicUrl>/auth/callback`. */
   publicUrl: string;
   authenticator: Authenticator;
+  /** Sign-out revokes the session or token server-side (absent: the cookie is only cleared). */
+  revocations?: SessionRevocations;
 }
 
 /** Ten minutes to get through the provider's sign-in page. */
@@ -66,9 +69,19 @@ export function authRoutes(d: SignInDeps): Hono {
     return c.redirect('/', 302);
   });
 
-  const logout = (c: Context) => {
+  // The session (cookie) or token (CLI bearer) presented is revoked until its own expiry, so a
+  // copy kept elsewhere is refused too; the cookie is cleared either way.
+  const logout = async (c: Context) => {
     c.header('set-cookie', d.sessions.cookie(sessionCookie, '', 0));
-    return c.json({ signedOut: true });
+    let revoked = false;
+    try {
+      const who = await d.authenticator.identify(c.req.raw.headers);
+      if (who && d.revocations) revoked = await d.revocations.signOut(who);
+    } catch (err) {
+      // Already refused (expired, revoked, forged): nothing left to revoke.
+      if (!(err instanceof AuthError)) throw err;
+    }
+    return c.json({ signedOut: true, revoked });
   };
   auth.get('/logout', logout);
   auth.post('/logout', logout);

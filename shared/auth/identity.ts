@@ -13,6 +13,10 @@ export interface Identity {
   tokenId?: string;
   /** Seconds since the epoch at which the credential stops being accepted. */
   expiresAt?: number;
+  /** Seconds since the epoch at which the credential was issued (user revocations compare it). */
+  issuedAt?: number;
+  /** What sign-out revokes: a session cookie's id, a bearer JWT's `jti` or a hash of it. */
+  sessionId?: string;
 }
 
 /** The local admin token and IAM callers: everything, as before RBAC existed. */
