@@ -13,8 +13,11 @@ import { problem } from './problems.js';
 export interface SignInDeps {
   oidc: OidcSignIn;
   sessions: SessionCodec;
-  /** Gitferry's URL as browsers reach it; the redirect URI is `<publicUrl>/auth/callback`. */
-  publicUrl: string;
+  /**
+   * Gitferry's URL as browsers reach it; the redirect URI is `<publicUrl>/auth/callback`. A
+   * function answers it per request from what the platform says (AWS: the Function URL's domain).
+   */
+  publicUrl: string | ((c: Context) => string);
   authenticator: Authenticator;
   /** Sign-out revokes the session or token server-side (absent: the cookie is only cleared). */
   revocations?: SessionRevocations;
@@ -25,7 +28,8 @@ const loginSeconds = 600;
 
 export function authRoutes(d: SignInDeps): Hono {
   const auth = new Hono();
-  const redirectUri = new URL('/auth/callback', d.publicUrl).toString();
+  const redirectUriOf = (c: Context) =>
+    new URL('/auth/callback', typeof d.publicUrl === 'string' ? d.publicUrl : d.publicUrl(c)).toString();
 
   auth.get('/config', (c) =>
     c.json({
@@ -36,7 +40,7 @@ export function authRoutes(d: SignInDeps): Hono {
   );
 
   auth.get('/login', async (c) => {
-    const { url, pending } = await d.oidc.startLogin(redirectUri);
+    const { url, pending } = await d.oidc.startLogin(redirectUriOf(c));
     const exp = Math.floor(Date.now() / 1000) + loginSeconds;
     c.header(
       'set-cookie',
@@ -46,6 +50,7 @@ export function authRoutes(d: SignInDeps): Hono {
   });
 
   auth.get('/callback', async (c) => {
+    const redirectUri = redirectUriOf(c);
     const sealed = cookieValue(c.req.header('cookie') ?? '', loginCookie);
     const pending = sealed ? d.sessions.open<PendingLogin>('login', sealed) : undefined;
     if (!pending)

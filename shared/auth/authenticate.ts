@@ -3,7 +3,7 @@
 // browser session cookie. Headers such as X-Forwarded-User or X-Forwarded-For are never read.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GitferryError } from '../domain/errors.js';
-import { adminIdentity, type Identity } from './identity.js';
+import { adminIdentity, iamIdentity, type Identity } from './identity.js';
 
 /** A credential that was presented and is not accepted; the message says why, never the credential. */
 export class AuthError extends GitferryError {
@@ -61,7 +61,7 @@ export class Authenticator {
   async identify(headers: Headers, iamCaller?: string): Promise<Identity | undefined> {
     const who =
       iamCaller && this.opts.iamRole
-        ? { subject: iamCaller, groups: [this.opts.iamRole], method: 'iam' as const }
+        ? iamIdentity(iamCaller, this.opts.iamRole)
         : await this.credentialOf(headers);
     if (who && this.opts.revocations) await this.opts.revocations.check(who);
     return who;

@@ -49,3 +49,14 @@ export function groupsFromClaim(value: unknown): string[] {
     )
     .slice(0, maxGroups);
 }
+
+/**
+ * The RBAC groups of a caller IAM verified: the configured role, and for an assumed-role session
+ * its role's ARN (`arn:aws:iam::<acct>:role/<name>`), so a policy can bind a role, not a session:
+ * `g, arn:aws:iam::123456789012:role/ci, role:deployer`.
+ */
+export function iamIdentity(arn: string, role: string): Identity {
+  const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(arn);
+  const roleArn = session ? [`arn:${session[1]}:iam::${session[2]}:role/${session[3]}`] : [];
+  return { subject: arn, groups: [role, ...roleArn], method: 'iam' };
+}
