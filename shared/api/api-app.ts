@@ -1,6 +1,7 @@
 import { windowClosedMessage, windowFactsOf } from '../control/sync-windows.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
+import type { InitiatedBy } from '../domain/status.js';
 import type { BlankEnv } from 'hono/types';
 import type { App } from '../domain/app.js';
 import { defaultProject } from '../domain/app.js';
@@ -26,7 +27,7 @@ import { projectRolesPolicy } from '../auth/project-roles.js';
 import { Rbac } from '../auth/rbac.js';
 import { addAccessRoutes } from './access-routes.js';
 import { authRoutes, type SignInDeps } from './auth-routes.js';
-import { authenticate, authorize, recordPush, visibleTo, type AccessControl } from './authorize.js';
+import { authenticate, authorize, callerOf, recordPush, visibleTo, type AccessControl } from './authorize.js';
 import { capBody } from './body-cap.js';
 import * as routes from './openapi.js';
 import { addRoute as route, describeApi } from './openapi.js';
@@ -85,6 +86,17 @@ function defaultAccess(token: string | undefined): AccessControl {
   const authenticator = new Authenticator(token ? { adminToken: token } : { platformAuthenticated: true });
   let rbac: Promise<Rbac> | undefined;
   return { authenticator, rbac: () => (rbac ??= Rbac.create()) };
+}
+
+/** The caller as a sync's initiator (its history entry names them). */
+function initiatorFrom(c: Context): InitiatedBy | undefined {
+  const who = callerOf(c);
+  if (!who) return undefined;
+  return {
+    username: who.subject,
+    ...(who.groups.length ? { groups: who.groups } : {}),
+    ...(who.tokenId ? { tokenId: who.tokenId } : {}),
+  };
 }
 
 function summary(app: App, status: Awaited<ReturnType<StateStore['getStatus']>>) {
@@ -254,7 +266,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     const manual = project && windowFactsOf(app, project, cluster, deps.now())?.manual;
     if (manual && !manual.open)
       throw new ProblemError(409, 'Conflict', `Application/${app.name}: ${windowClosedMessage(manual)}`);
-    const requestedAt = await requestManualSync(deps, app.name, body);
+    const requestedAt = await requestManualSync(deps, app.name, body, initiatorFrom(c));
     return c.json({ requested: true as const, requestedAt }, 202);
   });
 
@@ -294,7 +306,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   route(v1, routes.rollbackApp, async (c) => {
     const app = await appOr404(c.req.valid('param').name);
     const { id } = await readJson(c, routes.rollbackApp);
-    const target = await rollback(deps, app, id);
+    const target = await rollback(deps, app, id, initiatorFrom(c));
     return c.json({ pinnedRevision: target.revision, historyId: target.id }, 202);
   });
 

@@ -151,6 +151,7 @@ export async function runSyncStep(
       id: op.runId,
       revision: op.revision,
       reason: op.reason,
+      ...(op.initiatedBy ? { initiatedBy: op.initiatedBy } : {}),
       phase: state.phase === 'Succeeded' ? 'Succeeded' : 'Failed',
       message: finished.message,
       startedAt: new Date(op.startedAt).toISOString(),
