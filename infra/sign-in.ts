@@ -122,6 +122,10 @@ export function addSignIn(
         id: 'AwsSolutions-COG3',
         reason: 'Advanced security (threat protection) is a paid Cognito feature left to the operator.',
       },
+      {
+        id: 'AwsSolutions-COG8',
+        reason: 'The Plus feature plan (threat protection) is a paid choice left to the operator.',
+      },
     );
   }
 
