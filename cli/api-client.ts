@@ -29,10 +29,11 @@ export class ApiClient {
       ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
       ...(payload !== undefined ? { 'content-type': contentType } : {}),
     };
-    // A Gitferry deployed on AWS: IAM auth, requests signed with the caller's AWS credentials.
+    // A Gitferry deployed on AWS: IAM auth, requests signed with the caller's AWS credentials,
+    // unless the caller signed in (`gitferry login` against the sign-in URL): then the bearer token.
     // The signer (and the AWS SDK behind it) loads only for such a server: other commands start faster.
     const region = functionUrlRegion(this.server);
-    if (region) {
+    if (region && !this.token) {
       const { sigV4Headers } = await import('./sigv4.js');
       headers = await sigV4Headers(url, method, payload, headers, region);
     }

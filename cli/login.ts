@@ -107,3 +107,26 @@ export async function login(o: LoginOptions): Promise<{ subject: string; file: s
   writeTokens(stored);
   return { subject: claims?.sub ?? '', file: tokenFile(), flow: device ? 'device' : 'loopback' };
 }
+
+/**
+ * Revokes the token stored for `server` on the server (POST /auth/logout with it) and removes it
+ * here; a server that cannot be reached or refuses still loses the local copy.
+ */
+export async function logout(serverUrl: string): Promise<{ server: string; revoked: boolean }> {
+  const server = serverUrl.replace(/\/+$/, '');
+  const stored = readTokens();
+  const entry = stored[server];
+  if (!entry) return { server, revoked: false };
+  let revoked = false;
+  try {
+    const res = await fetch(`${server}/auth/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${entry.idToken}` },
+    });
+    revoked = res.ok && ((await res.json()) as { revoked?: boolean }).revoked === true;
+  } finally {
+    delete stored[server];
+    writeTokens(stored);
+  }
+  return { server, revoked };
+}

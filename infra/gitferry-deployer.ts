@@ -13,6 +13,12 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
 import type { RepoCredentialRule } from '../shared/control/repo-credentials.js';
 import { ClusterAccess, type ClusterAccessScope } from './cluster-access.js';
+import {
+  addSignIn,
+  type GitferryRbacProps,
+  type GitferrySignInProps,
+  type GitferrySignInResources,
+} from './sign-in.js';
 import { GitferryAlarms } from './gitferry-alarms.js';
 import { WebhookFirewall } from './webhook-firewall.js';
 import { GitferryFunction } from './gitferry-function.js';
@@ -110,6 +116,15 @@ export interface GitferryDeployerProps {
    * Callers also need lambda:InvokeFunctionUrl. @default every caller IAM lets through (logged)
    */
   readonly apiAllowedPrincipals?: string[];
+  /**
+   * OIDC sign-in for browsers and the CLI without IAM credentials (a second, NONE-auth Function
+   * URL; the IAM one stays for SigV4 automation), or a new Cognito user pool. @default IAM only
+   */
+  readonly signIn?: GitferrySignInProps;
+  /** RBAC policy, default role and the role of IAM callers (docs/rbac.md). @default built-in roles; IAM callers admin */
+  readonly rbac?: GitferryRbacProps;
+  /** Days audit entries are kept (DynamoDB TTL on each entry). @default 90 */
+  readonly auditRetentionDays?: number;
   /** Concurrent worker invocations the queue may start (protects clusters and the table). @default 10 */
   readonly workerMaxConcurrency?: number;
   /** /tmp for checkouts and renders. @default 2048 MiB */
@@ -145,6 +160,12 @@ export interface GitferryDeployerProps {
    * are not instrumented, @aws-lambda-powertools/tracer is not a dependency). @default false
    */
   readonly tracing?: boolean;
+}
+
+function auditRetentionDays(days: number): number {
+  if (!Number.isInteger(days) || days < 1 || days > 3650)
+    throw new Error(`auditRetentionDays: a whole number of days from 1 to 3650, not ${days}`);
+  return days;
 }
 
 function reservedConcurrency(v: number | 'none' | undefined): number | undefined {
@@ -185,6 +206,8 @@ export class GitferryDeployer extends Construct {
   readonly api: GitferryFunction;
   readonly webhookUrl: FunctionUrl;
   readonly apiUrl: FunctionUrl;
+  /** Sign-in (its Function URL, session secret, Cognito pool), when `signIn` is given. */
+  readonly signIn?: GitferrySignInResources;
   /** The GitHub webhook secret (the generated one, or the one named in the props). */
   readonly githubWebhookSecret: ISecret;
   readonly toolsLayer: ToolsLayer;
@@ -436,8 +459,30 @@ export class GitferryDeployer extends Construct {
         API_ALLOWED_PRINCIPALS: props.apiAllowedPrincipals?.length
           ? props.apiAllowedPrincipals.join(',')
           : undefined,
+        RBAC_POLICY: props.rbac?.policyCsv || undefined,
+        RBAC_POLICY_SECRET: props.rbac?.policySecretName,
+        RBAC_DEFAULT_ROLE: props.rbac?.defaultRole,
+        IAM_ROLE: props.rbac?.iamRole,
+        AUDIT_RETENTION_DAYS:
+          props.auditRetentionDays === undefined
+            ? undefined
+            : String(auditRetentionDays(props.auditRetentionDays)),
       }),
     });
+    if (props.rbac?.policySecretName)
+      this.api.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [
+            `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${props.rbac.policySecretName}-??????`,
+          ],
+        }),
+      );
+    if (props.signIn) {
+      this.signIn = addSignIn(this, this.api, props.signIn);
+      for (const [key, value] of Object.entries(this.signIn.environment))
+        if (value !== undefined) this.api.fn.addEnvironment(awsEnvNames[key as AwsEnvKey], value);
+    }
     grantStateReadWrite(this.table, this.api.role);
     queue.grantSendMessages(this.api.role);
     // Callers sign requests with SigV4 (lambda:InvokeFunctionUrl): the API has no token of its own.

@@ -292,11 +292,12 @@ export function addAppCommands(program: Command, client: ClientOf): void {
           revision: r.revision,
           phase: r.superseded ? 'Superseded' : r.phase,
           reason: r.reason,
+          initiatedBy: initiatorText(r.initiatedBy),
           message: typeof r.message === 'string' ? r.message.slice(0, 120) : '',
         })),
         o.output === 'wide'
-          ? ['id', 'deployedAt', 'revision', 'phase', 'reason', 'message']
-          : ['id', 'deployedAt', 'revision', 'phase', 'reason'],
+          ? ['id', 'deployedAt', 'revision', 'phase', 'reason', 'initiatedBy', 'message']
+          : ['id', 'deployedAt', 'revision', 'phase', 'reason', 'initiatedBy'],
       );
     });
 
@@ -371,4 +372,14 @@ export function addAppCommands(program: Command, client: ClientOf): void {
         Number(o.timeout),
       );
     });
+}
+
+/** A run's initiator for the history table: `alice (team-a)`, `token 3f2a…`, or `webhook`. */
+export function initiatorText(value: unknown): string {
+  if (!value || typeof value !== 'object') return '';
+  const i = value as { username?: unknown; groups?: unknown; tokenId?: unknown };
+  const name = typeof i.username === 'string' ? i.username : '';
+  const groups = Array.isArray(i.groups) ? i.groups.filter((g) => typeof g === 'string').join(',') : '';
+  const token = typeof i.tokenId === 'string' ? ` token ${i.tokenId.slice(0, 8)}` : '';
+  return `${name}${groups ? ` (${groups})` : ''}${token}`;
 }

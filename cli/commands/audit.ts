@@ -29,3 +29,24 @@ export function addAuditCommand(program: Command, client: ClientOf): void {
       else print(items, o.output);
     });
 }
+
+/** `gitferry account revoke-sessions USER`: an admin refuses every session and token of a user. */
+export function addAccountCommand(program: Command, client: ClientOf): void {
+  const account = program.command('account').description('signed-in users');
+  account
+    .command('revoke-sessions')
+    .description('revoke every session and CLI token of a user issued until now (they must sign in again)')
+    .argument('<user>', "the user's subject (as `gitferry audit` shows it)")
+    .addOption(outputOption())
+    .action(async (user, o) => {
+      const done = await client().request<{ subject: string; revokedAt: number; until: number }>(
+        'DELETE',
+        `/api/v1/users/${encodeURIComponent(user)}/sessions`,
+      );
+      if (o.output === 'table' || o.output === 'wide')
+        console.log(
+          `Sessions of ${done.subject} issued before ${new Date(done.revokedAt).toISOString()} are refused`,
+        );
+      else print(done, o.output);
+    });
+}

@@ -21,3 +21,19 @@ export function addLoginCommands(program: Command, server: () => string): void {
       console.log(`Signed in as ${done.subject} (${done.flow}); token stored in ${done.file}`);
     });
 }
+
+/** `gitferry logout`: revokes the stored token on the server and forgets it here. */
+export function addLogoutCommand(program: Command, server: () => string): void {
+  program
+    .command('logout')
+    .description('sign out: the server refuses the stored token from now on, and it is removed here')
+    .action(async () => {
+      const { logout } = await import('../login.js');
+      const done = await logout(server());
+      console.log(
+        done.revoked
+          ? `Signed out of ${done.server}`
+          : `No token was stored for ${done.server}; nothing to revoke`,
+      );
+    });
+}

@@ -3,6 +3,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { BlankEnv } from 'hono/types';
 import { issueProjectToken } from '../auth/project-tokens.js';
+import type { SessionRevocations } from '../auth/revocation.js';
 import type { StateStore } from '../ports/state-store.js';
 import { callerOf } from './authorize.js';
 import { addRoute as route } from './openapi.js';
@@ -110,6 +111,33 @@ export const listAudit = createRoute({
   },
 });
 
+export const revokeSessions = createRoute({
+  method: 'delete',
+  path: '/users/{subject}/sessions',
+  summary: 'Revoke every session and token of a user issued until now (admins)',
+  request: {
+    params: z.object({
+      subject: z
+        .string()
+        .min(1)
+        .max(512)
+        .openapi({ param: { name: 'subject', in: 'path' } }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Revoked',
+      content: {
+        'application/json': {
+          schema: z.object({ subject: z.string(), revokedAt: z.number(), until: z.number() }),
+        },
+      },
+    },
+    ...errors,
+    501: problem,
+  },
+});
+
 const view = (t: {
   name: string;
   project: string;
@@ -126,7 +154,19 @@ const view = (t: {
   issuedBy: t.issuedBy,
 });
 
-export function addAccessRoutes(v1: OpenAPIHono<BlankEnv>, store: StateStore): void {
+export function addAccessRoutes(
+  v1: OpenAPIHono<BlankEnv>,
+  store: StateStore,
+  revocations?: SessionRevocations,
+): void {
+  route(v1, revokeSessions, async (c) => {
+    const { subject } = c.req.valid('param');
+    if (!revocations)
+      throw new ProblemError(501, 'Not Implemented', 'this server keeps no session revocations');
+    const done = await revocations.revokeUser(subject, callerOf(c)?.subject ?? 'unknown');
+    return c.json({ subject, ...done }, 200);
+  });
+
   route(v1, issueToken, async (c) => {
     const { name: projectName, role } = c.req.valid('param');
     const { expiresIn } = await readJson(c, issueToken);

@@ -1,8 +1,9 @@
 import { windowClosedMessage, windowFactsOf } from '../control/sync-windows.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { etag } from 'hono/etag';
 import { streamSSE } from 'hono/streaming';
+import type { InitiatedBy } from '../domain/status.js';
 import type { BlankEnv } from 'hono/types';
 import type { App } from '../domain/app.js';
 import { defaultProject } from '../domain/app.js';
@@ -106,6 +107,17 @@ function defaultAccess(token: string | undefined): AccessControl {
   const authenticator = new Authenticator(token ? { adminToken: token } : { platformAuthenticated: true });
   let rbac: Promise<Rbac> | undefined;
   return { authenticator, rbac: () => (rbac ??= Rbac.create()) };
+}
+
+/** The caller as a sync's initiator (its history entry names them). */
+function initiatorFrom(c: Context): InitiatedBy | undefined {
+  const who = callerOf(c);
+  if (!who) return undefined;
+  return {
+    username: who.subject,
+    ...(who.groups.length ? { groups: who.groups } : {}),
+    ...(who.tokenId ? { tokenId: who.tokenId } : {}),
+  };
 }
 
 function summary(app: App, status: Awaited<ReturnType<StateStore['getStatus']>>) {
@@ -295,7 +307,7 @@ export function createApiApp(deps: ApiDeps): Hono {
     const manual = project && windowFactsOf(app, project, cluster, deps.now())?.manual;
     if (manual && !manual.open)
       throw new ProblemError(409, 'Conflict', `Application/${app.name}: ${windowClosedMessage(manual)}`);
-    const requestedAt = await requestManualSync(deps, app.name, body);
+    const requestedAt = await requestManualSync(deps, app.name, body, initiatorFrom(c));
     return c.json({ requested: true as const, requestedAt }, 202);
   });
 
@@ -342,7 +354,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   route(v1, routes.rollbackApp, async (c) => {
     const app = await appOr404(c.req.valid('param').name);
     const { id } = await readJson(c, routes.rollbackApp);
-    const target = await rollback(deps, app, id);
+    const target = await rollback(deps, app, id, initiatorFrom(c));
     return c.json({ pinnedRevision: target.revision, historyId: target.id }, 202);
   });
 
@@ -514,9 +526,9 @@ export function createApiApp(deps: ApiDeps): Hono {
     });
   });
 
-  addAccessRoutes(v1, deps.store);
+  addAccessRoutes(v1, deps.store, access.revocations);
   api.route('/api/v1', v1);
-  if (deps.signIn) api.route('/auth', authRoutes(deps.signIn));
+  if (deps.signIn) api.route('/auth', authRoutes({ revocations: access.revocations, ...deps.signIn }));
   if (deps.ui) addUiRoutes(api, deps.ui);
   return api;
 }

@@ -6,15 +6,21 @@
 import { Hono, type Context } from 'hono';
 import { AuthError, type Authenticator } from '../auth/authenticate.js';
 import type { OidcSignIn, PendingLogin } from '../auth/oidc.js';
+import type { SessionRevocations } from '../auth/revocation.js';
 import { cookieValue, loginCookie, sessionCookie, type SessionCodec } from '../auth/session.js';
 import { problem } from './problems.js';
 
 export interface SignInDeps {
   oidc: OidcSignIn;
   sessions: SessionCodec;
-  /** Gitferry's URL as browsers reach it; the redirect URI is `<publicUrl>/auth/callback`. */
-  publicUrl: string;
+  /**
+   * Gitferry's URL as browsers reach it; the redirect URI is `<publicUrl>/auth/callback`. A
+   * function answers it per request from what the platform says (AWS: the Function URL's domain).
+   */
+  publicUrl: string | ((c: Context) => string);
   authenticator: Authenticator;
+  /** Sign-out revokes the session or token server-side (absent: the cookie is only cleared). */
+  revocations?: SessionRevocations;
 }
 
 /** Ten minutes to get through the provider's sign-in page. */
@@ -22,7 +28,8 @@ const loginSeconds = 600;
 
 export function authRoutes(d: SignInDeps): Hono {
   const auth = new Hono();
-  const redirectUri = new URL('/auth/callback', d.publicUrl).toString();
+  const redirectUriOf = (c: Context) =>
+    new URL('/auth/callback', typeof d.publicUrl === 'string' ? d.publicUrl : d.publicUrl(c)).toString();
 
   auth.get('/config', (c) =>
     c.json({
@@ -33,7 +40,7 @@ export function authRoutes(d: SignInDeps): Hono {
   );
 
   auth.get('/login', async (c) => {
-    const { url, pending } = await d.oidc.startLogin(redirectUri);
+    const { url, pending } = await d.oidc.startLogin(redirectUriOf(c));
     const exp = Math.floor(Date.now() / 1000) + loginSeconds;
     c.header(
       'set-cookie',
@@ -43,6 +50,7 @@ export function authRoutes(d: SignInDeps): Hono {
   });
 
   auth.get('/callback', async (c) => {
+    const redirectUri = redirectUriOf(c);
     const sealed = cookieValue(c.req.header('cookie') ?? '', loginCookie);
     const pending = sealed ? d.sessions.open<PendingLogin>('login', sealed) : undefined;
     if (!pending)
@@ -66,9 +74,19 @@ export function authRoutes(d: SignInDeps): Hono {
     return c.redirect('/', 302);
   });
 
-  const logout = (c: Context) => {
+  // The session (cookie) or token (CLI bearer) presented is revoked until its own expiry, so a
+  // copy kept elsewhere is refused too; the cookie is cleared either way.
+  const logout = async (c: Context) => {
     c.header('set-cookie', d.sessions.cookie(sessionCookie, '', 0));
-    return c.json({ signedOut: true });
+    let revoked = false;
+    try {
+      const who = await d.authenticator.identify(c.req.raw.headers);
+      if (who && d.revocations) revoked = await d.revocations.signOut(who);
+    } catch (err) {
+      // Already refused (expired, revoked, forged): nothing left to revoke.
+      if (!(err instanceof AuthError)) throw err;
+    }
+    return c.json({ signedOut: true, revoked });
   };
   auth.get('/logout', logout);
   auth.post('/logout', logout);

@@ -7,6 +7,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AuditEntry } from '../domain/access-records.js';
 import { AuthError, type Authenticator } from '../auth/authenticate.js';
 import type { Identity } from '../auth/identity.js';
+import type { SessionRevocations } from '../auth/revocation.js';
 import { describePermission, type Permission, type Rbac } from '../auth/rbac.js';
 import type { StateStore } from '../ports/state-store.js';
 import { problem } from './problems.js';
@@ -89,6 +90,9 @@ async function registerCluster(c: Context): Promise<Need> {
   return [{ resource: 'clusters', action: 'create', object: name }];
 }
 
+/** Anything a route without a rule needs: admin rights over everything. */
+const adminOnly: Permission[] = [{ resource: 'clusters', action: 'delete', object: '*' }];
+
 /** Every route of /api/v1 and what it needs (Argo CD's choices where it has the same verb). */
 export const routePermissions: RouteRule[] = [
   { method: 'GET', path: '/apps', need: signedIn }, // filtered by applications/get
@@ -116,6 +120,8 @@ export const routePermissions: RouteRule[] = [
   { method: 'POST', path: '/projects/{name}/roles/{role}/tokens', need: named('projects', 'update') },
   { method: 'GET', path: '/projects/{name}/tokens', need: named('projects', 'get') },
   { method: 'DELETE', path: '/projects/{name}/tokens/{id}', need: named('projects', 'update') },
+  // Revoking a user's sessions is for admins (Argo CD's accounts resource is not modelled).
+  { method: 'DELETE', path: '/users/{subject}/sessions', need: async () => adminOnly },
   // The whole trail: whoever may get every project (role:readonly and up).
   // The web UI's questions (which buttons to show) and its live feed: any signed-in caller; each
   // answer is about the caller alone, and the feed names only apps the caller may get.
@@ -151,9 +157,6 @@ export function ruleFor(
   return undefined;
 }
 
-/** Anything a route without a rule needs: admin rights over everything. */
-const adminOnly: Permission[] = [{ resource: 'clusters', action: 'delete', object: '*' }];
-
 const callers = new WeakMap<Context, Identity>();
 
 /** The identity the middleware found for this request (undefined before it ran). */
@@ -172,6 +175,13 @@ export interface AccessControl {
    * runtime provides it; X-Forwarded-For is never read here.
    */
   sourceOf?(c: Context): string | undefined;
+  /**
+   * The IAM principal the platform verified for this request (AWS: the Function URL's IAM
+   * authorizer in the Lambda event), never read from a header.
+   */
+  iamCallerOf?(c: Context): string | undefined;
+  /** Sign-out and an admin's revoke-sessions (absent without a store). */
+  revocations?: SessionRevocations;
 }
 
 const mutating = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -220,7 +230,7 @@ export function authenticate(access: AccessControl): MiddlewareHandler {
   return async (c, next) => {
     let who: Identity | undefined;
     try {
-      who = await access.authenticator.identify(c.req.raw.headers);
+      who = await access.authenticator.identify(c.req.raw.headers, access.iamCallerOf?.(c));
     } catch (err) {
       if (err instanceof AuthError) {
         await record(access, c, undefined, 'unauthenticated', 401);

@@ -3,7 +3,7 @@
 // browser session cookie. Headers such as X-Forwarded-User or X-Forwarded-For are never read.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GitferryError } from '../domain/errors.js';
-import { adminIdentity, type Identity } from './identity.js';
+import { adminIdentity, iamIdentity, type Identity } from './identity.js';
 
 /** A credential that was presented and is not accepted; the message says why, never the credential. */
 export class AuthError extends GitferryError {
@@ -28,9 +28,16 @@ export interface AuthenticatorOptions {
   adminToken?: string;
   /** The platform authenticated every caller (IAM on a Lambda function URL): admin, as before. */
   platformAuthenticated?: boolean;
+  /**
+   * The role of callers the platform verified (SigV4 on AWS), named by the runtime from the
+   * Lambda event (never from a header), when other callers sign in with OIDC.
+   */
+  iamRole?: string;
   /** Checks tried in order for `Authorization: Bearer …` (project tokens, OIDC JWTs). */
   bearer?: BearerCheck[];
   session?: SessionCheck;
+  /** Refuses signed-out sessions and tokens (revocation.ts); absent: nothing is revoked. */
+  revocations?: { check(who: Identity): Promise<void> };
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -49,8 +56,18 @@ export class Authenticator {
   /**
    * The caller, or undefined when no credential was presented; throws AuthError for a credential
    * that was presented and is refused (expired, forged, for another audience, revoked).
+   * `iamCaller` is the ARN the platform verified (the Lambda event's IAM authorizer), if any.
    */
-  async identify(headers: Headers): Promise<Identity | undefined> {
+  async identify(headers: Headers, iamCaller?: string): Promise<Identity | undefined> {
+    const who =
+      iamCaller && this.opts.iamRole
+        ? iamIdentity(iamCaller, this.opts.iamRole)
+        : await this.credentialOf(headers);
+    if (who && this.opts.revocations) await this.opts.revocations.check(who);
+    return who;
+  }
+
+  private async credentialOf(headers: Headers): Promise<Identity | undefined> {
     const auth = headers.get('authorization') ?? '';
     // IAM-signed requests carry their own Authorization header, already checked by the platform.
     if (this.opts.platformAuthenticated && auth.startsWith('AWS4-')) return adminIdentity('iam', 'iam');

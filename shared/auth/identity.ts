@@ -13,6 +13,10 @@ export interface Identity {
   tokenId?: string;
   /** Seconds since the epoch at which the credential stops being accepted. */
   expiresAt?: number;
+  /** Seconds since the epoch at which the credential was issued (user revocations compare it). */
+  issuedAt?: number;
+  /** What sign-out revokes: a session cookie's id, a bearer JWT's `jti` or a hash of it. */
+  sessionId?: string;
 }
 
 /** The local admin token and IAM callers: everything, as before RBAC existed. */
@@ -44,4 +48,15 @@ export function groupsFromClaim(value: unknown): string[] {
         g.length > 0 && g.length <= maxNameLength && !isReservedName(g) && !/[\u0000-\u001f\u007f,"]/.test(g),
     )
     .slice(0, maxGroups);
+}
+
+/**
+ * The RBAC groups of a caller IAM verified: the configured role, and for an assumed-role session
+ * its role's ARN (`arn:aws:iam::<acct>:role/<name>`), so a policy can bind a role, not a session:
+ * `g, arn:aws:iam::123456789012:role/ci, role:deployer`.
+ */
+export function iamIdentity(arn: string, role: string): Identity {
+  const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(arn);
+  const roleArn = session ? [`arn:${session[1]}:iam::${session[2]}:role/${session[3]}`] : [];
+  return { subject: arn, groups: [role, ...roleArn], method: 'iam' };
 }

@@ -7,6 +7,7 @@ import * as client from 'openid-client';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { AuthError, type BearerCheck } from './authenticate.js';
 import { groupsFromClaim, isReservedName, type Identity } from './identity.js';
+import { tokenSessionId } from './revocation.js';
 
 export interface OidcSettings {
   /** The provider's issuer URL (its discovery document is at `<issuer>/.well-known/openid-configuration`). */
@@ -92,8 +93,9 @@ export class OidcSignIn {
       subject,
       groups: groupsFromClaim(claims[this.settings.groupsClaim]),
       method,
-      tokenId: typeof claims.jti === 'string' ? claims.jti : undefined,
+      tokenId: typeof claims.jti === 'string' ? claims.jti.slice(0, 128) : undefined,
       expiresAt: claims.exp,
+      issuedAt: typeof claims.iat === 'number' ? claims.iat : undefined,
     };
   }
 
@@ -115,7 +117,8 @@ export class OidcSignIn {
             algorithms,
             requiredClaims: ['sub', 'exp'],
           });
-          return this.identityOf(payload, 'oidc-bearer');
+          const who = this.identityOf(payload, 'oidc-bearer');
+          return { ...who, sessionId: who.tokenId ?? tokenSessionId(token) };
         } catch (err) {
           if (err instanceof AuthError) throw err;
           throw new AuthError(`the bearer token is refused: ${reasonOf(err)}`);

@@ -1,7 +1,7 @@
 // Browser sessions as signed, expiring cookies: the identity (subject, groups, expiry) in the
 // cookie's value, an HMAC-SHA256 over it with the installation's session key. HttpOnly (no script
 // reads it), SameSite=Lax (no cross-site POST carries it), Secure except for http on loopback.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SessionCheck } from './authenticate.js';
 import type { Identity } from './identity.js';
 
@@ -69,14 +69,32 @@ export class SessionCodec implements SessionCheck {
   sessionFor(who: Identity): string {
     const nowS = Math.floor(this.now() / 1000);
     const exp = Math.min(nowS + this.maxAge, who.expiresAt ?? Infinity);
-    const value = this.seal('session', { sub: who.subject, groups: who.groups, jti: who.tokenId }, exp);
+    // Its own id (what sign-out revokes) and issue time (what a user's revocation compares).
+    const value = this.seal(
+      'session',
+      {
+        sub: who.subject,
+        groups: who.groups,
+        jti: who.tokenId,
+        sid: randomBytes(16).toString('hex'),
+        iat: nowS,
+      },
+      exp,
+    );
     return this.cookie(sessionCookie, value, exp - nowS);
   }
 
   async identify(cookieHeader: string): Promise<Identity | undefined> {
     const value = cookieValue(cookieHeader, sessionCookie);
     if (!value) return undefined;
-    const data = this.open<{ sub: string; groups: string[]; jti?: string; exp: number }>('session', value);
+    const data = this.open<{
+      sub: string;
+      groups: string[];
+      jti?: string;
+      sid?: string;
+      iat?: number;
+      exp: number;
+    }>('session', value);
     if (!data || typeof data.sub !== 'string' || !Array.isArray(data.groups)) return undefined;
     return {
       subject: data.sub,
@@ -84,6 +102,8 @@ export class SessionCodec implements SessionCheck {
       method: 'session',
       tokenId: data.jti,
       expiresAt: data.exp,
+      issuedAt: typeof data.iat === 'number' ? data.iat : undefined,
+      sessionId: typeof data.sid === 'string' ? data.sid : undefined,
     };
   }
 }

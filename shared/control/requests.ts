@@ -4,7 +4,7 @@
 // place that protocol is written.
 import type { App } from '../domain/app.js';
 import { GitferryError } from '../domain/errors.js';
-import type { SyncRun } from '../domain/status.js';
+import type { InitiatedBy, SyncRun } from '../domain/status.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { StateStore } from '../ports/state-store.js';
 
@@ -59,6 +59,7 @@ export async function requestManualSync(
   deps: RequestDeps,
   app: string,
   opts: { revision?: string; prune?: boolean; dryRun?: boolean; timeoutSeconds?: number } = {},
+  initiatedBy?: InitiatedBy,
 ): Promise<number> {
   const requestedAt = deps.now();
   await deps.store.requestSync(app, {
@@ -67,6 +68,7 @@ export async function requestManualSync(
     prune: opts.prune === true,
     dryRun: opts.dryRun === true,
     ...(opts.timeoutSeconds !== undefined ? { timeoutSeconds: opts.timeoutSeconds } : {}),
+    ...(initiatedBy ? { initiatedBy } : {}),
     requestedAt,
   });
   await deps.queue.send({ app, reason: 'manual', requestedAt });
@@ -92,7 +94,12 @@ export function rollbackTarget(runs: SyncRun[], id: number | undefined): SyncRun
  * Rolls an app back to an earlier run's revision and pins it there until unpinned, so automated
  * sync does not move it forward again behind the user's back.
  */
-export async function rollback(deps: RequestDeps, app: App, id: number | undefined): Promise<SyncRun> {
+export async function rollback(
+  deps: RequestDeps,
+  app: App,
+  id: number | undefined,
+  initiatedBy?: InitiatedBy,
+): Promise<SyncRun> {
   const runs = await deps.store.listRuns(app.name, rollbackWindow, { includeSuperseded: false });
   const target = rollbackTarget(runs, id);
   if (!target)
@@ -103,7 +110,7 @@ export async function rollback(deps: RequestDeps, app: App, id: number | undefin
         : `Application/${app.name} has no history entry ${id} among its ${rollbackWindow} newest deployed runs (superseded entries were never applied)`,
     );
   await deps.store.putApp({ ...app, pinnedRevision: target.revision });
-  await requestManualSync(deps, app.name, { revision: target.revision });
+  await requestManualSync(deps, app.name, { revision: target.revision }, initiatedBy);
   return target;
 }
 

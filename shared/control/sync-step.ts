@@ -152,6 +152,7 @@ export async function runSyncStep(
       id: op.runId,
       revision: op.revision,
       reason: op.reason,
+      ...(op.initiatedBy ? { initiatedBy: op.initiatedBy } : {}),
       phase: state.phase === 'Succeeded' ? 'Succeeded' : 'Failed',
       message:
         [runReasonNote(op.reason, app, status), finished.message].filter(Boolean).join(': ') || undefined,

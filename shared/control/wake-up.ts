@@ -2,6 +2,7 @@
 // decide (decide.ts, pure), act — one sync step, a refresh, or a supersession record — with the
 // lease as fence, and release. Level-triggered: duplicate, late and concurrent wake-ups are
 // harmless; work asked for while the lease was held is woken again on release.
+import { initiatorOf } from './initiator.js';
 import type { App } from '../domain/app.js';
 import type { AppStatus } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
@@ -228,7 +229,7 @@ export class WakeUpHandler {
           c,
           lease,
           target,
-          await this.newOperation(app, revision, job, request),
+          await this.newOperation(app, revision, job, request, status),
           status,
           request,
           job,
@@ -243,6 +244,7 @@ export class WakeUpHandler {
     revision: string,
     job: SyncJob,
     request: SyncRequest | undefined,
+    status?: AppStatus,
   ): Promise<StoredOperation> {
     const runId = await this.c.store.nextRunId(app.name);
     return {
@@ -255,6 +257,7 @@ export class WakeUpHandler {
       wakeUps: 0,
       app,
       request,
+      initiatedBy: initiatorOf(request, job, status, revision),
     };
   }
 

@@ -38,4 +38,24 @@ export interface AuditEntry {
   status?: number;
   /** The caller's address as the server saw it (X-Forwarded-For only when configured). */
   source?: string;
+  /**
+   * Epoch ms after which the entry may be dropped (its retention): DynamoDB's TTL removes it, and
+   * no store lists it after then.
+   */
+  expiresAt?: number;
+}
+
+/**
+ * A revoked sign-in, kept until nothing it refuses could still be accepted. `session:<id>` refuses
+ * one session or token (sign-out); `subject:<sha256 of the subject>` refuses every session and
+ * token of a user issued before `revokedAt` (an admin's revoke-sessions).
+ */
+export interface SessionRevocation {
+  name: string;
+  /** Epoch ms of the revocation. */
+  revokedAt: number;
+  /** Epoch ms when the record goes (the longest-lived credential it refuses has expired by then). */
+  expiresAt: number;
+  /** Who revoked (a subject). */
+  revokedBy: string;
 }

@@ -5,6 +5,17 @@ import type { ObjectRef } from './kube-object.js';
 export type SyncStatusCode = 'Synced' | 'OutOfSync' | 'Unknown';
 export type OperationPhase = 'Running' | 'Terminating' | 'Failed' | 'Error' | 'Succeeded';
 
+/**
+ * Who started a sync (Argo CD's `operation.initiatedBy`): a user (subject, groups, token id), or
+ * the control plane itself, `automated: true` with username `webhook`, `automated` or `self-heal`.
+ */
+export interface InitiatedBy {
+  username: string;
+  groups?: string[];
+  tokenId?: string;
+  automated?: boolean;
+}
+
 /** One execution of a sync: the history. */
 export interface SyncRun {
   app: string;
@@ -18,6 +29,8 @@ export interface SyncRun {
   results: ChangeSetEntry[];
   /** An older revision arriving after a newer one was recorded, not applied. */
   superseded?: boolean;
+  /** Who started it (absent in runs recorded before this was kept). */
+  initiatedBy?: InitiatedBy;
 }
 
 /** An app's current status, as Argo CD models it. */

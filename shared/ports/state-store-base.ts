@@ -19,7 +19,7 @@
  * rule against every adapter.
  */
 import type { App, Cluster, Project } from '../domain/app.js';
-import type { AuditEntry, ProjectToken } from '../domain/access-records.js';
+import type { AuditEntry, ProjectToken, SessionRevocation } from '../domain/access-records.js';
 import type { InventoryEntry } from '../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import { systemClock, type Clock } from './clock.js';
@@ -40,6 +40,7 @@ export interface Definitions {
   Cluster: Cluster;
   ProjectToken: ProjectToken;
   AuditEntry: AuditEntry;
+  Revocation: SessionRevocation;
 }
 export type DefinitionKind = keyof Definitions;
 
@@ -62,7 +63,14 @@ const listNames: Record<DefinitionKind, string> = {
   Cluster: 'clusters',
   ProjectToken: 'project tokens',
   AuditEntry: 'audit entries',
+  Revocation: 'session revocations',
 };
+
+/**
+ * Kinds whose records carry an `expiresAt` (epoch ms) after which they are dropped: DynamoDB's TTL
+ * attribute is set from it, SQLite deletes them as it writes, and no read returns them after it.
+ */
+export const expiringKinds: ReadonlySet<DefinitionKind> = new Set(['AuditEntry', 'Revocation']);
 
 export abstract class BaseStateStore implements StateStore {
   /** @param clock what commitStep checks lease expiry against (default the system clock). */
@@ -140,7 +148,10 @@ export abstract class BaseStateStore implements StateStore {
   }
 
   async listAudit(opts: { app?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    const now = this.clock.now();
     const all = (await this.listDefinitions('AuditEntry'))
+      // DynamoDB's TTL removes items within days, not at once: an expired entry is not listed.
+      .filter((e) => e.expiresAt === undefined || e.expiresAt > now)
       .filter((e) => opts.app === undefined || e.app === opts.app)
       .sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
     return all.slice(0, Math.max(0, Math.min(opts.limit ?? 100, 10_000)));
@@ -152,6 +163,15 @@ export abstract class BaseStateStore implements StateStore {
       for (const e of old) await this.removeDefinition('AuditEntry', e.name);
       return old.length;
     });
+  }
+
+  putRevocation(revocation: SessionRevocation): Promise<void> {
+    return this.putDefinition('Revocation', revocation);
+  }
+
+  async getRevocation(name: string): Promise<SessionRevocation | undefined> {
+    const found = await this.getDefinition('Revocation', name);
+    return found && found.expiresAt > this.clock.now() ? found : undefined;
   }
 
   // ---- sync state --------------------------------------------------------------------------
@@ -244,8 +264,11 @@ export abstract class BaseStateStore implements StateStore {
   /** Every definition of a kind, in any order (lists may be eventually consistent). */
   protected abstract readDefinitions<K extends DefinitionKind>(kind: K): MaybePromise<Definitions[K][]>;
   protected abstract removeCluster(name: string): MaybePromise<void>;
-  /** Removes a project token or an audit entry (nothing else hangs off them). */
-  protected abstract removeDefinition(kind: 'ProjectToken' | 'AuditEntry', name: string): MaybePromise<void>;
+  /** Removes a project token, audit entry or revocation (nothing else hangs off them). */
+  protected abstract removeDefinition(
+    kind: 'ProjectToken' | 'AuditEntry' | 'Revocation',
+    name: string,
+  ): MaybePromise<void>;
   /**
    * Removes the app's definition, its lease and everything kept about it (status, operation,
    * inventory, runs, request, run counter), and nothing of another app. The lease goes no later

@@ -1,8 +1,8 @@
 import { GitferryError } from '../domain/errors.js';
 import type { App, Cluster, Project } from '../domain/app.js';
-import type { AuditEntry, ProjectToken } from '../domain/access-records.js';
+import type { AuditEntry, ProjectToken, SessionRevocation } from '../domain/access-records.js';
 import type { InventoryEntry, KubeObject } from '../domain/kube-object.js';
-import type { AppStatus, SyncRun } from '../domain/status.js';
+import type { AppStatus, InitiatedBy, SyncRun } from '../domain/status.js';
 import type { SyncReason } from '../domain/sync-job.js';
 
 /** Per-app serialisation: whoever holds the lease may write the app's sync state. */
@@ -25,6 +25,8 @@ export interface SyncRequest {
   dryRun?: boolean;
   /** Manual sync: this operation's deadline (seconds), instead of the installation's. */
   timeoutSeconds?: number;
+  /** Who asked (a user, for manual syncs and rollbacks); the run records it. */
+  initiatedBy?: InitiatedBy;
   requestedAt: number;
 }
 
@@ -56,6 +58,8 @@ export interface StoredOperation {
   app?: App;
   /** The request that started the operation (its prune and dry-run options hold for every step). */
   request?: SyncRequest;
+  /** Who started it (control/initiator.ts), recorded in its run. */
+  initiatedBy?: InitiatedBy;
 }
 
 /** What one worker step writes, atomically and only while its lease is current. */
@@ -118,6 +122,10 @@ export interface StateStore {
   listAudit(opts?: { app?: string; limit?: number }): Promise<AuditEntry[]>;
   /** Removes entries older than `before` (epoch ms); returns how many. */
   trimAudit(before: number): Promise<number>;
+
+  /** Revoked sessions: replaced by name, gone (read as undefined) once `expiresAt` has passed. */
+  putRevocation(revocation: SessionRevocation): Promise<void>;
+  getRevocation(name: string): Promise<SessionRevocation | undefined>;
 
   putCluster(cluster: Cluster): Promise<void>;
   getCluster(name: string): Promise<Cluster | undefined>;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Authenticator, type BearerCheck, type SessionCheck } from '../auth/authenticate.js';
 import { projectRolesPolicy } from '../auth/project-roles.js';
 import { projectTokenCheck } from '../auth/project-tokens.js';
+import { SessionRevocations } from '../auth/revocation.js';
 import { Rbac } from '../auth/rbac.js';
 import type { AccessControl } from '../api/authorize.js';
 import type { Logger } from '../ports/logger.js';
@@ -20,15 +21,30 @@ export interface AccessConfig {
   rbacPolicyCsv?: string;
   /** Argo CD's `policy.default`: the role every signed-in caller has, e.g. `role:readonly`. */
   defaultRole?: string;
+  /**
+   * AWS: the role callers IAM verified (SigV4 on the Function URL) have, e.g. `role:admin` (the
+   * default, as before sign-in existed) or `role:readonly`. Set, callers without SigV4 must sign in.
+   */
+  iamRole?: string;
   /** More bearer checks (OIDC JWTs, project tokens), tried after the admin token. */
   bearer?: BearerCheck[];
   session?: SessionCheck;
   /** Where project roles and tokens are read and the audit trail is written. */
   store?: StateStore;
-  /** Days audit entries are kept. @default 90 */
+  /**
+   * Days audit entries are kept: each carries `expiresAt` (DynamoDB's TTL removes it; no store
+   * lists it after then). @default 90
+   */
   auditRetentionDays?: number;
+  /**
+   * Also delete expired entries from here, at most hourly (local mode). Off on AWS, where TTL does
+   * it and a scan of the whole trail per container would cost reads. @default true
+   */
+  trimAudit?: boolean;
   /** The caller's address for the audit trail (the HTTP server's socket peer). */
   sourceOf?: AccessControl['sourceOf'];
+  /** AWS: the IAM principal Lambda verified for a request (from the event), given `iamRole`. */
+  iamCallerOf?: AccessControl['iamCallerOf'];
 }
 
 /** Unauthenticated (401) audit entries stored per process and minute; the rest are only logged. */
@@ -41,13 +57,17 @@ export async function buildAccess(config: AccessConfig, log: Logger): Promise<Ac
   const rbac = await Rbac.create({ policyCsv, defaultRole: config.defaultRole });
   for (const warning of rbac.policy.warnings) log.warn('rbac policy line skipped', { warning });
   const store = config.store;
+  // Sign-out and an admin's revoke-sessions are records in the store the authenticator consults.
+  const revocations = store ? new SessionRevocations(store) : undefined;
   const authenticator = new Authenticator({
     adminToken: config.adminToken,
-    platformAuthenticated: config.adminToken === undefined,
+    platformAuthenticated: config.adminToken === undefined && !config.iamRole,
+    iamRole: config.iamRole,
     bearer: [...(store ? [projectTokenCheck(store)] : []), ...(config.bearer ?? [])],
     session: config.session,
+    revocations,
   });
-  if (!store) return { authenticator, rbac: async () => rbac };
+  if (!store) return { authenticator, rbac: async () => rbac, iamCallerOf: config.iamCallerOf };
 
   // Project roles join the installation's policy; rebuilt only when some project's roles change.
   let built: { key: string; rbac: Promise<Rbac> } = { key: '[]', rbac: Promise.resolve(rbac) };
@@ -77,17 +97,20 @@ export async function buildAccess(config: AccessConfig, log: Logger): Promise<Ac
   let window = { start: 0, stored: 0 };
   return {
     authenticator,
+    revocations,
     rbac: withProjectRoles,
     sourceOf: config.sourceOf,
-    audit: async (entry) => {
-      log.info('audit', { ...entry });
+    iamCallerOf: config.iamCallerOf,
+    audit: async (recorded) => {
+      const entry = { ...recorded, expiresAt: recorded.at + retentionMs };
+      log.info('audit', { ...recorded });
       if (entry.result === 'unauthenticated') {
         if (entry.at - window.start >= 60_000) window = { start: entry.at, stored: 0 };
         if (window.stored >= unauthenticatedAuditPerMinute) return;
         window.stored++;
       }
       await store.appendAudit(entry);
-      if (entry.at - lastTrim > 3_600_000) {
+      if (config.trimAudit !== false && entry.at - lastTrim > 3_600_000) {
         lastTrim = entry.at;
         await store
           .trimAudit(entry.at - retentionMs)

@@ -40,6 +40,80 @@ export interface AwsRuntimeConfig {
    * function sends them (off the sync's path); without it the worker sends them after its step.
    */
   notificationQueueUrl?: string;
+  /** Who may call the API (the API function only). */
+  access: AwsAccessConfig;
+}
+
+/** Sign-in and RBAC of the API function (docs/aws-deploy.md, "Sign-in and RBAC"). */
+export interface AwsAccessConfig {
+  /** OIDC sign-in; absent: only SigV4 (IAM) callers reach the API. */
+  oidc?: {
+    issuer: string;
+    /** The client id; absent when the session secret's JSON carries it (`clientId`, Cognito). */
+    clientId?: string;
+    /** The Secrets Manager secret holding the client secret (confidential clients). */
+    clientSecretName?: string;
+    cliClientId?: string;
+    groupsClaim?: string;
+    scopes?: string[];
+  };
+  /**
+   * The secret holding the session-signing key: a string of at least 32 bytes, or JSON
+   * `{"sessionKey": …, "clientId"?: …}` (the construct generates it).
+   */
+  sessionSecretName?: string;
+  /** Gitferry's public URL for browser redirects; default the Function URL the request came to. */
+  publicUrl?: string;
+  /** policy.csv lines (Argo CD syntax), inline. */
+  policyCsv?: string;
+  /** A secret holding the policy.csv lines (for policies over the 4 KB environment). */
+  policySecretName?: string;
+  /** Argo CD's policy.default: the role every signed-in caller has. */
+  defaultRole?: string;
+  /** The role SigV4 (IAM) callers have. @default role:admin (as before sign-in existed) */
+  iamRole: string;
+  /** Days audit entries are kept (DynamoDB TTL). @default 90 */
+  auditRetentionDays: number;
+}
+
+function list(value: string | undefined, separator: RegExp): string[] | undefined {
+  const items = (value ?? '')
+    .split(separator)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+function accessFromEnv(env: NodeJS.ProcessEnv): AwsAccessConfig {
+  const n = awsEnvNames;
+  const issuer = env[n.OIDC_ISSUER] || undefined;
+  const days = env[n.AUDIT_RETENTION_DAYS] ? Number(env[n.AUDIT_RETENTION_DAYS]) : 90;
+  if (!Number.isInteger(days) || days < 1 || days > 3650)
+    throw new AwsConfigError(
+      'config:invalid',
+      `${n.AUDIT_RETENTION_DAYS} is a whole number of days from 1 to 3650`,
+    );
+  if (issuer && !env[n.SESSION_SECRET])
+    throw new AwsConfigError('config:missing', `${n.OIDC_ISSUER} is set, so ${n.SESSION_SECRET} must be too`);
+  return {
+    oidc: issuer
+      ? {
+          issuer,
+          clientId: env[n.OIDC_CLIENT_ID] || undefined,
+          clientSecretName: env[n.OIDC_CLIENT_SECRET] || undefined,
+          cliClientId: env[n.OIDC_CLI_CLIENT_ID] || undefined,
+          groupsClaim: env[n.OIDC_GROUPS_CLAIM] || undefined,
+          scopes: list(env[n.OIDC_SCOPES], /[\s,]+/),
+        }
+      : undefined,
+    sessionSecretName: env[n.SESSION_SECRET] || undefined,
+    publicUrl: env[n.PUBLIC_URL] || undefined,
+    policyCsv: env[n.RBAC_POLICY] || undefined,
+    policySecretName: env[n.RBAC_POLICY_SECRET] || undefined,
+    defaultRole: env[n.RBAC_DEFAULT_ROLE] || undefined,
+    iamRole: env[n.IAM_ROLE] || 'role:admin',
+    auditRetentionDays: days,
+  };
 }
 
 /** A setting the AWS deployment needs is missing from the environment. */
@@ -77,5 +151,6 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
     argoNamespace: env[awsEnvNames.ARGO_NAMESPACE] || 'argocd',
     notifications: env[awsEnvNames.NOTIFICATIONS] || undefined,
     notificationQueueUrl: env[awsEnvNames.NOTIFICATION_QUEUE_URL] || undefined,
+    access: accessFromEnv(env),
   };
 }

@@ -158,6 +158,36 @@ describe('DynamoDbStateStore on moto', () => {
     expect(out.Item?.ttl).toEqual({ N: String(1_767_225_600 + 600) });
   });
 
+  test('audit entries and session revocations carry their expiry in epoch seconds for DynamoDB TTL', async () => {
+    const now = Date.now();
+    await bed.store.putRevocation({
+      name: 'session:ttl-check',
+      revokedAt: now,
+      expiresAt: 1_767_225_600_500,
+      revokedBy: 'admin',
+    });
+    const name = `${String(now).padStart(15, '0')}-ttlcheck`;
+    await bed.store.appendAudit({
+      name,
+      at: now,
+      subject: 'alice',
+      groups: [],
+      method: 'session',
+      action: 'POST /api/v1/apps/web/sync',
+      result: 'allowed',
+      expiresAt: 1_767_225_700_000,
+    });
+    const ttlOf = async (pk: string, sk: string) =>
+      (
+        await bed.client.send(
+          new GetItemCommand({ TableName: bed.tableName, Key: { pk: { S: pk }, sk: { S: sk } } }),
+        )
+      ).Item?.ttl;
+
+    expect(await ttlOf('REVOKED#session:ttl-check', 'REVOKED')).toEqual({ N: '1767225601' });
+    expect(await ttlOf(`AUDIT#${name}`, 'AUDIT')).toEqual({ N: '1767225700' });
+  });
+
   test('a step over the transaction budget is refused naming the app and its parts, and writes nothing', async () => {
     const tight = new DynamoDbStateStore(bed.client, bed.tableName, { maxCommitBytes: 50_000 });
     const app = uniqueName('app');

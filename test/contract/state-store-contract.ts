@@ -282,6 +282,48 @@ export function describeStateStoreContract(
         expect(await store().trimAudit(2_500)).toBeGreaterThanOrEqual(2);
         expect(await store().listAudit({ app })).toEqual([recent]);
       });
+
+      test('an audit entry past its expiresAt is no longer listed', async () => {
+        const app = unique('app');
+        const now = Date.now();
+        const entry = (at: number, expiresAt: number) => ({
+          name: `${String(at).padStart(15, '0')}-${unique('e')}`,
+          at,
+          subject: 'alice',
+          groups: [],
+          method: 'session',
+          action: 'POST /api/v1/apps/web/sync',
+          app,
+          result: 'allowed' as const,
+          expiresAt,
+        });
+        const gone = entry(now - 2_000, now - 1_000);
+        const kept = entry(now - 1_000, now + 3_600_000);
+        await store().appendAudit(gone);
+        await store().appendAudit(kept);
+        expect(await store().listAudit({ app })).toEqual([kept]);
+      });
+
+      test('a session revocation is read back until it expires, and a later put replaces it', async () => {
+        const now = Date.now();
+        const name = `session:${unique('sid')}`;
+        const first = { name, revokedAt: now, expiresAt: now + 60_000, revokedBy: 'alice' };
+        expect(await store().getRevocation(name)).toBeUndefined();
+        await store().putRevocation(first);
+        expect(await store().getRevocation(name)).toEqual(first);
+        const second = { ...first, revokedAt: now + 5, revokedBy: 'admin' };
+        await store().putRevocation(second);
+        expect(await store().getRevocation(name)).toEqual(second);
+
+        const expired = {
+          name: `subject:${unique('sub')}`,
+          revokedAt: now - 10,
+          expiresAt: now - 1,
+          revokedBy: 'admin',
+        };
+        await store().putRevocation(expired);
+        expect(await store().getRevocation(expired.name)).toBeUndefined();
+      });
     });
 
     describe('definitions', () => {

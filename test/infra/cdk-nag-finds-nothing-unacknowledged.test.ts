@@ -31,6 +31,20 @@ describe('cdk-nag AwsSolutions', () => {
     expect(() => nag()).not.toThrow();
   });
 
+  test('finds nothing unacknowledged with OIDC sign-in, a Cognito user pool and an RBAC policy secret', () => {
+    expect(() =>
+      nag(() => ({
+        signIn: {
+          issuer: 'https://login.example.com',
+          clientId: 'gitferry',
+          clientSecretName: 'idp/gitferry',
+        },
+        rbac: { policySecretName: 'gitferry-rbac/policy', iamRole: 'role:readonly' },
+      })),
+    ).not.toThrow();
+    expect(() => nag(() => ({ signIn: { cognito: { domainPrefix: 'acme-gitferry' } } }))).not.toThrow();
+  });
+
   test('finds nothing unacknowledged with clusters, assumable roles, a VPC, an alarm topic, tracing and notifications', () => {
     expect(() =>
       nag((stack) => ({

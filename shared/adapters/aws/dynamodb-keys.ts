@@ -17,7 +17,8 @@
  * | `CLUSTER#<name>`  | `CLUSTER`                  | a Cluster; gsi1pk `CLUSTERS`, gsi1sk name         |
  * | `DELIVERY#<id>`   | `DELIVERY`                 | a seen webhook delivery; `ttl` (N, epoch seconds) |
  * | `PTOKEN#<id>`     | `PTOKEN`                   | a ProjectToken (hashed); gsi1pk `PTOKENS`         |
- * | `AUDIT#<name>`    | `AUDIT`                    | an AuditEntry; gsi1pk `AUDIT`, gsi1sk name (time) |
+ * | `AUDIT#<name>`    | `AUDIT`                    | an AuditEntry; gsi1pk `AUDIT`, gsi1sk name (time); `ttl` from its expiresAt |
+ * | `REVOKED#<name>`  | `REVOKED`                  | a SessionRevocation; `ttl` from its expiresAt     |
  *
  * Everything about one app shares its partition, so deleteApp is one Query plus batched deletes,
  * and listRuns is one descending Query on the `RUN#` prefix (zero-padded ids sort numerically;
@@ -69,6 +70,7 @@ export const definitionKeys: Record<
   Cluster: { pk: (name) => `CLUSTER#${name}`, sk: 'CLUSTER', listKey: 'CLUSTERS' },
   ProjectToken: { pk: (name) => `PTOKEN#${name}`, sk: 'PTOKEN', listKey: 'PTOKENS' },
   AuditEntry: { pk: (name) => `AUDIT#${name}`, sk: 'AUDIT', listKey: 'AUDIT' },
+  Revocation: { pk: (name) => `REVOKED#${name}`, sk: 'REVOKED', listKey: 'REVOKED' },
 };
 
 /** Sort keys of the single items in an app's partition, and of a delivery. */

@@ -26,6 +26,7 @@ import type { SyncRun } from '../../domain/status.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import {
   BaseStateStore,
+  expiringKinds,
   type DefinitionKind,
   type Definitions,
   type StatePart,
@@ -117,6 +118,13 @@ interface Cancelled {
 
 type RunsRead = { ok: true; runs: SyncRun[] } | { ok: false; torn: boolean; reason: string };
 
+/** The TTL attribute (epoch seconds) of a record that expires: DynamoDB deletes it after then. */
+function ttlOf(kind: DefinitionKind, value: object): Record<string, number> {
+  const expiresAt = (value as { expiresAt?: unknown }).expiresAt;
+  if (!expiringKinds.has(kind) || typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return {};
+  return { [stateTableSchema.ttlAttribute]: Math.ceil(expiresAt / 1000) };
+}
+
 export class DynamoDbStateStore extends BaseStateStore {
   private readonly opts: DynamoDbStateStoreOptions;
 
@@ -144,6 +152,7 @@ export class DynamoDbStateStore extends BaseStateStore {
           [listIndex.partitionKey]: listKey,
           [listIndex.sortKey]: value.name,
           ...document,
+          ...ttlOf(kind, value),
         }),
       }),
     );
@@ -175,7 +184,10 @@ export class DynamoDbStateStore extends BaseStateStore {
     await this.deleteItem(definitionKeys.Cluster.pk(name), definitionKeys.Cluster.sk);
   }
 
-  protected async removeDefinition(kind: 'ProjectToken' | 'AuditEntry', name: string): Promise<void> {
+  protected async removeDefinition(
+    kind: 'ProjectToken' | 'AuditEntry' | 'Revocation',
+    name: string,
+  ): Promise<void> {
     await this.deleteItem(definitionKeys[kind].pk(name), definitionKeys[kind].sk);
   }
 

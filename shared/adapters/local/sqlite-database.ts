@@ -106,6 +106,10 @@ export const sqliteMigrations: readonly string[] = [
   CREATE TABLE project_tokens (name TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT;
   CREATE TABLE audit_entries (name TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT;
   `,
+  // 4: revoked sessions (sign-out, an admin's revoke-sessions), kept until they expire.
+  `
+  CREATE TABLE session_revocations (name TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT;
+  `,
 ];
 
 /**

@@ -17,6 +17,7 @@ import type { SyncRun } from '../../domain/status.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import {
   BaseStateStore,
+  expiringKinds,
   type DefinitionKind,
   type Definitions,
   type StatePart,
@@ -50,8 +51,10 @@ const tables: Record<DefinitionKind, DefinitionTable> = {
   Cluster: 'clusters',
   ProjectToken: 'project_tokens',
   AuditEntry: 'audit_entries',
+  Revocation: 'session_revocations',
 };
-type DefinitionTable = 'apps' | 'projects' | 'clusters' | 'project_tokens' | 'audit_entries';
+type DefinitionTable =
+  'apps' | 'projects' | 'clusters' | 'project_tokens' | 'audit_entries' | 'session_revocations';
 
 const leaseTokenSequence = 'lease-token';
 
@@ -84,7 +87,12 @@ export class SqliteStateStore extends BaseStateStore {
 
   protected writeDefinition<K extends DefinitionKind>(kind: K, value: Definitions[K]): void {
     const doc = encode(`${kind}/${value.name}`, value);
-    writeTransaction(this.db, () => this.sql[tables[kind]].put.run(value.name, doc));
+    const table = this.sql[tables[kind]];
+    writeTransaction(this.db, () => {
+      // What DynamoDB's TTL does there: records past their expiresAt go as the kind is written.
+      if (expiringKinds.has(kind)) table.purge.run(this.clock.now());
+      table.put.run(value.name, doc);
+    });
   }
 
   protected readDefinition<K extends DefinitionKind>(kind: K, name: string): Definitions[K] | undefined {
@@ -102,7 +110,7 @@ export class SqliteStateStore extends BaseStateStore {
     writeTransaction(this.db, () => this.sql.clusters.delete.run(name));
   }
 
-  protected removeDefinition(kind: 'ProjectToken' | 'AuditEntry', name: string): void {
+  protected removeDefinition(kind: 'ProjectToken' | 'AuditEntry' | 'Revocation', name: string): void {
     writeTransaction(this.db, () => this.sql[tables[kind]].delete.run(name));
   }
 
@@ -232,6 +240,9 @@ function prepareStatements(db: SqliteDatabase) {
     get: db.prepare<[string], { doc: string }>(`SELECT doc FROM ${table} WHERE name = ?`),
     list: db.prepare<[], { name: string; doc: string }>(`SELECT name, doc FROM ${table} ORDER BY name`),
     delete: db.prepare<[string]>(`DELETE FROM ${table} WHERE name = ?`),
+    purge: db.prepare<[number]>(
+      `DELETE FROM ${table} WHERE json_extract(doc, '$.expiresAt') IS NOT NULL AND json_extract(doc, '$.expiresAt') <= ?`,
+    ),
   });
   const part = (column: StatePart) => ({
     get: db.prepare<[string], { doc: string | null }>(
@@ -247,6 +258,7 @@ function prepareStatements(db: SqliteDatabase) {
     clusters: definition('clusters'),
     project_tokens: definition('project_tokens'),
     audit_entries: definition('audit_entries'),
+    session_revocations: definition('session_revocations'),
     status: part('status'),
     operation: part('operation'),
     inventory: part('inventory'),
