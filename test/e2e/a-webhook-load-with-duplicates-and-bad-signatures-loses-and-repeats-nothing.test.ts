@@ -16,7 +16,8 @@ import {
   loadViolations,
   runWebhookLoad,
   tally,
-  type LoadRepo,
+  loadApp,
+  loadApplicationYaml,
   type RunView,
 } from '../support/webhook-load.js';
 
@@ -38,7 +39,7 @@ describe('a webhook load with duplicates and bad signatures', () => {
       namespaces.push(ns);
       const repo = await createLoadRepo({ apps, rounds, configMapPrefix: 'load' });
       const appName = (i: number) => `${ns}-${i}`;
-      for (let i = 0; i < apps; i++) await cp.store.putApp(appOf(appName(i), repo, i, ns, cp.clusterName));
+      for (let i = 0; i < apps; i++) await cp.store.putApp(loadApp(appName(i), repo, i, ns, cp.clusterName));
 
       const woken = new Set<string>();
       const onBody = (body: string) => {
@@ -113,7 +114,7 @@ describe('a webhook load with duplicates and bad signatures', () => {
         const res = await fetch(`${url}/api/v1/apps`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/yaml' },
-          body: applicationYaml(appName(i), repo, i, ns),
+          body: loadApplicationYaml(appName(i), repo, i, ns),
         });
         expect(res.status).toBe(201);
       }
@@ -190,31 +191,3 @@ describe('a webhook load with duplicates and bad signatures', () => {
     }
   });
 });
-
-function appOf(name: string, repo: LoadRepo, i: number, ns: string, cluster: string) {
-  return {
-    name,
-    project: 'default',
-    sources: [{ repoURL: repo.url, path: 'app', targetRevision: repo.branch(i) }],
-    destination: { name: cluster, namespace: ns },
-    syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
-    ignoreDifferences: [],
-    revisionHistoryLimit: 100,
-    annotations: {},
-  };
-}
-
-function applicationYaml(name: string, repo: LoadRepo, i: number, ns: string): string {
-  return [
-    'apiVersion: argoproj.io/v1alpha1',
-    'kind: Application',
-    `metadata: { name: ${name} }`,
-    'spec:',
-    '  project: default',
-    `  source: { repoURL: "${repo.url}", targetRevision: ${repo.branch(i)}, path: app }`,
-    `  destination: { name: testbed, namespace: ${ns} }`,
-    '  syncPolicy: { automated: { prune: true }, syncOptions: [CreateNamespace=true] }',
-    '  revisionHistoryLimit: 100',
-    '',
-  ].join('\n');
-}

@@ -286,3 +286,33 @@ export function loadViolations(
   }
   return problems;
 }
+
+/** App i of the load: follows branch `b-i`, path `app`, automated with prune. */
+export function loadApp(name: string, repo: LoadRepo, i: number, ns: string, cluster: string) {
+  return {
+    name,
+    project: 'default',
+    sources: [{ repoURL: repo.url, path: 'app', targetRevision: repo.branch(i) }],
+    destination: { name: cluster, namespace: ns },
+    syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
+    ignoreDifferences: [],
+    revisionHistoryLimit: 100,
+    annotations: {},
+  };
+}
+
+/** The same app as an Argo CD Application manifest (for the API). */
+export function loadApplicationYaml(name: string, repo: LoadRepo, i: number, ns: string): string {
+  return [
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: Application',
+    `metadata: { name: ${name} }`,
+    'spec:',
+    '  project: default',
+    `  source: { repoURL: "${repo.url}", targetRevision: ${repo.branch(i)}, path: app }`,
+    `  destination: { name: testbed, namespace: ${ns} }`,
+    '  syncPolicy: { automated: { prune: true }, syncOptions: [CreateNamespace=true] }',
+    '  revisionHistoryLimit: 100',
+    '',
+  ].join('\n');
+}
