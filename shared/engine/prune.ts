@@ -27,7 +27,9 @@ export async function planPrune(
     candidates.map(async (ref) => {
       const key = refKey(ref);
       const candidate = await readCandidate(ctx, ref, key);
-      if (!candidate) return; // already gone or going
+      // Already gone or going: no delete, but it must leave the inventory, or a later object of
+      // the same name (someone else's) would become a prune candidate.
+      if (!candidate) return void out.push({ key, ref, wave: 0, action: 'prune', gone: true });
       const wave = candidate.live ? safeWave(candidate.live) : 0;
       const held = heldBy(candidate, opts);
       out.push(
@@ -53,7 +55,7 @@ export async function planPrune(
       );
     }),
   );
-  const pruning = out.filter((p) => p.action === 'prune');
+  const pruning = out.filter((p) => p.action === 'prune' && !p.gone);
   const held = massPrune.hold(pruning.length, opts);
   if (held !== undefined) {
     for (const p of pruning) {
@@ -96,6 +98,11 @@ export async function pruneWave(ctx: TaskContext, wave: number | 'last'): Promis
   items.sort((a, b) => compareForDelete(a.ref, b.ref));
   const failures: string[] = [];
   for (const p of items) {
+    if (p.gone) {
+      state.results.push(entry(p.ref, 'pruned', p.wave, undefined, `${formatRef(p.ref)} was already gone`));
+      state.inventory = state.inventory.filter((r) => refKey(r) !== p.key);
+      continue;
+    }
     try {
       await rm.delete(p.ref, o.propagationPolicy);
       state.results.push(entry(p.ref, 'pruned', p.wave));

@@ -37,6 +37,11 @@ export interface PlannedPrune {
   heldBy?: string;
   /** Dry runs only: the live object as a unified diff to nothing. */
   diff?: string;
+  /**
+   * Already gone from the cluster (or being deleted) when planned — e.g. deleted by a worker that
+   * died before recording it: nothing to delete, but it leaves the inventory and history says so.
+   */
+  gone?: true;
 }
 
 export interface PlanError {

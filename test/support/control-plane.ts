@@ -36,7 +36,12 @@ export interface ControlPlane {
   worker: (event: SqsEvent) => Promise<SqsBatchResponse>;
   drift: () => Promise<{ enqueued: number; apps: number; unchanged: number }>;
   /** Feeds queued wake-ups to the worker as Lambda's SQS event source would, until `until` holds or the queue stays empty. */
-  drain: (opts?: { until?: () => Promise<boolean>; timeoutMs?: number }) => Promise<number>;
+  drain: (opts?: {
+    until?: () => Promise<boolean>;
+    timeoutMs?: number;
+    /** Sees each message body handed to the worker (e.g. to check which deliveries were woken). */
+    onBody?: (body: string) => void;
+  }) => Promise<number>;
   queueDepth: () => Promise<{ visible: number; delayed: number; inFlight: number }>;
   /**
    * Bodies of up to 10 messages visible now, left in the queue (received with a zero visibility
@@ -188,7 +193,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     return Messages.map((m) => m.Body ?? '');
   };
 
-  const drain: ControlPlane['drain'] = async ({ until, timeoutMs = 60_000 } = {}) => {
+  const drain: ControlPlane['drain'] = async ({ until, timeoutMs = 60_000, onBody } = {}) => {
     const deadline = Date.now() + timeoutMs;
     let handled = 0;
     while (Date.now() < deadline) {
@@ -215,6 +220,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         if (!until && depth.visible + depth.delayed + depth.inFlight === 0) return handled;
         continue;
       }
+      for (const r of received) onBody?.(r.body);
       const event: SqsEvent = {
         Records: received.map((r, i) => ({
           messageId: String(i),

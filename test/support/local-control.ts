@@ -109,6 +109,7 @@ export function startLocalControl(
       const before = sent.length;
       const outcome = await h.handle(job);
       outcomes.push(outcome);
+      opts.onHandled?.(outcome, job);
       job = sent.slice(before).find((s) => s.job.app === first.app)?.job;
     }
     return outcomes;

@@ -71,8 +71,10 @@ describe('planPrune', () => {
   const live = [...liveObjects().values()];
   const inventory = [...live.map(refOf), widget, gone];
 
-  test('held candidates are skipped with "<ref>: <reason>" and the filter that held them; gone and going ones are left out', async () => {
-    expect((await plan(live, inventory)).map(summary)).toEqual([
+  test('held candidates are skipped with "<ref>: <reason>" and the filter that held them; gone and going ones leave the inventory without a delete', async () => {
+    const planned = await plan(live, inventory);
+    expect(planned.filter((p) => p.gone).map((p) => p.ref.name)).toEqual(['going', 'gone']);
+    expect(planned.filter((p) => !p.gone).map(summary)).toEqual([
       ['adopted', 'skip', 0, 'other-owner', 'ConfigMap/team-a/adopted: now managed by app other-app'],
       ['odd-wave', 'prune', 0, '', ''],
       ['plain', 'prune', 3, '', ''],
