@@ -66,8 +66,13 @@ export function describePermission(p: Permission): string {
   return `${p.resource}, ${p.action}, ${p.object}`;
 }
 
+/** Answers kept per Rbac (it never changes); a list of 1,000 apps asks once per app per request. */
+const memoLimit = 50_000;
+
 /** The RBAC of one installation: the built-in roles, its policy and its default role. */
 export class Rbac {
+  private readonly answers = new Map<string, boolean>();
+
   private constructor(
     private readonly allowing: Enforcer,
     /** Answers false when a deny rule matches. */
@@ -111,6 +116,16 @@ export class Rbac {
   /** Whether `who` may do `what`: some subject of theirs is allowed and none is denied. */
   can(who: Identity, what: Permission): boolean {
     const subjects = this.subjectsOf(who);
+    const key = JSON.stringify([subjects, what.resource, what.action, what.object]);
+    const known = this.answers.get(key);
+    if (known !== undefined) return known;
+    const answer = this.decide(subjects, what);
+    if (this.answers.size >= memoLimit) this.answers.clear();
+    this.answers.set(key, answer);
+    return answer;
+  }
+
+  private decide(subjects: string[], what: Permission): boolean {
     const req = (s: string) => [s, what.resource, what.action, what.object];
     if (subjects.some((s) => !this.notDenied.enforceSync(...req(s)))) return false;
     return subjects.some((s) => this.allowing.enforceSync(...req(s)));
