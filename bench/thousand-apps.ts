@@ -67,6 +67,8 @@ const server = await startServe({
   dataDir,
   cluster: true,
   args: ['--workers', String(workers)],
+  // e.g. BENCH_SERVE_NODE_OPTIONS=--cpu-prof to profile serve alone.
+  env: process.env.BENCH_SERVE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVE_NODE_OPTIONS } : {},
 });
 const pid = server.child.pid!;
 const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
@@ -143,6 +145,13 @@ try {
     `  serve peak memory (VmHWM)      ${hwm.toFixed(0)} MB (idle before: ${idleRss.toFixed(0)} MB)`,
   );
   console.log(`  apps per second to Healthy     ${(apps / allHealthy).toFixed(1)}`);
+  // What the workers did: wake-ups handled, by outcome (from serve's log lines).
+  const outcomes: Record<string, number> = {};
+  for (const m of server.log
+    .join('')
+    .matchAll(/"message":"wake-up handled","app":"[^"]*","reason":"([a-z-]+)","outcome":"([a-z-]+)"/g))
+    outcomes[`${m[1]}→${m[2]}`] = (outcomes[`${m[1]}→${m[2]}`] ?? 0) + 1;
+  console.log(`  wake-ups (reason→outcome)      ${JSON.stringify(outcomes)}`);
 } catch (err) {
   console.error((err as Error).message);
   console.error(server.log.join('').split('\n').slice(-20).join('\n'));
