@@ -145,9 +145,10 @@ try {
     if (run % 2 === 1) order.reverse();
     for (const name of order) {
       try {
-        (results[name] ??= []).push(await engines[name]!(run));
+        const rounds = await engines[name]!(run);
+        (results[name] ??= []).push(rounds);
       } catch (err) {
-        failed[name] = (err as Error).message.split('\n').slice(0, 3).join(' ');
+        failed[name] = (err as Error).message.split('\n').slice(0, 4).join(' ').slice(0, 600);
       }
     }
   }
