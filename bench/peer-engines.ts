@@ -101,9 +101,11 @@ const engines: Record<string, ((run: number) => Promise<Rounds>) | undefined> = 
     ? async (run) => {
         const ns = await namespace(`argo-${run}`);
         const f = objectFiles(ns);
-        const { stdout } = await exec(join(cache, 'argo-harness'), [
-          ...['-kubeconfig', bed.kubeconfig, '-namespace', ns, '-objects', f.plain, '-changed', f.changed],
-        ]);
+        const { stdout } = await exec(
+          join(cache, 'argo-harness'),
+          [...['-kubeconfig', bed.kubeconfig, '-namespace', ns, '-objects', f.plain, '-changed', f.changed]],
+          { maxBuffer: 256 << 20 },
+        ); // the engine logs every resource to stderr
         return lastJson(stdout);
       }
     : undefined,
