@@ -148,6 +148,9 @@ try {
     for (const name of order) {
       try {
         const rounds = await engines[name]!(run);
+        // Times of a round whose objects failed measure nothing: say so instead of a figure.
+        if (/Failed/.test(JSON.stringify(rounds.counts ?? {})))
+          throw new Error(`its objects failed to sync: ${JSON.stringify(rounds.counts)}`);
         (results[name] ??= []).push(rounds);
       } catch (err) {
         failed[name] = (err as Error).message.split('\n').slice(0, 4).join(' ').slice(0, 600);
