@@ -1,7 +1,8 @@
 // Argo CD's sync engine (github.com/argoproj/gitops-engine, v0.7.3: the newest tag the module proxy
 // serves; later work moved into argo-cd/gitops-engine/v3, which does not build here) applying
 // objects as its own agent does: a cluster cache of the namespace, then engine.Sync, which plans,
-// diffs, applies (server-side apply, as Gitferry and Flux do) and waits for health. Three rounds in
+// diffs, applies (client-side kubectl apply, Argo CD's default: v0.7.3's server-side apply sends
+// no fieldManager, which current apiservers refuse) and waits for health. Three rounds in
 // one process: cold (-objects), no-op (-objects again), changed (-changed); prints their times,
 // the cache's start-up time and the process's peak memory (VmHWM) as one JSON line.
 package main
@@ -18,7 +19,6 @@ import (
 
 	"github.com/argoproj/gitops-engine/pkg/cache"
 	"github.com/argoproj/gitops-engine/pkg/engine"
-	"github.com/argoproj/gitops-engine/pkg/sync"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -51,7 +51,7 @@ func main() {
 		start := time.Now()
 		results, err := e.Sync(context.Background(), objects, func(r *cache.Resource) bool {
 			return ours[r.Ref.Kind+"/"+r.Ref.Name]
-		}, "bench", *namespace, sync.WithServerSideApply(true))
+		}, "bench", *namespace)
 		fail(err)
 		ms := float64(time.Since(start).Microseconds()) / 1000
 		counts := map[string]int{}
