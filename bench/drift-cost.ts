@@ -78,9 +78,9 @@ const before = {
   readUnitsPerWakeUp: 8,
 };
 
-/** A worker wake-up for an app the drift check found moved (it refreshes, and may sync). */
-const wakeUpCost = () =>
-  ((before.refreshSeconds * infra.memory.worker) / 1024) * price.lambdaGbSecond +
+/** A worker wake-up of `seconds` on the worker (by default a refresh: the app the drift check found moved). */
+const wakeUpCost = (seconds = before.refreshSeconds) =>
+  ((seconds * infra.memory.worker) / 1024) * price.lambdaGbSecond +
   price.lambdaRequest / infra.workerBatchSize +
   before.sqsRequestsPerWakeUp * price.sqsRequest +
   before.writeUnitsPerWakeUp * price.dynamoWrite +
@@ -139,6 +139,15 @@ function main() {
       `| ${r.apps} | ${moved} | ${r.seconds.toFixed(1)} | ${r.lists} | ${usd(r.lambda)} | ${usd(r.dynamo)} | ${usd(r.woken)} | **${usd(r.after)}** | ${usd(r.before)} | ${goal ? `≤ $${goal} ${r.after <= goal ? 'met' : 'MISSED'}` : ''} |`,
     );
   }
+  // Syncs: a sync of a small app is one worker step (fetch, render, dry run, apply) plus, while a
+  // Deployment rolls out, a health recheck or two (reads only, a fraction of a second).
+  const syncSeconds = Number(arg('sync-seconds') ?? before.refreshSeconds);
+  const recheckSeconds = 0.3;
+  const rechecksPerSync = 1;
+  const perThousand = 1000 * (wakeUpCost(syncSeconds) + rechecksPerSync * wakeUpCost(recheckSeconds));
+  console.log(
+    `\nSyncs: ${usd(perThousand)} per 1,000 syncs (a ${syncSeconds} s step on the ${infra.memory.worker} MB worker (--sync-seconds), plus ${rechecksPerSync} health recheck of ${recheckSeconds} s each; SQS, DynamoDB and requests included)`,
+  );
   console.log(
     '\nAlways-on Argo CD for comparison (its docs: 3 replicas of repo-server/controller on ~2-4 vCPU): $36–72/month.',
   );

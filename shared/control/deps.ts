@@ -2,7 +2,7 @@
 import type { App, Cluster, Project } from '../domain/app.js';
 import { defaultProject } from '../domain/app.js';
 import { redactDeep } from '../domain/redact.js';
-import type { ResourceManagerOptions } from '../engine/resource-manager.js';
+import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
 import type { ClusterConnector } from '../ports/cluster-connector.js';
 import type { Clock } from '../ports/clock.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -12,6 +12,7 @@ import type { Lease, StateStore, StepCommit } from '../ports/state-store.js';
 import type { GitCredentials } from '../source/git-http.js';
 import type { SourceRenderer } from '../source/render.js';
 import type { UrlGuardOptions } from '../source/url-guard.js';
+import { ClusterSessions } from './cluster-sessions.js';
 import { defaultWakeUpBounds, waitBackoffSeconds, type WakeUpBounds } from './wake-bounds.js';
 
 export interface ControlOptions {
@@ -58,10 +59,28 @@ export interface ControlDeps {
 }
 
 /** Deps with their options merged over the defaults, as every use case takes them. */
-export type Control = Omit<ControlDeps, 'options'> & { o: ControlOptions };
+export type Control = Omit<ControlDeps, 'options'> & {
+  o: ControlOptions;
+  /** ResourceManagers shared by this process's wake-ups (cluster-sessions.ts); a fresh one each when absent. */
+  clusters?: ClusterSessions;
+};
 
 export function controlOf(deps: ControlDeps): Control {
-  return { ...deps, o: { ...defaultControlOptions, ...deps.options } };
+  return { ...deps, o: { ...defaultControlOptions, ...deps.options }, clusters: new ClusterSessions() };
+}
+
+/** The cluster's ResourceManager for one wake-up; hand it back with releaseCluster. */
+export async function openCluster(
+  c: Pick<Control, 'connector' | 'o' | 'clusters'>,
+  cluster: Cluster,
+): Promise<ResourceManager> {
+  if (c.clusters) return c.clusters.acquire(c.connector, cluster, c.o.engine);
+  return new ResourceManager(await c.connector.connect(cluster), c.o.engine);
+}
+
+export function releaseCluster(c: Pick<Control, 'clusters'>, rm: ResourceManager): void {
+  if (c.clusters) c.clusters.release(rm);
+  else rm.close();
 }
 
 /**

@@ -73,7 +73,7 @@ export interface DriftTick {
   apps: number;
   /** Apps left alone: nothing changed. */
   unchanged: number;
-  /** Apps skipped because an operation is running on them (the worker is there already). */
+  /** Apps skipped because an operation is running on them or their first wake-up is queued (the worker is on its way). */
   busy: number;
   woken: { app: string; finding: DriftFinding }[];
 }
@@ -136,6 +136,17 @@ async function checkClusterDrift(
           return;
         }
         if (!cluster || !status || status.sync.status === 'Unknown' || !status.sync.renderKey) {
+          // A wake-up asked for lately and not yet served is on its way (1,000 apps registered at
+          // once wait minutes in the queue): another one each tick would only crowd it. One asked
+          // for longer ago than any sync may last is woken again, in case its wake-up was lost.
+          const pending = status ? undefined : await deps.store.getSyncRequest(app.name);
+          if (
+            pending &&
+            deps.clock.now() - pending.requestedAt < (deps.staleOperationMs ?? defaultStaleOperationMs)
+          ) {
+            tick.busy++;
+            return;
+          }
           // Never compared, or last time it could not be: the worker says why, or compares.
           await wake(app, cluster ? 'never-compared' : 'cannot-check', 'drift');
           return;

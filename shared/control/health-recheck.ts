@@ -7,12 +7,11 @@ import { refKey } from '../domain/kube-object.js';
 import type { AppStatus } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
 import type { ResourceHealth } from '../engine/assess.js';
-import { ResourceManager } from '../engine/resource-manager.js';
 import type { Lease } from '../ports/state-store.js';
 import { assessDesiredHealth } from './app-health.js';
 import { blankStatus } from './app-status.js';
 import { wakeParentOnHealthChange, withChildrenHealth } from './child-apps.js';
-import { commitStep, type Control, type SyncTarget } from './deps.js';
+import { commitStep, openCluster, releaseCluster, type Control, type SyncTarget } from './deps.js';
 import { notifyStatusChange } from './notifications.js';
 import { backoffSeconds } from './wake-bounds.js';
 
@@ -24,7 +23,7 @@ export async function recheckHealth(
   status: AppStatus | undefined,
   job: SyncJob,
 ): Promise<void> {
-  const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
+  const rm = await openCluster(c, cluster);
   try {
     const inventory = await c.store.getInventory(app.name);
     // As after a sync: nothing deployed is Missing, and an app of apps is as healthy as its children.
@@ -55,7 +54,7 @@ export async function recheckHealth(
       });
     else await scheduleHealthRecheck(c, job, health);
   } finally {
-    rm.close();
+    releaseCluster(c, rm);
   }
 }
 

@@ -2,13 +2,12 @@
 // Synced/OutOfSync, health and drift; a self-healing app with drift is woken to sync right away.
 import type { AppStatus } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
-import { ResourceManager } from '../engine/resource-manager.js';
 import { stepSync } from '../engine/sync-operation.js';
 import type { Lease, SyncRequest } from '../ports/state-store.js';
 import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, recentlySynced, resourceStatuses } from './app-status.js';
 import { desiredRefs, driftText, recordComparisonError } from './comparison.js';
-import { commitStep, type Control, type SyncTarget } from './deps.js';
+import { commitStep, openCluster, releaseCluster, type Control, type SyncTarget } from './deps.js';
 import { notifyStatusChange } from './notifications.js';
 import { wakeParentOnHealthChange, withChildrenHealth } from './child-apps.js';
 import { renderDesiredWithChildren, renderKeyOf } from './desired-state.js';
@@ -25,7 +24,7 @@ export async function refreshApp(
   request: SyncRequest | undefined,
   job?: SyncJob,
 ): Promise<void> {
-  const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
+  const rm = await openCluster(c, cluster);
   try {
     const inventory = await c.store.getInventory(app.name);
     const now = new Date(c.clock.now()).toISOString();
@@ -107,6 +106,6 @@ export async function refreshApp(
       await scheduleHealthRecheck(c, job?.reason === 'health' ? job : { app: app.name }, health?.health);
     }
   } finally {
-    rm.close();
+    releaseCluster(c, rm);
   }
 }

@@ -6,12 +6,11 @@
 import type { App } from '../domain/app.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
-import { ResourceManager } from '../engine/resource-manager.js';
 import { stepSync, type SyncState } from '../engine/sync-operation.js';
 import type { Lease, StoredOperation, SyncRequest } from '../ports/state-store.js';
 import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, failedState, operationOf, resourceStatuses, withBoundedDiffs } from './app-status.js';
-import { commitStep, type Control, type SyncTarget } from './deps.js';
+import { commitStep, openCluster, releaseCluster, type Control, type SyncTarget } from './deps.js';
 import { notifyStatusChange } from './notifications.js';
 import {
   childAppConditions,
@@ -41,7 +40,7 @@ export async function runSyncStep(
   request: SyncRequest | undefined,
   job?: SyncJob,
 ): Promise<StepOutcome> {
-  const rm = new ResourceManager(await c.connector.connect(cluster), c.o.engine);
+  const rm = await openCluster(c, cluster);
   // The request the operation started for: its options hold for every step, whatever came since
   // (operations stored before it was kept fall back to the pending one, as before).
   const started = op.app ? op.request : request;
@@ -218,7 +217,7 @@ export async function runSyncStep(
     });
     return 'finished';
   } finally {
-    rm.close();
+    releaseCluster(c, rm);
   }
 }
 

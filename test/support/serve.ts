@@ -21,8 +21,10 @@ export async function startServe(opts: {
   dataDir: string;
   cluster?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** More `serve` flags (e.g. `--workers 4`). */
+  args?: string[];
 }): Promise<ServeProcess> {
-  const args = ['serve', '--port', String(opts.port), '--data-dir', opts.dataDir];
+  const args = ['serve', '--port', String(opts.port), '--data-dir', opts.dataDir, ...(opts.args ?? [])];
   let env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   if (opts.cluster) {
     const bed = testbed();

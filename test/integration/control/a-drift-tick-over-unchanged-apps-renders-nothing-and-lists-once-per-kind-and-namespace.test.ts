@@ -168,4 +168,23 @@ describe('a drift tick over 100 unchanged apps', () => {
     expect(result.woken).toHaveLength(count);
     expect(new Set(result.woken.map((w) => w.finding))).toEqual(new Set(['new-revision']));
   });
+
+  test('an app whose first wake-up is still queued is not woken again, unless it was asked for long ago', async () => {
+    const fresh: App = { ...apps[0]!, name: uniqueName('queued') };
+    const stale: App = { ...apps[0]!, name: uniqueName('lost') };
+    await lc.store.putApp(fresh);
+    await lc.store.putApp(stale);
+    await lc.store.requestSync(fresh.name, { reason: 'refresh', requestedAt: Date.now() });
+    await lc.store.requestSync(stale.name, { reason: 'refresh', requestedAt: Date.now() - 60 * 60_000 });
+    try {
+      reset();
+      const result = await tick();
+      const woken = result.woken.map((w) => w.app);
+      expect(woken).not.toContain(fresh.name);
+      expect(result.woken.find((w) => w.app === stale.name)?.finding).toBe('never-compared');
+    } finally {
+      await lc.store.deleteApp(fresh.name);
+      await lc.store.deleteApp(stale.name);
+    }
+  });
 });

@@ -1,0 +1,94 @@
+// Flux's server-side apply manager (github.com/fluxcd/pkg/ssa) applying objects the way
+// kustomize-controller calls it: ApplyAllStaged with the default apply options. Three rounds in
+// one process, as bench/engine-sync-child.ts does for Gitferry's engine: cold (-objects), no-op
+// (-objects again) and changed (-changed); prints their times, the actions and the process's
+// peak memory (VmHWM) as one JSON line.
+// Built by bench/peers/build.sh into a cache under $HOME; run by bench/peers.ts.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/fluxcd/cli-utils/pkg/kstatus/polling"
+	"github.com/fluxcd/pkg/ssa"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+func main() {
+	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the target cluster")
+	objectsFile := flag.String("objects", "", "a JSON array of objects to apply")
+	changedFile := flag.String("changed", "", "the same objects with a few changed")
+	concurrency := flag.Int("concurrency", 32, "applies in flight (ResourceManager.SetConcurrency)")
+	flag.Parse()
+
+	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+	fail(err)
+	// No client-side throttling: the apiserver is the limit, as for the other engines measured.
+	cfg.QPS = -1
+	c, err := client.New(cfg, client.Options{})
+	fail(err)
+	poller := polling.NewStatusPoller(c, c.RESTMapper(), polling.Options{})
+	rm := ssa.NewResourceManager(c, poller, ssa.Owner{Field: "flux-bench", Group: "bench.gitferry.dev"})
+	rm.SetConcurrency(*concurrency)
+
+	round := func(file string) (float64, map[string]int) {
+		objects := readObjects(file)
+		start := time.Now()
+		cs, err := rm.ApplyAllStaged(context.Background(), objects, ssa.DefaultApplyOptions())
+		fail(err)
+		ms := float64(time.Since(start).Microseconds()) / 1000
+		counts := map[string]int{}
+		for _, e := range cs.Entries {
+			counts[string(e.Action)]++
+		}
+		return ms, counts
+	}
+	coldMs, cold := round(*objectsFile)
+	noopMs, noop := round(*objectsFile)
+	changeMs, change := round(*changedFile)
+	out, _ := json.Marshal(map[string]any{
+		"coldMs": coldMs, "noopMs": noopMs, "changeMs": changeMs, "peakRssMb": hwm(),
+		"counts": map[string]any{"cold": cold, "noop": noop, "change": change},
+	})
+	fmt.Println(string(out))
+}
+
+func readObjects(file string) []*unstructured.Unstructured {
+	raw, err := os.ReadFile(file)
+	fail(err)
+	var docs []map[string]any
+	fail(json.Unmarshal(raw, &docs))
+	objects := make([]*unstructured.Unstructured, 0, len(docs))
+	for _, d := range docs {
+		objects = append(objects, &unstructured.Unstructured{Object: d})
+	}
+	return objects
+}
+
+// hwm is this process's peak resident memory (VmHWM), in MB.
+func hwm() float64 {
+	status, err := os.ReadFile("/proc/self/status")
+	fail(err)
+	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(status)
+	if m == nil {
+		return 0
+	}
+	kb, _ := strconv.Atoi(string(m[1]))
+	return float64(kb) / 1024
+}
+
+func fail(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,171 @@
+// Many apps at once through `gitferry serve --workers 4`: N apps × 4 objects (a Deployment with 0
+// replicas, a ServiceAccount, a Service, a ConfigMap — the shape of Flux's own benchmark), each
+// app a path of one git repo on the test bed's git server and its own namespace, registered
+// through the API with automated sync. Prints the time from the first registration to all apps
+// Synced and to all apps Healthy, and serve's peak memory (VmHWM of its process).
+// Usage: npm run bench:apps [-- --apps 5000] [-- --workers 4]
+//   (starts the test bed unless GITFERRY_TESTBED_STATE is set)
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  readState,
+  startTestbed,
+  stateEnvVar,
+  stateFile,
+  stopTestbed,
+  type TestbedState,
+} from '../test/testbed/testbed.js';
+import { freePort } from '../test/testbed/free-port.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    apps: { type: 'string', default: '1000' },
+    workers: { type: 'string', default: '4' },
+    'timeout-seconds': { type: 'string', default: '1800' },
+  },
+});
+const apps = Number(flags.apps);
+const workers = Number(flags.workers);
+const timeoutMs = Number(flags['timeout-seconds']) * 1000;
+
+const owned = !process.env[stateEnvVar];
+const bed: TestbedState = owned ? await startTestbed() : readState(process.env[stateEnvVar]!);
+process.env[stateEnvVar] = stateFile(bed);
+const { TestRepo } = await import('../test/support/git.js');
+const { kubectl, uniqueName } = await import('../test/support/testbed.js');
+const { startServe } = await import('../test/support/serve.js');
+
+const run = uniqueName('ta');
+const nsOf = (i: number) => `${run}-${String(i).padStart(5, '0')}`;
+const appOf = (i: number) => `${run}-${String(i).padStart(5, '0')}`;
+
+/** One app's four objects (namespace-less: the app's destination namespace applies). */
+function appFiles(i: number): string {
+  const name = `app-${i}`;
+  return [
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: ${name} }\nspec:\n  replicas: 0\n  selector: { matchLabels: { app: ${name} } }\n  template:\n    metadata: { labels: { app: ${name} } }\n    spec: { containers: [ { name: app, image: "registry.invalid/app:1" } ] }\n`,
+    `apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: ${name} }\n`,
+    `apiVersion: v1\nkind: Service\nmetadata: { name: ${name} }\nspec:\n  selector: { app: ${name} }\n  ports: [ { port: 80, targetPort: 8080 } ]\n`,
+    `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\ndata: { index: "${i}" }\n`,
+  ].join('---\n');
+}
+
+const vm = (pid: number, field: 'VmHWM' | 'VmRSS') =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) /
+  1024;
+
+const repo = await TestRepo.create('bench-apps');
+const files: Record<string, string> = {};
+for (let i = 0; i < apps; i++) files[`apps/${i}/all.yaml`] = appFiles(i);
+await repo.commit(files, `${apps} apps`);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'gitferry-bench-apps-'));
+const server = await startServe({
+  port: await freePort(),
+  dataDir,
+  cluster: true,
+  args: ['--workers', String(workers)],
+  // e.g. BENCH_SERVE_NODE_OPTIONS=--cpu-prof to profile serve alone.
+  env: process.env.BENCH_SERVE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVE_NODE_OPTIONS } : {},
+});
+const pid = server.child.pid!;
+const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
+const api = async (method: string, path: string, body?: string, type = 'application/json') => {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    body,
+    headers: { authorization: `Bearer ${token}`, 'content-type': type },
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<Record<string, unknown>>;
+};
+
+let exitCode = 0;
+try {
+  const idleRss = vm(pid, 'VmRSS');
+  const started = performance.now();
+  const at = () => (performance.now() - started) / 1000;
+  // Registration: 8 requests in flight, as a script or a UI import would send them.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = next++; i < apps; i = next++) {
+        await api(
+          'POST',
+          '/api/v1/apps',
+          `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: ${appOf(i)} }\nspec:\n  project: default\n  source: { repoURL: ${repo.url}, targetRevision: main, path: apps/${i} }\n  destination: { name: testbed, namespace: ${nsOf(i)} }\n  syncPolicy: { automated: { prune: true }, syncOptions: [CreateNamespace=true] }\n`,
+          'application/yaml',
+        );
+      }
+    }),
+  );
+  const registered = at();
+  let allSynced: number | undefined;
+  let allHealthy: number | undefined;
+  let peakRss = 0;
+  let last = '';
+  while (allHealthy === undefined || allSynced === undefined) {
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`not done after ${timeoutMs / 1000} s: ${last}`);
+    peakRss = Math.max(peakRss, vm(pid, 'VmRSS'));
+    let synced = 0;
+    let healthy = 0;
+    const health: Record<string, number> = {};
+    let cursor: string | undefined;
+    do {
+      const page = (await api(
+        'GET',
+        `/api/v1/apps?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      )) as { items: { name: string; sync: string; health: string }[]; next?: string };
+      for (const a of page.items) {
+        if (!a.name.startsWith(run)) continue;
+        if (a.sync === 'Synced') synced++;
+        if (a.health === 'Healthy') healthy++;
+        health[a.health] = (health[a.health] ?? 0) + 1;
+      }
+      cursor = page.next;
+    } while (cursor);
+    last = `${synced} Synced, health ${JSON.stringify(health)} at ${at().toFixed(0)} s`;
+    if (allSynced === undefined && synced === apps) allSynced = at();
+    if (allHealthy === undefined && healthy === apps) allHealthy = at();
+    if (process.env.BENCH_VERBOSE) console.error(last);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const hwm = vm(pid, 'VmHWM');
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(
+    `${apps} apps × 4 objects, gitferry serve --workers ${workers} (load average at the end: ${load})`,
+  );
+  console.log(`  registered (API, 8 in flight)  ${registered.toFixed(1)} s`);
+  console.log(`  all Synced                     ${allSynced.toFixed(1)} s`);
+  console.log(`  all Healthy                    ${allHealthy.toFixed(1)} s`);
+  console.log(
+    `  serve peak memory (VmHWM)      ${hwm.toFixed(0)} MB (idle before: ${idleRss.toFixed(0)} MB)`,
+  );
+  console.log(`  apps per second to Healthy     ${(apps / allHealthy).toFixed(1)}`);
+  // What the workers did: wake-ups handled, by outcome (from serve's log lines).
+  const outcomes: Record<string, number> = {};
+  for (const m of server.log
+    .join('')
+    .matchAll(/"message":"wake-up handled","app":"[^"]*","reason":"([a-z-]+)","outcome":"([a-z-]+)"/g))
+    outcomes[`${m[1]}→${m[2]}`] = (outcomes[`${m[1]}→${m[2]}`] ?? 0) + 1;
+  console.log(`  wake-ups (reason→outcome)      ${JSON.stringify(outcomes)}`);
+} catch (err) {
+  console.error((err as Error).message);
+  console.error(server.log.join('').split('\n').slice(-20).join('\n'));
+  exitCode = 1;
+} finally {
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.once('exit', r));
+  repo.dispose();
+  // The namespaces (and so every object the apps made), in batches, without waiting.
+  for (let i = 0; i < apps; i += 200) {
+    const names = Array.from({ length: Math.min(200, apps - i) }, (_, k) => nsOf(i + k));
+    await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', ...names]).catch(() => {});
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+  if (owned) await stopTestbed(bed);
+}
+process.exit(exitCode);
