@@ -105,6 +105,12 @@ export async function startKubeControlPlane(runDir: string, etcdUrl: string): Pr
       '--use-service-account-credentials=false',
       // Fake nodes never run a kubelet: don't evict their pods, and keep garbage collection on.
       '--controllers=*,-nodeipam,-cloud-node-lifecycle',
+      // The default client budget (20 requests/s, burst 30) makes the controller-manager, not the
+      // deployer, the bottleneck once hundreds of Deployments arrive at once: each Deployment takes
+      // several writes (its ReplicaSet, their statuses) before it reports Available. Managed
+      // control planes give it far more; so does the bed.
+      '--kube-api-qps=200',
+      '--kube-api-burst=400',
       '--v=1',
     ],
     logFile: join(runDir, 'kube-controller-manager.log'),
