@@ -23,11 +23,13 @@ import { TestRepo } from '../support/git.js';
 import { sourceKit, testbedGuard, type SourceKit } from '../support/source.js';
 import { uniqueName } from '../support/testbed.js';
 
+// One object per sync wave: the kill after the first wave's apply always lands before the next
+// wave's request (objects of one wave are applied at once and may all be done before the kill).
 const configMaps = (value: string) =>
   Object.fromEntries(
-    ['a', 'b', 'c', 'd'].map((n) => [
+    ['a', 'b', 'c', 'd'].map((n, wave) => [
       `app/${n}.yaml`,
-      `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${n} }\ndata: { value: "${value}" }\n`,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${n}, annotations: { argocd.argoproj.io/sync-wave: "${wave}" } }\ndata: { value: "${value}" }\n`,
     ]),
   );
 

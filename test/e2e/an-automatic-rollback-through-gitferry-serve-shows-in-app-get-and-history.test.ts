@@ -120,7 +120,7 @@ describe('automatic rollback through gitferry serve', () => {
     const get = (await cli('app', 'get', name)).stdout;
     const wide = (await cli('app', 'history', name, '-o', 'wide')).stdout;
     expect(get).toMatch(/^Rollback: +\S+ from [0-9a-f]{40} to [0-9a-f]{40}: Degraded/m);
-    expect(wide).toMatch(/rollback +automatic rollback from [0-9a-f]{12} \(Degraded/);
+    expect(wide).toMatch(/rollback +automated +automatic rollback from [0-9a-f]{12} \(Degraded/);
     console.log(
       `$ gitferry app get ${name}\n${get}\n$ gitferry app history ${name} -o wide\n${wide}\nDegraded seen → rollback sync finished: ${ms} ms`,
     );
