@@ -218,6 +218,11 @@ describe('the web UI in a real browser', () => {
     const { page } = await signedInPage(adminToken);
     await page.goto(`${server.url}/applications/${name}`);
     await page.getByRole('tab', { name: 'History' }).click();
+    // The deployed run is marked, not offered as a rollback target; each run names who started it.
+    const newest = page.getByTestId('history-row').first();
+    await newest.getByText('Deployed').waitFor();
+    expect(await newest.getByRole('button', { name: /Rollback/ }).count()).toBe(0);
+    expect(await newest.textContent()).toContain('admin');
     await page
       .getByRole('button', { name: new RegExp(`Rollback to run \\d+ \\(${first.slice(0, 7)}\\)`) })
       .click();

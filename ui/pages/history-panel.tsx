@@ -29,6 +29,10 @@ export function HistoryPanel(props: {
     }
   };
   const runs = props.runs ?? [];
+  // The newest run that succeeded is what is deployed: rolling back to it (or to an older run of
+  // the same revision) would change nothing.
+  const current = runs.find((r) => r.phase === 'Succeeded');
+  const deployed = current?.id;
   return (
     <div class="history">
       {error && <Notice kind="error">{error}</Notice>}
@@ -60,6 +64,7 @@ export function HistoryPanel(props: {
               <th scope="col">Revision</th>
               <th scope="col">Phase</th>
               <th scope="col">Reason</th>
+              <th scope="col">By</th>
               <th scope="col">Objects</th>
               <th scope="col">Started</th>
               <th scope="col">
@@ -78,10 +83,12 @@ export function HistoryPanel(props: {
                   <PhaseBadge value={r.phase} />
                 </td>
                 <td>{r.reason}</td>
+                <td>{initiator(r.initiatedBy)}</td>
                 <td>{r.resources}</td>
                 <td title={r.startedAt}>{ago(r.startedAt)}</td>
                 <td class="actions">
-                  {props.canSync && r.phase === 'Succeeded' && (
+                  {r.id === deployed && <span class="muted">Deployed</span>}
+                  {props.canSync && r.phase === 'Succeeded' && r.revision !== current?.revision && (
                     <button
                       type="button"
                       class="button subtle"
@@ -102,4 +109,10 @@ export function HistoryPanel(props: {
       )}
     </div>
   );
+}
+
+/** Who started a run: a user (with a project token's id), or the control plane's reason. */
+function initiator(by: HistoryEntry['initiatedBy']): string {
+  if (!by) return '—';
+  return by.tokenId ? `${by.username} (token ${by.tokenId.slice(0, 8)})` : by.username;
 }
