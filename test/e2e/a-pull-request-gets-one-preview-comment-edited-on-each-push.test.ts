@@ -143,7 +143,7 @@ describe('a pull request gets one preview comment, edited on each push', () => {
     server?.child.kill('SIGTERM');
     await gh?.close();
     repo?.dispose();
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
   });
 

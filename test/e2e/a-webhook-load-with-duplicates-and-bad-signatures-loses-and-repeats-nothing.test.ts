@@ -187,7 +187,7 @@ describe('a webhook load with duplicates and bad signatures', () => {
       );
     } finally {
       server?.child.kill('SIGTERM');
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     }
   });
 });

@@ -68,7 +68,7 @@ describe('an app changed mid-sync', () => {
     server.child.kill('SIGTERM');
     repo.dispose();
     await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test('the running operation finishes on its own spec, then the new spec syncs', async () => {

@@ -40,7 +40,7 @@ describe('automatic rollback through gitferry serve', () => {
     server?.child.kill('SIGTERM');
     repo?.dispose();
     await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test('a never-ready revision is rolled back to the Healthy one, pinned, and shown', async () => {

@@ -76,7 +76,7 @@ describe('an app of apps and Lua health through gitferry serve and the CLI', () 
     repo.dispose();
     await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
     await kubectl(['delete', 'crd', `${plural}.gitferry.dev`, '--wait=false', '--ignore-not-found']);
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test('children are created, updated and deleted with Git; refused ones are named; health is the worst', async () => {

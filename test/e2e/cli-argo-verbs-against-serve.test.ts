@@ -57,7 +57,7 @@ spec:
     repo.dispose();
     for (const ns of namespaces)
       await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test('--version and version print the client, and the server it talks to', async () => {

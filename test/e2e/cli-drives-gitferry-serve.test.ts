@@ -47,7 +47,7 @@ describe('the gitferry CLI against gitferry serve', () => {
     repo.dispose();
     for (const ns of namespaces)
       await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test('create from an Application file, sync, diff, history, rollback and cascade delete', async () => {

@@ -70,7 +70,7 @@ describe('hook lifecycles, resource-policy keep and shared resources through git
     for (const ns of namespaces)
       await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
     for (const crd of crds) await kubectl(['delete', 'crd', crd, '--wait=false', '--ignore-not-found']);
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test('a stuck hook is stopped by terminate-op, and by the operation timeout of a sync request', async () => {

@@ -42,7 +42,7 @@ describe('a Jsonnet app in a repository with a dangling HEAD, through gitferry s
     server?.child.kill('SIGTERM');
     repo?.dispose();
     await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test('creates, syncs and deploys what the Jsonnet evaluates to', async () => {

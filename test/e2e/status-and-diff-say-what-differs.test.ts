@@ -82,7 +82,7 @@ spec:
     repo.dispose();
     await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
     await kubectl(['delete', 'crd', `widgets.${crdGroup}`, '--wait=false', '--ignore-not-found']);
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test('from nothing deployed to synced, hand-edited, prunable and unrenderable, as the CLI shows it', async () => {

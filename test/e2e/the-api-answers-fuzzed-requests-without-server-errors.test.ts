@@ -24,7 +24,7 @@ describe('the HTTP API under schemathesis', () => {
   });
   afterAll(() => {
     serve.kill('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test('finds no 5xx answer in fuzzed and stateful requests generated from the OpenAPI document', async () => {

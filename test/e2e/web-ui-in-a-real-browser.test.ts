@@ -129,7 +129,7 @@ describe('the web UI in a real browser', () => {
     repo?.dispose();
     await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => undefined);
     writeFileSync(join(shots, 'axe-results.json'), JSON.stringify(axeResults, null, 2));
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test('list → app → sync: the health goes Progressing → Healthy on screen without a reload', async () => {

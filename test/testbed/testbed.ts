@@ -115,7 +115,7 @@ export async function startTestbed(): Promise<TestbedState> {
     return state;
   } catch (err) {
     await Promise.all(processes.map((p) => stopProcess(p)));
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     throw err;
   }
 }

@@ -47,7 +47,7 @@ describe('YAML manifests posted to the API are bounded in aliases', () => {
   });
   afterAll(() => {
     serve.kill('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test.each(['/api/v1/apps', '/api/v1/projects'])(

@@ -29,7 +29,7 @@ describe('request bodies on gitferry serve are capped as they stream in', () => 
   });
   afterAll(() => {
     serve.kill('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   test('a chunked 50 MiB webhook body gets 413 long before it is all sent', async () => {
