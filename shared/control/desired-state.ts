@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { App } from '../domain/app.js';
 import type { DesiredObject } from '../engine/prepare.js';
 import type { ResourceManager } from '../engine/resource-manager.js';
+import type { SyncJob } from '../domain/sync-job.js';
 import type { SyncRequest } from '../ports/state-store.js';
 import { resolveRevision } from '../source/git.js';
 import { chartRevisionOf } from '../source/helm-repository.js';
@@ -11,26 +12,46 @@ import { splitChildApps, type ChildManifests } from './child-apps.js';
 import type { Control } from './deps.js';
 import { promotionFactsOf, stageRevision } from './promotion.js';
 
-/** The revision to deploy: a rollback pin, a manual revision, else each source's branch head now. */
+/**
+ * The revision to deploy: a rollback pin, a manual revision, else each source's branch head now.
+ * Heads come from the process's shared head cache, never from a lookup older than the pending
+ * request (a push, a manual sync or refresh) or, without one, than a wake-up that asks for the
+ * newest head (a poll that saw it move): a cached head never hides a push.
+ */
 export async function resolveAppRevision(
   c: Control,
   app: App,
   request: SyncRequest | undefined,
+  job?: SyncJob,
 ): Promise<string> {
   if (app.pinnedRevision) return app.pinnedRevision;
   if (request?.reason === 'manual' && request.revision) return request.revision;
   // A stage of a staged rollout follows its previous stage, not its branch head (promotion.ts).
   const promotion = await promotionFactsOf(c, app);
   if (promotion) return stageRevision(c, app, promotion);
+  const notBefore =
+    request?.requestedAt ?? (job && headSeekingReasons.has(job.reason) ? job.requestedAt : undefined);
+  const revision = await branchHeadsOf(c, app, notBefore);
+  // A pushed commit that is not the head: superseded, or a cached head from before the push
+  // (another process's clock, slightly ahead): looked up again at once before saying so.
+  if (request?.reason === 'webhook' && request.revision && !revision.split(' ').includes(request.revision))
+    return branchHeadsOf(c, app, Number.POSITIVE_INFINITY);
+  return revision;
+}
+
+/** Wake-ups sent because a head moved or was asked for: they want a head seen after they were sent. */
+const headSeekingReasons = new Set<SyncJob['reason']>(['webhook', 'poll', 'manual', 'refresh']);
+
+async function branchHeadsOf(c: Control, app: App, notBefore: number | undefined): Promise<string> {
   const revisions = await Promise.all(
-    app.sources.map(async (s) =>
-      s.chart
-        ? chartRevisionOf(s.targetRevision)
-        : resolveRevision(s.repoURL, s.targetRevision, {
-            credentials: await c.credentials(s.repoURL),
-            guard: c.o.guard,
-          }),
-    ),
+    app.sources.map(async (s) => {
+      if (s.chart) return chartRevisionOf(s.targetRevision);
+      const http = { credentials: await c.credentials(s.repoURL), guard: c.o.guard };
+      // Renderers built without a head cache (unit tests' stand-ins) ask the server each time.
+      return c.renderer.heads
+        ? c.renderer.heads.resolve(s.repoURL, s.targetRevision, http, notBefore)
+        : resolveRevision(s.repoURL, s.targetRevision, http);
+    }),
   );
   return revisions.join(' ');
 }

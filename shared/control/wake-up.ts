@@ -174,7 +174,7 @@ export class WakeUpHandler {
     if (revision === undefined) {
       try {
         if (!operation) app = await releaseAutoPin(c, app, status);
-        revision = await resolveAppRevision(c, app, request);
+        revision = await resolveAppRevision(c, app, request, job);
       } catch (err) {
         // The repository cannot be read (auth, network, missing branch): say so in the status and
         // wait for the next push or drift check, rather than retrying a poison wake-up to the DLQ.

@@ -20,7 +20,7 @@ export interface LocalWorkerOptions {
  * each loop finish its current step (state is stored step by step) and stops the timer.
  */
 export function startLocalWorkers(
-  rt: Pick<LocalRuntime, 'store' | 'queue' | 'connector' | 'credentials' | 'guard'>,
+  rt: Pick<LocalRuntime, 'store' | 'queue' | 'connector' | 'credentials' | 'guard' | 'renderer'>,
   handler: WakeUpHandler,
   log: Logger,
   opts: LocalWorkerOptions,
@@ -65,6 +65,12 @@ export function startLocalWorkers(
       clock: systemClock,
       log,
       jitterSeconds: 5,
+      // The workers' head cache: the tick's look at each branch serves their wake-ups too.
+      resolveHead: async (repoURL, targetRevision) =>
+        rt.renderer.heads.resolve(repoURL, targetRevision, {
+          credentials: await rt.credentials(repoURL),
+          guard: rt.guard,
+        }),
     }).catch((err: Error) => log.error('drift check failed', { detail: err.message }));
   }, opts.driftIntervalMs);
   return {

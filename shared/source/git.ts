@@ -8,6 +8,7 @@ import { SourceError } from './errors.js';
 import { createGitHttpClient, defaultGitHttpOptions, type GitHttpOptions } from './git-http.js';
 import { advertisedRefs, uploadPack, WantRefusedError, type RefAdvertisement } from './git-upload-pack.js';
 import { checkPack } from './pack-check.js';
+import { credentialScope } from './credential-scope.js';
 import { redactUrl } from './url-guard.js';
 import { scanTree } from './safe-path.js';
 import { defaultSourceLimits, type SourceLimits } from './types.js';
@@ -157,15 +158,23 @@ interface CachedCheckout {
   pins: number;
 }
 
+/** Counters for benchmarks and tests: checkouts asked for, and fetches sent to a git server. */
+export interface CheckoutStats {
+  requests: number;
+  fetches: number;
+}
+
 /**
  * Checkouts of repo@SHA, fetched shallowly (depth 1) over smart HTTP, kept in directories with
  * random names (an app's manifests cannot guess the path of another app's files, CVE-2023-40026)
- * and bounded in total size. Concurrent requests for the same commit share one fetch.
+ * and bounded in total size. Concurrent requests for the same commit share one fetch; a checkout
+ * fetched with one set of credentials is never given to a caller with another (or none).
  */
 export class GitCheckoutCache {
   private readonly entries = new Map<string, CachedCheckout>();
   private readonly inflight = new Map<string, Promise<CachedCheckout>>();
   private readonly opts: CheckoutCacheOptions;
+  private readonly counters: CheckoutStats = { requests: 0, fetches: 0 };
 
   constructor(
     private readonly root: string,
@@ -205,8 +214,9 @@ export class GitCheckoutCache {
         'source:bad-revision',
         `${redactUrl(repoURL)}: "${sha}" is not a full commit SHA`,
       );
+    this.counters.requests++;
     const key = createHash('sha256')
-      .update(`${normalizeRepoUrl(repoURL)}@${sha}`)
+      .update(`${normalizeRepoUrl(repoURL)}@${sha}#${credentialScope(http.credentials)}`)
       .digest('hex');
     const hit = this.entries.get(key);
     if (hit && fs.existsSync(hit.dir)) {
@@ -215,6 +225,7 @@ export class GitCheckoutCache {
     }
     let pending = this.inflight.get(key);
     if (!pending) {
+      this.counters.fetches++;
       pending = this.fetch(repoURL, sha, { ...this.opts.http, ...http }, hint).finally(() =>
         this.inflight.delete(key),
       );
@@ -313,6 +324,10 @@ export class GitCheckoutCache {
     for (const depth of this.opts.deepen)
       for (const ref of refs) if (await fetchOnce(ad.refs.get(ref)!, depth)) return true;
     return false;
+  }
+
+  stats(): CheckoutStats {
+    return { ...this.counters };
   }
 
   private async evict(keep: string): Promise<void> {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitCheckoutCache } from '../../shared/source/git.js';
+import { BranchHeadCache } from '../../shared/source/head-cache.js';
 import { SourceRenderer, type SourceRendererOptions } from '../../shared/source/render.js';
 import { binPath } from '../testbed/paths.js';
 import { testbed } from './testbed.js';
@@ -29,6 +30,9 @@ export function sourceKit(opts: Partial<SourceRendererOptions> = {}): SourceKit 
       jsonnet: bed.bin.jsonnet ?? binPath('jsonnet'),
     },
     guard: testbedGuard,
+    // No reuse of branch heads unless a test asks for it: tests push and look again at once, with
+    // clocks of their own.
+    heads: new BranchHeadCache({ ttlMs: 0 }),
     ...opts,
   });
   return { root, checkouts, renderer, dispose: () => rmSync(root, { recursive: true, force: true }) };
