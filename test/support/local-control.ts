@@ -15,6 +15,7 @@ import type { Clock } from '../../shared/ports/clock.js';
 import { silentLogger } from '../../shared/ports/logger.js';
 import type { ControlOptions } from '../../shared/control/deps.js';
 import { WakeUpHandler, type WakeUpOutcome } from '../../shared/control/wake-up.js';
+import type { SourceRendererOptions } from '../../shared/source/render.js';
 import { sourceKit, testbedGuard } from './source.js';
 import { testbed } from './testbed.js';
 
@@ -47,12 +48,16 @@ export interface LocalControl {
  * its own connector, say); apps then name `cluster.name` as their destination.
  */
 export function startLocalControl(
-  opts: { cluster?: Cluster; connector?: ClusterConnectorRouter } = {},
+  opts: {
+    cluster?: Cluster;
+    connector?: ClusterConnectorRouter;
+    source?: Partial<SourceRendererOptions>;
+  } = {},
 ): LocalControl {
   const dir = mkdtempSync(join(tmpdir(), 'gitferry-local-control-'));
   const db = openDatabase(join(dir, 'gitferry.db'));
   const store = new SqliteStateStore(db);
-  const kit = sourceKit();
+  const kit = sourceKit(opts.source);
   const bed = testbed();
   const clusterName = opts.cluster?.name ?? 'testbed';
   const secretPrefix = 'clusters/';
