@@ -147,7 +147,7 @@ export class SourceRenderer {
       limits: defaultSourceLimits,
       guard: {},
       renderCacheEntries: 4096,
-      renderCacheBytes: 64 * 1024 * 1024,
+      renderCacheBytes: 32 * 1024 * 1024,
       ociPlainHttpHosts: [],
       dependencyCacheEntries: 32,
       ...opts,

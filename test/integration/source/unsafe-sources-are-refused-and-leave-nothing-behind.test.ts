@@ -88,10 +88,17 @@ describe('unsafe sources', () => {
         sources: [{ repoURL: repo.url, path: 'manifests' }],
         revisions: [sha],
       };
+      const ran = () => kit.renderer.stats().renders.renders;
+      const before = ran();
       const [a, b] = await Promise.all([kit.renderer.render(req), kit.renderer.render(req)]);
-      expect(a).toBe(b);
-      expect(await kit.renderer.render(req)).toBe(a);
-      expect(await kit.renderer.render({ ...req, namespace: 'other' })).not.toBe(a);
+      expect(b).toEqual(a);
+      expect(await kit.renderer.render(req)).toEqual(a);
+      // A directory render reads nothing of the app: another namespace shares it too.
+      expect(await kit.renderer.render({ ...req, namespace: 'other' })).toEqual(a);
+      expect(ran() - before).toBe(1);
+      // Each caller has its own copy of the objects.
+      expect(b).not.toBe(a);
+      expect(b.objects[0]).not.toBe(a.objects[0]);
     } finally {
       repo.dispose();
     }
