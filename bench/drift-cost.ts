@@ -5,7 +5,15 @@
 // changed). Set next to the model of before (one wake-up per app per tick, each a full refresh on
 // the 2 GB worker) and an always-on Argo CD. A model, not a measurement of a bill: every input is
 // printed, with where it comes from.
-// Usage: node --import tsx bench/drift-cost.ts [--apps 100,1000,10000] [--changed 0.01]
+//
+// Measured figures: `npm run bench:apps` ends with one drift pass over its apps, measured, and
+// writes it to $TMPDIR/gitferry-drift-pass.json (or --pass-file): when that file exists, a pass's
+// seconds are the measured seconds per app (SQLite, loopback apiserver: a lower bound for DynamoDB
+// round trips) instead of the latencies assumed below, and the table says which was used.
+// Usage: node --import tsx bench/drift-cost.ts [--apps 100,1000,10000] [--changed 0.01] [--pass-file f]
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { GitferryStack } from '../infra/gitferry-stack.js';
@@ -66,6 +74,30 @@ const pass = {
   logBytes: 2_000,
 };
 
+/** One drift pass as bench/thousand-apps.ts measured it, if it did. */
+interface MeasuredPass {
+  apps: number;
+  seconds: number;
+  lists: number;
+  gets: number;
+  lsRemotes: number;
+  woken: number;
+  unchanged: number;
+  load?: string;
+  measuredAt?: string;
+}
+
+function measuredPass(file: string): MeasuredPass | undefined {
+  if (!existsSync(file)) return undefined;
+  const m = JSON.parse(readFileSync(file, 'utf8')) as MeasuredPass;
+  return Number.isFinite(m.seconds) && m.apps > 0 ? m : undefined;
+}
+
+const passFileArg = process.argv.indexOf('--pass-file');
+const measured = measuredPass(
+  passFileArg > 0 ? process.argv[passFileArg + 1]! : join(tmpdir(), 'gitferry-drift-pass.json'),
+);
+
 /** Before: a wake-up per app per tick, each a full refresh (fetch, render, dry run) on the worker. */
 const before = {
   /** Seconds of one refresh on the 2 GB worker (the estimate behind issue 20's ~$115/month). */
@@ -98,8 +130,10 @@ export function driftCostPerMonth(apps: number, changedFraction: number) {
   const namespaces = Math.ceil(apps / pass.appsPerNamespace);
   const lists = namespaces * pass.kindsPerNamespace;
   const repos = Math.ceil(apps / pass.appsPerRepo);
-  const seconds =
-    pass.baseSeconds + apps * pass.perAppSeconds + lists * pass.listSeconds + repos * pass.lsRemoteSeconds;
+  // Measured: the pass's own seconds per app (its LISTs and ls-remotes included) over the start.
+  const seconds = measured
+    ? pass.baseSeconds + apps * (measured.seconds / measured.apps)
+    : pass.baseSeconds + apps * pass.perAppSeconds + lists * pass.listSeconds + repos * pass.lsRemoteSeconds;
   const gbSeconds = (seconds * infra.memory.drift) / 1024;
   const lambda = ticks * (gbSeconds * price.lambdaGbSecond + price.lambdaRequest);
   const dynamo = ticks * apps * (pass.readUnitsPerApp + pass.listReadUnitsPerApp) * price.dynamoRead;
@@ -125,6 +159,11 @@ function main() {
   );
   console.log(`Prices: ${JSON.stringify(price)}`);
   console.log(`Pass model: ${JSON.stringify(pass)}`);
+  console.log(
+    measured
+      ? `Measured pass (used for pass seconds): ${measured.apps} unchanged apps in ${measured.seconds.toFixed(2)} s = ${((1000 * measured.seconds) / measured.apps).toFixed(2)} ms per app; ${measured.lists} LISTs, ${measured.gets} GETs, ${measured.lsRemotes} ls-remote, ${measured.woken} wake-ups, 0 renders or clones${measured.load ? ` (load ${measured.load}, ${measured.measuredAt})` : ''}`
+      : 'Measured pass: none (run npm run bench:apps first); pass seconds are the assumed latencies above',
+  );
   console.log(`Before model (a refresh per app per tick): ${JSON.stringify(before)}\n`);
   const goals: Record<number, number> = { 100: 5, 1000: 30 };
   const rows = sizes.flatMap((apps) => [driftCostPerMonth(apps, 0), driftCostPerMonth(apps, changed)]);

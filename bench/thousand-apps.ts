@@ -5,7 +5,7 @@
 // Synced and to all apps Healthy, and serve's peak memory (VmHWM of its process).
 // Usage: npm run bench:apps [-- --apps 5000] [-- --workers 4]
 //   (starts the test bed unless GITFERRY_TESTBED_STATE is set)
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -82,6 +82,59 @@ const api = async (method: string, path: string, body?: string, type = 'applicat
   return res.json() as Promise<Record<string, unknown>>;
 };
 
+/**
+ * One drift pass (shared/control/drift-check.ts) over every app serve has synced, run here on
+ * serve's SQLite file (a second connection, as a second process would), with the cluster client's
+ * requests and the ls-remotes counted; wake-ups are counted, not sent.
+ */
+async function measureDriftPass() {
+  const { openDatabase } = await import('../shared/adapters/local/sqlite-database.js');
+  const { SqliteStateStore } = await import('../shared/adapters/local/sqlite-state-store.js');
+  const { ClusterConnectorRouter } = await import('../shared/adapters/cluster/cluster-connector-router.js');
+  const { TokenClusterConnector } = await import('../shared/adapters/cluster/token-cluster-connector.js');
+  const { KubeClient } = await import('../shared/engine/kube-client.js');
+  const { runDriftTick } = await import('../shared/control/drift-check.js');
+  const { resolveRevision } = await import('../shared/source/git.js');
+  const { silentLogger } = await import('../shared/ports/logger.js');
+  const guard = { allowedHosts: ['127.0.0.1/32'] };
+  const db = openDatabase(join(dataDir, 'gitferry.db'));
+  const counts = { lists: 0, gets: 0, lsRemotes: 0, woken: 0 };
+  const request = KubeClient.prototype.request;
+  KubeClient.prototype.request = function (this: InstanceType<typeof KubeClient>, req) {
+    if (req.path.includes(`/namespaces/${run}-`)) {
+      if (req.query?.limit) counts.lists++;
+      else counts.gets++;
+    }
+    return request.call(this, req);
+  } as typeof request;
+  try {
+    const started = performance.now();
+    const tick = await runDriftTick({
+      store: new SqliteStateStore(db),
+      queue: { send: async () => void counts.woken++ },
+      connector: new ClusterConnectorRouter({
+        kubeconfig: new TokenClusterConnector(
+          { get: async () => bed.kube.token },
+          { secretPrefix: 'clusters/', server: { guard } },
+        ),
+      }),
+      credentials: async () => undefined,
+      clock: { now: Date.now },
+      log: silentLogger,
+      guard,
+      resolveHead: (url, rev) => {
+        counts.lsRemotes++;
+        return resolveRevision(url, rev, { guard });
+      },
+    });
+    return { seconds: (performance.now() - started) / 1000, ...counts, unchanged: tick.unchanged };
+  } finally {
+    KubeClient.prototype.request = request;
+    db.close();
+  }
+}
+const driftPassFile = join(tmpdir(), 'gitferry-drift-pass.json');
+
 let exitCode = 0;
 try {
   const idleRss = vm(pid, 'VmRSS');
@@ -152,6 +205,15 @@ try {
     .matchAll(/"message":"wake-up handled","app":"[^"]*","reason":"([a-z-]+)","outcome":"([a-z-]+)"/g))
     outcomes[`${m[1]}→${m[2]}`] = (outcomes[`${m[1]}→${m[2]}`] ?? 0) + 1;
   console.log(`  wake-ups (reason→outcome)      ${JSON.stringify(outcomes)}`);
+  const drift = await measureDriftPass();
+  console.log(
+    `  one drift pass, ${apps} unchanged apps  ${drift.seconds.toFixed(2)} s: ${drift.lists} LISTs, ${drift.gets} GETs of objects, ${drift.lsRemotes} ls-remote, 0 renders and clones (the drift check has no renderer), ${drift.woken} wake-ups, ${drift.unchanged} unchanged`,
+  );
+  writeFileSync(
+    driftPassFile,
+    `${JSON.stringify({ apps, ...drift, load, measuredAt: new Date().toISOString() }, null, 2)}\n`,
+  );
+  console.log(`  (written to ${driftPassFile}: npm run cost uses it)`);
 } catch (err) {
   console.error((err as Error).message);
   console.error(server.log.join('').split('\n').slice(-20).join('\n'));

@@ -7,7 +7,7 @@ import type { InitiatedBy } from '../domain/status.js';
 import type { BlankEnv } from 'hono/types';
 import type { App } from '../domain/app.js';
 import { defaultProject } from '../domain/app.js';
-import { dependencyCycleProblem } from '../domain/app-dependencies.js';
+import { dependencyCycleProblem, waitsForOthers } from '../domain/app-dependencies.js';
 import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
 import { redact, redactDeep } from '../domain/redact.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -257,7 +257,8 @@ export function createApiApp(deps: ApiDeps): Hono {
         'Conflict',
         `Application/${app.name} already exists (use upsert to replace it)`,
       );
-    const cycle = dependencyCycleProblem(app, await deps.store.listApps());
+    // Only an app that waits for others can close a cycle: the others are not read for any other.
+    const cycle = waitsForOthers(app) ? dependencyCycleProblem(app, await deps.store.listApps()) : undefined;
     if (cycle) throw new ProblemError(422, 'Invalid Application', cycle);
     const { created, result } = await saveApp(deps, app);
     return c.json({ app, warnings, result }, created ? 201 : 200);

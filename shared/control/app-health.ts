@@ -2,7 +2,7 @@
 // and every object deployed, worst wins; an app with nothing deployed is Missing, never Healthy.
 import type { HealthStatus } from '../domain/health.js';
 import { refKey, type ObjectRef } from '../domain/kube-object.js';
-import { assessAppHealth, type ResourceHealth } from '../engine/assess.js';
+import { assessAppHealth, type LiveObjects, type ResourceHealth } from '../engine/assess.js';
 import type { ResourceManager } from '../engine/resource-manager.js';
 
 /** Nothing rendered and nothing deployed, or nothing readable: what health says then. */
@@ -16,9 +16,10 @@ export async function assessDesiredHealth(
   rm: ResourceManager,
   deployed: ObjectRef[],
   desired: ObjectRef[],
+  known?: LiveObjects,
 ): Promise<{ health: HealthStatus; resources: ResourceHealth[] } | undefined> {
   const refs = new Map<string, ObjectRef>();
   for (const ref of [...deployed, ...desired]) if (!refs.has(refKey(ref))) refs.set(refKey(ref), ref);
   if (refs.size === 0) return { health: nothingDeployed, resources: [] };
-  return assessAppHealth(rm, [...refs.values()]).catch(() => undefined);
+  return assessAppHealth(rm, [...refs.values()], known).catch(() => undefined);
 }

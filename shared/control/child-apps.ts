@@ -275,7 +275,7 @@ export async function withChildrenHealth(
   parent: string,
   own: HealthStatus,
 ): Promise<HealthStatus> {
-  const children = (await c.store.listApps()).filter((a) => a.parent === parent);
+  const children = await c.store.listLinkedApps('parent', parent);
   if (children.length === 0) return own;
   const statuses = await Promise.all(
     children.map(async (child): Promise<HealthStatus> => {

@@ -102,7 +102,7 @@ async function deleteChildApps(
   opts: DeleteAppOptions,
   deleted: string[],
 ): Promise<void> {
-  for (const child of (await c.store.listApps()).filter((a) => a.parent === parent)) {
+  for (const child of await c.store.listLinkedApps('parent', parent)) {
     const policy = cascadePolicyOf(child.finalizers);
     const result = await deleteApp(c, child.name, {
       cascade: policy !== undefined,

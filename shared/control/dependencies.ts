@@ -61,7 +61,7 @@ export async function wakeDependantsIfReady(
 ): Promise<void> {
   const after = await c.store.getStatus(name);
   if (notReadyBecause(after, true, false) || !notReadyBecause(before, true, false)) return;
-  const waiting = (await c.store.listApps()).filter((a) => dependsOn(a).includes(name));
+  const waiting = await c.store.listLinkedApps('dependsOn', name);
   for (const dependant of waiting) {
     const s = await c.store.getStatus(dependant.name);
     if (!s?.conditions?.some((k) => k.type === dependencyWaitingCondition)) continue;

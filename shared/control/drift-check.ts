@@ -18,7 +18,7 @@ import type { AppStatus } from '../domain/status.js';
 import type { SyncReason } from '../domain/sync-job.js';
 import { ownedFingerprint, ownedPartOf } from '../engine/fingerprint.js';
 import { assessHealth, worstHealth } from '../engine/health.js';
-import { readLiveState, type LiveTarget } from '../engine/live-state.js';
+import { readLiveObjects } from '../engine/assess.js';
 import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
 import type { ClusterConnector } from '../ports/cluster-connector.js';
 import type { Clock } from '../ports/clock.js';
@@ -189,16 +189,11 @@ async function checkLiveState(
   const rm = new ResourceManager(await deps.connector.connect(cluster), deps.engine);
   try {
     // Every inventory of the cluster at once: one LIST per kind and namespace.
-    const targets: (LiveTarget & { entry: InventoryEntry })[] = [];
-    const unserved = new Set<string>();
-    for (const { inventory } of candidates)
-      for (const entry of inventory) {
-        const info = await rm.infoFor(entry);
-        if (info)
-          targets.push({ key: refKey(entry), info, namespace: entry.namespace, name: entry.name, entry });
-        else unserved.add(refKey(entry));
-      }
-    const live = await readLiveState(rm.client, dedupe(targets), rm.run, { listThreshold: 1 });
+    const { live, unserved } = await readLiveObjects(
+      rm,
+      candidates.flatMap((c) => c.inventory),
+      { listThreshold: 1 },
+    );
 
     for (const { app, status, inventory } of candidates) {
       let drifted = false;
@@ -261,9 +256,4 @@ async function headOf(deps: DriftCheckDeps, app: App, heads: Map<string, Promise
 /** The last comparison was with a revision other than the one last synced. */
 function gitAhead(status: AppStatus): boolean {
   return status.operation?.revision !== undefined && status.operation.revision !== status.sync.revision;
-}
-
-/** One target per object, however many apps list it. */
-function dedupe<T extends { key: string }>(targets: T[]): T[] {
-  return [...new Map(targets.map((t) => [t.key, t])).values()];
 }

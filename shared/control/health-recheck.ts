@@ -2,32 +2,40 @@
 // that saw health change) the app's health is read again from the live objects of its inventory,
 // backing off (2 → 5 → 10 → 30 s), until it is no longer Progressing or the chain's bound is
 // reached. Nothing is fetched, rendered or dry-run here: a Progressing app costs a few reads.
+// Rechecks are per cluster (cluster-health-recheck.ts): one wake-up reads every Progressing app of
+// a cluster, and the apps going Progressing meanwhile join the wake-up already due instead of
+// sending their own.
 import type { HealthStatus } from '../domain/health.js';
 import { refKey } from '../domain/kube-object.js';
 import type { AppStatus } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
-import type { ResourceHealth } from '../engine/assess.js';
+import type { LiveObjects, ResourceHealth } from '../engine/assess.js';
 import type { Lease } from '../ports/state-store.js';
 import { assessDesiredHealth } from './app-health.js';
 import { blankStatus } from './app-status.js';
 import { wakeParentOnHealthChange, withChildrenHealth } from './child-apps.js';
 import { commitStep, openCluster, releaseCluster, type Control, type SyncTarget } from './deps.js';
 import { notifyStatusChange } from './notifications.js';
-import { backoffSeconds } from './wake-bounds.js';
+import { scheduleClusterRecheck } from './cluster-health-recheck.js';
 
-/** Reads the app's health (live objects only), records it, and schedules the next recheck while Progressing. */
+/**
+ * Reads the app's health (live objects only), records it, and schedules the next recheck while
+ * Progressing. Within a cluster's recheck (`batch`), the objects it read already are not read
+ * again, and the cluster's recheck schedules the next one.
+ */
 export async function recheckHealth(
   c: Control,
   lease: Lease,
   { app, cluster }: SyncTarget,
   status: AppStatus | undefined,
   job: SyncJob,
+  batch?: { live: LiveObjects },
 ): Promise<void> {
   const rm = await openCluster(c, cluster);
   try {
     const inventory = await c.store.getInventory(app.name);
     // As after a sync: nothing deployed is Missing, and an app of apps is as healthy as its children.
-    const assessed = (await assessDesiredHealth(rm, inventory, [])) ?? {
+    const assessed = (await assessDesiredHealth(rm, inventory, [], batch?.live)) ?? {
       health: { status: 'Unknown' as const, message: 'the cluster could not be read' },
       resources: [],
     };
@@ -52,7 +60,7 @@ export async function recheckHealth(
         hops: hop,
         chainStartedAt: job.chainStartedAt,
       });
-    else await scheduleHealthRecheck(c, job, health);
+    else if (!batch) await scheduleHealthRecheck(c, job, health, cluster.name);
   } finally {
     releaseCluster(c, rm);
   }
@@ -60,26 +68,17 @@ export async function recheckHealth(
 
 /**
  * While health is Progressing, the next recheck of job's chain (a sync, refresh or drift check
- * starts a new chain: pass a job without `hop`).
+ * starts a new chain: pass a job without `hop`): a recheck of the app's whole cluster, unless one
+ * is due already (scheduleClusterRecheck).
  */
 export async function scheduleHealthRecheck(
   c: Control,
   job: Pick<SyncJob, 'app' | 'hop' | 'chainStartedAt'>,
   health: HealthStatus | undefined,
+  cluster: string,
 ): Promise<void> {
   if (health?.status !== 'Progressing') return;
-  const hop = job.hop ?? 0;
-  const now = c.clock.now();
-  await c.queue.send(
-    {
-      app: job.app,
-      reason: 'health',
-      requestedAt: now,
-      hop: hop + 1,
-      chainStartedAt: job.chainStartedAt ?? now,
-    },
-    { delaySeconds: backoffSeconds(hop, c.o.backoffSeconds) },
-  );
+  await scheduleClusterRecheck(c, cluster, job);
 }
 
 /** The resource rows with each object's health replaced by what was just read. */

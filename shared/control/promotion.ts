@@ -107,7 +107,7 @@ export async function afterWakeUpForPromotion(
       await wakeAt(c, app.name, facts.readyAt);
   }
   if (status?.healthy?.revision === before?.healthy?.revision) return;
-  for (const stage of (await c.store.listApps()).filter((a) => promotionOf(a)?.after === app.name)) {
+  for (const stage of await c.store.listLinkedApps('promoteAfter', app.name)) {
     const readyAt = status?.healthy
       ? Date.parse(status.healthy.since) + promotionOf(stage)!.soakMs
       : c.clock.now();

@@ -103,7 +103,12 @@ export async function refreshApp(
     } else if (recentlySynced(status, c.clock.now()) || job?.reason === 'health') {
       // Keep health current while a rollout that Gitferry started is still progressing: health
       // rechecks from here on read health only (health-recheck.ts), never render.
-      await scheduleHealthRecheck(c, job?.reason === 'health' ? job : { app: app.name }, health?.health);
+      await scheduleHealthRecheck(
+        c,
+        job?.reason === 'health' ? job : { app: app.name },
+        health?.health,
+        cluster.name,
+      );
     }
   } finally {
     releaseCluster(c, rm);

@@ -24,6 +24,8 @@ import { checkAppScope } from './project-scope.js';
 import { operationApp } from './operation-spec.js';
 import { recordSuperseded } from './record-superseded.js';
 import { recheckHealth } from './health-recheck.js';
+import { recheckClusterHealth } from './cluster-health-recheck.js';
+import type { LiveObjects } from '../engine/assess.js';
 import { refreshApp } from './refresh.js';
 import { runSyncStep } from './sync-step.js';
 import { backoffSeconds } from './wake-bounds.js';
@@ -67,16 +69,27 @@ export class WakeUpHandler {
     this.c = controlOf(deps);
   }
 
-  async handle(job: SyncJob): Promise<WakeUpOutcome> {
+  /**
+   * One wake-up. `batch`: within a cluster's health recheck (cluster-health-recheck.ts), the
+   * objects it read; an app that is busy or has other work waiting is left to its own wake-ups.
+   */
+  async handle(job: SyncJob, batch?: { live: LiveObjects }): Promise<WakeUpOutcome> {
     const { store, queue, clock, log, holder, o } = this.c;
+    if (job.reason === 'health' && job.cluster !== undefined && !batch) {
+      const recheck = await recheckClusterHealth(this.c, { ...job, cluster: job.cluster }, (one, live) =>
+        this.handle(one, { live }),
+      );
+      log.info('cluster health rechecked', { cluster: job.cluster, hop: job.hop ?? 0, ...recheck });
+      return 'health-checked';
+    }
     const lease = await store.acquireLease(job.app, holder, o.leaseTtlMs, clock.now());
-    if (!lease) return this.retryWhenFree(job);
+    if (!lease) return batch ? 'busy' : this.retryWhenFree(job);
     let seenRequestAt: number | undefined;
     try {
       const request = await store.getSyncRequest(job.app);
       seenRequestAt = request?.requestedAt;
       const before = await store.getStatus(job.app);
-      const outcome = await this.advance(job, lease, request);
+      const outcome = await this.advance(job, lease, request, batch);
       // A wake-up that wrote a comparison or a sync step may have made the app ready for its
       // dependants and later stages, or Degraded after a sync (auto-rollback.ts).
       if (['finished', 'stepped', 'refreshed', 'health-checked'].includes(outcome)) {
@@ -139,6 +152,7 @@ export class WakeUpHandler {
     job: SyncJob,
     lease: Lease,
     request: SyncRequest | undefined,
+    batch?: { live: LiveObjects },
   ): Promise<WakeUpOutcome> {
     const c = this.c;
     let app = await c.store.getApp(job.app);
@@ -167,9 +181,11 @@ export class WakeUpHandler {
     const target: SyncTarget = { app: spec, cluster, project };
     if (isHealthRecheck(job, operation, request)) {
       // Health only: no revision resolved, nothing fetched or rendered.
-      await recheckHealth(c, lease, target, status, job);
+      await recheckHealth(c, lease, target, status, job, batch);
       return 'health-checked';
     }
+    // Within a cluster's recheck, an app with a sync or a request waiting is left to that.
+    if (batch) return 'busy';
     let revision = operation?.revision;
     if (revision === undefined) {
       try {

@@ -61,6 +61,11 @@ export function dependencyCycle(app: App, apps: App[]): string[] | undefined {
   return visit(app.name);
 }
 
+/** Whether `app` depends on or is promoted after another app: only then can saving it close a cycle. */
+export function waitsForOthers(app: App): boolean {
+  return dependsOn(app).length > 0 || promotionOf(app) !== undefined;
+}
+
 /** Why a dependency is not ready yet, or undefined when it is Synced and Healthy, at rest, with no push or sync waiting. */
 export function notReadyBecause(
   status: AppStatus | undefined,
@@ -90,7 +95,7 @@ export function notReadyBecause(
  * undefined: the API, the apps directory and an app of apps' children all ask this.
  */
 export function dependencyCycleProblem(app: App, apps: App[]): string | undefined {
-  if (dependsOn(app).length === 0 && !promotionOf(app)) return undefined;
+  if (!waitsForOthers(app)) return undefined;
   const cycle = dependencyCycle(app, apps);
   if (!cycle) return undefined;
   const key = dependsOn(app).includes(cycle[1]!) ? dependsOnAnnotation : promoteAfterAnnotation;

@@ -36,6 +36,11 @@ export interface SyncJob {
    * app's cluster, the result posted on it (shared/preview/). Nothing of the app's state changes.
    */
   preview?: PullRequestTarget;
+  /**
+   * For health rechecks: the cluster whose Progressing apps are all rechecked by this one wake-up
+   * (control/cluster-health-recheck.ts); `app` is then the app whose sync started the chain.
+   */
+  cluster?: string;
   /** When it was first requested (epoch ms), for queue-lag metrics. */
   requestedAt: number;
   /**

@@ -1,18 +1,47 @@
 import type { HealthStatus } from '../domain/health.js';
-import { formatRef, refKey, type ObjectRef } from '../domain/kube-object.js';
+import { formatRef, refKey, type KubeObject, type ObjectRef } from '../domain/kube-object.js';
 import { worstHealth } from './health.js';
-import { readLiveState, type LiveTarget } from './live-state.js';
+import { readLiveState, type LiveStateOptions, type LiveTarget } from './live-state.js';
 import type { ResourceManager } from './resource-manager.js';
+
+/** Live objects by refKey (undefined: read, and not there), as readLiveObjects returns them. */
+export type LiveObjects = Map<string, KubeObject | undefined>;
 
 export interface ResourceHealth {
   ref: ObjectRef;
   health?: HealthStatus;
 }
 
-/** Health of each object and of the whole app (worst wins), read with few requests. */
+/**
+ * The live objects of many refs, of many apps, in one go: with `listThreshold: 1`, one LIST per
+ * kind and namespace, however many apps and objects share them. Refs of kinds the cluster does not
+ * serve are in `unserved` (and not in `live`).
+ */
+export async function readLiveObjects(
+  rm: ResourceManager,
+  refs: ObjectRef[],
+  opts: Partial<LiveStateOptions> = {},
+): Promise<{ live: LiveObjects; unserved: Set<string> }> {
+  const targets = new Map<string, LiveTarget>();
+  const unserved = new Set<string>();
+  for (const ref of refs) {
+    const key = refKey(ref);
+    if (targets.has(key) || unserved.has(key)) continue;
+    const info = await rm.infoFor(ref);
+    if (info) targets.set(key, { key, info, namespace: ref.namespace, name: ref.name });
+    else unserved.add(key);
+  }
+  return { live: await readLiveState(rm.client, [...targets.values()], rm.run, opts), unserved };
+}
+
+/**
+ * Health of each object and of the whole app (worst wins), read with few requests. Objects in
+ * `known` (read just before, for many apps at once) are not read again.
+ */
 export async function assessAppHealth(
   rm: ResourceManager,
   refs: ObjectRef[],
+  known?: LiveObjects,
 ): Promise<{ health: HealthStatus; resources: ResourceHealth[] }> {
   const targets: (LiveTarget & { ref: ObjectRef })[] = [];
   const missingKinds: ObjectRef[] = [];
@@ -21,10 +50,12 @@ export async function assessAppHealth(
     if (info) targets.push({ key: refKey(ref), info, namespace: ref.namespace, name: ref.name, ref });
     else missingKinds.push(ref);
   }
-  const live = await readLiveState(rm.client, targets, rm.run);
+  const unread = targets.filter((t) => !known?.has(t.key));
+  const live = unread.length > 0 ? await readLiveState(rm.client, unread, rm.run) : new Map();
+  const objectOf = (key: string) => (live.has(key) ? live.get(key) : known?.get(key));
   const resources: ResourceHealth[] = [
     ...(await Promise.all(
-      targets.map(async (t) => ({ ref: t.ref, health: await rm.assessHealth(live.get(t.key)) })),
+      targets.map(async (t) => ({ ref: t.ref, health: await rm.assessHealth(objectOf(t.key)) })),
     )),
     ...missingKinds.map((ref) => ({ ref, health: { status: 'Missing' as const } })),
   ];

@@ -19,18 +19,20 @@
  * rule against every adapter.
  */
 import type { App, Cluster, Project } from '../domain/app.js';
+import { appLinks, linksTo, type AppLink } from '../domain/app-links.js';
 import type { AuditEntry, ProjectToken, SessionRevocation } from '../domain/access-records.js';
 import type { InventoryEntry } from '../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import { systemClock, type Clock } from './clock.js';
 import { checkName, checkRequest, checkStepCommit, wrapStoreError } from './state-store-rules.js';
-import type {
-  Lease,
-  ListRunsOptions,
-  StateStore,
-  StepCommit,
-  StoredOperation,
-  SyncRequest,
+import {
+  StateStoreError,
+  type Lease,
+  type ListRunsOptions,
+  type StateStore,
+  type StepCommit,
+  type StoredOperation,
+  type SyncRequest,
 } from './state-store.js';
 
 /** The definitions a store keeps, by kind (the kind also starts their subjects: `App/web`). */
@@ -88,6 +90,18 @@ export abstract class BaseStateStore implements StateStore {
 
   listApps(): Promise<App[]> {
     return this.listDefinitions('App');
+  }
+
+  listLinkedApps(link: AppLink, target: string): Promise<App[]> {
+    return this.run(`The apps linked to App/${target} (${link})`, 'read', async () => {
+      if (!appLinks.includes(link))
+        throw new StateStoreError('state:invalid', `${String(link)} is not an app link`);
+      checkName('App', target);
+      // What the index found is checked against each definition: an index entry an interrupted or
+      // racing write left behind never lists an app that no longer has the link.
+      const found = await this.readLinkedApps(link, target);
+      return found.filter((app) => linksTo(app, link, target)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    });
   }
 
   /** Removes the app and everything kept about it, its lease included (a worker still holding it loses it). */
@@ -252,7 +266,7 @@ export abstract class BaseStateStore implements StateStore {
   // Each may return a value or a promise, and may throw anything: the base names the subject and
   // wraps what is not already a GitferryError. Names and arguments arrive checked.
 
-  /** Stores a definition, replacing any of the same kind and name. */
+  /** Stores a definition, replacing any of the same kind and name (an App's links in the index with it). */
   protected abstract writeDefinition<K extends DefinitionKind>(
     kind: K,
     value: Definitions[K],
@@ -263,6 +277,12 @@ export abstract class BaseStateStore implements StateStore {
   ): MaybePromise<Definitions[K] | undefined>;
   /** Every definition of a kind, in any order (lists may be eventually consistent). */
   protected abstract readDefinitions<K extends DefinitionKind>(kind: K): MaybePromise<Definitions[K][]>;
+  /**
+   * The apps whose definitions, as last written, link to `target` through `link` (appLinksOf), read
+   * through an index kept by writeDefinition and removeApp; it may return more (the base filters),
+   * never fewer than a consistent read would.
+   */
+  protected abstract readLinkedApps(link: AppLink, target: string): MaybePromise<App[]>;
   protected abstract removeCluster(name: string): MaybePromise<void>;
   /** Removes a project token, audit entry or revocation (nothing else hangs off them). */
   protected abstract removeDefinition(

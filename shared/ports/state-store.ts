@@ -1,5 +1,6 @@
 import { GitferryError } from '../domain/errors.js';
 import type { App, Cluster, Project } from '../domain/app.js';
+import type { AppLink } from '../domain/app-links.js';
 import type { AuditEntry, ProjectToken, SessionRevocation } from '../domain/access-records.js';
 import type { InventoryEntry, KubeObject } from '../domain/kube-object.js';
 import type { AppStatus, InitiatedBy, SyncRun } from '../domain/status.js';
@@ -105,6 +106,12 @@ export interface StateStore {
   putApp(app: App): Promise<void>;
   getApp(name: string): Promise<App | undefined>;
   listApps(): Promise<App[]>;
+  /**
+   * The apps that name `target` through `link` (domain/app-links.ts: its children, the apps that
+   * depend on it, the stages promoted after it), by name, read through an index: the cost is that
+   * of the apps found, not of every app. Like listApps, eventually consistent on DynamoDB.
+   */
+  listLinkedApps(link: AppLink, target: string): Promise<App[]>;
   deleteApp(name: string): Promise<void>;
 
   putProject(project: Project): Promise<void>;

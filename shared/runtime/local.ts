@@ -15,7 +15,7 @@ import { registerCluster } from '../control/cluster-registration.js';
 import { repoCredentialsResolver } from '../control/repo-credentials.js';
 import { controlOf } from '../control/deps.js';
 import { WakeUpHandler } from '../control/wake-up.js';
-import { dependencyCycleProblem } from '../domain/app-dependencies.js';
+import { dependencyCycleProblem, waitsForOthers } from '../domain/app-dependencies.js';
 import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
 import { ClusterConfigError } from '../domain/cluster-credentials.js';
 import { GitferryError } from '../domain/errors.js';
@@ -234,7 +234,9 @@ export async function loadAppsDir(dir: string, rt: LocalRuntime, log: Logger): P
         if (doc?.kind !== 'Application') continue;
         const { app, warnings } = parseApplication(doc);
         for (const w of warnings) log.warn(`${file}: Application/${app.name}: ${w}`);
-        const cycle = dependencyCycleProblem(app, await rt.store.listApps());
+        const cycle = waitsForOthers(app)
+          ? dependencyCycleProblem(app, await rt.store.listApps())
+          : undefined;
         if (cycle) throw new GitferryError('app:dependency-cycle', cycle);
         await rt.store.putApp(app);
         loaded.push(app.name);

@@ -391,6 +391,84 @@ export function describeStateStoreContract(
       });
     });
 
+    describe('app links', () => {
+      const linked = (name: string, links: { parent?: string; dependsOn?: string; after?: string }): App => ({
+        ...appFixture(name),
+        ...(links.parent ? { parent: links.parent } : {}),
+        annotations: {
+          ...(links.dependsOn ? { 'gitferry.dev/depends-on': links.dependsOn } : {}),
+          ...(links.after ? { 'gitferry.dev/promote-after': links.after } : {}),
+        },
+      });
+      const names = (apps: App[]) => apps.map((a) => a.name);
+
+      test('children, dependants and next stages are listed by link, each only under its own', async () => {
+        const p = unique('parent');
+        const other = unique('other');
+        const x = unique('x');
+        const apps = [
+          linked(`${p}-c1`, { parent: p }),
+          linked(`${p}-c2`, { parent: p, dependsOn: x }),
+          linked(`${p}-elsewhere`, { parent: other }),
+          linked(`${p}-d1`, { dependsOn: `${x}, ${p}` }),
+          linked(`${p}-d2`, { dependsOn: x }),
+          linked(`${p}-s1`, { after: p }),
+          linked(`${p}-plain`, {}),
+        ];
+        await inBatches(apps, 10, (a) => store().putApp(a));
+
+        expect(names(await store().listLinkedApps('parent', p))).toEqual([`${p}-c1`, `${p}-c2`]);
+        expect(names(await store().listLinkedApps('dependsOn', p))).toEqual([`${p}-d1`]);
+        expect(names(await store().listLinkedApps('dependsOn', x))).toEqual([
+          `${p}-c2`,
+          `${p}-d1`,
+          `${p}-d2`,
+        ]);
+        expect(names(await store().listLinkedApps('promoteAfter', p))).toEqual([`${p}-s1`]);
+        expect(await store().listLinkedApps('parent', unique('nobody'))).toEqual([]);
+        // Whole apps, as getApp reads them.
+        expect((await store().listLinkedApps('parent', other))[0]).toEqual(apps[2]);
+      });
+
+      test('a rewritten app moves to the lists of its new links and a deleted one leaves them', async () => {
+        const p = unique('parent');
+        const q = unique('parent');
+        const child = linked(`${p}-child`, { parent: p, dependsOn: p });
+        const stays = linked(`${p}-stays`, { parent: p });
+        await store().putApp(child);
+        await store().putApp(stays);
+        expect(names(await store().listLinkedApps('parent', p))).toEqual([child.name, stays.name]);
+
+        await store().putApp(linked(child.name, { parent: q, after: p }));
+        expect(names(await store().listLinkedApps('parent', p))).toEqual([stays.name]);
+        expect(names(await store().listLinkedApps('parent', q))).toEqual([child.name]);
+        expect(await store().listLinkedApps('dependsOn', p)).toEqual([]);
+        expect(names(await store().listLinkedApps('promoteAfter', p))).toEqual([child.name]);
+
+        await store().deleteApp(child.name);
+        expect(await store().listLinkedApps('parent', q)).toEqual([]);
+        expect(await store().listLinkedApps('promoteAfter', p)).toEqual([]);
+        await store().putApp(linked(child.name, {}));
+        expect(await store().listLinkedApps('parent', q)).toEqual([]);
+      });
+
+      test('a target is matched whole (no prefix, no separator tricks), and a bad link or target is refused', async () => {
+        const p = unique('t');
+        const tricky = linked(`${p}-tricky`, { dependsOn: `${p}#parent#${p}` });
+        await store().putApp(tricky);
+        await store().putApp(linked(`${p}-child`, { parent: p }));
+        expect(await store().listLinkedApps('dependsOn', p)).toEqual([]);
+        expect(names(await store().listLinkedApps('dependsOn', `${p}#parent#${p}`))).toEqual([tricky.name]);
+        expect(names(await store().listLinkedApps('parent', p))).toEqual([`${p}-child`]);
+        expect(await store().listLinkedApps('parent', p.slice(0, -1))).toEqual([]);
+
+        await expect(store().listLinkedApps('owner' as never, p)).rejects.toMatchObject({
+          code: 'state:invalid',
+        });
+        await expect(store().listLinkedApps('parent', '')).rejects.toBeInstanceOf(StateStoreError);
+      });
+    });
+
     describe('sync state', () => {
       test('commitStep writes status, operation, inventory and run together, and leaves parts it omits unchanged', async () => {
         const app = unique('app');

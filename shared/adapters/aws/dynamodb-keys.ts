@@ -13,12 +13,19 @@
  * | `APP#<name>`      | `REQ`                      | the pending SyncRequest, `requestedAt` (N)        |
  * | `APP#<name>`      | `LEASE`                    | `holder` (S), `token` (N), `expiresAt` (N, ms)     |
  * | `APP#<name>`      | `COUNTER`                  | `value` (N): the last run id handed out           |
+ * | `APP#<name>`      | `LINK#<link>#<target>`     | one of the app's links (domain/app-links.ts); gsi1pk `LINKS#<link>#<target>`, gsi1sk the app's name |
+ * | `META`            | `APP-LINKS`                | set once the links of apps stored before them were written |
  * | `PROJECT#<name>`  | `PROJECT`                  | a Project; gsi1pk `PROJECTS`, gsi1sk name         |
  * | `CLUSTER#<name>`  | `CLUSTER`                  | a Cluster; gsi1pk `CLUSTERS`, gsi1sk name         |
  * | `DELIVERY#<id>`   | `DELIVERY`                 | a seen webhook delivery; `ttl` (N, epoch seconds) |
  * | `PTOKEN#<id>`     | `PTOKEN`                   | a ProjectToken (hashed); gsi1pk `PTOKENS`         |
  * | `AUDIT#<name>`    | `AUDIT`                    | an AuditEntry; gsi1pk `AUDIT`, gsi1sk name (time); `ttl` from its expiresAt |
  * | `REVOKED#<name>`  | `REVOKED`                  | a SessionRevocation; `ttl` from its expiresAt     |
+ *
+ * An app's links are written with its definition in one transaction (the App item carries
+ * `linkGen`, a random id per write, so two concurrent writes of one app cannot interleave their
+ * link changes); "the apps linked to X" is one Query of the list index on `LINKS#<link>#X` and a
+ * read of each app found.
  *
  * Everything about one app shares its partition, so deleteApp is one Query plus batched deletes,
  * and listRuns is one descending Query on the `RUN#` prefix (zero-padded ids sort numerically;
@@ -78,6 +85,13 @@ export const requestSk = 'REQ';
 export const leaseSk = 'LEASE';
 export const counterSk = 'COUNTER';
 export const deliverySk = 'DELIVERY';
+
+/** An app's links (domain/app-links.ts): items in its partition, listed by target in the list index. */
+export const linksPrefix = 'LINK#';
+export const linkSk = (link: string, target: string) => `${linksPrefix}${link}#${target}`;
+export const linkListKey = (link: string, target: string) => `LINKS#${link}#${target}`;
+/** The item that says the links of apps stored before links existed have been written. */
+export const linksFilledKey = { pk: 'META', sk: 'APP-LINKS' };
 
 /** Sort-key prefixes of the chunked parts of an app's state. */
 export const partPrefixes: Record<StatePart, string> = {

@@ -22,6 +22,10 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { App } from '../../domain/app.js';
+import { appLinksOf, type AppLink } from '../../domain/app-links.js';
 import type { SyncRun } from '../../domain/status.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import {
@@ -59,6 +63,10 @@ import {
   deliverySk,
   itemKey,
   leaseSk,
+  linkListKey,
+  linkSk,
+  linksFilledKey,
+  linksPrefix,
   partPrefixes,
   pkName,
   requestSk,
@@ -143,19 +151,149 @@ export class DynamoDbStateStore extends BaseStateStore {
     const { pk, sk, listKey } = definitionKeys[kind];
     const { listIndex } = stateTableSchema;
     const document = encodeDocument(`${kind}/${value.name}`, value, this.opts);
-    await this.client.send(
-      new PutItemCommand({
+    const item = {
+      [pkName]: pk(value.name),
+      [skName]: sk,
+      [listIndex.partitionKey]: listKey,
+      [listIndex.sortKey]: value.name,
+      ...document,
+      ...ttlOf(kind, value),
+    };
+    if (kind === 'App') return this.writeAppWithLinks(value as App, item);
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(item) }));
+  }
+
+  /**
+   * The App item and its links in one transaction, conditional on the `linkGen` read with the old
+   * links: a concurrent write of the same app makes it read and try again, so the links stored are
+   * always those of the definition stored.
+   */
+  private async writeAppWithLinks(app: App, item: Record<string, unknown>): Promise<void> {
+    const pk = appPk(app.name);
+    for (let attempt = 1; ; attempt++) {
+      const [stored, old] = await Promise.all([
+        this.client.send(
+          new GetItemCommand({
+            TableName: this.tableName,
+            Key: itemKey(pk, definitionKeys.App.sk),
+            ConsistentRead: true,
+            ProjectionExpression: 'linkGen',
+          }),
+        ),
+        this.queryPrefix(pk, linksPrefix, '#pk, #sk'),
+      ]);
+      const seenGen = stored.Item ? unmarshall(stored.Item).linkGen : undefined;
+      const wanted = appLinksOf(app);
+      const wantedSks = new Set(wanted.map((l) => linkSk(l.link, l.target)));
+      const { listIndex } = stateTableSchema;
+      const items: TransactWriteItem[] = [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: marshall({ ...item, linkGen: randomUUID() }),
+            ConditionExpression: typeof seenGen === 'string' ? '#gen = :gen' : 'attribute_not_exists(#gen)',
+            ExpressionAttributeNames: { '#gen': 'linkGen' },
+            ...(typeof seenGen === 'string'
+              ? { ExpressionAttributeValues: marshall({ ':gen': seenGen }) }
+              : {}),
+          },
+        },
+        ...wanted.map((l) => ({
+          Put: {
+            TableName: this.tableName,
+            Item: marshall({
+              [pkName]: pk,
+              [skName]: linkSk(l.link, l.target),
+              [listIndex.partitionKey]: linkListKey(l.link, l.target),
+              [listIndex.sortKey]: app.name,
+            }),
+          },
+        })),
+        ...old
+          .filter((key) => !wantedSks.has(String(unmarshall(key)[skName])))
+          .map((key) => ({ Delete: { TableName: this.tableName, Key: key } })),
+      ];
+      try {
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        return;
+      } catch (err) {
+        const cancelled = (err as Cancelled | undefined)?.name === 'TransactionCanceledException';
+        const reasons = cancelled ? ((err as Cancelled).CancellationReasons ?? []) : [];
+        const raced = reasons.some(
+          (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
+        );
+        if (!raced || attempt >= this.opts.commitAttempts) throw err;
+      }
+    }
+  }
+
+  protected async readLinkedApps(link: AppLink, target: string): Promise<App[]> {
+    await this.fillLinks();
+    const { listIndex } = stateTableSchema;
+    const items = await this.queryAll({
+      IndexName: listIndex.name,
+      KeyConditionExpression: '#k = :k',
+      ExpressionAttributeNames: { '#k': listIndex.partitionKey, '#name': listIndex.sortKey },
+      ExpressionAttributeValues: marshall({ ':k': linkListKey(link, target) }),
+      ProjectionExpression: '#name',
+    });
+    const limit = pLimit(16);
+    const apps = await Promise.all(
+      items.map((item) =>
+        limit(() => this.readDefinition('App', String(unmarshall(item)[listIndex.sortKey]))),
+      ),
+    );
+    return apps.filter((a): a is App => a !== undefined);
+  }
+
+  private linksFilled = false;
+
+  /**
+   * Once per table: the links of the apps a build before links stored (a few reads and writes per
+   * app, then one marker item). Writing an app's links twice is harmless, so racing fillers are too.
+   */
+  private async fillLinks(): Promise<void> {
+    if (this.linksFilled) return;
+    const marker = await this.client.send(
+      new GetItemCommand({
         TableName: this.tableName,
-        Item: marshall({
-          [pkName]: pk(value.name),
-          [skName]: sk,
-          [listIndex.partitionKey]: listKey,
-          [listIndex.sortKey]: value.name,
-          ...document,
-          ...ttlOf(kind, value),
-        }),
+        Key: itemKey(linksFilledKey.pk, linksFilledKey.sk),
+        ConsistentRead: true,
       }),
     );
+    if (!marker.Item) {
+      // Links only, never the definition (a newer one may be written meanwhile): a link that is
+      // no longer the app's is dropped by the read's check and by the app's next write.
+      const { listIndex } = stateTableSchema;
+      const limit = pLimit(16);
+      const links = (await this.readDefinitions('App')).flatMap((app) =>
+        appLinksOf(app).map((l) => ({ app: app.name, ...l })),
+      );
+      await Promise.all(
+        links.map((l) =>
+          limit(() =>
+            this.client.send(
+              new PutItemCommand({
+                TableName: this.tableName,
+                Item: marshall({
+                  [pkName]: appPk(l.app),
+                  [skName]: linkSk(l.link, l.target),
+                  [listIndex.partitionKey]: linkListKey(l.link, l.target),
+                  [listIndex.sortKey]: l.app,
+                }),
+              }),
+            ),
+          ),
+        ),
+      );
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall({ [pkName]: linksFilledKey.pk, [skName]: linksFilledKey.sk, at: this.clock.now() }),
+        }),
+      );
+    }
+    this.linksFilled = true;
   }
 
   protected async readDefinition<K extends DefinitionKind>(

@@ -110,6 +110,17 @@ export const sqliteMigrations: readonly string[] = [
   `
   CREATE TABLE session_revocations (name TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT;
   `,
+  // 5: the app links index (domain/app-links.ts): children, dependants and next stages by name.
+  // Filled by SqliteStateStore from the apps already stored (the links are computed in code).
+  `
+  CREATE TABLE app_links (
+    link TEXT NOT NULL,
+    target TEXT NOT NULL,
+    app TEXT NOT NULL,
+    PRIMARY KEY (link, target, app)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX app_links_by_app ON app_links (app);
+  `,
 ];
 
 /**

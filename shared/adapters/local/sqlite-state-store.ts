@@ -13,6 +13,8 @@
  * Documents are JSON text; there is no item size limit to design around (SQLite's default limit
  * is 1 GB per value), so nothing is chunked or compressed.
  */
+import type { App } from '../../domain/app.js';
+import { appLinksOf, type AppLink } from '../../domain/app-links.js';
 import type { SyncRun } from '../../domain/status.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import {
@@ -57,6 +59,8 @@ type DefinitionTable =
   'apps' | 'projects' | 'clusters' | 'project_tokens' | 'audit_entries' | 'session_revocations';
 
 const leaseTokenSequence = 'lease-token';
+/** Set once the app links index holds the links of the apps stored before it existed. */
+const appLinksFilled = 'app-links-filled';
 
 export class SqliteStateStore extends BaseStateStore {
   private readonly sql: Statements;
@@ -68,6 +72,33 @@ export class SqliteStateStore extends BaseStateStore {
     super({ ...defaultSqliteStateStoreOptions, ...opts }.clock);
     migrate(db);
     this.sql = prepareStatements(db);
+    this.fillAppLinks();
+  }
+
+  /** Indexes the links of apps a build before the index stored (once per file). */
+  private fillAppLinks(): void {
+    try {
+      writeTransaction(this.db, () => {
+        if (this.sql.getSequence.get(appLinksFilled)) return;
+        for (const row of this.sql.apps.list.all()) {
+          let app: App;
+          try {
+            app = decode<App>(`App/${row.name}`, row.doc);
+          } catch {
+            continue; // unreadable: reading it says so (by name); it links nothing until rewritten
+          }
+          this.writeLinks(row.name, app);
+        }
+        this.sql.nextSequence.get(appLinksFilled);
+      });
+    } catch (err) {
+      throw wrapStoreError('The app links index', 'fill', err);
+    }
+  }
+
+  private writeLinks(name: string, app: App): void {
+    this.sql.deleteLinks.run(name);
+    for (const { link, target } of appLinksOf(app)) this.sql.putLink.run(link, target, name);
   }
 
   /**
@@ -92,6 +123,7 @@ export class SqliteStateStore extends BaseStateStore {
       // What DynamoDB's TTL does there: records past their expiresAt go as the kind is written.
       if (expiringKinds.has(kind)) table.purge.run(this.clock.now());
       table.put.run(value.name, doc);
+      if (kind === 'App') this.writeLinks(value.name, value as App);
     });
   }
 
@@ -104,6 +136,10 @@ export class SqliteStateStore extends BaseStateStore {
     return this.sql[tables[kind]].list
       .all()
       .map((row) => decode<Definitions[K]>(`${kind}/${row.name}`, row.doc));
+  }
+
+  protected readLinkedApps(link: AppLink, target: string): App[] {
+    return this.sql.linkedApps.all(link, target).map((row) => decode<App>(`App/${row.name}`, row.doc));
   }
 
   protected removeCluster(name: string): void {
@@ -295,8 +331,25 @@ function prepareStatements(db: SqliteDatabase) {
     ),
     releaseLease: db.prepare<[string]>('UPDATE leases SET expires_at = 0 WHERE app = ?'),
     releaseAllLeases: db.prepare('UPDATE leases SET expires_at = 0 WHERE expires_at > 0'),
-    deleteAppRows: ['apps', 'app_states', 'sync_runs', 'sync_requests', 'leases', 'run_counters'].map(
-      (table) => db.prepare<[string]>(`DELETE FROM ${table} WHERE ${table === 'apps' ? 'name' : 'app'} = ?`),
+    putLink: db.prepare<[string, string, string]>(
+      'INSERT INTO app_links (link, target, app) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    deleteLinks: db.prepare<[string]>('DELETE FROM app_links WHERE app = ?'),
+    linkedApps: db.prepare<[string, string], { name: string; doc: string }>(
+      `SELECT a.name, a.doc FROM app_links l JOIN apps a ON a.name = l.app
+       WHERE l.link = ? AND l.target = ? ORDER BY a.name`,
+    ),
+    getSequence: db.prepare<[string], { value: number }>('SELECT value FROM sequences WHERE name = ?'),
+    deleteAppRows: [
+      'apps',
+      'app_links',
+      'app_states',
+      'sync_runs',
+      'sync_requests',
+      'leases',
+      'run_counters',
+    ].map((table) =>
+      db.prepare<[string]>(`DELETE FROM ${table} WHERE ${table === 'apps' ? 'name' : 'app'} = ?`),
     ),
     purgeDeliveries: db.prepare<[number]>('DELETE FROM webhook_deliveries WHERE expires_at <= ?'),
     deleteDelivery: db.prepare<[string]>('DELETE FROM webhook_deliveries WHERE id = ?'),

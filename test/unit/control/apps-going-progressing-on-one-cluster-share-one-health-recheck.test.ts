@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type SqliteDatabase } from '../../../shared/adapters/local/sqlite-database.js';
+import { SqliteStateStore } from '../../../shared/adapters/local/sqlite-state-store.js';
+import { recheckClusterHealth } from '../../../shared/control/cluster-health-recheck.js';
+import { controlOf, type Control } from '../../../shared/control/deps.js';
+import { scheduleHealthRecheck } from '../../../shared/control/health-recheck.js';
+import type { SyncJob } from '../../../shared/domain/sync-job.js';
+import { silentLogger } from '../../../shared/ports/logger.js';
+
+// Apps going Progressing on one cluster share the recheck that is due for it: fifty of them send
+// one wake-up. The claim that says a recheck is due ends when that recheck starts (apps going
+// Progressing from then on schedule the next), or, if its wake-up was lost, after its delay and a
+// slack; another cluster has its own; apps not Progressing send none.
+let dir: string;
+let db: SqliteDatabase;
+let c: Control;
+let now: number;
+let sent: { job: SyncJob; delaySeconds?: number }[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gitferry-recheck-'));
+  db = openDatabase(join(dir, 'gitferry.db'));
+  now = 1_767_225_600_000;
+  sent = [];
+  c = controlOf({
+    store: new SqliteStateStore(db, { clock: { now: () => now } }),
+    queue: { send: async (job, o) => void sent.push({ job, delaySeconds: o?.delaySeconds }) },
+    connector: { connect: async () => Promise.reject(new Error('not reached')) },
+    renderer: {} as never,
+    credentials: async () => undefined,
+    clock: { now: () => now },
+    log: silentLogger,
+    holder: 'worker-1',
+  });
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const progressing = { status: 'Progressing' as const };
+const goProgressing = (app: string, cluster = 'prod') =>
+  scheduleHealthRecheck(c, { app }, progressing, cluster);
+
+test('fifty apps going Progressing on one cluster send one recheck of it, in 2 s', async () => {
+  for (let i = 0; i < 50; i++) await goProgressing(`app-${i}`);
+  expect(sent).toEqual([
+    {
+      job: { app: 'app-0', reason: 'health', cluster: 'prod', requestedAt: now, hop: 1, chainStartedAt: now },
+      delaySeconds: 2,
+    },
+  ]);
+});
+
+test('another cluster has its own recheck, and apps not Progressing send none', async () => {
+  await goProgressing('a', 'prod');
+  await goProgressing('b', 'staging');
+  await scheduleHealthRecheck(c, { app: 'c' }, { status: 'Healthy' }, 'dev');
+  await scheduleHealthRecheck(c, { app: 'd' }, { status: 'Degraded' }, 'dev');
+  expect(sent.map((s) => s.job.cluster)).toEqual(['prod', 'staging']);
+});
+
+test('once the due recheck starts, the next app going Progressing schedules the next one', async () => {
+  await goProgressing('a');
+  now += 2_000;
+  // The cluster is not registered here: the recheck ends at once, after giving up the claim.
+  await recheckClusterHealth(c, { ...sent[0]!.job, cluster: 'prod' }, async () => 'idle');
+  await goProgressing('b');
+  await goProgressing('c');
+  expect(sent.map((s) => s.job.app)).toEqual(['a', 'b']);
+});
+
+test('a recheck whose wake-up was lost holds the cluster for its delay and 30 s more, no longer', async () => {
+  await goProgressing('a');
+  now += 31_000;
+  await goProgressing('b');
+  now += 1_000;
+  await goProgressing('c');
+  expect(sent.map((s) => s.job.app)).toEqual(['a', 'c']);
+});
+
+test('a recheck that could not be sent does not hold the cluster', async () => {
+  const send = c.queue.send;
+  c.queue.send = async () => Promise.reject(new Error('queue down'));
+  await expect(goProgressing('a')).rejects.toThrow('queue down');
+  c.queue.send = send;
+  await goProgressing('b');
+  expect(sent.map((s) => s.job.app)).toEqual(['b']);
+});
