@@ -262,11 +262,9 @@ function parseRetryAfter(value: string | undefined): number | undefined {
 
 function unauthorized(req: KubeRequest, cluster: string, text: string): KubeApiError {
   const refused = toApiError(req, 401, text);
-  return new KubeApiError(
-    `cluster ${cluster} refused the credentials (401 Unauthorized) also after they were fetched again: check the token or role registered for it (${refused.message})`,
-    401,
-    refused.status,
-  );
+  const message = `cluster ${cluster} refused the credentials (401 Unauthorized) also after they were fetched again: check the token or role registered for it (${refused.message})`;
+  // The Status's message too: what callers show of an API error (describeApplyError) names the cluster.
+  return new KubeApiError(message, 401, { ...refused.status, message });
 }
 
 function toApiError(req: KubeRequest, status: number, text: string): KubeApiError {

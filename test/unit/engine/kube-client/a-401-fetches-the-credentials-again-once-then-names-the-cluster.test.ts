@@ -91,6 +91,8 @@ describe('KubeClient on a 401', () => {
       /^cluster prod-eu refused the credentials \(401 Unauthorized\) also after they were fetched again/,
     );
     expect((err as Error).message).toContain('PATCH /api/v1/namespaces/team-a/configmaps/settings');
+    // What an apply failure shows (the Status's message) names the cluster too.
+    expect((err as KubeApiError).status.message).toMatch(/^cluster prod-eu refused the credentials/);
     expect(server.requests).toHaveLength(2);
   });
 
