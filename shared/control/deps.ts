@@ -76,10 +76,21 @@ export function controlOf(deps: ControlDeps): Control {
   return { ...deps, o: { ...defaultControlOptions, ...deps.options }, clusters: new ClusterSessions() };
 }
 
+/**
+ * Cluster requests under a lease get at least this long: a lease this short (tests that take over
+ * from a dead worker in seconds) is shorter than a step on a busy machine, and such a step has
+ * always finished on its expired lease when nobody took the app over.
+ */
+const minimumClusterWindowMs = 20_000;
+
 /** Runs the work of a lease with its cluster requests ending before the lease does (leaseMarginMs). */
-export function underLease<T>(c: Pick<Control, 'o'>, lease: Lease, fn: () => Promise<T>): Promise<T> {
+export function underLease<T>(
+  c: Pick<Control, 'o' | 'clock'>,
+  lease: Lease,
+  fn: () => Promise<T>,
+): Promise<T> {
   const margin = Math.min(c.o.leaseMarginMs, c.o.leaseTtlMs / 10);
-  return withRequestDeadline(lease.expiresAt - margin, fn);
+  return withRequestDeadline(Math.max(lease.expiresAt - margin, c.clock.now() + minimumClusterWindowMs), fn);
 }
 
 /** The cluster's ResourceManager for one wake-up; hand it back with releaseCluster. */
