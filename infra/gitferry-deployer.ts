@@ -337,6 +337,8 @@ export class GitferryDeployer extends Construct {
         WORKER_PARALLELISM: String(props.workerParallelism ?? d.workerParallelism),
         // A record is started only while this much is left: a quarter of the timeout, at most 30 s.
         WORKER_START_BUDGET_MS: String(Math.min(30_000, workerTimeout.toMilliseconds() / 4)),
+        // A worker cannot outlive its timeout: a dead one's apps are free again that soon.
+        LEASE_TTL_SECONDS: String(workerTimeout.toSeconds()),
         HELM: '/opt/bin/helm',
         KUSTOMIZE: '/opt/bin/kustomize',
         JSONNET: '/opt/bin/jsonnet',

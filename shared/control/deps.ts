@@ -2,6 +2,7 @@
 import type { App, Cluster, Project } from '../domain/app.js';
 import { defaultProject } from '../domain/app.js';
 import { redactDeep } from '../domain/redact.js';
+import { withRequestDeadline } from '../engine/kube-client.js';
 import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
 import type { ClusterConnector } from '../ports/cluster-connector.js';
 import type { Clock } from '../ports/clock.js';
@@ -19,6 +20,11 @@ export interface ControlOptions {
   /** How long a worker may hold an app (longer than one step). */
   leaseTtlMs: number;
   /**
+   * Cluster requests made under a lease end this long before it does (at most a tenth of the
+   * lease), so a cluster that stops answering fails the step while the worker can still record it.
+   */
+  leaseMarginMs: number;
+  /**
    * Delays of a chain of waits (a sync step that waits, a health recheck, a held lease), in
    * seconds, one per consecutive wait, the last one repeating (wake-bounds.ts).
    */
@@ -35,6 +41,7 @@ export interface ControlOptions {
 
 export const defaultControlOptions: ControlOptions = {
   leaseTtlMs: 5 * 60_000,
+  leaseMarginMs: 15_000,
   backoffSeconds: waitBackoffSeconds,
   bounds: defaultWakeUpBounds,
   syncTimeoutMs: 30 * 60_000,
@@ -67,6 +74,23 @@ export type Control = Omit<ControlDeps, 'options'> & {
 
 export function controlOf(deps: ControlDeps): Control {
   return { ...deps, o: { ...defaultControlOptions, ...deps.options }, clusters: new ClusterSessions() };
+}
+
+/**
+ * Cluster requests under a lease get at least this long: a lease this short (tests that take over
+ * from a dead worker in seconds) is shorter than a step on a busy machine, and such a step has
+ * always finished on its expired lease when nobody took the app over.
+ */
+const minimumClusterWindowMs = 20_000;
+
+/** Runs the work of a lease with its cluster requests ending before the lease does (leaseMarginMs). */
+export function underLease<T>(
+  c: Pick<Control, 'o' | 'clock'>,
+  lease: Lease,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const margin = Math.min(c.o.leaseMarginMs, c.o.leaseTtlMs / 10);
+  return withRequestDeadline(Math.max(lease.expiresAt - margin, c.clock.now() + minimumClusterWindowMs), fn);
 }
 
 /** The cluster's ResourceManager for one wake-up; hand it back with releaseCluster. */

@@ -15,6 +15,7 @@ import {
   commitStep,
   controlOf,
   projectOf,
+  underLease,
   type Control,
   type ControlDeps,
   type SyncTarget,
@@ -89,7 +90,7 @@ export class WakeUpHandler {
       const request = await store.getSyncRequest(job.app);
       seenRequestAt = request?.requestedAt;
       const before = await store.getStatus(job.app);
-      const outcome = await this.advance(job, lease, request, batch);
+      const outcome = await underLease(this.c, lease, () => this.advance(job, lease, request, batch));
       // A wake-up that wrote a comparison or a sync step may have made the app ready for its
       // dependants and later stages, or Degraded after a sync (auto-rollback.ts).
       if (['finished', 'stepped', 'refreshed', 'health-checked'].includes(outcome)) {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConnection } from './cluster-connection.js';
@@ -45,6 +46,19 @@ export interface KubeResponse<T> {
   warnings: string[];
 }
 
+const ambientDeadline = new AsyncLocalStorage<number>();
+
+/**
+ * Runs `fn` with every cluster request it makes bounded by `deadline` (epoch ms): retries stop,
+ * and a request in flight is given up, when it passes. A worker bounds what it does under its
+ * lease this way, so an API server that holds requests (its etcd down) fails the step while the
+ * lease still lets the worker record why, instead of outliving it.
+ */
+export function withRequestDeadline<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
+  const outer = ambientDeadline.getStore();
+  return ambientDeadline.run(outer === undefined ? deadline : Math.min(outer, deadline), fn);
+}
+
 const retriableStatus = new Set([429, 500, 502, 503, 504]);
 const retriableNetworkCodes = new Set([
   'ECONNRESET',
@@ -63,6 +77,9 @@ const retriableNetworkCodes = new Set([
 export class KubeClient {
   private readonly agent: Agent;
   private readonly opts: KubeClientOptions;
+  private renewal?: Promise<unknown>;
+  /** Counts renewals of the credentials. */
+  private generation = 0;
 
   constructor(
     readonly connection: ClusterConnection,
@@ -81,16 +98,35 @@ export class KubeClient {
     });
   }
 
-  async request<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>> {
+  async request<T = unknown>(given: KubeRequest): Promise<KubeResponse<T>> {
+    const ambient = ambientDeadline.getStore();
+    const req =
+      ambient === undefined || (given.deadline !== undefined && given.deadline <= ambient)
+        ? given
+        : { ...given, deadline: ambient };
     // POST is not idempotent: only retry it when the server said it did nothing (429/503).
     const idempotent = req.method !== 'POST';
     let lastFailure: unknown;
+    let renewed = false;
     for (let attempt = 1; ; attempt++) {
       let waitMs: number;
+      const generation = this.generation;
+      if (req.deadline !== undefined && Date.now() >= req.deadline) throw this.pastDeadline(req, lastFailure);
       try {
         const res = await this.once(req);
         if (res.status < 400)
           return { status: res.status, body: parseBody(res.text) as T, warnings: res.warnings };
+        if (res.status === 401) {
+          // Refused credentials (a token rotated or expired since it was cached): fetched again
+          // once, and the request sent again (a 401 was not carried out, so POST too); refused
+          // again, the error names the cluster.
+          if (renewed) throw unauthorized(req, this.connection.name, res.text);
+          renewed = true;
+          // Renewed since this request was sent (another refused request did it): just resend.
+          if (generation === this.generation) await this.renewAuthorization();
+          attempt--;
+          continue;
+        }
         const retriable = idempotent
           ? retriableStatus.has(res.status)
           : res.status === 429 || res.status === 503;
@@ -113,15 +149,28 @@ export class KubeClient {
         lastFailure = err;
         waitMs = this.backoff(attempt);
       }
-      if (req.deadline !== undefined && Date.now() + waitMs > req.deadline) {
-        throw new KubeRequestError(
-          'kube:deadline',
-          `${req.method} ${req.path} on cluster ${this.connection.name}: deadline passed while retrying (last failure: ${(lastFailure as Error).message})`,
-          { cause: lastFailure },
-        );
-      }
+      if (req.deadline !== undefined && Date.now() + waitMs > req.deadline)
+        throw this.pastDeadline(req, lastFailure);
       await sleep(waitMs);
     }
+  }
+
+  private pastDeadline(req: KubeRequest, lastFailure: unknown): KubeRequestError {
+    const last = lastFailure === undefined ? '' : ` (last failure: ${(lastFailure as Error).message})`;
+    return new KubeRequestError(
+      'kube:deadline',
+      `${req.method} ${req.path} on cluster ${this.connection.name}: deadline passed while retrying${last}`,
+      { cause: lastFailure },
+    );
+  }
+
+  /** One renewal at a time: the requests refused together wait for the same fresh credentials. */
+  private renewAuthorization(): Promise<unknown> {
+    this.renewal ??= this.connection.authorization({ fresh: true }).finally(() => {
+      this.renewal = undefined;
+      this.generation++;
+    });
+    return this.renewal;
   }
 
   /** Stops keeping sockets open. */
@@ -144,6 +193,7 @@ export class KubeClient {
         ? undefined
         : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
     const authorization = await this.connection.authorization();
+    const sentAt = Date.now();
     return new Promise((resolve, reject) => {
       const r = httpsRequest(
         url,
@@ -151,7 +201,11 @@ export class KubeClient {
           method: req.method,
           agent: this.agent,
           lookup: this.connection.lookup,
-          timeout: this.opts.requestTimeoutMs,
+          // A request in flight ends at the deadline too (an API server holding it, etcd down).
+          timeout:
+            req.deadline === undefined
+              ? this.opts.requestTimeoutMs
+              : Math.max(1, Math.min(this.opts.requestTimeoutMs, req.deadline - Date.now())),
           headers: {
             accept: req.accept ?? 'application/json',
             'user-agent': this.opts.userAgent,
@@ -176,7 +230,13 @@ export class KubeClient {
           });
         },
       );
-      r.on('timeout', () => r.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      r.on('timeout', () =>
+        r.destroy(
+          Object.assign(new Error(`no answer within ${((Date.now() - sentAt) / 1000).toFixed(1)} s`), {
+            code: 'ETIMEDOUT',
+          }),
+        ),
+      );
       r.on('error', reject);
       r.end(payload);
     });
@@ -198,6 +258,13 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function unauthorized(req: KubeRequest, cluster: string, text: string): KubeApiError {
+  const refused = toApiError(req, 401, text);
+  const message = `cluster ${cluster} refused the credentials (401 Unauthorized) also after they were fetched again: check the token or role registered for it (${refused.message})`;
+  // The Status's message too: what callers show of an API error (describeApplyError) names the cluster.
+  return new KubeApiError(message, 401, { ...refused.status, message });
 }
 
 function toApiError(req: KubeRequest, status: number, text: string): KubeApiError {

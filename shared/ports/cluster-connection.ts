@@ -15,7 +15,12 @@ export interface ClusterConnection {
     insecureSkipVerify?: boolean;
     serverName?: string;
   };
-  authorization(): Promise<string | undefined>;
+  /**
+   * The Authorization header for the next request. `fresh`: the API server refused the last one
+   * (401), so cached credentials are dropped and resolved again (the secret re-read, a new EKS
+   * token signed); connections whose credentials cannot change ignore it.
+   */
+  authorization(opts?: { fresh?: boolean }): Promise<string | undefined>;
   /**
    * Resolves the server's host for the socket (default: DNS). Connectors of registered servers
    * set it to answer only the addresses the URL guard vetted (cluster-server.ts).

@@ -7,5 +7,9 @@ export class SecretStoreError extends GitferryError {
 
 /** Named secrets (cluster tokens, git credentials, webhook secrets). Values are never logged. */
 export interface SecretStore {
-  get(name: string): Promise<string | undefined>;
+  /**
+   * A secret's value. `fresh`: read it at the source, past any cache (the value was refused, e.g.
+   * a cluster token rotated since it was cached); stores that never cache read the source anyway.
+   */
+  get(name: string, opts?: { fresh?: boolean }): Promise<string | undefined>;
 }

@@ -27,6 +27,12 @@ export interface AwsRuntimeConfig {
   /** A sync still running after this long is ended, its running hooks deleted (default 30 min). */
   syncTimeoutSeconds: number;
   /**
+   * How long a worker holds an app: the worker function's timeout (it cannot run longer), so an
+   * app whose worker died (killed, out of memory) is taken over that soon, not after the default
+   * 5 minutes. Unset: the control default.
+   */
+  leaseTtlSeconds?: number;
+  /**
    * Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file
    * (e.g. in a Lambda layer under /opt); the shipped scripts apply either way.
    */
@@ -121,6 +127,17 @@ export class AwsConfigError extends GitferryError {
   override name = 'AwsConfigError';
 }
 
+function leaseTtl(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 2 || n > 3600)
+    throw new AwsConfigError(
+      'config:invalid',
+      `environment variable ${awsEnvNames.LEASE_TTL_SECONDS} must be whole seconds between 2 and 3600, not ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  return n;
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const v = env[name];
   if (!v) throw new AwsConfigError('config:missing', `environment variable ${name} is not set`);
@@ -147,6 +164,7 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
     syncTimeoutSeconds: env[awsEnvNames.SYNC_TIMEOUT_SECONDS]
       ? checkOperationTimeout(awsEnvNames.SYNC_TIMEOUT_SECONDS, env[awsEnvNames.SYNC_TIMEOUT_SECONDS])
       : defaultOperationTimeoutSeconds,
+    leaseTtlSeconds: leaseTtl(env[awsEnvNames.LEASE_TTL_SECONDS]),
     healthChecks: env[awsEnvNames.HEALTH_CHECKS] || undefined,
     argoNamespace: env[awsEnvNames.ARGO_NAMESPACE] || 'argocd',
     notifications: env[awsEnvNames.NOTIFICATIONS] || undefined,

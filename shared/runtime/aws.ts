@@ -56,6 +56,7 @@ export function wakeUpHandlerOf(rt: AwsRuntime, log: Logger, holder: string): Wa
     options: {
       guard: rt.guard,
       syncTimeoutMs: rt.config.syncTimeoutSeconds * 1000,
+      ...(rt.config.leaseTtlSeconds ? { leaseTtlMs: rt.config.leaseTtlSeconds * 1000 } : {}),
       engine: { health: rt.health },
       argoNamespace: rt.argoNamespace,
     },

@@ -14,11 +14,19 @@ describeSecretStoreContract('FileSecretStore on a directory of files', async (se
   }
   return {
     store: new FileSecretStore(dir, { env: {} }),
+    rotate: async (name, value) => {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
+      await writeFile(join(dir, name), value);
+    },
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
 });
 
 describeSecretStoreContract('FileSecretStore on environment variables', async (seed) => {
   const env = Object.fromEntries(Object.entries(seed).map(([name, value]) => [secretEnvName(name), value]));
-  return { store: new FileSecretStore(undefined, { env }), dispose: async () => {} };
+  return {
+    store: new FileSecretStore(undefined, { env }),
+    rotate: async (name, value) => void (env[secretEnvName(name)] = value),
+    dispose: async () => {},
+  };
 });

@@ -3,6 +3,8 @@ import type { SecretStore } from '../../shared/ports/secret-store.js';
 
 export interface SecretStoreUnderTest {
   store: SecretStore;
+  /** Changes a secret's value at its source, as a rotation does (behind any cache of the store). */
+  rotate(name: string, value: string): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -26,6 +28,17 @@ export function describeSecretStoreContract(
 
     test('answers undefined for a secret that does not exist', async () => {
       expect(await s.store.get('clusters/missing')).toBeUndefined();
+    });
+
+    test('a fresh read sees a value rotated at the source since it was last read', async () => {
+      const name = 'clusters/rotated-token';
+      await s.rotate(name, 'before-rotation');
+      expect(await s.store.get(name, { fresh: true })).toBe('before-rotation');
+      expect(await s.store.get(name)).toBe('before-rotation');
+      await s.rotate(name, 'after-rotation');
+      expect(await s.store.get(name, { fresh: true })).toBe('after-rotation');
+      // And the fresh value is what later reads answer.
+      expect(await s.store.get(name)).toBe('after-rotation');
     });
   });
 }

@@ -27,6 +27,9 @@ describe('the worker', () => {
     // A record is started only while a quarter of the timeout (at most 30 s) is left.
     expect(w.Environment.Variables.GITFERRY_WORKER_START_BUDGET_MS).toBe('22500');
     expect(worker().Environment.Variables.GITFERRY_WORKER_START_BUDGET_MS).toBe('30000');
+    // An app is held no longer than its worker can live.
+    expect(w.Environment.Variables.GITFERRY_LEASE_TTL_SECONDS).toBe('90');
+    expect(worker().Environment.Variables.GITFERRY_LEASE_TTL_SECONDS).toBe('120');
     expect(() => synthGitferry({ workerTimeout: Duration.seconds(10) })).toThrow(/between 20 s and 15 min/);
   });
 

@@ -30,6 +30,16 @@ export interface EksTokenReviewOptions {
   tls: { cert: string; key: string; ca: string };
   /** How long after X-Amz-Date a token is accepted (EKS: 15 minutes). */
   maxAgeMs?: number;
+  /**
+   * Tokens signed before this time (epoch ms, whole seconds as X-Amz-Date has them) are refused as
+   * expired: a test's way to expire the tokens already handed out. Read at each review.
+   */
+  signedAfter?: number;
+  /**
+   * Plain bearer tokens accepted as they are (a kubeconfig cluster's token in a secret store), with
+   * their identities; a test rotates one by changing the map while the server runs.
+   */
+  bearerTokens?: Map<string, { username: string; groups: string[] }>;
   now?: () => number;
 }
 
@@ -76,7 +86,8 @@ export async function callerOfToken(token: string, opts: EksTokenReviewOptions):
   if (!date) throw new Refused('X-Amz-Date is malformed');
   const signedAt = Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!);
   const now = (opts.now ?? Date.now)();
-  if (now > signedAt + (opts.maxAgeMs ?? 15 * 60_000)) throw new Refused('the token has expired');
+  if (now > signedAt + (opts.maxAgeMs ?? 15 * 60_000) || signedAt < (opts.signedAfter ?? 0))
+    throw new Refused('the token has expired');
   if (signedAt > now + 5 * 60_000) throw new Refused('the token is dated in the future');
   const signedHeaders = one('X-Amz-SignedHeaders').split(';');
   if (!signedHeaders.includes('x-k8s-aws-id') || !signedHeaders.includes('host'))
@@ -170,8 +181,10 @@ export async function startEksTokenReview(dir: string, opts: EksTokenReviewOptio
             const review = JSON.parse(body) as { spec?: { token?: unknown } };
             const token = review.spec?.token;
             if (typeof token !== 'string') throw new Refused('no token');
-            const arn = await callerOfToken(token, opts);
-            const identity = opts.identities[arn];
+            const plain = token.startsWith(prefix) ? undefined : opts.bearerTokens;
+            if (plain && !plain.has(token)) throw new Refused('an unknown bearer token');
+            const arn = plain ? `bearer:${plain.get(token)!.username}` : await callerOfToken(token, opts);
+            const identity = plain ? plain.get(token) : opts.identities[arn];
             if (!identity) throw new Refused(`${arn} has no access entry`);
             accepted.push(arn);
             status = {

@@ -70,7 +70,15 @@ export class EksClusterConnector {
       name: cluster.name,
       server,
       tls: { ca: Buffer.from(caData, 'base64') },
-      authorization: async () => `Bearer ${await this.token(cluster, credentials)}`,
+      // A refused token (expired early: a thawed container, a skewed clock) is signed again, with
+      // the assumed role asked again if it has one.
+      authorization: async ({ fresh } = {}) => {
+        if (fresh) {
+          this.tokens.delete(cacheKey(cluster));
+          this.assumed.delete(cacheKey(cluster));
+        }
+        return `Bearer ${await this.token(cluster, () => this.credentials(cluster))}`;
+      },
     };
   }
 
@@ -105,10 +113,12 @@ export class EksClusterConnector {
     }
   }
 
-  private async token(cluster: EksCluster, credentials: AwsCredentials): Promise<string> {
+  /** The cached token, or one signed now (with the credentials asked for only then). */
+  private async token(cluster: EksCluster, signer: () => Promise<AwsCredentials>): Promise<string> {
     const key = cacheKey(cluster);
     const cached = this.tokens.get(key);
     if (cached && cached.until > Date.now()) return cached.token;
+    const credentials = await signer();
     const token = await eksToken(cluster.eksClusterName, cluster.region, credentials);
     // Never past the credentials the token was signed with.
     const until = Math.min(

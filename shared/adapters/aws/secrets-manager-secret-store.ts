@@ -26,9 +26,9 @@ export class SecretsManagerSecretStore implements SecretStore {
     this.opts = { ...defaultSecretsManagerOptions, ...opts };
   }
 
-  async get(name: string): Promise<string | undefined> {
+  async get(name: string, opts: { fresh?: boolean } = {}): Promise<string | undefined> {
     const hit = this.cache.get(name);
-    if (hit && Date.now() - hit.at < this.opts.cacheMs) return hit.value;
+    if (hit && !opts.fresh && Date.now() - hit.at < this.opts.cacheMs) return hit.value;
     let value: string | undefined;
     try {
       value = (await this.client.send(new GetSecretValueCommand({ SecretId: `${this.opts.prefix}${name}` })))

@@ -49,8 +49,9 @@ export class TokenClusterConnector {
         insecureSkipVerify: cluster.insecureSkipVerify,
       },
       lookup,
-      authorization: async () => {
-        const token = await this.secrets.get(secretName);
+      // Read at every request (the store may cache briefly); a refused token is read afresh.
+      authorization: async ({ fresh } = {}) => {
+        const token = await this.secrets.get(secretName, { fresh });
         if (!token) {
           throw new ClusterConnectionError(
             'cluster:no-token',

@@ -47,7 +47,8 @@ export class FileSecretStore implements SecretStore {
     this.opts = { ...defaultFileSecretStoreOptions, ...opts };
   }
 
-  async get(name: string): Promise<string | undefined> {
+  /** Always read at the source (files are never cached), so `fresh` changes nothing. */
+  async get(name: string, _opts?: { fresh?: boolean }): Promise<string | undefined> {
     checkSecretName(name);
     const fromFile = await this.readSecretFile(name);
     if (fromFile !== undefined) return fromFile;
