@@ -1,17 +1,15 @@
 // Runs the engine's three rounds in its own process so its peak memory (VmHWM) is its own.
 // Usage: node --import tsx bench/engine-sync-child.ts <kubeconfig> <namespace> <count>
 import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
-import { connectionFromKubeConfig } from '../shared/engine/cluster-connection.js';
+import { connectionFromKubeconfig } from '../shared/engine/cluster-connection.js';
+import { readKubeconfig } from '../shared/engine/kubeconfig.js';
 import { ResourceManager } from '../shared/engine/resource-manager.js';
 import { runSync, type SyncState } from '../shared/engine/sync-operation.js';
 import { benchObjects, tenChanged } from './objects.js';
 
 const [kubeconfig, ns, countArg] = process.argv.slice(2);
 const count = Number(countArg);
-const kc = new KubeConfig();
-kc.loadFromFile(kubeconfig!);
-const rm = new ResourceManager(await connectionFromKubeConfig(kc, 'bench'), {
+const rm = new ResourceManager(await connectionFromKubeconfig(readKubeconfig(kubeconfig!), 'bench'), {
   concurrency: Number(process.env.BENCH_CONCURRENCY ?? 32),
 });
 
