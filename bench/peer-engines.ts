@@ -10,6 +10,8 @@
 // node_modules link) in the same alternating rounds, so a change is measured against its base on
 // the same machine at the same load. CPU is each process's own (user + system) per round: on a
 // shared 2-core machine the client's CPU is taken from the apiserver's.
+// BENCH_ENGINE_NODE_FLAGS (e.g. "--optimize-for-size") runs Gitferry's engine processes with those
+// Node flags, to see what V8's heap sizing costs; production sets none, so the default run has none.
 // Usage: npm run bench:peers [-- --runs 3] [-- --before /tmp/gitferry-main]
 //   (bench/peers/build.sh builds the Go harnesses first)
 import { execFile, execFileSync } from 'node:child_process';
@@ -99,7 +101,8 @@ const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!
 
 const gitferryRounds = (bundle: string, label: string) => async (run: number) => {
   const ns = await namespace(`${label}-${run}`);
-  const { stdout } = await exec(process.execPath, [bundle, bed.kubeconfig, ns, String(count)], {
+  const nodeFlags = (process.env.BENCH_ENGINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const { stdout } = await exec(process.execPath, [...nodeFlags, bundle, bed.kubeconfig, ns, String(count)], {
     env: { ...process.env, BENCH_CONCURRENCY: String(concurrency) },
     maxBuffer: 64 << 20,
   });
@@ -185,6 +188,8 @@ try {
   const baseline = await kubectlRounds();
   const med = (name: string, pick: (r: Rounds) => number) => median(results[name]!.map(pick));
   const s = (ms: number) => (Number.isNaN(ms) ? '—' : `${(ms / 1000).toFixed(2)} s`);
+  if (process.env.BENCH_ENGINE_NODE_FLAGS)
+    console.log(`\nGitferry's engine ran with Node flags: ${process.env.BENCH_ENGINE_NODE_FLAGS}`);
   console.log(
     `\nEngines side by side: ${count} objects, concurrency ${concurrency}, medians of ${runs} alternating runs (load average ${loadAtStart} at the start, ${loadAverage()} at the end)`,
   );
