@@ -38,6 +38,8 @@ export interface KubeRequest {
   accept?: string;
   /** Give up retrying after this time (epoch ms). */
   deadline?: number;
+  /** The caller does not read a successful answer's body: it is not parsed (body undefined). */
+  discardBody?: boolean;
 }
 
 export interface KubeResponse<T> {
@@ -92,7 +94,11 @@ export class KubeClient {
       try {
         const res = await this.once(req);
         if (res.status < 400)
-          return { status: res.status, body: parseBody(res.text) as T, warnings: res.warnings };
+          return {
+            status: res.status,
+            body: (req.discardBody ? undefined : parseBody(res.text)) as T,
+            warnings: res.warnings,
+          };
         const retriable = idempotent
           ? retriableStatus.has(res.status)
           : res.status === 429 || res.status === 503;
