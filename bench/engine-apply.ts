@@ -7,10 +7,10 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { dump } from 'js-yaml';
-import { connectionFromKubeConfig } from '../shared/engine/cluster-connection.js';
+import { connectionFromKubeconfig } from '../shared/engine/cluster-connection.js';
+import { readKubeconfig } from '../shared/engine/kubeconfig.js';
 import { KubeClient } from '../shared/engine/kube-client.js';
 import { Discovery, resourcePath } from '../shared/engine/discovery.js';
 import { readState, startTestbed, stopTestbed, type TestbedState } from '../test/testbed/testbed.js';
@@ -57,9 +57,9 @@ async function kubectlRounds(ns: string) {
 
 async function rawRounds(ns: string) {
   await kubectl('create', 'namespace', ns);
-  const kc = new KubeConfig();
-  kc.loadFromFile(bed.kubeconfig);
-  const client = new KubeClient(await connectionFromKubeConfig(kc, 'raw'), { maxSockets: concurrency });
+  const client = new KubeClient(await connectionFromKubeconfig(readKubeconfig(bed.kubeconfig), 'raw'), {
+    maxSockets: concurrency,
+  });
   const discovery = new Discovery(client);
   const limit = pLimit(concurrency);
   const infos = new Map<string, Awaited<ReturnType<Discovery['resolve']>>>();

@@ -4,10 +4,18 @@
 // (bench/engine-sync-child.ts, not through tsx), each in its own process and namespace: cold
 // apply, no-op, 10 changed; `--runs` alternating rounds (default 3), medians; peak memory (VmHWM)
 // of each process. kubectl `apply --server-side` once, as a labelled baseline (one process,
-// sequential requests). Ratios are Gitferry's over Flux's, from this one run.
-// Usage: npm run bench:peers [-- --runs 3]   (bench/peers/build.sh builds the Go harnesses first)
+// sequential requests). Ratios are Gitferry's over Flux's, from this one run, against issue 17's
+// goals (cold ≤ 0.5×, no-op ≤ 0.1×, peak memory ≤ 2×), each said met or missed.
+// `--before DIR` also runs the engine of another checkout (e.g. `git archive main`, with a
+// node_modules link) in the same alternating rounds, so a change is measured against its base on
+// the same machine at the same load. CPU is each process's own (user + system) per round: on a
+// shared 2-core machine the client's CPU is taken from the apiserver's.
+// BENCH_ENGINE_NODE_FLAGS (e.g. "--optimize-for-size") runs Gitferry's engine processes with those
+// Node flags, to see what V8's heap sizing costs; production sets none, so the default run has none.
+// Usage: npm run bench:peers [-- --runs 3] [-- --before /tmp/gitferry-main]
+//   (bench/peers/build.sh builds the Go harnesses first)
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -18,7 +26,11 @@ import { benchObjects, tenChanged } from './objects.js';
 
 const exec = promisify(execFile);
 const { values: flags } = parseArgs({
-  options: { runs: { type: 'string', default: '3' }, objects: { type: 'string', default: '1000' } },
+  options: {
+    runs: { type: 'string', default: '3' },
+    objects: { type: 'string', default: '1000' },
+    before: { type: 'string' },
+  },
 });
 const runs = Number(flags.runs);
 const count = Number(flags.objects);
@@ -38,25 +50,37 @@ interface Rounds {
   noopMs: number;
   changeMs: number;
   peakRssMb: number;
+  cpuMs?: { cold: number; noop: number; change: number };
   counts?: unknown;
 }
 
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const loadAtStart = loadAverage();
+
 execFileSync(join(import.meta.dirname, 'peers', 'build.sh'), { stdio: 'inherit' });
 mkdirSync(cache, { recursive: true });
-const engineBundle = join(cache, 'engine-child.mjs');
-await build({
-  entryPoints: [join(import.meta.dirname, 'engine-sync-child.ts')],
-  outfile: engineBundle,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  banner: {
-    js: "import { createRequire as __gfCreateRequire } from 'node:module'; const require = __gfCreateRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-});
+/** Bundles a checkout's bench/engine-sync-child.ts (as the Lambda bundles are built: esbuild, minified). */
+async function bundleEngine(checkout: string, outfile: string): Promise<string> {
+  await build({
+    entryPoints: [join(checkout, 'bench', 'engine-sync-child.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    nodePaths: [join(import.meta.dirname, '..', 'node_modules')],
+    banner: {
+      js: "import { createRequire as __gfCreateRequire } from 'node:module'; const require = __gfCreateRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+const engineBundle = await bundleEngine(join(import.meta.dirname, '..'), join(cache, 'engine-child.mjs'));
+const beforeBundle = flags.before
+  ? await bundleEngine(flags.before, join(cache, 'engine-child-before.mjs'))
+  : undefined;
 
 async function namespace(name: string): Promise<string> {
   const ns = `peers-${name}-${stamp}`;
@@ -75,15 +99,19 @@ function objectFiles(ns: string): { plain: string; changed: string } {
 
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as Rounds;
 
+const gitferryRounds = (bundle: string, label: string) => async (run: number) => {
+  const ns = await namespace(`${label}-${run}`);
+  const nodeFlags = (process.env.BENCH_ENGINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const { stdout } = await exec(process.execPath, [...nodeFlags, bundle, bed.kubeconfig, ns, String(count)], {
+    env: { ...process.env, BENCH_CONCURRENCY: String(concurrency) },
+    maxBuffer: 64 << 20,
+  });
+  return lastJson(stdout);
+};
+
 const engines: Record<string, ((run: number) => Promise<Rounds>) | undefined> = {
-  gitferry: async (run) => {
-    const ns = await namespace(`gitferry-${run}`);
-    const { stdout } = await exec(process.execPath, [engineBundle, bed.kubeconfig, ns, String(count)], {
-      env: { ...process.env, BENCH_CONCURRENCY: String(concurrency) },
-      maxBuffer: 64 << 20,
-    });
-    return lastJson(stdout);
-  },
+  gitferry: gitferryRounds(engineBundle, 'gitferry'),
+  ...(beforeBundle ? { before: gitferryRounds(beforeBundle, 'before') } : {}),
   flux: existsSync(join(cache, 'flux-harness'))
     ? async (run) => {
         const ns = await namespace(`flux-${run}`);
@@ -158,40 +186,60 @@ try {
     }
   }
   const baseline = await kubectlRounds();
-  const load = (await import('node:fs'))
-    .readFileSync('/proc/loadavg', 'utf8')
-    .split(' ')
-    .slice(0, 3)
-    .join(' ');
-  const med = (name: string, key: keyof Rounds) => median(results[name]!.map((r) => r[key] as number));
+  const med = (name: string, pick: (r: Rounds) => number) => median(results[name]!.map(pick));
   const s = (ms: number) => (Number.isNaN(ms) ? '—' : `${(ms / 1000).toFixed(2)} s`);
+  if (process.env.BENCH_ENGINE_NODE_FLAGS)
+    console.log(`\nGitferry's engine ran with Node flags: ${process.env.BENCH_ENGINE_NODE_FLAGS}`);
   console.log(
-    `\nEngines side by side: ${count} objects, concurrency ${concurrency}, medians of ${runs} alternating runs (load average ${load})`,
+    `\nEngines side by side: ${count} objects, concurrency ${concurrency}, medians of ${runs} alternating runs (load average ${loadAtStart} at the start, ${loadAverage()} at the end)`,
   );
-  console.log(`engine                          cold       no-op   10 changed   peak memory`);
-  const row = (label: string, r: Pick<Rounds, 'coldMs' | 'noopMs' | 'changeMs' | 'peakRssMb'>) =>
+  console.log(
+    `engine                          cold       no-op   10 changed   peak memory   CPU cold / no-op / changed`,
+  );
+  const row = (label: string, r: Medians) =>
     console.log(
-      `${label.padEnd(30)} ${s(r.coldMs).padStart(7)}   ${s(r.noopMs).padStart(7)}   ${s(r.changeMs).padStart(9)}   ${Number.isNaN(r.peakRssMb) ? '—' : `${r.peakRssMb.toFixed(0)} MB`}`,
+      `${label.padEnd(30)} ${s(r.coldMs).padStart(7)}   ${s(r.noopMs).padStart(7)}   ${s(r.changeMs).padStart(9)}   ${(Number.isNaN(r.peakRssMb) ? '—' : `${r.peakRssMb.toFixed(0)} MB`).padStart(11)}   ${r.cpu ? r.cpu.map((c) => s(c)).join(' / ') : '—'}`,
     );
-  const medians = (name: string) => ({
-    coldMs: med(name, 'coldMs'),
-    noopMs: med(name, 'noopMs'),
-    changeMs: med(name, 'changeMs'),
-    peakRssMb: med(name, 'peakRssMb'),
+  interface Medians {
+    coldMs: number;
+    noopMs: number;
+    changeMs: number;
+    peakRssMb: number;
+    cpu?: number[];
+  }
+  const medians = (name: string): Medians => ({
+    coldMs: med(name, (r) => r.coldMs),
+    noopMs: med(name, (r) => r.noopMs),
+    changeMs: med(name, (r) => r.changeMs),
+    peakRssMb: med(name, (r) => r.peakRssMb),
+    cpu: results[name]!.every((r) => r.cpuMs)
+      ? [med(name, (r) => r.cpuMs!.cold), med(name, (r) => r.cpuMs!.noop), med(name, (r) => r.cpuMs!.change)]
+      : undefined,
   });
   const labels: Record<string, string> = {
     gitferry: 'Gitferry engine (esbuild)',
+    before: 'Gitferry engine, --before',
     flux: 'Flux ssa ApplyAllStaged',
     argo: 'Argo gitops-engine Sync',
   };
   for (const name of Object.keys(results)) row(labels[name]!, medians(name));
   row('kubectl SSA (1 process, seq.)', baseline);
-  if (results.gitferry && results.flux) {
-    const g = medians('gitferry');
+  const ratio = (a: number, b: number) => a / b;
+  const judged = (value: number, goal: number) =>
+    `${value.toFixed(2)}× (goal ≤ ${goal}×: ${value <= goal ? 'met' : 'missed'})`;
+  for (const name of ['gitferry', 'before'].filter((n) => results[n])) {
+    if (!results.flux) break;
+    const g = medians(name);
     const f = medians('flux');
-    const r = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
     console.log(
-      `Gitferry ÷ Flux: cold ${r(g.coldMs, f.coldMs)} (goal ≤ 0.5×), no-op ${r(g.noopMs, f.noopMs)} (goal ≤ 0.1×), 10 changed ${r(g.changeMs, f.changeMs)}, memory ${r(g.peakRssMb, f.peakRssMb)} (goal ≤ 2×)`,
+      `${name === 'gitferry' ? 'Gitferry' : 'Before'} ÷ Flux: cold ${judged(ratio(g.coldMs, f.coldMs), 0.5)}, no-op ${judged(ratio(g.noopMs, f.noopMs), 0.1)}, 10 changed ${ratio(g.changeMs, f.changeMs).toFixed(2)}×, peak memory ${judged(ratio(g.peakRssMb, f.peakRssMb), 2)}`,
+    );
+  }
+  if (results.gitferry && results.before) {
+    const g = medians('gitferry');
+    const b = medians('before');
+    console.log(
+      `Gitferry ÷ before: cold ${ratio(g.coldMs, b.coldMs).toFixed(2)}×, no-op ${ratio(g.noopMs, b.noopMs).toFixed(2)}×, 10 changed ${ratio(g.changeMs, b.changeMs).toFixed(2)}×, peak memory ${ratio(g.peakRssMb, b.peakRssMb).toFixed(2)}×`,
     );
   }
   for (const [name, why] of Object.entries(failed)) console.log(`${name}: did not run: ${why}`);

@@ -1,6 +1,9 @@
 // Bundles each functions/<name>/handler.ts into dist/functions/<name>/index.cjs with esbuild:
-// CJS output (loads faster than ESM with the SDK external), source maps, the AWS SDK left to the
-// Lambda runtime (nodejs22.x ships it).
+// CJS output, source maps, and the AWS SDK clients inside the bundle, tree-shaken from their ES
+// module builds. Left to the runtime's copy (nodejs22.x ships one), each client is a tree of
+// CommonJS files with every command of its service, resolved and compiled at init: bundling cut
+// the webhook's module init by about 40 % and the worker's by about 17 % (bench/function-bundles.ts),
+// and pins the SDK version that was tested.
 import { build } from 'esbuild';
 import { copyFileSync, cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +26,8 @@ await Promise.all(
       format: 'cjs',
       sourcemap: true,
       minify: true,
-      external: ['@aws-sdk/*'],
+      // ES module builds first, so unused commands of a client are left out.
+      mainFields: ['module', 'main'],
       metafile: false,
       logLevel: 'warning',
     }),

@@ -1,6 +1,6 @@
 import type { KubeObject, ObjectRef } from '../domain/kube-object.js';
 import { formatRef } from '../domain/kube-object.js';
-import type { KubeClient } from './kube-client.js';
+import type { KubeClient, KubeRequest } from './kube-client.js';
 import { resourcePath, type ResourceInfo } from './discovery.js';
 import { KubeApiError } from './errors.js';
 
@@ -24,8 +24,25 @@ export async function applyObject(
   obj: KubeObject,
   opts: Partial<ApplyOptions> = {},
 ): Promise<KubeObject> {
+  return (await client.request<KubeObject>(applyRequest(info, obj, opts))).body;
+}
+
+/**
+ * The same server-side apply when only its acceptance matters (a dry run of an object that does
+ * not exist yet, whose answer nobody reads): throws as applyObject does, leaves the answer unparsed.
+ */
+export async function applyAccepted(
+  client: KubeClient,
+  info: ResourceInfo,
+  obj: KubeObject,
+  opts: Partial<ApplyOptions> = {},
+): Promise<void> {
+  await client.request({ ...applyRequest(info, obj, opts), discardBody: true });
+}
+
+function applyRequest(info: ResourceInfo, obj: KubeObject, opts: Partial<ApplyOptions>): KubeRequest {
   const o = { ...defaultApplyOptions, ...opts };
-  const res = await client.request<KubeObject>({
+  return {
     method: 'PATCH',
     path: resourcePath(info, obj.metadata.namespace, obj.metadata.name),
     query: {
@@ -38,8 +55,7 @@ export async function applyObject(
     contentType: 'application/apply-patch+yaml',
     body: obj,
     deadline: o.deadline,
-  });
-  return res.body;
+  };
 }
 
 /** Creates an object with POST (hooks with generateName); returns the created object. */

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, request as httpsRequest } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterConnection } from './cluster-connection.js';
 import { KubeApiError, KubeRequestError, type KubeStatus } from './errors.js';
@@ -38,6 +39,8 @@ export interface KubeRequest {
   accept?: string;
   /** Give up retrying after this time (epoch ms). */
   deadline?: number;
+  /** The caller does not read a successful answer's body: it is not parsed (body undefined). */
+  discardBody?: boolean;
 }
 
 export interface KubeResponse<T> {
@@ -90,9 +93,10 @@ export class KubeClient {
     this.agent = new Agent({
       keepAlive: true,
       maxSockets: this.opts.maxSockets,
-      ca: tls.ca,
-      cert: tls.cert,
-      key: tls.key,
+      // One TLS context for every socket, made once: given ca/cert/key instead, each new socket
+      // parses the PEMs again, and every request folds their whole text into the agent's pool
+      // key (https.Agent#getName), kilobytes of string per request.
+      secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }),
       servername: tls.serverName,
       rejectUnauthorized: !tls.insecureSkipVerify,
     });
@@ -115,7 +119,11 @@ export class KubeClient {
       try {
         const res = await this.once(req);
         if (res.status < 400)
-          return { status: res.status, body: parseBody(res.text) as T, warnings: res.warnings };
+          return {
+            status: res.status,
+            body: (req.discardBody ? undefined : parseBody(res.text)) as T,
+            warnings: res.warnings,
+          };
         if (res.status === 401) {
           // Refused credentials (a token rotated or expired since it was cached): fetched again
           // once, and the request sent again (a 401 was not carried out, so POST too); refused
@@ -188,10 +196,10 @@ export class KubeClient {
   ): Promise<{ status: number; text: string; retryAfter?: string; warnings: string[] }> {
     const url = new URL(this.connection.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    // A string body goes out in one write with the headers (one TLS record, one syscall); a
+    // Buffer would be written separately.
     const payload =
-      req.body === undefined
-        ? undefined
-        : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+      req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     const authorization = await this.connection.authorization();
     const sentAt = Date.now();
     return new Promise((resolve, reject) => {
@@ -211,7 +219,10 @@ export class KubeClient {
             'user-agent': this.opts.userAgent,
             ...(authorization ? { authorization } : {}),
             ...(payload
-              ? { 'content-type': req.contentType ?? 'application/json', 'content-length': payload.length }
+              ? {
+                  'content-type': req.contentType ?? 'application/json',
+                  'content-length': Buffer.byteLength(payload),
+                }
               : {}),
           },
         },

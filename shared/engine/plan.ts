@@ -1,7 +1,14 @@
 import type { KubeObject } from '../domain/kube-object.js';
 import { formatRef, refKey } from '../domain/kube-object.js';
 import { annotationKeys, hasSyncOption, syncWaveOf } from './annotations.js';
-import { applyObject, describeApplyError, fieldConflicts, isImmutableFieldError, mayForce } from './apply.js';
+import {
+  applyAccepted,
+  applyObject,
+  describeApplyError,
+  fieldConflicts,
+  isImmutableFieldError,
+  mayForce,
+} from './apply.js';
 import { applyFingerprint } from './fingerprint.js';
 import { diffObjects, ignoredPointers, removePointer } from './diff.js';
 import { KubeApiError, SyncRefusedError } from './errors.js';
@@ -109,16 +116,17 @@ async function planObject(
   if (current && lastFingerprint && applyFingerprint(payload, current) === lastFingerprint) {
     return { ...base, action: 'unchanged', fingerprint: lastFingerprint };
   }
-  const dryRun = (force: boolean) =>
-    ctx.run(() =>
-      applyObject(ctx.client, p.info!, payload, {
-        dryRun: true,
-        force,
-        fieldValidation: opts.fieldValidation,
-      }),
-    );
+  // A real sync creating an object reads nothing of the dry run's answer but its acceptance.
+  const answerRead = current !== undefined || opts.dryRun;
+  const dryRun = (force: boolean): Promise<KubeObject | undefined> =>
+    ctx.run(() => {
+      const o = { dryRun: true, force, fieldValidation: opts.fieldValidation };
+      return answerRead
+        ? applyObject(ctx.client, p.info!, payload, o)
+        : applyAccepted(ctx.client, p.info!, payload, o).then(() => undefined);
+    });
   try {
-    let predicted: KubeObject;
+    let predicted: KubeObject | undefined;
     let takeOver: string | undefined;
     try {
       predicted = await dryRun(opts.forcePolicy === 'always');
@@ -132,12 +140,12 @@ async function planObject(
     // not keep that text in its state and history.
     if (!current)
       return opts.dryRun
-        ? { ...base, action: 'create', diff: diffObjects(formatRef(p.ref), undefined, predicted).text }
+        ? { ...base, action: 'create', diff: diffObjects(formatRef(p.ref), undefined, predicted!).text }
         : { ...base, action: 'create' };
     const d = diffObjects(
       formatRef(p.ref),
       current,
-      predicted,
+      predicted!,
       ignoredPointers(p.object, opts.ignoreDifferences),
     );
     if (!d.changed) return { ...base, action: 'unchanged', fingerprint: applyFingerprint(payload, current) };

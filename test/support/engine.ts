@@ -1,9 +1,9 @@
 // Builds the engine against the test bed's cluster, and small helpers shared by engine tests.
-import { KubeConfig } from '@kubernetes/client-node';
 import { dump, loadAll } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { connectionFromKubeConfig } from '../../shared/engine/cluster-connection.js';
+import { connectionFromKubeconfig } from '../../shared/engine/cluster-connection.js';
+import { readKubeconfig } from '../../shared/engine/kubeconfig.js';
 import { ResourceManager, type ResourceManagerOptions } from '../../shared/engine/resource-manager.js';
 import type { DesiredObject } from '../../shared/engine/prepare.js';
 import type { KubeObject } from '../../shared/domain/kube-object.js';
@@ -12,9 +12,10 @@ import { kubectl, testbed, uniqueName } from './testbed.js';
 export async function testbedResourceManager(
   opts: Partial<ResourceManagerOptions> = {},
 ): Promise<ResourceManager> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(testbed().kubeconfig);
-  return new ResourceManager(await connectionFromKubeConfig(kc, 'testbed'), opts);
+  return new ResourceManager(
+    await connectionFromKubeconfig(readKubeconfig(testbed().kubeconfig), 'testbed'),
+    opts,
+  );
 }
 
 /** Loads a YAML fixture from test/fixtures/engine, with `$NS` replaced by the test's namespace. */

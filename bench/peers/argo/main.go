@@ -4,7 +4,7 @@
 // diffs, applies (client-side kubectl apply, Argo CD's default: v0.7.3's server-side apply sends
 // no fieldManager, which current apiservers refuse) and waits for health. Three rounds in
 // one process: cold (-objects), no-op (-objects again), changed (-changed); prints their times,
-// the cache's start-up time and the process's peak memory (VmHWM) as one JSON line.
+// the cache's start-up time and the process's peak memory (VmHWM) as one JSON line, with each round's CPU time.
 package main
 
 import (
@@ -15,6 +15,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/argoproj/gitops-engine/pkg/cache"
@@ -42,13 +43,13 @@ func main() {
 	defer stop()
 	cacheMs := float64(time.Since(started).Microseconds()) / 1000
 
-	round := func(file string) (float64, map[string]int) {
+	round := func(file string) (float64, float64, map[string]int) {
 		objects := readObjects(file)
 		ours := map[string]bool{}
 		for _, o := range objects {
 			ours[o.GetKind()+"/"+o.GetName()] = true
 		}
-		start := time.Now()
+		start, cpu := time.Now(), cpuMs()
 		results, err := e.Sync(context.Background(), objects, func(r *cache.Resource) bool {
 			return ours[r.Ref.Kind+"/"+r.Ref.Name]
 		}, "bench", *namespace)
@@ -58,13 +59,14 @@ func main() {
 		for _, r := range results {
 			counts[string(r.Status)]++
 		}
-		return ms, counts
+		return ms, cpuMs() - cpu, counts
 	}
-	coldMs, cold := round(*objectsFile)
-	noopMs, noop := round(*objectsFile)
-	changeMs, change := round(*changedFile)
+	coldMs, coldCpu, cold := round(*objectsFile)
+	noopMs, noopCpu, noop := round(*objectsFile)
+	changeMs, changeCpu, change := round(*changedFile)
 	out, _ := json.Marshal(map[string]any{
 		"coldMs": coldMs, "noopMs": noopMs, "changeMs": changeMs, "cacheMs": cacheMs, "peakRssMb": hwm(),
+		"cpuMs":  map[string]float64{"cold": coldCpu, "noop": noopCpu, "change": changeCpu},
 		"counts": map[string]any{"cold": cold, "noop": noop, "change": change},
 	})
 	fmt.Println(string(out))
@@ -80,6 +82,13 @@ func readObjects(file string) []*unstructured.Unstructured {
 		objects = append(objects, &unstructured.Unstructured{Object: d})
 	}
 	return objects
+}
+
+// cpuMs is the CPU time (user + system) this process has used so far, in ms.
+func cpuMs() float64 {
+	var ru syscall.Rusage
+	fail(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }
 
 // hwm is this process's peak resident memory (VmHWM), in MB.

@@ -2,7 +2,7 @@
 // kustomize-controller calls it: ApplyAllStaged with the default apply options. Three rounds in
 // one process, as bench/engine-sync-child.ts does for Gitferry's engine: cold (-objects), no-op
 // (-objects again) and changed (-changed); prints their times, the actions and the process's
-// peak memory (VmHWM) as one JSON line.
+// peak memory (VmHWM) as one JSON line, with each round's CPU time.
 // Built by bench/peers/build.sh into a cache under $HOME; run by bench/peers.ts.
 package main
 
@@ -14,6 +14,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/polling"
@@ -40,9 +41,9 @@ func main() {
 	rm := ssa.NewResourceManager(c, poller, ssa.Owner{Field: "flux-bench", Group: "bench.gitferry.dev"})
 	rm.SetConcurrency(*concurrency)
 
-	round := func(file string) (float64, map[string]int) {
+	round := func(file string) (float64, float64, map[string]int) {
 		objects := readObjects(file)
-		start := time.Now()
+		start, cpu := time.Now(), cpuMs()
 		cs, err := rm.ApplyAllStaged(context.Background(), objects, ssa.DefaultApplyOptions())
 		fail(err)
 		ms := float64(time.Since(start).Microseconds()) / 1000
@@ -50,13 +51,14 @@ func main() {
 		for _, e := range cs.Entries {
 			counts[string(e.Action)]++
 		}
-		return ms, counts
+		return ms, cpuMs() - cpu, counts
 	}
-	coldMs, cold := round(*objectsFile)
-	noopMs, noop := round(*objectsFile)
-	changeMs, change := round(*changedFile)
+	coldMs, coldCpu, cold := round(*objectsFile)
+	noopMs, noopCpu, noop := round(*objectsFile)
+	changeMs, changeCpu, change := round(*changedFile)
 	out, _ := json.Marshal(map[string]any{
 		"coldMs": coldMs, "noopMs": noopMs, "changeMs": changeMs, "peakRssMb": hwm(),
+		"cpuMs":  map[string]float64{"cold": coldCpu, "noop": noopCpu, "change": changeCpu},
 		"counts": map[string]any{"cold": cold, "noop": noop, "change": change},
 	})
 	fmt.Println(string(out))
@@ -72,6 +74,13 @@ func readObjects(file string) []*unstructured.Unstructured {
 		objects = append(objects, &unstructured.Unstructured{Object: d})
 	}
 	return objects
+}
+
+// cpuMs is the CPU time (user + system) this process has used so far, in ms.
+func cpuMs() float64 {
+	var ru syscall.Rusage
+	fail(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }
 
 // hwm is this process's peak resident memory (VmHWM), in MB.

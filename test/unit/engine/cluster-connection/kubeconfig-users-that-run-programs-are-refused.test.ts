@@ -1,26 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
-import { connectionFromKubeConfig } from '../../../../shared/engine/cluster-connection.js';
+import { connectionFromKubeconfig } from '../../../../shared/engine/cluster-connection.js';
 import { KubeConfigError } from '../../../../shared/engine/errors.js';
+import { parseKubeconfig, type Kubeconfig } from '../../../../shared/engine/kubeconfig.js';
 
-function kubeConfig(context: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromString(
+function kubeConfig(context: string): Kubeconfig {
+  const kc = parseKubeconfig(
     readFileSync(
       fileURLToPath(new URL('../../../fixtures/unit-engine/kubeconfig-users.yaml', import.meta.url)),
       'utf8',
     ),
+    'kubeconfig-users.yaml',
   );
-  kc.setCurrentContext(context);
-  return kc;
+  return { ...kc, currentContext: context };
 }
 
-describe('connectionFromKubeConfig', () => {
+describe('connectionFromKubeconfig', () => {
   test.each(['exec', 'auth-provider'])(
     'an %s user is refused with a KubeConfigError, before anything runs',
     async (context) => {
-      const connecting = connectionFromKubeConfig(kubeConfig(context));
+      const connecting = connectionFromKubeconfig(kubeConfig(context));
 
       await expect(connecting).rejects.toThrow(KubeConfigError);
       await expect(connecting).rejects.toMatchObject({
@@ -30,8 +29,16 @@ describe('connectionFromKubeConfig', () => {
     },
   );
 
+  test('a user whose token is in a file on the deployer host is refused, and the file is not read', async () => {
+    await expect(connectionFromKubeconfig(kubeConfig('token-file'))).rejects.toMatchObject({
+      code: 'kubeconfig:user-refused',
+      message:
+        'cluster token-file: kubeconfig users with a tokenFile are refused; put the token in the kubeconfig',
+    });
+  });
+
   test('a context whose cluster is not in the kubeconfig is refused with a KubeConfigError', async () => {
-    await expect(connectionFromKubeConfig(kubeConfig('nowhere'), 'lab')).rejects.toMatchObject({
+    await expect(connectionFromKubeconfig(kubeConfig('nowhere'), 'lab')).rejects.toMatchObject({
       name: 'KubeConfigError',
       code: 'kubeconfig:no-current-cluster',
       message: 'cluster lab: the kubeconfig has no current cluster',
@@ -39,7 +46,7 @@ describe('connectionFromKubeConfig', () => {
   });
 
   test('a token user connects to the server without its trailing slash, and the token is sent as a bearer', async () => {
-    const connection = await connectionFromKubeConfig(kubeConfig('token'));
+    const connection = await connectionFromKubeconfig(kubeConfig('token'));
 
     expect(connection.name).toBe('token');
     expect(connection.server).toBe('https://127.0.0.1:6443');
