@@ -110,6 +110,10 @@ export const sqliteMigrations: readonly string[] = [
   `
   CREATE TABLE session_revocations (name TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT;
   `,
+  // 5: a claimed delivery is pending (its wake-ups not all sent) until pending_until; NULL = done.
+  `
+  ALTER TABLE webhook_deliveries ADD COLUMN pending_until INTEGER;
+  `,
 ];
 
 /**
