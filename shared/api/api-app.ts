@@ -85,6 +85,13 @@ export interface ApiDeps {
   webhookDeadlineMs?: number;
   /** The apps a push concerns, from an index (gitferry serve); default: a scan of every app. */
   appsForPush?: (event: PushEvent) => Promise<App[]>;
+  /**
+   * How the webhook's writes reach the disk (gitferry serve: one shared sync per batch of pushes,
+   * runtime/group-commit.ts); default: the store's own, commit by commit.
+   */
+  webhookDurability?: { wrap<T extends object>(target: T): T; flush(): Promise<void> };
+  /** Every app sorted by name, kept between requests (gitferry serve); default: read per request. */
+  listApps?: () => Promise<readonly App[]>;
 }
 
 /** Heartbeat on an idle event stream, so proxies and browsers keep it open. */
@@ -185,20 +192,26 @@ export function createApiApp(deps: ApiDeps): Hono {
   // redelivery is then a duplicate), a late failure forgotten (a redelivery is new work), and a
   // redelivery meanwhile waits for it (control/push-intake.ts) — nothing accepted is lost.
   const webhookDeadlineMs = deps.webhookDeadlineMs ?? defaultWebhookDeadlineMs;
+  const durability = deps.webhookDurability;
+  const intakeStore = durability ? durability.wrap(deps.store) : deps.store;
+  const intakeQueue = durability ? durability.wrap(deps.queue) : deps.queue;
+  const intakeAccess = durability ? durability.wrap(access) : access;
+  // Answered only once the intake's writes are on disk.
+  const durable = async <T>(result: T) => (await durability?.flush(), result);
   api.post('/api/webhook', capBody(defaultWebhookOptions.maxBodyBytes, bodyTooLarge), async (c) => {
     const started = deps.now();
     const left = () => Math.max(1, webhookDeadlineMs - (deps.now() - started));
     const body = Buffer.from(await c.req.arrayBuffer());
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((v, k) => (headers[k] = v));
-    const intake = { store: deps.store, queue: deps.queue, log: deps.log, now: deps.now };
+    const intake = { store: intakeStore, queue: intakeQueue, log: deps.log, now: deps.now };
     try {
       const secrets = (await withDeadline(deps.webhookSecrets?.() ?? Promise.resolve({}), left())) ?? {};
       const outcome = parseWebhook({ headers, body }, secrets);
       if (outcome.kind === 'ignored') return c.json({ ignored: outcome.reason }, 200);
       if (outcome.kind === 'pull-request') {
         // A preview posts on the PR and changes nothing here: queued for the worker.
-        const queued = await withDeadline(intakePullRequest(outcome.event, intake), left());
+        const queued = await withDeadline(intakePullRequest(outcome.event, intake).then(durable), left());
         return c.json(
           {
             enqueued: queued.enqueued,
@@ -213,8 +226,8 @@ export function createApiApp(deps: ApiDeps): Hono {
       // A verified push is a caller too: the audit trail names the provider and delivery per app
       // (written when the wake-ups are sent, even after a 503).
       const work = intakePush(event, { ...intake, appsFor: deps.appsForPush }).then(async (result) => {
-        await recordPush(access, c, event, result.enqueued);
-        return result;
+        await recordPush(intakeAccess, c, event, result.enqueued);
+        return durable(result);
       });
       const result = await withDeadline(work, left());
       return c.json(
@@ -249,7 +262,9 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   route(v1, routes.listApps, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const all = (await deps.store.listApps()).sort((a, b) => a.name.localeCompare(b.name));
+    const all = deps.listApps
+      ? await deps.listApps()
+      : (await deps.store.listApps()).sort((a, b) => a.name.localeCompare(b.name));
     const apps = await visibleTo(c, access, all, (a) => ({
       resource: 'applications',
       action: 'get',
