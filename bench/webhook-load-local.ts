@@ -31,6 +31,7 @@ async function startLocal(fixes: boolean) {
   const db = openDatabase(join(dir, 'gitferry.db'));
   const catalog = new AppCatalog();
   const store = catalog.watch(new SqliteStateStore(db));
+  const durability = sqliteGroupCommit(db);
   const access = await buildAccess({ adminToken: 'bench', store, sourceOf: () => '127.0.0.1' }, silentLogger);
   const api = createApiApp({
     store,
@@ -45,7 +46,7 @@ async function startLocal(fixes: boolean) {
       ? {
           listApps: () => catalog.list(),
           appsForPush: (e) => catalog.forPush(e),
-          webhookDurability: sqliteGroupCommit(db),
+          webhookDurability: durability,
         }
       : {}),
   });
@@ -56,8 +57,9 @@ async function startLocal(fixes: boolean) {
   return {
     store,
     url,
-    close() {
+    async close() {
       server.close();
+      await durability.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -138,7 +140,7 @@ async function intake(fixes: boolean, rate: number, seconds: number): Promise<bo
     );
     return errors === 0;
   } finally {
-    local.close();
+    await local.close();
   }
 }
 
@@ -176,7 +178,7 @@ async function apiList(fixes: boolean, apiApps: number, clients: number): Promis
     );
     return errors === 0;
   } finally {
-    local.close();
+    await local.close();
   }
 }
 

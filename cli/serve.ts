@@ -184,6 +184,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     },
     log,
   );
+  const webhookDurability = sqliteGroupCommit(rt.db);
   const api = createApiApp({
     store,
     queue,
@@ -200,7 +201,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ui: webUi(log),
     changes: rt.changes,
     listApps: () => rt.catalog.list(),
-    webhookDurability: sqliteGroupCommit(rt.db),
+    webhookDurability,
     appsForPush: (event) => rt.catalog.forPush(event),
     webhookSecrets: async () => ({
       github: await secrets.get('webhooks/github'),
@@ -233,6 +234,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       await new Promise<void>((r) => server.close(() => r()));
       // Graceful: let each worker finish its current step (its state is stored step by step).
       await workers.stop();
+      await webhookDurability.close();
       rt.db.close();
       log.info('gitferry serve stopped');
     })());

@@ -15,6 +15,8 @@ export interface IntakeDurability {
   wrap<T extends object>(target: T): T;
   /** Resolves once every commit made so far is on disk. */
   flush(): Promise<void>;
+  /** Closes the log's file handle (before the database closes). */
+  close(): Promise<void>;
 }
 
 export function sqliteGroupCommit(db: SqliteDatabase): IntakeDurability {
@@ -65,5 +67,10 @@ export function sqliteGroupCommit(db: SqliteDatabase): IntakeDurability {
         },
       }),
     flush,
+    async close() {
+      const handle = await wal?.catch(() => undefined);
+      wal = undefined;
+      await handle?.close();
+    },
   };
 }

@@ -37,6 +37,7 @@ describe('group commit for the webhook intake', () => {
     // A second connection (another process, after a crash) reads what was flushed.
     const other = new SqliteStateStore(openDatabase(join(dir, 'b.db')));
     expect(await other.claimDelivery('github:d-7', 60, Date.now())).toBe('pending');
+    await durability.close();
     db.close();
   });
 
