@@ -10,8 +10,9 @@
 //     concurrent clients, each listing a page and reading one app in turn: p50/p99, errors.
 // Baselines, measured in the same run: 20 deliveries sent one at a time, and a /healthz round trip.
 // Usage: node --import tsx bench/webhook-load.ts   (starts the test bed unless GITFERRY_TESTBED_STATE is set)
+//        BENCH_ONLY=local node --import tsx bench/webhook-load.ts   (no test bed: fixes off/on in-process)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg as osLoadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -35,6 +36,13 @@ const clients = env('BENCH_CLIENTS', 50);
 const perClient = env('BENCH_REQUESTS_PER_CLIENT', 40);
 const drainLimitMs = 600_000;
 
+// BENCH_ONLY=local: serve's webhook route and API list in-process, without the test bed, each with
+// this branch's fixes off and then on, in the same run (see localComparison below).
+if (process.env.BENCH_ONLY === 'local') {
+  const { localComparison } = await import('./webhook-load-local.js');
+  process.exit((await localComparison({ rate, seconds: Math.min(seconds, 10), apiApps, clients })) ? 0 : 1);
+}
+
 const owned = !process.env[stateEnvVar];
 const bed: TestbedState = owned ? await startTestbed() : readState(process.env[stateEnvVar]!);
 process.env[stateEnvVar] = stateFile(bed);
@@ -51,6 +59,11 @@ const load = await import('../test/support/webhook-load.js');
 const mix = { apps, rounds, rate, total: rate * seconds, duplicateFraction: 0.2, badSignatureFraction: 0.05 };
 const namespaces: string[] = [];
 const ms = (x: number) => `${x.toFixed(0)} ms`;
+/** The machine's load averages (1, 5, 15 min), printed beside every figure. */
+const loadavg = () =>
+  osLoadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 type LoadResult = Awaited<ReturnType<typeof load.runWebhookLoad>>;
 
@@ -78,7 +91,7 @@ function report(
 ) {
   const t = load.tally(result);
   console.log(
-    `${path}: ${t.sent} deliveries at ${result.achievedRate.toFixed(0)}/s (asked ${rate}/s) — ` +
+    `${path} (load: ${loadavg()}): ${t.sent} deliveries at ${result.achievedRate.toFixed(0)}/s (asked ${rate}/s) — ` +
       `answer p50 ${ms(load.percentile(result, 50))}, p99 ${ms(load.percentile(result, 99))} ` +
       `(one at a time: p50 ${ms(load.percentile(baseline, 50))}; p99 under load ${(load.percentile(result, 99) / load.percentile(baseline, 50)).toFixed(1)}× it); ` +
       `${t.accepted} accepted, ${t.duplicateAnswers} answered duplicate, ${t.refused} refused (bad signature), ` +
@@ -87,6 +100,44 @@ function report(
       `${violations.length === 0 ? 'no accepted delivery lost, no revision synced twice' : `VIOLATIONS:\n  ${violations.join('\n  ')}`}`,
   );
   return violations.length === 0 && t.badSignaturesAccepted + t.serverErrors + t.crashes === 0;
+}
+
+/**
+ * moto's own ceiling, measured apart from our code: raw calls of each kind the intake makes, 20
+ * at a time (moto's server is one Python process). A new push costs the intake 5 calls (claim
+ * PutItem, apps Query on the list index, request PutItem, SendMessage, confirm PutItem), a
+ * duplicate 1 (2 when it lost the claim: the Query that tells done from pending).
+ */
+async function motoCeiling(cp: Awaited<ReturnType<typeof startControlPlane>>): Promise<void> {
+  const { CreateQueueCommand, DeleteQueueCommand, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+  const probe = (await cp.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('bench-probe') })))
+    .QueueUrl!;
+  const calls = 300;
+  const rateOf = async (what: string, call: (i: number) => Promise<unknown>) => {
+    let next = 0;
+    const t = performance.now();
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < calls) await call(next++);
+      }),
+    );
+    const perSecond = calls / ((performance.now() - t) / 1000);
+    return `${what} ${perSecond.toFixed(0)}/s`;
+  };
+  try {
+    const figures = [
+      await rateOf('SendMessage', () =>
+        cp.sqs.send(
+          new SendMessageCommand({ QueueUrl: probe, MessageBody: '{"app":"probe","reason":"drift"}' }),
+        ),
+      ),
+      await rateOf('PutItem', (i) => cp.store.recordDelivery(uniqueName(`probe-${i}`), 60, Date.now())),
+      await rateOf(`Query of the ${apps} apps`, () => cp.store.listApps()),
+    ];
+    console.log(`moto alone, ${calls} calls each, 20 at a time: ${figures.join(', ')} (load: ${loadavg()})`);
+  } finally {
+    await cp.sqs.send(new DeleteQueueCommand({ QueueUrl: probe })).catch(() => {});
+  }
 }
 
 async function lambdaPath(): Promise<boolean> {
@@ -111,6 +162,7 @@ async function lambdaPath(): Promise<boolean> {
       const res = await cp.webhook({ headers: d.headers, body: d.body });
       return { status: res.statusCode, body: res.body };
     };
+    await motoCeiling(cp);
     const baseline = await baselineRun(send, repo, cp.webhookSecret);
     const result = await load
       .runWebhookLoad(send, { ...mix, repo, secret: cp.webhookSecret })
@@ -288,7 +340,7 @@ async function apiLoad(
   const of = (kind: string) => samples.filter((s) => s.kind === kind).map((s) => s.ms);
   const errors = samples.filter((s) => s.status !== 200).length;
   console.log(
-    `API, ${apiApps} apps, ${clients} concurrent clients, ${samples.length} requests in ${elapsed.toFixed(1)} s (${(samples.length / elapsed).toFixed(0)}/s): ` +
+    `API (load: ${loadavg()}), ${apiApps} apps, ${clients} concurrent clients, ${samples.length} requests in ${elapsed.toFixed(1)} s (${(samples.length / elapsed).toFixed(0)}/s): ` +
       `list (100 per page) p50 ${ms(pct(of('list'), 50))} p99 ${ms(pct(of('list'), 99))}; ` +
       `read one p50 ${ms(pct(of('get'), 50))} p99 ${ms(pct(of('get'), 99))}; ${errors} errors${failures.length ? ` (${[...new Set(failures)].join(', ')})` : ''}; ` +
       `baseline /healthz alone p50 ${ms(pct(baseline, 50))} → read-one p99 is ${(pct(of('get'), 99) / pct(baseline, 50)).toFixed(0)}× it`,

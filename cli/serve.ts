@@ -21,6 +21,7 @@ import { redactingLogger, type Logger } from '../shared/ports/logger.js';
 import { buildLocalRuntime, loadAppsDir, registerKubeconfigClusters } from '../shared/runtime/local.js';
 import { readNotificationsFile } from '../shared/runtime/notifier.js';
 import { startLocalWorkers } from '../shared/runtime/local-worker.js';
+import { sqliteGroupCommit } from '../shared/runtime/group-commit.js';
 import { buildAccess } from '../shared/runtime/access.js';
 import { loadUiBundle } from '../shared/runtime/ui-bundle.js';
 import { OidcSignIn, type OidcSettings } from '../shared/auth/oidc.js';
@@ -183,6 +184,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     },
     log,
   );
+  const webhookDurability = sqliteGroupCommit(rt.db);
   const api = createApiApp({
     store,
     queue,
@@ -198,6 +200,9 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     buildInfo: buildInfo(),
     ui: webUi(log),
     changes: rt.changes,
+    listApps: () => rt.catalog.list(),
+    webhookDurability,
+    appsForPush: (event) => rt.catalog.forPush(event),
     webhookSecrets: async () => ({
       github: await secrets.get('webhooks/github'),
       gitlab: await secrets.get('webhooks/gitlab'),
@@ -212,6 +217,13 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
     const s = serveHttp({ fetch: api.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
   });
+  // Keep-alive connections outlive a busy moment: with Node's 5 s default, a server that is slow
+  // to read the next request closes the socket just as a client reuses it, and the client sees
+  // ECONNRESET (50 API clients at once did). Headers still have to arrive within their timeout.
+  if ('keepAliveTimeout' in server) {
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+  }
   const address = server.address();
   const url = `http://${opts.host}:${typeof address === 'object' && address ? address.port : opts.port}`;
   log.info('gitferry serve is up', { url, dataDir: opts.dataDir, tokenFile, webhook: `${url}/api/webhook` });
@@ -222,6 +234,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       await new Promise<void>((r) => server.close(() => r()));
       // Graceful: let each worker finish its current step (its state is stored step by step).
       await workers.stop();
+      await webhookDurability.close();
       rt.db.close();
       log.info('gitferry serve stopped');
     })());

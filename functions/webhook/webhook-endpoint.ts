@@ -7,6 +7,7 @@ import { intakePullRequest } from '../../shared/preview/intake.js';
 import { detectProvider, parseWebhook, type WebhookSecrets } from '../../shared/webhooks/detect.js';
 import { decodeLambdaBody, getHeader } from '../../shared/webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../../shared/webhooks/types.js';
+import { withDeadline } from '../../shared/webhooks/deadline.js';
 import { json, type HttpRequestEvent, type HttpResponse } from '../lambda-events.js';
 
 export interface WebhookEndpointDeps {
@@ -49,14 +50,6 @@ function cheapRefusal(event: HttpRequestEvent, originVerify: string | undefined)
       return json(403, { error: 'webhooks are accepted through the CloudFront endpoint only' });
   }
   return undefined;
-}
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not enqueued within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -25,6 +25,8 @@ import { parseWebhook, type WebhookSecrets } from '../webhooks/detect.js';
 import { intakePullRequest } from '../preview/intake.js';
 import { bodyTooLarge } from '../webhooks/request.js';
 import { WebhookError, defaultWebhookOptions } from '../webhooks/types.js';
+import { defaultWebhookDeadlineMs, withDeadline } from '../webhooks/deadline.js';
+import type { PushEvent } from '../webhooks/types.js';
 import { Authenticator } from '../auth/authenticate.js';
 import { projectRolesPolicy } from '../auth/project-roles.js';
 import { Rbac } from '../auth/rbac.js';
@@ -79,6 +81,17 @@ export interface ApiDeps {
   ui?: UiBundle;
   /** App changes as they happen (gitferry serve): GET /api/v1/stream. Absent: 501, clients poll. */
   changes?: AppChanges;
+  /** The webhook's answer leaves within this (default 8 s; GitHub gives up after 10 s). */
+  webhookDeadlineMs?: number;
+  /** The apps a push concerns, from an index (gitferry serve); default: a scan of every app. */
+  appsForPush?: (event: PushEvent) => Promise<App[]>;
+  /**
+   * How the webhook's writes reach the disk (gitferry serve: one shared sync per batch of pushes,
+   * runtime/group-commit.ts); default: the store's own, commit by commit.
+   */
+  webhookDurability?: { wrap<T extends object>(target: T): T; flush(): Promise<void> };
+  /** Every app sorted by name, kept between requests (gitferry serve); default: read per request. */
+  listApps?: () => Promise<readonly App[]>;
 }
 
 /** Heartbeat on an idle event stream, so proxies and browsers keep it open. */
@@ -173,22 +186,32 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   const access = deps.access ?? defaultAccess(deps.token);
 
-  // Capped before the signature is checked or anything parsed (safety item 3).
+  // Capped before the signature is checked or anything parsed (safety item 3). Answered within
+  // the deadline (GitHub gives up after 10 s): 503 when the wake-ups were not all sent by then.
+  // The intake goes on after a 503 and its outcome stands: a late success is recorded (a
+  // redelivery is then a duplicate), a late failure forgotten (a redelivery is new work), and a
+  // redelivery meanwhile waits for it (control/push-intake.ts) — nothing accepted is lost.
+  const webhookDeadlineMs = deps.webhookDeadlineMs ?? defaultWebhookDeadlineMs;
+  const durability = deps.webhookDurability;
+  const intakeStore = durability ? durability.wrap(deps.store) : deps.store;
+  const intakeQueue = durability ? durability.wrap(deps.queue) : deps.queue;
+  const intakeAccess = durability ? durability.wrap(access) : access;
+  // Answered only once the intake's writes are on disk.
+  const durable = async <T>(result: T) => (await durability?.flush(), result);
   api.post('/api/webhook', capBody(defaultWebhookOptions.maxBodyBytes, bodyTooLarge), async (c) => {
+    const started = deps.now();
+    const left = () => Math.max(1, webhookDeadlineMs - (deps.now() - started));
     const body = Buffer.from(await c.req.arrayBuffer());
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((v, k) => (headers[k] = v));
+    const intake = { store: intakeStore, queue: intakeQueue, log: deps.log, now: deps.now };
     try {
-      const outcome = parseWebhook({ headers, body }, (await deps.webhookSecrets?.()) ?? {});
+      const secrets = (await withDeadline(deps.webhookSecrets?.() ?? Promise.resolve({}), left())) ?? {};
+      const outcome = parseWebhook({ headers, body }, secrets);
       if (outcome.kind === 'ignored') return c.json({ ignored: outcome.reason }, 200);
       if (outcome.kind === 'pull-request') {
         // A preview posts on the PR and changes nothing here: queued for the worker.
-        const queued = await intakePullRequest(outcome.event, {
-          store: deps.store,
-          queue: deps.queue,
-          log: deps.log,
-          now: deps.now,
-        });
+        const queued = await withDeadline(intakePullRequest(outcome.event, intake).then(durable), left());
         return c.json(
           {
             enqueued: queued.enqueued,
@@ -199,21 +222,22 @@ export function createApiApp(deps: ApiDeps): Hono {
           queued.duplicate || queued.enqueued.length === 0 ? 200 : 202,
         );
       }
-      const result = await intakePush(outcome.event, {
-        store: deps.store,
-        queue: deps.queue,
-        log: deps.log,
-        now: deps.now,
+      const event = outcome.event;
+      // A verified push is a caller too: the audit trail names the provider and delivery per app
+      // (written when the wake-ups are sent, even after a 503).
+      const work = intakePush(event, { ...intake, appsFor: deps.appsForPush }).then(async (result) => {
+        await recordPush(intakeAccess, c, event, result.enqueued);
+        return durable(result);
       });
-      // A verified push is a caller too: the audit trail names the provider and delivery per app.
-      await recordPush(access, c, outcome.event, result.enqueued);
+      const result = await withDeadline(work, left());
       return c.json(
-        { enqueued: result.enqueued, duplicate: result.duplicate, revision: outcome.event.sha },
+        { enqueued: result.enqueued, duplicate: result.duplicate, revision: event.sha },
         result.duplicate ? 200 : 202,
       );
     } catch (err) {
       if (err instanceof WebhookError) return c.json({ error: redact(err.message) }, err.httpStatus);
-      throw err;
+      deps.log.error('webhook not enqueued', { message: redact((err as Error).message) });
+      return c.json({ error: 'not enqueued; please redeliver' }, 503);
     }
   });
 
@@ -238,7 +262,9 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   route(v1, routes.listApps, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const all = (await deps.store.listApps()).sort((a, b) => a.name.localeCompare(b.name));
+    const all = deps.listApps
+      ? await deps.listApps()
+      : (await deps.store.listApps()).sort((a, b) => a.name.localeCompare(b.name));
     const apps = await visibleTo(c, access, all, (a) => ({
       resource: 'applications',
       action: 'get',

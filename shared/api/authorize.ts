@@ -279,7 +279,7 @@ export function authorize(access: AccessControl, store: StateStore, base = '/api
 export async function visibleTo<T>(
   c: Context,
   access: AccessControl,
-  items: T[],
+  items: readonly T[],
   permissionOf: (item: T) => Permission,
 ): Promise<T[]> {
   const who = callerOf(c);

@@ -5,6 +5,7 @@ import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
 import { repoMatchKey } from '../domain/repo-url.js';
 import type { PushEvent } from '../webhooks/types.js';
+import { GitferryError } from '../domain/errors.js';
 
 export const manifestGeneratePathsAnnotation = 'argocd.argoproj.io/manifest-generate-paths';
 
@@ -77,14 +78,52 @@ export interface IntakeResult {
 }
 
 /** The store calls a push intake makes. */
-export type IntakeStore = Pick<StateStore, 'listApps' | 'requestSync' | 'recordDelivery' | 'forgetDelivery'>;
+export type IntakeStore = Pick<
+  StateStore,
+  'listApps' | 'requestSync' | 'recordDelivery' | 'claimDelivery' | 'confirmDelivery' | 'forgetDelivery'
+>;
+
+/**
+ * Another copy of the delivery is still being taken and did not finish within the wait: the
+ * answer is "not enqueued, redeliver" (a 503), never "duplicate", since its wake-ups may yet fail.
+ */
+export class DeliveryPendingError extends GitferryError {
+  override name = 'DeliveryPendingError';
+  constructor(deliveryId: string) {
+    super(
+      'webhook:delivery-pending',
+      `delivery ${deliveryId}: another copy of it is still being taken; redeliver later`,
+    );
+  }
+}
+
+/** Defaults of intakePush's timing options. */
+export const defaultIntakeOptions = {
+  /** How long a delivery is remembered once its wake-ups were sent (GitHub redelivers for days). */
+  deliveryTtlSeconds: 7 * 24 * 3600,
+  /**
+   * How long a claim holds while its wake-ups are sent. Past it, a redelivery may take the
+   * delivery over (the first intake died, or its Lambda was frozen after answering 503); its late
+   * wake-ups, if it resumes, are harmless duplicates.
+   */
+  claimSeconds: 60,
+  /** How long a copy that finds another copy under way waits for its outcome before a 503. */
+  pendingWaitMs: 5_000,
+  pendingPollMs: 100,
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Turns a verified push into wake-ups: each concerned app records the pushed revision as wanted
- * (newest wins) and gets a wake-up. The delivery id is recorded first, so a replayed delivery
- * (GitHub's redelivery, an attacker replaying a captured request) sends nothing at all. If the
- * wake-ups cannot all be sent, the record is forgotten again, so a redelivery is new work and a
- * failure part-way loses nothing (the wake-ups already sent are harmless).
+ * (newest wins) and gets a wake-up. The delivery id is claimed first, before any other work, so a
+ * replayed delivery (GitHub's redelivery, an attacker replaying a captured request) sends nothing
+ * at all; the claim becomes "done" only once every wake-up was sent. A copy that finds the claim
+ * still pending waits for its outcome: done is a duplicate, forgotten is new work it takes up, and
+ * still pending after the wait is a DeliveryPendingError (503, redeliver) — never a "duplicate"
+ * whose first copy may yet fail. If the wake-ups cannot all be sent, the claim is forgotten, so a
+ * redelivery is new work and a failure part-way loses nothing (the wake-ups already sent are
+ * harmless).
  */
 export async function intakePush(
   event: PushEvent,
@@ -93,28 +132,32 @@ export async function intakePush(
     queue: JobQueue;
     log: Logger;
     now: () => number;
+    /** The apps a push concerns (an indexed lookup); default: appsForPush over store.listApps(). */
+    appsFor?: (event: PushEvent) => Promise<App[]>;
     deliveryTtlSeconds?: number;
+    claimSeconds?: number;
+    pendingWaitMs?: number;
+    pendingPollMs?: number;
   },
 ): Promise<IntakeResult> {
-  const apps = appsForPush(await deps.store.listApps(), event);
-  const requestedAt = deps.now();
+  const o = { ...defaultIntakeOptions, ...definedOnly(deps) };
   const deliveryKey = `${event.provider}:${event.deliveryId}`;
-  const isNew = await deps.store.recordDelivery(
-    deliveryKey,
-    deps.deliveryTtlSeconds ?? 7 * 24 * 3600,
-    requestedAt,
-  );
-  const fields = {
-    deliveryId: event.deliveryId,
-    revision: event.sha,
-    branch: event.branch,
-    apps: apps.map((a) => a.name),
-  };
-  if (!isNew) {
+  const fields = { deliveryId: event.deliveryId, revision: event.sha, branch: event.branch };
+  const waitUntil = deps.now() + o.pendingWaitMs;
+  let claim = await deps.store.claimDelivery(deliveryKey, o.claimSeconds, deps.now());
+  while (claim === 'pending') {
+    if (deps.now() >= waitUntil) throw new DeliveryPendingError(event.deliveryId);
+    await sleep(o.pendingPollMs);
+    claim = await deps.store.claimDelivery(deliveryKey, o.claimSeconds, deps.now());
+  }
+  if (claim === 'done') {
     deps.log.info('duplicate delivery: no wake-up sent', fields);
     return { enqueued: [], duplicate: true };
   }
+  const requestedAt = deps.now();
+  let apps: App[] = [];
   try {
+    apps = deps.appsFor ? await deps.appsFor(event) : appsForPush(await deps.store.listApps(), event);
     await Promise.all(
       apps.map(async (app) => {
         await deps.store.requestSync(app.name, { reason: 'webhook', revision: event.sha, requestedAt });
@@ -127,18 +170,22 @@ export async function intakePush(
         });
       }),
     );
+    await deps.store.confirmDelivery(deliveryKey, o.deliveryTtlSeconds, deps.now());
   } catch (err) {
-    await deps.store.forgetDelivery(deliveryKey).catch((forgetErr: unknown) =>
-      deps.log.error(
-        'a delivery whose wake-ups failed could not be forgotten; its redelivery counts as a duplicate',
-        {
-          ...fields,
-          message: (forgetErr as Error).message,
-        },
-      ),
-    );
+    await deps.store
+      .forgetDelivery(deliveryKey)
+      .catch((forgetErr: unknown) =>
+        deps.log.error(
+          'a delivery whose wake-ups failed could not be forgotten; a redelivery can take it once its claim runs out',
+          { ...fields, message: (forgetErr as Error).message },
+        ),
+      );
     throw err;
   }
-  deps.log.info('push enqueued', fields);
+  deps.log.info('push enqueued', { ...fields, apps: apps.map((a) => a.name) });
   return { enqueued: apps.map((a) => a.name), duplicate: false };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -27,6 +27,7 @@ import { systemClock, type Clock } from './clock.js';
 import { checkName, checkRequest, checkStepCommit, wrapStoreError } from './state-store-rules.js';
 import {
   StateStoreError,
+  type DeliveryClaim,
   type Lease,
   type ListRunsOptions,
   type StateStore,
@@ -262,6 +263,22 @@ export abstract class BaseStateStore implements StateStore {
     );
   }
 
+  claimDelivery(deliveryId: string, pendingSeconds: number, now: number): Promise<DeliveryClaim> {
+    return this.run(`Delivery/${deliveryId}`, 'claim', () =>
+      this.claimDeliveryRecord(
+        checkName('Delivery', deliveryId),
+        Math.max(1, Math.ceil(pendingSeconds)),
+        now,
+      ),
+    );
+  }
+
+  confirmDelivery(deliveryId: string, ttlSeconds: number, now: number): Promise<void> {
+    return this.run(`Delivery/${deliveryId}`, 'confirm', () =>
+      this.confirmDeliveryRecord(checkName('Delivery', deliveryId), ttlSeconds, now),
+    );
+  }
+
   // ---- the primitives an adapter implements ------------------------------------------------
   // Each may return a value or a promise, and may throw anything: the base names the subject and
   // wraps what is not already a GitferryError. Names and arguments arrive checked.
@@ -342,6 +359,19 @@ export abstract class BaseStateStore implements StateStore {
   protected abstract insertDelivery(id: string, ttlSeconds: number, now: number): MaybePromise<boolean>;
   /** Removes the delivery's record if there is one. */
   protected abstract removeDelivery(id: string): MaybePromise<void>;
+  /**
+   * Atomically: with no record of the delivery that has not run out, stores a pending one until
+   * `now + pendingSeconds` and returns `new`; else `pending` for a live pending record, `done` for
+   * a live done one (an adapter that cannot tell after losing a race answers `pending`: the caller
+   * asks again).
+   */
+  protected abstract claimDeliveryRecord(
+    id: string,
+    pendingSeconds: number,
+    now: number,
+  ): MaybePromise<DeliveryClaim>;
+  /** Stores the delivery as done until `now + ttlSeconds`, whatever record it had. */
+  protected abstract confirmDeliveryRecord(id: string, ttlSeconds: number, now: number): MaybePromise<void>;
 
   // ---- helpers -----------------------------------------------------------------------------
 

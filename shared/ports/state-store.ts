@@ -164,4 +164,17 @@ export interface StateStore {
    * delivery first and then failed to send its wake-ups. Forgetting an unknown id does nothing.
    */
   forgetDelivery(deliveryId: string): Promise<void>;
+  /**
+   * Claims a delivery for an intake about to send its wake-ups, so that a copy arriving meanwhile
+   * is not told "duplicate" before the wake-ups exist: `new` (claimed, pending for
+   * `pendingSeconds` unless confirmed or forgotten; after that another copy may claim it, e.g. when
+   * the first intake's Lambda was frozen), `pending` (another copy holds a live claim; its outcome
+   * is not known yet), `done` (confirmed or recorded, and its time is not over).
+   */
+  claimDelivery(deliveryId: string, pendingSeconds: number, now: number): Promise<DeliveryClaim>;
+  /** Marks a claimed delivery done for ttlSeconds from now: its wake-ups were all sent. */
+  confirmDelivery(deliveryId: string, ttlSeconds: number, now: number): Promise<void>;
 }
+
+/** What claimDelivery found (see there). */
+export type DeliveryClaim = 'new' | 'pending' | 'done';

@@ -26,6 +26,7 @@ import { GitCheckoutCache } from '../source/git.js';
 import { SourceRenderer } from '../source/render.js';
 import { parseManifests } from '../source/yaml.js';
 import { AppChangeFeed } from './app-change-feed.js';
+import { AppCatalog } from './app-catalog.js';
 import { buildHealthChecks } from './health-checks.js';
 import { buildNotifier } from './notifier.js';
 import { buildPreviewer } from './preview.js';
@@ -64,7 +65,9 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
   const db = openDatabase(join(opts.dataDir, 'gitferry.db'));
   // Every write a view shows is announced (GET /api/v1/stream, the web UI's live updates).
   const changes = new AppChangeFeed();
-  const store = changes.observe(new SqliteStateStore(db));
+  // The apps as one sorted list and a map by repository, read again only after an app is written.
+  const catalog = new AppCatalog();
+  const store = changes.observe(catalog.watch(new SqliteStateStore(db)));
   const queue = new SqliteJobQueue(db, { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 });
   const secrets = new FileSecretStore(join(opts.dataDir, 'secrets'));
   const guard = { allowedHosts: opts.allowedHosts ?? [] };
@@ -155,6 +158,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
   return {
     db,
     store,
+    catalog,
     changes,
     queue,
     secrets,

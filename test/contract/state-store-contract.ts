@@ -901,6 +901,34 @@ export function describeStateStoreContract(
         expect(await store().recordDelivery(id, 3_600, now + 2_000)).toBe(false);
         await expect(store().forgetDelivery(unique('never-seen'))).resolves.toBeUndefined();
       });
+
+      test('a claimed delivery is pending until confirmed, then done until its time is over', async () => {
+        const id = unique('delivery');
+        const now = 1_767_225_600_000;
+
+        expect(await store().claimDelivery(id, 60, now)).toBe('new');
+        expect(await store().claimDelivery(id, 60, now + 1_000)).toBe('pending');
+        expect(await store().recordDelivery(id, 3_600, now + 1_000)).toBe(false);
+        await store().confirmDelivery(id, 3_600, now + 2_000);
+        expect(await store().claimDelivery(id, 60, now + 3_000)).toBe('done');
+        expect(await store().claimDelivery(id, 60, now + 3_601_000)).toBe('done');
+        expect(await store().claimDelivery(id, 60, now + 3_603_000)).toBe('new');
+      });
+
+      test('a pending claim nobody confirmed runs out and can be claimed again; a forgotten one at once', async () => {
+        const id = unique('delivery');
+        const now = 1_767_225_600_000;
+
+        expect(await store().claimDelivery(id, 60, now)).toBe('new');
+        expect(await store().claimDelivery(id, 60, now + 59_000)).toBe('pending');
+        expect(await store().claimDelivery(id, 60, now + 61_000)).toBe('new');
+        await store().forgetDelivery(id);
+        expect(await store().claimDelivery(id, 60, now + 62_000)).toBe('new');
+        // A delivery recorded whole (recordDelivery) is done for a claim.
+        const recorded = unique('delivery');
+        expect(await store().recordDelivery(recorded, 3_600, now)).toBe(true);
+        expect(await store().claimDelivery(recorded, 60, now + 1_000)).toBe('done');
+      });
     });
 
     describe('deleteApp', () => {

@@ -43,7 +43,13 @@ import {
   unreadable,
   type StoredLease,
 } from '../../ports/state-store-rules.js';
-import { StateStoreError, type Lease, type StepCommit, type SyncRequest } from '../../ports/state-store.js';
+import {
+  StateStoreError,
+  type DeliveryClaim,
+  type Lease,
+  type StepCommit,
+  type SyncRequest,
+} from '../../ports/state-store.js';
 import {
   chunkAttributes,
   chunkBytes,
@@ -580,6 +586,65 @@ export class DynamoDbStateStore extends BaseStateStore {
           [pkName]: deliveryPk(id),
           [skName]: deliverySk,
           [stateTableSchema.ttlAttribute]: 0,
+        }),
+      }),
+    );
+  }
+
+  protected async claimDeliveryRecord(
+    id: string,
+    pendingSeconds: number,
+    now: number,
+  ): Promise<DeliveryClaim> {
+    const nowSeconds = Math.floor(now / 1000);
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall({
+            [pkName]: deliveryPk(id),
+            [skName]: deliverySk,
+            // A pending claim runs out like any record: then another copy may claim it.
+            [stateTableSchema.ttlAttribute]: nowSeconds + pendingSeconds,
+            pending: true,
+            receivedAt: now,
+          }),
+          ConditionExpression: 'attribute_not_exists(#pk) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#pk': pkName, '#ttl': stateTableSchema.ttlAttribute },
+          ExpressionAttributeValues: marshall({ ':now': nowSeconds }),
+        }),
+      );
+      return 'new';
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+    }
+    // Only a copy that lost the claim reads: it must tell a finished first copy from one under way.
+    // A Query, not a GetItem: the webhook's role may query and put, nothing more (infra/table-access.ts).
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': pkName },
+        ExpressionAttributeValues: marshall({ ':pk': deliveryPk(id) }),
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    const found = item ? unmarshall(item) : undefined;
+    const live = found && Number(found[stateTableSchema.ttlAttribute]) > nowSeconds;
+    // Gone or run out between the two calls: not known, so `pending` (the caller asks again).
+    return live && found.pending !== true ? 'done' : 'pending';
+  }
+
+  protected async confirmDeliveryRecord(id: string, ttlSeconds: number, now: number): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall({
+          [pkName]: deliveryPk(id),
+          [skName]: deliverySk,
+          [stateTableSchema.ttlAttribute]: Math.floor(now / 1000) + ttlSeconds,
+          receivedAt: now,
         }),
       }),
     );

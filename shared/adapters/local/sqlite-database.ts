@@ -121,6 +121,14 @@ export const sqliteMigrations: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX app_links_by_app ON app_links (app);
   `,
+  // 6: a claimed delivery is pending (its wake-ups not all sent) until pending_until; NULL = done.
+  // Expiring records are purged as their kind is written: by index, not by reading every row's
+  // JSON (an audit entry per push made each push slower than the one before).
+  `
+  ALTER TABLE webhook_deliveries ADD COLUMN pending_until INTEGER;
+  CREATE INDEX audit_entries_by_expiry ON audit_entries (json_extract(doc, '$.expiresAt'));
+  CREATE INDEX session_revocations_by_expiry ON session_revocations (json_extract(doc, '$.expiresAt'));
+  `,
 ];
 
 /**

@@ -37,7 +37,13 @@ import {
   wrapStoreError,
   type StoredLease,
 } from '../../ports/state-store-rules.js';
-import { StateStoreError, type Lease, type StepCommit, type SyncRequest } from '../../ports/state-store.js';
+import {
+  StateStoreError,
+  type DeliveryClaim,
+  type Lease,
+  type StepCommit,
+  type SyncRequest,
+} from '../../ports/state-store.js';
 import { migrate, writeTransaction, type SqliteDatabase } from './sqlite-database.js';
 
 export interface SqliteStateStoreOptions {
@@ -233,6 +239,21 @@ export class SqliteStateStore extends BaseStateStore {
     writeTransaction(this.db, () => this.sql.deleteDelivery.run(id));
   }
 
+  protected claimDeliveryRecord(id: string, pendingSeconds: number, now: number): DeliveryClaim {
+    return writeTransaction(this.db, () => {
+      this.sql.purgeDeliveries.run(now);
+      const found = this.sql.selectDelivery.get(id);
+      if (found) return found.pending_until === null ? 'done' : 'pending';
+      const until = now + pendingSeconds * 1000;
+      this.sql.claimDelivery.run(id, until, until);
+      return 'new';
+    });
+  }
+
+  protected confirmDeliveryRecord(id: string, ttlSeconds: number, now: number): void {
+    writeTransaction(this.db, () => this.sql.confirmDelivery.run(id, now + ttlSeconds * 1000));
+  }
+
   // ---- helpers -----------------------------------------------------------------------------
 
   private storedLease(app: string): StoredLease | undefined {
@@ -353,6 +374,16 @@ function prepareStatements(db: SqliteDatabase) {
     ),
     purgeDeliveries: db.prepare<[number]>('DELETE FROM webhook_deliveries WHERE expires_at <= ?'),
     deleteDelivery: db.prepare<[string]>('DELETE FROM webhook_deliveries WHERE id = ?'),
+    selectDelivery: db.prepare<[string], { pending_until: number | null }>(
+      'SELECT pending_until FROM webhook_deliveries WHERE id = ?',
+    ),
+    claimDelivery: db.prepare<[string, number, number]>(
+      'INSERT INTO webhook_deliveries (id, expires_at, pending_until) VALUES (?, ?, ?)',
+    ),
+    confirmDelivery: db.prepare<[string, number]>(
+      'INSERT INTO webhook_deliveries (id, expires_at, pending_until) VALUES (?, ?, NULL) ' +
+        'ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, pending_until = NULL',
+    ),
     insertDelivery: db.prepare<[string, number]>(
       'INSERT INTO webhook_deliveries (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
     ),

@@ -10,6 +10,8 @@ function countingEndpoint(originVerify?: string) {
       listApps: async () => (calls.store++, []),
       requestSync: async () => void calls.store++,
       recordDelivery: async () => (calls.store++, true),
+      claimDelivery: async () => (calls.store++, 'new' as const),
+      confirmDelivery: async () => void calls.store++,
       forgetDelivery: async () => void calls.store++,
     },
     queue: { send: async (_: SyncJob) => void calls.queue++ },
