@@ -1,7 +1,8 @@
 // The AWS endpoint killed mid-sync and brought back. What is killed: a forwarder process in front
 // of moto that the Lambda handlers talk to (test/support/tcp-forwarder.ts), SIGKILLed so open
 // connections reset and new ones are refused, then started again on the same port. Why not moto
-// itself: moto keeps its state in memory only (moto 5's server has no persistence), so killing it
+// itself: moto's server keeps its state in memory (its request recorder replays calls; it does not
+// restore state, receipt handles included), so killing it
 // would lose every table and queue, which AWS never does; what a worker meets in practice is the
 // endpoint unreachable or erroring for a while, with the data intact behind it. Lambda's event
 // source (this test's drain) keeps its own path to SQS, as it does in AWS.
