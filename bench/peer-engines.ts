@@ -12,7 +12,7 @@
 // shared 2-core machine the client's CPU is taken from the apiserver's.
 // BENCH_ENGINE_NODE_FLAGS (e.g. "--optimize-for-size") runs Gitferry's engine processes with those
 // Node flags, to see what V8's heap sizing costs; production sets none, so the default run has none.
-// Usage: npm run bench:peers [-- --runs 3] [-- --before /tmp/gitferry-main]
+// Usage: npm run bench:peers [-- --runs 3] [-- --before /tmp/gitferry-main] [-- --only gitferry,flux]
 //   (bench/peers/build.sh builds the Go harnesses first)
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ const { values: flags } = parseArgs({
     runs: { type: 'string', default: '3' },
     objects: { type: 'string', default: '1000' },
     before: { type: 'string' },
+    // Which to run, e.g. `gitferry,before,flux` (default all; `kubectl` is the baseline).
+    only: { type: 'string' },
   },
 });
 const runs = Number(flags.runs);
@@ -165,13 +167,14 @@ async function kubectlRounds(): Promise<Rounds> {
   };
 }
 
+const chosen = (name: string) => !flags.only || flags.only.split(',').includes(name);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 try {
   const results: Record<string, Rounds[]> = {};
   const failed: Record<string, string> = {};
   for (let run = 0; run < runs; run++) {
     // Alternate the order each run, so no engine always follows another's cleanup.
-    const order = Object.keys(engines).filter((e) => engines[e] && !failed[e]);
+    const order = Object.keys(engines).filter((e) => engines[e] && !failed[e] && chosen(e));
     if (run % 2 === 1) order.reverse();
     for (const name of order) {
       try {
@@ -185,7 +188,7 @@ try {
       }
     }
   }
-  const baseline = await kubectlRounds();
+  const baseline = chosen('kubectl') ? await kubectlRounds() : undefined;
   const med = (name: string, pick: (r: Rounds) => number) => median(results[name]!.map(pick));
   const s = (ms: number) => (Number.isNaN(ms) ? '—' : `${(ms / 1000).toFixed(2)} s`);
   if (process.env.BENCH_ENGINE_NODE_FLAGS)
@@ -223,7 +226,7 @@ try {
     argo: 'Argo gitops-engine Sync',
   };
   for (const name of Object.keys(results)) row(labels[name]!, medians(name));
-  row('kubectl SSA (1 process, seq.)', baseline);
+  if (baseline) row('kubectl SSA (1 process, seq.)', baseline);
   const ratio = (a: number, b: number) => a / b;
   const judged = (value: number, goal: number) =>
     `${value.toFixed(2)}× (goal ≤ ${goal}×: ${value <= goal ? 'met' : 'missed'})`;
