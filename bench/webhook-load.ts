@@ -34,7 +34,7 @@ const rounds = env('BENCH_ROUNDS', 6);
 const apiApps = env('BENCH_API_APPS', 1_000);
 const clients = env('BENCH_CLIENTS', 50);
 const perClient = env('BENCH_REQUESTS_PER_CLIENT', 40);
-const drainLimitMs = 600_000;
+const drainLimitMs = env('BENCH_DRAIN_SECONDS', 600) * 1000;
 
 // BENCH_ONLY=local: serve's webhook route and API list in-process, without the test bed, each with
 // this branch's fixes off and then on, in the same run (see localComparison below).

@@ -90,7 +90,8 @@ export function createWebhookEndpoint(
         return json(200, { ignored: outcome.reason });
       }
       const left = Math.max(1, deps.deadlineMs - (deps.now() - started));
-      const intake = { store: deps.store, queue: deps.queue, log, now: deps.now };
+      // A copy that finds its first copy under way waits for it as long as its own deadline allows.
+      const intake = { store: deps.store, queue: deps.queue, log, now: deps.now, pendingWaitMs: left };
       const result = await withDeadline(
         outcome.kind === 'push'
           ? intakePush(outcome.event, intake)

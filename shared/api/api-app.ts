@@ -225,7 +225,9 @@ export function createApiApp(deps: ApiDeps): Hono {
       const event = outcome.event;
       // A verified push is a caller too: the audit trail names the provider and delivery per app
       // (written when the wake-ups are sent, even after a 503).
-      const work = intakePush(event, { ...intake, appsFor: deps.appsForPush }).then(async (result) => {
+      // A copy that finds its first copy under way waits for it as long as its own deadline allows.
+      const pushDeps = { ...intake, appsFor: deps.appsForPush, pendingWaitMs: left() };
+      const work = intakePush(event, pushDeps).then(async (result) => {
         await recordPush(intakeAccess, c, event, result.enqueued);
         return durable(result);
       });

@@ -109,6 +109,7 @@ export const defaultIntakeOptions = {
   claimSeconds: 60,
   /** How long a copy that finds another copy under way waits for its outcome before a 503. */
   pendingWaitMs: 5_000,
+  /** The first pause before asking again; each next one doubles, up to 1 s. */
   pendingPollMs: 100,
 };
 
@@ -145,9 +146,11 @@ export async function intakePush(
   const fields = { deliveryId: event.deliveryId, revision: event.sha, branch: event.branch };
   const waitUntil = deps.now() + o.pendingWaitMs;
   let claim = await deps.store.claimDelivery(deliveryKey, o.claimSeconds, deps.now());
-  while (claim === 'pending') {
+  // Asked again less and less often (each ask is two store calls on DynamoDB): a slow store is
+  // not made slower by the copies waiting on it.
+  for (let pause = o.pendingPollMs; claim === 'pending'; pause = Math.min(pause * 2, 1_000)) {
     if (deps.now() >= waitUntil) throw new DeliveryPendingError(event.deliveryId);
-    await sleep(o.pendingPollMs);
+    await sleep(Math.min(pause, Math.max(0, waitUntil - deps.now())));
     claim = await deps.store.claimDelivery(deliveryKey, o.claimSeconds, deps.now());
   }
   if (claim === 'done') {

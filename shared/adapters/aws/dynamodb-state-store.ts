@@ -612,11 +612,19 @@ export class DynamoDbStateStore extends BaseStateStore {
           ConditionExpression: 'attribute_not_exists(#pk) OR #ttl <= :now',
           ExpressionAttributeNames: { '#pk': pkName, '#ttl': stateTableSchema.ttlAttribute },
           ExpressionAttributeValues: marshall({ ':now': nowSeconds }),
+          // A copy that lost the claim learns what it lost to in the same call.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return 'new';
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
+      const old = (err as { Item?: Item }).Item;
+      if (old) {
+        const found = unmarshall(old);
+        const live = Number(found[stateTableSchema.ttlAttribute]) > nowSeconds;
+        return live && found.pending !== true ? 'done' : 'pending';
+      }
     }
     // Only a copy that lost the claim reads: it must tell a finished first copy from one under way.
     // A Query, not a GetItem: the webhook's role may query and put, nothing more (infra/table-access.ts).

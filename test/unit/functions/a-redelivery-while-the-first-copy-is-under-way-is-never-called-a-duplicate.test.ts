@@ -94,7 +94,7 @@ async function until(what: string, f: () => boolean | Promise<boolean>) {
 }
 
 describe('a redelivery while the first copy of a push is still being taken', () => {
-  test('is answered 503, not duplicate; when the first copy then fails, the waiting copy takes the push over and wakes the app', async () => {
+  test('is answered 503, not duplicate; when the first copy then fails, the push is taken up again and wakes the app once', async () => {
     const { db, endpoint, sent, started, open } = await setup();
     const first = await endpoint(push('d-race-1'));
     await started;
@@ -105,13 +105,14 @@ describe('a redelivery while the first copy of a push is still being taken', () 
     expect(meanwhile.statusCode).toBe(503);
 
     open(false); // the first copy's wake-up fails after its 503: it forgets the delivery
-    await until('the waiting copy took the delivery over', () => sent.length > 0);
-    expect(sent.map((j) => [j.app, j.revision, j.deliveryId])).toEqual([['shop', sha, 'd-race-1']]);
+    // Taken up again: by the waiting copy if it is still within its deadline, else by a redelivery.
     await until('the delivery is done', async () => {
       const again = await endpoint(push('d-race-1'));
-      return again.statusCode === 200 && JSON.parse(again.body).duplicate === true;
+      return (
+        again.statusCode === 202 || (again.statusCode === 200 && JSON.parse(again.body).duplicate === true)
+      );
     });
-    expect(sent).toHaveLength(1);
+    expect(sent.map((j) => [j.app, j.revision, j.deliveryId])).toEqual([['shop', sha, 'd-race-1']]);
     db.close();
   });
 
