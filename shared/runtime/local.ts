@@ -3,6 +3,7 @@
 // only place that knows adapters and control together.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterConnectorRouter } from '../adapters/cluster/cluster-connector-router.js';
 import { TokenClusterConnector } from '../adapters/cluster/token-cluster-connector.js';
 import { EksClusterConnector } from '../adapters/aws/eks-cluster-connector.js';
@@ -19,7 +20,6 @@ import { parseApplication, parseAppProjectManifest } from '../domain/application
 import { ClusterConfigError } from '../domain/cluster-credentials.js';
 import { GitferryError } from '../domain/errors.js';
 import type { ClusterServerPolicy } from '../engine/cluster-server.js';
-import { contextOf, readKubeconfig } from '../engine/kubeconfig.js';
 import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { GitCheckoutCache } from '../source/git.js';
@@ -83,11 +83,13 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
   });
   // The servers of the admin's own kubeconfig are trusted as named (a kind cluster on 127.0.0.1);
   // every other server, API registrations included, passes the URL guard.
-  const kubeconfig =
-    opts.kubeconfig && existsSync(opts.kubeconfig) ? readKubeconfig(opts.kubeconfig) : undefined;
+  // The admin's kubeconfig is read with client-node's KubeConfig (every form the file may take);
+  // the engine itself builds connections from plain data (engine/kubeconfig.ts).
+  const kubeconfig = opts.kubeconfig && existsSync(opts.kubeconfig) ? new KubeConfig() : undefined;
+  if (kubeconfig) kubeconfig.loadFromFile(opts.kubeconfig!);
   const clusterServers: ClusterServerPolicy = {
     guard,
-    trustedServers: kubeconfig?.clusters.map((c) => c.server) ?? [],
+    trustedServers: kubeconfig?.getClusters().map((c) => c.server) ?? [],
   };
   const connector = new ClusterConnectorRouter({
     kubeconfig: new TokenClusterConnector(secrets, { server: clusterServers }),
@@ -186,8 +188,9 @@ export async function registerKubeconfigClusters(rt: LocalRuntime, log: Logger):
   const kc = rt.kubeconfig;
   if (!kc) return [];
   const names: string[] = [];
-  for (const ctx of kc.contexts) {
-    const { cluster, user } = contextOf(kc, ctx.name);
+  for (const ctx of kc.getContexts()) {
+    const cluster = kc.getCluster(ctx.cluster);
+    const user = kc.getUser(ctx.user);
     if (!cluster || !user?.token) {
       log.warn('kubeconfig context skipped: only token users are supported', { context: ctx.name });
       continue;
@@ -201,7 +204,7 @@ export async function registerKubeconfigClusters(rt: LocalRuntime, log: Logger):
           server: cluster.server,
           caData,
           token: user.token,
-          insecureSkipVerify: cluster.insecureSkipVerify,
+          insecureSkipVerify: cluster.skipTLSVerify,
         },
         {
           store: rt.store,
