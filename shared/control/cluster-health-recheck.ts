@@ -10,7 +10,7 @@ import type { App } from '../domain/app.js';
 import type { AppStatus } from '../domain/status.js';
 import type { InventoryEntry } from '../domain/kube-object.js';
 import type { SyncJob } from '../domain/sync-job.js';
-import { readLiveObjects, type LiveObjects } from '../engine/assess.js';
+import { batchReadOptions, readLiveObjects, type LiveObjects } from '../engine/assess.js';
 import { assessDesiredHealth } from './app-health.js';
 import { openCluster, releaseCluster, type Control } from './deps.js';
 import { backoffSeconds } from './wake-bounds.js';
@@ -119,7 +119,7 @@ export async function recheckClusterHealth(
     const live: LiveObjects = await readLiveObjects(
       rm,
       progressing.flatMap((p) => p.inventory),
-      { listThreshold: 1 },
+      batchReadOptions,
     ).then(
       (read) => read.live,
       () => new Map(),

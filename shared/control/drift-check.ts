@@ -18,7 +18,7 @@ import type { AppStatus } from '../domain/status.js';
 import type { SyncReason } from '../domain/sync-job.js';
 import { ownedFingerprint, ownedPartOf } from '../engine/fingerprint.js';
 import { assessHealth, worstHealth } from '../engine/health.js';
-import { readLiveObjects } from '../engine/assess.js';
+import { batchReadOptions, readLiveObjects } from '../engine/assess.js';
 import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
 import type { ClusterConnector } from '../ports/cluster-connector.js';
 import type { Clock } from '../ports/clock.js';
@@ -188,11 +188,11 @@ async function checkLiveState(
 ): Promise<void> {
   const rm = new ResourceManager(await deps.connector.connect(cluster), deps.engine);
   try {
-    // Every inventory of the cluster at once: one LIST per kind and namespace.
+    // Every inventory of the cluster at once: one LIST per kind and namespace, or across the cluster.
     const { live, unserved } = await readLiveObjects(
       rm,
       candidates.flatMap((c) => c.inventory),
-      { listThreshold: 1 },
+      batchReadOptions,
     );
 
     for (const { app, status, inventory } of candidates) {

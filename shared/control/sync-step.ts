@@ -6,7 +6,7 @@
 import type { App } from '../domain/app.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
-import { stepSync, type SyncState } from '../engine/sync-operation.js';
+import { stepSync, type SyncState, type SyncStepResult } from '../engine/sync-operation.js';
 import type { Lease, StoredOperation, SyncRequest } from '../ports/state-store.js';
 import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, failedState, operationOf, resourceStatuses, withBoundedDiffs } from './app-status.js';
@@ -50,7 +50,7 @@ export async function runSyncStep(
   try {
     const inventory = await c.store.getInventory(app.name);
     const wakeUps = (op.wakeUps ?? 0) + 1;
-    let stepped: { state: SyncState; nextStepInMs?: number };
+    let stepped: SyncStepResult;
     // A render kept with the operation never has child apps (one with children is not kept), so
     // its children are none: a parent's last step still reconciles (and prunes) its children.
     let desired = op.desired;
@@ -130,10 +130,13 @@ export async function runSyncStep(
     }
 
     const retryIn = state.phase === 'Failed' ? retryDelayMs(retryPolicyOf(app), op.attempt) : undefined;
+    // Health from what this step saw (the plan's reads, apply answers): only objects it did not
+    // see are read.
     const health = await assessDesiredHealth(
       rm,
       state.inventory,
       state.planned.map((p) => p.ref),
+      stepped.observed,
     );
     const synced = state.phase === 'Succeeded' && !isDryRun(started);
     const childApps =

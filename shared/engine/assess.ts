@@ -13,8 +13,15 @@ export interface ResourceHealth {
 }
 
 /**
- * The live objects of many refs, of many apps, in one go: with `listThreshold: 1`, one LIST per
- * kind and namespace, however many apps and objects share them. Refs of kinds the cluster does not
+ * How the drift check and the per-cluster health rechecks read many apps' objects: one LIST per
+ * kind and namespace, and one across the cluster for a kind spread over 3 namespaces or more when
+ * that takes fewer pages.
+ */
+export const batchReadOptions: Partial<LiveStateOptions> = { listThreshold: 1, clusterWideFrom: 3 };
+
+/**
+ * The live objects of many refs, of many apps, in one go: with batchReadOptions, one LIST per
+ * kind and namespace (or across the cluster), however many apps and objects share them. Refs of kinds the cluster does not
  * serve are in `unserved` (and not in `live`).
  */
 export async function readLiveObjects(

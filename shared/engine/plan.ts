@@ -5,6 +5,7 @@ import {
   applyAccepted,
   applyObject,
   describeApplyError,
+  getObject,
   fieldConflicts,
   isImmutableFieldError,
   mayForce,
@@ -60,12 +61,20 @@ export async function planSync(
       .map((p) => p.ref.name),
   ]);
 
-  const resolved = set.resources.filter((p) => p.info);
+  // A namespace this sync creates that does not exist yet holds nothing: its objects are neither
+  // read nor dry-run now (the answer could only be 404), only deferred to their wave.
+  const absent = await absentNamespaces(ctx, namespacesCreated, set);
+  const inAbsent = (p: PreparedObject) =>
+    p.info!.namespaced
+      ? p.ref.namespace !== undefined && absent.has(p.ref.namespace)
+      : p.ref.kind === 'Namespace' && p.ref.group === '' && absent.has(p.ref.name);
+  const resolved = set.resources.filter((p) => p.info && !inAbsent(p));
   const live = await readLiveState(
     ctx.client,
     resolved.map((p) => ({ key: p.key, info: p.info!, namespace: p.ref.namespace, name: p.ref.name })),
     ctx.run,
   );
+  plan.live = live;
 
   await Promise.all(
     set.resources.map(async (p) => {
@@ -77,6 +86,16 @@ export async function planSync(
           wave,
           action: 'deferred',
           reason: 'its CustomResourceDefinition is applied by this sync',
+        });
+        return;
+      }
+      if (p.info.namespaced && inAbsent(p)) {
+        plan.objects.push({
+          key: p.key,
+          ref: p.ref,
+          wave,
+          action: 'deferred',
+          reason: `namespace ${p.ref.namespace} is created by this sync`,
         });
         return;
       }
@@ -97,6 +116,34 @@ export async function planSync(
   );
   if (opts.prune) plan.prune = await planPrune(ctx, set, opts);
   return plan;
+}
+
+/**
+ * The namespaces this sync creates that the cluster does not have yet: one GET each. One that
+ * cannot be read (no permission to get namespaces) counts as present, so its objects take the
+ * usual path (read and dry-run).
+ */
+async function absentNamespaces(
+  ctx: PlanContext,
+  created: Set<string>,
+  set: PreparedSet,
+): Promise<Set<string>> {
+  const used = new Set(
+    set.resources
+      .filter((p) => p.info?.namespaced && p.ref.namespace && created.has(p.ref.namespace))
+      .map((p) => p.ref.namespace!),
+  );
+  const absent = new Set<string>();
+  if (used.size === 0) return absent;
+  const info = await ctx.discovery.resolve('v1', 'Namespace');
+  if (!info) return absent;
+  await Promise.all(
+    [...used].map(async (ns) => {
+      const live = await ctx.run(() => getObject(ctx.client, info, undefined, ns)).catch(() => null);
+      if (live === undefined) absent.add(ns);
+    }),
+  );
+  return absent;
 }
 
 async function planObject(

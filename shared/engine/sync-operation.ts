@@ -47,7 +47,11 @@ export async function stepSync(
   const state = previous ? structuredClone(previous) : newSyncState(input.inventory, clock.now());
   if (state.phase !== 'Running') return { state };
   const stepStarted = clock.now();
-  const end = (phase: 'Succeeded' | 'Failed', message: string) => finish(state, phase, message, clock.now());
+  const observed = new Map<string, KubeObject | undefined>();
+  const end = (phase: 'Succeeded' | 'Failed', message: string) => ({
+    ...finish(state, phase, message, clock.now()),
+    observed,
+  });
 
   let set: PreparedSet;
   try {
@@ -64,6 +68,7 @@ export async function stepSync(
     set,
     byKey: new Map([...set.resources, ...set.hooks].map((p) => [p.key, p])),
     state,
+    observed,
   };
 
   while (state.cursor < state.tasks.length) {
@@ -80,7 +85,7 @@ export async function stepSync(
     const outcome = await runTask(ctx, task);
     if ('waitFor' in outcome) {
       state.waitingFor = outcome.waitFor;
-      return { state, nextStepInMs: o.pollIntervalMs };
+      return { state, nextStepInMs: o.pollIntervalMs, observed };
     }
     state.waitingFor = undefined;
     if ('fail' in outcome) {
@@ -89,9 +94,9 @@ export async function stepSync(
       continue;
     }
     state.cursor++;
-    if (state.phase !== 'Running') return { state };
+    if (state.phase !== 'Running') return { state, observed };
     if (clock.now() - stepStarted > o.stepBudgetMs && state.cursor < state.tasks.length)
-      return { state, nextStepInMs: 0 };
+      return { state, nextStepInMs: 0, observed };
   }
   return end(state.failure ? 'Failed' : 'Succeeded', state.failure ?? summaryMessage(state));
 }
@@ -197,6 +202,7 @@ async function runPlan(ctx: TaskContext): Promise<TaskOutcome> {
     return { fail: `refused before any write (${refused.length} problem(s)):\n  ${refused.join('\n  ')}` };
   }
   const plan = await rm.plan(set, planOptions(ctx));
+  for (const [key, live] of plan.live ?? []) ctx.observed.set(key, live);
   state.planned = plan.objects;
   state.prunes = plan.prune;
   state.warnings = plan.warnings;
@@ -335,6 +341,7 @@ async function applyWave(
           force: o.forcePolicy === 'always' || p.takeOver !== undefined,
           fieldValidation: o.fieldValidation,
         });
+        ctx.observed.set(p.key, live);
         state.results.push(entry(p.ref, plannedToAction[p.action], wave, p.diff, p.takeOver));
         applied.push({ ref: p.ref, fingerprint: applyFingerprint(payload, live) });
       } catch (err) {
@@ -355,6 +362,7 @@ async function applyWave(
 async function deleteForReplace(ctx: TaskContext, wave: number): Promise<TaskOutcome> {
   for (const p of ctx.state.planned.filter((p) => p.wave === wave && p.action === 'replace')) {
     await ctx.rm.delete(p.ref, 'Foreground');
+    ctx.observed.delete(p.key);
   }
   return done;
 }

@@ -55,6 +55,8 @@ export interface SyncPlan {
   /** Dry-run failures, each naming its object. A plan with errors must not be applied. */
   errors: PlanError[];
   warnings: string[];
+  /** The live objects the plan read (undefined: read, and not there), by key. Not kept in state. */
+  live?: Map<string, KubeObject | undefined>;
 }
 
 /** What planning reads the cluster with: the client, its discovery, and the concurrency bound. */
@@ -133,6 +135,12 @@ export interface SyncStepResult {
   state: SyncState;
   /** Undefined when the sync has ended; otherwise call stepSync again after this many ms. */
   nextStepInMs?: number;
+  /**
+   * The objects as the cluster last answered for them in this step (the plan's reads, apply
+   * answers, health gates; undefined: not there), by key: what the caller may assess health from
+   * instead of reading them again. Not part of the state.
+   */
+  observed?: Map<string, KubeObject | undefined>;
 }
 
 /** How a task ended this step: done (move on), waiting (step again later) or failed. */
@@ -169,4 +177,6 @@ export interface TaskContext {
   set: PreparedSet;
   byKey: Map<string, PreparedObject>;
   state: SyncState;
+  /** What this step saw of the objects (SyncStepResult.observed). */
+  observed: Map<string, KubeObject | undefined>;
 }

@@ -39,7 +39,9 @@ export async function awaitHealthy(ctx: TaskContext, wave: number | 'all'): Prom
   const degraded: string[] = [];
   await Promise.all(
     items.map(async (p) => {
-      const health = await rm.assessHealth(await rm.get(p.ref));
+      const live = await rm.get(p.ref);
+      ctx.observed.set(p.key, live);
+      const health = await rm.assessHealth(live);
       const result = state.results.find((r) => refKey(r.ref) === p.key);
       if (result && health) result.health = health;
       if (!health || health.status === 'Healthy') return;
