@@ -52,6 +52,21 @@ function appFiles(i: number): string {
   ].join('---\n');
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+const cpuSeconds = (pid: number): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+  } catch {
+    return 0;
+  }
+};
+/** serve and the bed's processes, for where the CPU went. */
+const cpuOf = (servePid: number) => ({
+  serve: cpuSeconds(servePid),
+  ...Object.fromEntries(bed.processes.map((p) => [p.name, cpuSeconds(p.pid)])),
+});
+
 const vm = (pid: number, field: 'VmHWM' | 'VmRSS') =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) /
   1024;
@@ -67,8 +82,8 @@ const server = await startServe({
   dataDir,
   cluster: true,
   args: ['--workers', String(workers)],
-  // e.g. BENCH_SERVE_NODE_OPTIONS=--cpu-prof to profile serve alone.
-  env: process.env.BENCH_SERVE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVE_NODE_OPTIONS } : {},
+  // e.g. BENCH_SERVE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile serve alone.
+  nodeArgs: process.env.BENCH_SERVE_NODE_ARGS?.split(' ').filter(Boolean),
 });
 const pid = server.child.pid!;
 const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
@@ -137,6 +152,7 @@ const driftPassFile = join(tmpdir(), 'gitferry-drift-pass.json');
 let exitCode = 0;
 try {
   const idleRss = vm(pid, 'VmRSS');
+  const cpuBefore = cpuOf(pid);
   const started = performance.now();
   const at = () => (performance.now() - started) / 1000;
   // Registration: 8 requests in flight, as a script or a UI import would send them.
@@ -185,6 +201,7 @@ try {
     if (process.env.BENCH_VERBOSE) console.error(last);
     await new Promise((r) => setTimeout(r, 1000));
   }
+  const cpuAfter = cpuOf(pid);
   const hwm = vm(pid, 'VmHWM');
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(
@@ -197,6 +214,15 @@ try {
     `  serve peak memory (VmHWM)      ${hwm.toFixed(0)} MB (idle before: ${idleRss.toFixed(0)} MB)`,
   );
   console.log(`  apps per second to Healthy     ${(apps / allHealthy).toFixed(1)}`);
+  // Where the CPU went from the first registration to all Healthy (2 cores: 2 s of CPU per second).
+  const used = Object.entries(cpuAfter)
+    .map(([name, after]) => [name, after - (cpuBefore[name as keyof typeof cpuBefore] ?? 0)] as const)
+    .filter(([, s]) => s >= 0.5)
+    .sort((a, b) => b[1] - a[1]);
+  const total = used.reduce((sum, [, s]) => sum + s, 0);
+  console.log(
+    `  CPU to Healthy                 ${total.toFixed(0)} s (${((total / apps) * 1000).toFixed(0)} ms per app): ${used.map(([n, s]) => `${n} ${s.toFixed(1)}`).join(', ')}`,
+  );
   // What the workers did: wake-ups handled, by outcome (from serve's log lines).
   const outcomes: Record<string, number> = {};
   for (const m of server.log

@@ -53,7 +53,7 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  minify: true,
+  minify: process.env.GITFERRY_BUILD_MINIFY !== '0',
   // CommonJS packages inside an ESM bundle still call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __gfCreateRequire } from 'node:module'; const require = __gfCreateRequire(import.meta.url);",

@@ -23,6 +23,8 @@ export async function startServe(opts: {
   env?: NodeJS.ProcessEnv;
   /** More `serve` flags (e.g. `--workers 4`). */
   args?: string[];
+  /** Flags for node itself (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry). */
+  nodeArgs?: string[];
 }): Promise<ServeProcess> {
   const args = ['serve', '--port', String(opts.port), '--data-dir', opts.dataDir, ...(opts.args ?? [])];
   let env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
@@ -32,7 +34,12 @@ export async function startServe(opts: {
     env = { ...env, GITFERRY_HELM: bed.bin.helm, GITFERRY_KUSTOMIZE: bed.bin.kustomize };
   }
   const log: string[] = [];
-  const child = spawn(cliPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = opts.nodeArgs?.length
+    ? spawn(process.execPath, [...opts.nodeArgs, cliPath, ...args], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : spawn(cliPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => log.push(String(d)));
   child.stderr!.on('data', (d: Buffer) => log.push(String(d)));
   const url = `http://127.0.0.1:${opts.port}`;

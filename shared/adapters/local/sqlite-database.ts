@@ -12,6 +12,13 @@
  *   mode (its snapshot may be stale) and fails with SQLITE_BUSY regardless of busy_timeout.
  * - synchronous = FULL by default: a commit is on disk before the call returns, so an accepted
  *   webhook survives a power cut, not only a crash of the process (NORMAL would survive only that).
+ *   Bookkeeping of who works on what (leases, queue claims and acks, run counters) commits with
+ *   NORMAL (`writeTransaction(…, 'bookkeeping')`): it survives a crash of the process, and a power
+ *   cut loses at most the bookkeeping since the last FULL commit — the WAL is one file, synced whole,
+ *   so a FULL commit makes every earlier commit durable with it. What is lost that way is redone:
+ *   a claim or an ack lost lets the message be received again, a lease lost is free, which is what
+ *   it becomes anyway when its holder is gone. Anything accepted from outside or done to a
+ *   cluster (deliveries, definitions, requests, sent messages, step results) stays FULL.
  * - Migrations are numbered by `PRAGMA user_version` and run in one IMMEDIATE transaction, so two
  *   processes opening a new file at once migrate it once.
  */
@@ -183,9 +190,25 @@ export function migrate(db: SqliteDatabase, what = db.name): void {
 }
 
 /** Runs `fn` in an IMMEDIATE transaction (write lock taken at BEGIN; see the header comment). */
-export function writeTransaction<T>(db: SqliteDatabase, fn: () => T): T {
-  return db.transaction(fn).immediate();
+export function writeTransaction<T>(
+  db: SqliteDatabase,
+  fn: () => T,
+  kind: 'record' | 'bookkeeping' = 'record',
+): T {
+  // The level is read at commit; this process runs nothing else on the connection meanwhile. A
+  // connection at NORMAL already (a group commit's wrapped call) stays as it is.
+  if (kind === 'record' || db.pragma('synchronous', { simple: true }) !== fullSynchronous)
+    return db.transaction(fn).immediate();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return db.transaction(fn).immediate();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
 }
+
+/** PRAGMA synchronous's answer for FULL. */
+const fullSynchronous = 2;
 
 export function messageOf(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);

@@ -144,7 +144,7 @@ export class SqliteJobQueue implements PollingJobQueue {
   async delete(receipt: string): Promise<void> {
     const id = receiptMessageId(receipt);
     this.run(`Message ${id}`, 'delete', () =>
-      writeTransaction(this.db, () => this.sql.delete.run(id, receipt)),
+      writeTransaction(this.db, () => this.sql.delete.run(id, receipt), 'bookkeeping'),
     );
   }
 
@@ -159,31 +159,35 @@ export class SqliteJobQueue implements PollingJobQueue {
   private claim(batch: number): ReceivedJob[] {
     const now = this.opts.clock.now();
     if (!this.sql.anyVisible.get(now)) return [];
-    return writeTransaction(this.db, () => {
-      const received: ReceivedJob[] = [];
-      // At least 1 ms: a claimed row must not be visible to the next look in this transaction.
-      const hiddenUntil = now + Math.max(1, Math.round(this.opts.visibilityTimeoutSeconds * 1000));
-      // Rows moved to the dead letters free their place in the batch: look again until it is full.
-      for (;;) {
-        const asked = batch - received.length;
-        const rows = this.sql.visible.all(now, asked);
-        for (const row of rows) {
-          if (row.receive_count >= this.opts.maxReceiveCount) {
-            this.bury(row, now, 'max receives');
-            continue;
+    return writeTransaction(
+      this.db,
+      () => {
+        const received: ReceivedJob[] = [];
+        // At least 1 ms: a claimed row must not be visible to the next look in this transaction.
+        const hiddenUntil = now + Math.max(1, Math.round(this.opts.visibilityTimeoutSeconds * 1000));
+        // Rows moved to the dead letters free their place in the batch: look again until it is full.
+        for (;;) {
+          const asked = batch - received.length;
+          const rows = this.sql.visible.all(now, asked);
+          for (const row of rows) {
+            if (row.receive_count >= this.opts.maxReceiveCount) {
+              this.bury(row, now, 'max receives');
+              continue;
+            }
+            const job = decodeJob(row.body);
+            if (typeof job === 'string') {
+              this.bury(row, now, `unreadable: ${job}`);
+              continue;
+            }
+            const receipt = `${row.id}.${randomUUID()}`;
+            this.sql.markReceived.run(receipt, hiddenUntil, row.id);
+            received.push({ job, receipt, receiveCount: row.receive_count + 1 });
           }
-          const job = decodeJob(row.body);
-          if (typeof job === 'string') {
-            this.bury(row, now, `unreadable: ${job}`);
-            continue;
-          }
-          const receipt = `${row.id}.${randomUUID()}`;
-          this.sql.markReceived.run(receipt, hiddenUntil, row.id);
-          received.push({ job, receipt, receiveCount: row.receive_count + 1 });
+          if (rows.length < asked || received.length >= batch) return received;
         }
-        if (rows.length < asked || received.length >= batch) return received;
-      }
-    });
+      },
+      'bookkeeping',
+    );
   }
 
   private bury(row: MessageRow, now: number, reason: string): void {

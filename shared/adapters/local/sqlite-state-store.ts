@@ -175,7 +175,7 @@ export class SqliteStateStore extends BaseStateStore {
   }
 
   protected incrementRunCounter(app: string): number {
-    return writeTransaction(this.db, () => this.sql.nextRunId.get(app)!.value);
+    return writeTransaction(this.db, () => this.sql.nextRunId.get(app)!.value, 'bookkeeping');
   }
 
   protected writeRequestIfNewest(app: string, request: SyncRequest): void {
@@ -195,18 +195,26 @@ export class SqliteStateStore extends BaseStateStore {
   // ---- leases ------------------------------------------------------------------------------
 
   protected takeLease(app: string, holder: string, expiresAt: number, now: number): number | undefined {
-    return writeTransaction(this.db, () => {
-      if (!leaseIsFree(this.storedLease(app), now)) return undefined;
-      const token = this.sql.nextSequence.get(leaseTokenSequence)!.value;
-      this.sql.putLease.run(app, holder, token, expiresAt);
-      return token;
-    });
+    return writeTransaction(
+      this.db,
+      () => {
+        if (!leaseIsFree(this.storedLease(app), now)) return undefined;
+        const token = this.sql.nextSequence.get(leaseTokenSequence)!.value;
+        this.sql.putLease.run(app, holder, token, expiresAt);
+        return token;
+      },
+      'bookkeeping',
+    );
   }
 
   protected freeLease(lease: Lease): void {
-    writeTransaction(this.db, () => {
-      if (isSameLease(this.storedLease(lease.app), lease)) this.sql.releaseLease.run(lease.app);
-    });
+    writeTransaction(
+      this.db,
+      () => {
+        if (isSameLease(this.storedLease(lease.app), lease)) this.sql.releaseLease.run(lease.app);
+      },
+      'bookkeeping',
+    );
   }
 
   protected writeStep(lease: Lease, commit: StepCommit): void {
