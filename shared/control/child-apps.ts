@@ -155,9 +155,16 @@ export async function reconcileChildApps(
   opts: { prune: boolean },
 ): Promise<ChildAppsOutcome> {
   const outcome: ChildAppsOutcome = { created: [], updated: [], deleted: [], problems: [], pending: [] };
+  // The parent's children as stored (the links index: no read of every app on each sync).
+  const children = await c.store.listLinkedApps('parent', parent.name);
+  if (manifests.applications.length === 0 && manifests.projects.length === 0 && children.length === 0)
+    return outcome;
   const ownProjects = await registerChildProjects(c, parent, parentProject, manifests.projects, outcome);
-  const stored = await c.store.listApps();
-  const byName = new Map(stored.map((a) => [a.name, a]));
+  // Apps read by name as the manifests name them, and written here: what this sync knows of them.
+  const byName = new Map(children.map((a) => [a.name, a]));
+  const appNamed = async (name: string) => (byName.has(name) ? byName.get(name) : await c.store.getApp(name));
+  // Every app, only when a child is new or changed (its dependencies must not close a cycle).
+  let everyApp: Map<string, App> | undefined;
   const wanted = new Set<string>();
   const requestDeps = { store: c.store, queue: c.queue, now: () => c.clock.now() };
   for (const d of manifests.applications) {
@@ -171,7 +178,7 @@ export async function reconcileChildApps(
     }
     const at = `Application/${child.name}`;
     wanted.add(child.name);
-    const existing = byName.get(child.name);
+    const existing = await appNamed(child.name);
     if (child.name === parent.name || (existing && existing.parent !== parent.name)) {
       outcome.problems.push(
         `${at}: an app of this name exists and is not a child of ${parent.name}; refused`,
@@ -192,16 +199,19 @@ export async function reconcileChildApps(
     }
     if (existing && definitionOf(existing) === definitionOf({ ...child })) continue;
     // Dependencies among children, or between a child and any other app, must not close a cycle.
-    const cycle = dependencyCycleProblem(child, [...byName.values()]);
+    everyApp ??= new Map((await c.store.listApps()).map((a) => [a.name, a]));
+    for (const [name, app] of byName) if (app) everyApp.set(name, app);
+    const cycle = dependencyCycleProblem(child, [...everyApp.values()]);
     if (cycle) {
       outcome.problems.push(`${cycle}; refused`);
       continue;
     }
     await saveApp(requestDeps, child);
     byName.set(child.name, child);
+    everyApp.set(child.name, child);
     (existing ? outcome.updated : outcome.created).push(child.name);
   }
-  for (const gone of stored.filter((a) => a.parent === parent.name && !wanted.has(a.name))) {
+  for (const gone of children.filter((a) => a.parent === parent.name && !wanted.has(a.name))) {
     await removeChild(c, gone, opts.prune, outcome);
   }
   return outcome;

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import {
   reconcileChildApps,
   splitChildApps,
@@ -115,5 +116,29 @@ describe('child apps of an app of apps', () => {
       status: 'Degraded',
       message: 'Application/api is Degraded: pod crash',
     });
+  });
+
+  test('an unchanged child, or an app with no children, is reconciled without reading every app', async () => {
+    const { c, store } = childAppBed();
+    for (let i = 0; i < 50; i++) await store.putApp({ ...parentApp, name: `other-${i}`, parent: undefined });
+    const children = { applications: [application('web')], projects: [] };
+    await reconcileChildApps(c, parentApp, teamProject, children, { prune: true });
+    const listApps = jest.spyOn(store, 'listApps');
+    expect(await reconcileChildApps(c, parentApp, teamProject, children, { prune: true })).toMatchObject({
+      created: [],
+      updated: [],
+      deleted: [],
+    });
+    const childless = { ...parentApp, name: 'leaf' };
+    const none = { applications: [], projects: [] };
+    expect(await reconcileChildApps(c, childless, teamProject, none, { prune: true })).toMatchObject({
+      created: [],
+      deleted: [],
+    });
+    expect(listApps).not.toHaveBeenCalled();
+    // A child gone from Git is still found (the links index) and removed.
+    expect((await reconcileChildApps(c, parentApp, teamProject, none, { prune: true })).deleted).toEqual([
+      'web',
+    ]);
   });
 });
