@@ -23,7 +23,8 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function registerSecret(value: unknown): void {
   if (typeof value !== 'string') return;
   const v = value.trim();
-  if (v.length < minSecretLength) return;
+  // Known already (its encodings were added with it): a token is registered at every request.
+  if (v.length < minSecretLength || knownSecrets.has(v)) return;
   const forms = [
     v,
     encodeURIComponent(v),

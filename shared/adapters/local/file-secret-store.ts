@@ -4,8 +4,10 @@
  * environment variable `GITFERRY_SECRET_CLUSTERS_PROD_TOKEN` (the name upper-cased, every other
  * character than A–Z and 0–9 turned into `_`), so a container can pass secrets either way.
  *
- * Files are read on every get, never cached: a secret rotated on disk (a Kubernetes secret volume,
- * a Vault agent) is used at once. Symlinks are followed, since secret volumes are made of them.
+ * A value read is kept for a few seconds (`cacheMs`; a cluster token is asked for at every request
+ * to its API server): a secret rotated on disk (a Kubernetes secret volume, a Vault agent) is used
+ * within that time, and at once by a `fresh` read — which callers make when the value was refused —
+ * or after a `put` of it here. Symlinks are followed, since secret volumes are made of them.
  * Names with `..`, empty or `.` segments, a leading `/`, a backslash or a NUL byte are refused,
  * so a name can never reach outside `dir`. Errors name the secret, never its value.
  */
@@ -28,16 +30,20 @@ export interface FileSecretStoreOptions {
    * whose last byte matters.
    */
   stripTrailingNewline: boolean;
+  /** How long a value read is answered again without reading, in ms. Default 5,000; 0: never. */
+  cacheMs: number;
 }
 
 export const defaultFileSecretStoreOptions: FileSecretStoreOptions = {
   env: process.env,
   envPrefix: 'GITFERRY_SECRET_',
   stripTrailingNewline: true,
+  cacheMs: 5_000,
 };
 
 export class FileSecretStore implements SecretStore {
   private readonly opts: FileSecretStoreOptions;
+  private readonly cache = new Map<string, { value: string | undefined; at: number }>();
 
   /** `dir` undefined: environment variables only. */
   constructor(
@@ -47,9 +53,17 @@ export class FileSecretStore implements SecretStore {
     this.opts = { ...defaultFileSecretStoreOptions, ...opts };
   }
 
-  /** Always read at the source (files are never cached), so `fresh` changes nothing. */
-  async get(name: string, _opts?: { fresh?: boolean }): Promise<string | undefined> {
+  /** The value (file first, then the variable); `fresh` reads it at the source whatever was kept. */
+  async get(name: string, opts: { fresh?: boolean } = {}): Promise<string | undefined> {
     checkSecretName(name);
+    const hit = this.cache.get(name);
+    if (hit && !opts.fresh && Date.now() - hit.at < this.opts.cacheMs) return hit.value;
+    const value = await this.readAtSource(name);
+    if (this.opts.cacheMs > 0) this.cache.set(name, { value, at: Date.now() });
+    return value;
+  }
+
+  private async readAtSource(name: string): Promise<string | undefined> {
     const fromFile = await this.readSecretFile(name);
     if (fromFile !== undefined) return fromFile;
     // An empty variable counts as unset: compose files and shells leave declared-but-empty ones.
@@ -75,6 +89,7 @@ export class FileSecretStore implements SecretStore {
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       await writeFile(temp, value, { mode: 0o600, flag: 'wx' });
       await rename(temp, file);
+      this.cache.delete(name);
     } catch (err) {
       await rm(temp, { force: true });
       throw new SecretStoreError('secret:write-failed', `Secret ${name} cannot be written: ${codeOf(err)}`, {
