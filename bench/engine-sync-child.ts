@@ -1,7 +1,9 @@
 // Runs the engine's three rounds in its own process so its peak memory (VmHWM) is its own.
 // Usage: node bench/engine-sync-child.ts-bundle <kubeconfig> <namespace> <count>
-// BENCH_TRACE=1 prints memory (rss, heap, external) every 50 ms and at each round's end to stderr.
+// BENCH_TRACE=1 prints memory (rss, heap, external) every 50 ms and at each round's end to stderr;
+// BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot after the last round (open it in DevTools).
 import { readFileSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import { connectionFromKubeconfig } from '../shared/engine/cluster-connection.js';
 import { readKubeconfig } from '../shared/engine/kubeconfig.js';
 import { ResourceManager } from '../shared/engine/resource-manager.js';
@@ -56,6 +58,7 @@ const noop = await round('no-op', new Set(), cold.state.inventory);
 const change = await round('10 changed', tenChanged, noop.state.inventory);
 const counts = (s: SyncState) =>
   s.results.reduce<Record<string, number>>((m, r) => ((m[r.action] = (m[r.action] ?? 0) + 1), m), {});
+if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
 const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
 rm.close();
 if (sampler) {
