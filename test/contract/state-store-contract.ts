@@ -1,6 +1,7 @@
 // The one contract suite of the StateStore port. Every adapter (DynamoDB, SQLite) runs it from its
 // own `*.test.ts` file; it is written against the port only, so it knows no keys, tables or files.
 // Names are unique per test, so adapters may share one table or database across the suite.
+import { repoLinkTarget } from '../../shared/domain/app-links.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { App, Cluster, Project } from '../../shared/domain/app.js';
 import type { ChangeSetEntry } from '../../shared/domain/change-set.js';
@@ -450,6 +451,36 @@ export function describeStateStoreContract(
         expect(await store().listLinkedApps('promoteAfter', p)).toEqual([]);
         await store().putApp(linked(child.name, {}));
         expect(await store().listLinkedApps('parent', q)).toEqual([]);
+      });
+
+      test('apps are listed by the Git repositories they render from, whatever the spelling, never by a chart repository', async () => {
+        const p = unique('repo');
+        const repo = (name: string, ...urls: string[]): App => ({
+          ...appFixture(name),
+          sources: urls.map((repoURL) => ({ repoURL, path: 'deploy', targetRevision: 'main' })),
+        });
+        const shop = `https://Git.Example.com/${p}/Shop.git`;
+        await store().putApp(repo(`${p}-a`, shop));
+        await store().putApp(
+          repo(`${p}-b`, `https://git.example.com/${p}/shop`, `https://git.example.com/${p}/lib`),
+        );
+        await store().putApp(repo(`${p}-c`, `https://git.example.com/${p}/shopping`));
+        await store().putApp({
+          ...appFixture(`${p}-chart`),
+          sources: [{ repoURL: `https://git.example.com/${p}/shop`, chart: 'shop', targetRevision: '1.0.0' }],
+        });
+        const target = repoLinkTarget(`https://git.example.com/${p}/shop`)!;
+        expect(target).toMatch(/^[0-9a-f]{32}$/);
+        expect(repoLinkTarget(shop)).toBe(target);
+        expect(names(await store().listLinkedApps('repo', target))).toEqual([`${p}-a`, `${p}-b`]);
+        expect(
+          names(await store().listLinkedApps('repo', repoLinkTarget(`https://git.example.com/${p}/lib`)!)),
+        ).toEqual([`${p}-b`]);
+        // Moved to another repository: listed there only.
+        await store().putApp(repo(`${p}-a`, `https://git.example.com/${p}/lib`));
+        expect(names(await store().listLinkedApps('repo', target))).toEqual([`${p}-b`]);
+        // A URL that matches nothing links nothing (and is no key).
+        expect(repoLinkTarget('git@github.com:org/repo.git')).toBeUndefined();
       });
 
       test('a target is matched whole (no prefix, no separator tricks), and a bad link or target is refused', async () => {

@@ -14,7 +14,7 @@
  * | `APP#<name>`      | `LEASE`                    | `holder` (S), `token` (N), `expiresAt` (N, ms)     |
  * | `APP#<name>`      | `COUNTER`                  | `value` (N): the last run id handed out           |
  * | `APP#<name>`      | `LINK#<link>#<target>`     | one of the app's links (domain/app-links.ts); gsi1pk `LINKS#<link>#<target>`, gsi1sk the app's name |
- * | `META`            | `APP-LINKS`                | set once the links of apps stored before them were written |
+ * | `META`            | `APP-LINKS-2`              | set once the links of apps stored before them were written |
  * | `PROJECT#<name>`  | `PROJECT`                  | a Project; gsi1pk `PROJECTS`, gsi1sk name         |
  * | `CLUSTER#<name>`  | `CLUSTER`                  | a Cluster; gsi1pk `CLUSTERS`, gsi1sk name         |
  * | `DELIVERY#<id>`   | `DELIVERY`                 | a seen webhook delivery; `ttl` (N, epoch seconds) |
@@ -90,8 +90,11 @@ export const deliverySk = 'DELIVERY';
 export const linksPrefix = 'LINK#';
 export const linkSk = (link: string, target: string) => `${linksPrefix}${link}#${target}`;
 export const linkListKey = (link: string, target: string) => `LINKS#${link}#${target}`;
-/** The item that says the links of apps stored before links existed have been written. */
-export const linksFilledKey = { pk: 'META', sk: 'APP-LINKS' };
+/**
+ * The item that says the links of apps stored before links existed, or before the links they have
+ * now (`-2`: repository links), have been written.
+ */
+export const linksFilledKey = { pk: 'META', sk: 'APP-LINKS-2' };
 
 /** Sort-key prefixes of the chunked parts of an app's state. */
 export const partPrefixes: Record<StatePart, string> = {

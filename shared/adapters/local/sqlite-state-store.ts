@@ -65,8 +65,11 @@ type DefinitionTable =
   'apps' | 'projects' | 'clusters' | 'project_tokens' | 'audit_entries' | 'session_revocations';
 
 const leaseTokenSequence = 'lease-token';
-/** Set once the app links index holds the links of the apps stored before it existed. */
-const appLinksFilled = 'app-links-filled';
+/**
+ * Set once the app links index holds the links of the apps stored before it existed, or before it
+ * had the links it has now (`-2`: repository links).
+ */
+const appLinksFilled = 'app-links-filled-2';
 
 export class SqliteStateStore extends BaseStateStore {
   private readonly sql: Statements;

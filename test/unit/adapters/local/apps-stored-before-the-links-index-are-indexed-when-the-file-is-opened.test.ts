@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { sqliteMigrations } from '../../../../shared/adapters/local/sqlite-database.js';
 import { SqliteStateStore } from '../../../../shared/adapters/local/sqlite-state-store.js';
 import type { App } from '../../../../shared/domain/app.js';
+import { repoLinkTarget } from '../../../../shared/domain/app-links.js';
 import { tempDatabase, type TempDatabase } from './local-bed.js';
 
 // A file written by the build before the app links index (schema 4) holds apps with parents,
@@ -43,5 +44,19 @@ describe('a file from before the app links index', () => {
     expect((await store.listLinkedApps('dependsOn', 'db')).map((a) => a.name)).toEqual(['api']);
     expect((await store.listLinkedApps('promoteAfter', 'staging')).map((a) => a.name)).toEqual(['prod']);
     await expect(store.getApp('broken')).rejects.toThrow(/App\/broken/);
+  });
+
+  test('a file indexed before repository links gets them when opened', async () => {
+    const first = new SqliteStateStore(bed.open());
+    await first.putApp(app('web'));
+    // As the build before repository links left it: links indexed, none of them a repository.
+    const db = bed.open();
+    db.prepare("DELETE FROM app_links WHERE link = 'repo'").run();
+    db.prepare("DELETE FROM sequences WHERE name = 'app-links-filled-2'").run();
+    db.prepare("INSERT OR IGNORE INTO sequences (name, value) VALUES ('app-links-filled', 1)").run();
+    expect(db.prepare("SELECT count(*) AS n FROM app_links WHERE link = 'repo'").get()).toEqual({ n: 0 });
+    const store = new SqliteStateStore(bed.open());
+    const target = repoLinkTarget('https://git.example.com/web.git')!;
+    expect((await store.listLinkedApps('repo', target)).map((a) => a.name)).toEqual(['web']);
   });
 });
