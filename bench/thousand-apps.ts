@@ -195,7 +195,7 @@ try {
       }
       cursor = page.next;
     } while (cursor);
-    last = `${synced} Synced, health ${JSON.stringify(health)} at ${at().toFixed(0)} s`;
+    last = `${synced} Synced, health ${JSON.stringify(health)} at ${at().toFixed(0)} s, serve ${vm(pid, 'VmRSS').toFixed(0)} MB`;
     if (allSynced === undefined && synced === apps) allSynced = at();
     if (allHealthy === undefined && healthy === apps) allHealthy = at();
     if (process.env.BENCH_VERBOSE) console.error(last);

@@ -7,6 +7,7 @@ import type { App } from '../domain/app.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import type { SyncJob } from '../domain/sync-job.js';
 import { stepSync, type SyncState, type SyncStepResult } from '../engine/sync-operation.js';
+import type { ResourceManager } from '../engine/resource-manager.js';
 import type { Lease, StoredOperation, SyncRequest } from '../ports/state-store.js';
 import { assessDesiredHealth } from './app-health.js';
 import { blankStatus, failedState, operationOf, resourceStatuses, withBoundedDiffs } from './app-status.js';
@@ -130,13 +131,13 @@ export async function runSyncStep(
     }
 
     const retryIn = state.phase === 'Failed' ? retryDelayMs(retryPolicyOf(app), op.attempt) : undefined;
-    // Health from what this step saw (the plan's reads, apply answers): only objects it did not
-    // see are read.
+    // Health from what this step saw (the plan's reads, apply answers); objects it did not see,
+    // and those it saw Progressing (an apply answer predates every controller's look), are read.
     const health = await assessDesiredHealth(
       rm,
       state.inventory,
       state.planned.map((p) => p.ref),
-      stepped.observed,
+      await settledObjects(rm, stepped.observed),
     );
     const synced = state.phase === 'Succeeded' && !isDryRun(started);
     const childApps =
@@ -222,6 +223,18 @@ export async function runSyncStep(
   } finally {
     releaseCluster(c, rm);
   }
+}
+
+/** The objects a step saw, but for those it saw Progressing (read again for the app's health). */
+async function settledObjects(
+  rm: Pick<ResourceManager, 'assessHealth'>,
+  observed: SyncStepResult['observed'],
+): Promise<SyncStepResult['observed']> {
+  if (!observed) return undefined;
+  const settled = new Map(observed);
+  for (const [key, live] of observed)
+    if ((await rm.assessHealth(live))?.status === 'Progressing') settled.delete(key);
+  return settled;
 }
 
 /**

@@ -15,9 +15,13 @@ export interface ResourceHealth {
 /**
  * How the drift check and the per-cluster health rechecks read many apps' objects: one LIST per
  * kind and namespace, and one across the cluster for a kind spread over 3 namespaces or more when
- * that takes fewer pages.
+ * that takes fewer pages; each object kept slim (what health and fingerprints read).
  */
-export const batchReadOptions: Partial<LiveStateOptions> = { listThreshold: 1, clusterWideFrom: 3 };
+export const batchReadOptions: Partial<LiveStateOptions> = {
+  listThreshold: 1,
+  clusterWideFrom: 3,
+  slim: true,
+};
 
 /**
  * The live objects of many refs, of many apps, in one go: with batchReadOptions, one LIST per

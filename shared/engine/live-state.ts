@@ -1,7 +1,7 @@
 import type { KubeObject } from '../domain/kube-object.js';
 import type { KubeClient } from './kube-client.js';
 import { resourcePath, type ResourceInfo } from './discovery.js';
-import { getObject } from './apply.js';
+import { fieldManager, getObject } from './apply.js';
 import { KubeApiError } from './errors.js';
 
 export interface LiveTarget {
@@ -22,6 +22,12 @@ export interface LiveStateOptions {
    * when listing across the cluster is forbidden, per namespace. Unset: never across the cluster.
    */
   clusterWideFrom?: number;
+  /**
+   * Keep of each object only what health and drift read: managedFields reduced to Gitferry's own
+   * apply entry (what fingerprints compare) and no last-applied-configuration annotation (a
+   * second copy of the object kubectl leaves). For reads of many apps at once.
+   */
+  slim?: boolean;
 }
 
 export const defaultLiveStateOptions: LiveStateOptions = { listThreshold: 8, pageSize: 500 };
@@ -59,7 +65,7 @@ export async function readLiveState(
         info.namespaced &&
         groups.length >= o.clusterWideFrom &&
         info.verbs.includes('list') &&
-        (await readAcrossCluster(client, info, ofKind, groups.length, run, o.pageSize, live))
+        (await readAcrossCluster(client, info, ofKind, groups.length, run, o, live))
       )
         return;
       await Promise.all(groups.map((group) => readGroup(client, group, run, o, live)));
@@ -86,6 +92,32 @@ function withType(info: ResourceInfo, item: KubeObject): KubeObject {
   return { ...item, apiVersion, kind: info.kind };
 }
 
+/** A listed item as kept: typed, and slim if asked. */
+function kept(info: ResourceInfo, item: KubeObject, o: LiveStateOptions): KubeObject {
+  const typed = withType(info, item);
+  return o.slim ? slimObject(typed) : typed;
+}
+
+const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** The object as LiveStateOptions.slim keeps it (a new object; the read one is left as it is). */
+export function slimObject(obj: KubeObject): KubeObject {
+  const { managedFields, annotations, ...metadata } = obj.metadata;
+  const ours = (
+    managedFields as { manager?: string; operation?: string; subresource?: string }[] | undefined
+  )?.filter((e) => e.manager === fieldManager && e.operation === 'Apply' && !e.subresource);
+  const kept = annotations && lastApplied in annotations ? { ...annotations } : annotations;
+  if (kept && kept !== annotations) delete kept[lastApplied];
+  return {
+    ...obj,
+    metadata: {
+      ...metadata,
+      ...(kept ? { annotations: kept } : {}),
+      ...(ours && ours.length > 0 ? { managedFields: ours } : {}),
+    },
+  };
+}
+
 /** One kind and namespace: a paginated LIST from listThreshold objects on, else a GET each. */
 async function readGroup(
   client: KubeClient,
@@ -96,6 +128,7 @@ async function readGroup(
 ): Promise<void> {
   const first = group[0]!;
   if (group.length >= o.listThreshold && first.info.verbs.includes('list')) {
+    const wanted = new Set(group.map((t) => t.name));
     const byName = new Map<string, KubeObject>();
     let cont: string | undefined;
     do {
@@ -106,14 +139,18 @@ async function readGroup(
           query: { limit: String(o.pageSize), continue: cont },
         }),
       );
-      for (const item of res.body.items) byName.set(item.metadata.name, withType(first.info, item));
+      for (const item of res.body.items)
+        if (wanted.has(item.metadata.name)) byName.set(item.metadata.name, kept(first.info, item, o));
       cont = res.body.metadata?.continue || undefined;
     } while (cont);
     for (const t of group) live.set(t.key, byName.get(t.name));
     return;
   }
   await Promise.all(
-    group.map(async (t) => live.set(t.key, await run(() => getObject(client, t.info, t.namespace, t.name)))),
+    group.map(async (t) => {
+      const obj = await run(() => getObject(client, t.info, t.namespace, t.name));
+      live.set(t.key, obj && o.slim ? slimObject(obj) : obj);
+    }),
   );
 }
 
@@ -128,9 +165,10 @@ async function readAcrossCluster(
   targets: LiveTarget[],
   namespaces: number,
   run: Run,
-  pageSize: number,
+  o: LiveStateOptions,
   live: Map<string, KubeObject | undefined>,
 ): Promise<boolean> {
+  const { pageSize } = o;
   const wanted = new Map(targets.map((t) => [`${t.namespace ?? ''}/${t.name}`, t]));
   const found = new Map<string, KubeObject>();
   let cont: string | undefined;
@@ -161,7 +199,7 @@ async function readAcrossCluster(
     }
     for (const item of page.items) {
       const key = `${item.metadata.namespace ?? ''}/${item.metadata.name}`;
-      if (wanted.has(key)) found.set(key, withType(info, item));
+      if (wanted.has(key)) found.set(key, kept(info, item, o));
     }
     cont = page.metadata?.continue || undefined;
   } while (cont);

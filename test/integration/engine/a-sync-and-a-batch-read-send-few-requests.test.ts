@@ -111,28 +111,37 @@ describe('requests the engine sends', () => {
   });
 
   describe('a batch read over 4 namespaces', () => {
+    // PodTemplates: a kind nothing else on the shared bed creates, so the cluster's list of it is short.
+    const podTemplate = (name: string, namespace: string, k = ''): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'PodTemplate',
+      metadata: { name, namespace, labels: { k } },
+      template: { spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }] } },
+    });
     const spread = Array.from({ length: 4 }, (_, i) => uniqueName(`few-b${i}`));
     const refs: ObjectRef[] = spread.flatMap((ns) => [
-      refOf(configMap('one', ns)),
-      refOf(configMap('two', ns)),
-      refOf(configMap('absent', ns)),
+      refOf(podTemplate('one', ns)),
+      refOf(podTemplate('two', ns)),
+      refOf(podTemplate('absent', ns)),
     ]);
     beforeAll(async () => {
       namespaces.push(...spread);
       for (const ns of spread) {
         await kubectl(['create', 'namespace', ns]);
-        await kubectl(['-n', ns, 'create', 'configmap', 'one', '--from-literal=k=1']);
-        await kubectl(['-n', ns, 'create', 'configmap', 'two', '--from-literal=k=2']);
+        await kubectl(
+          ['apply', '-f', '-'],
+          [podTemplate('one', ns, '1'), podTemplate('two', ns, '2')].map((o) => JSON.stringify(o)).join('\n'),
+        );
       }
     });
     const summary = (live: Map<string, KubeObject | undefined>) =>
       [...live.entries()]
-        .map(([k, o]) => `${k}=${o ? `${o.kind}:${(o.data as { k?: string } | undefined)?.k}` : 'missing'}`)
+        .map(([k, o]) => `${k}=${o ? `${o.kind}:${o.metadata.labels?.k}` : 'missing'}`)
         .sort();
 
     test('is one LIST across the cluster, with the same answer as per namespace', async () => {
       const across = await counted(() => readLiveObjects(rm, refs, batchReadOptions));
-      expect(across.requests).toEqual(['GET /api/v1/configmaps list']);
+      expect(across.requests).toEqual(['GET /api/v1/podtemplates list']);
       const perNamespace = await counted(() => readLiveObjects(rm, refs, { listThreshold: 1 }));
       expect(perNamespace.requests).toHaveLength(4);
       expect(summary(across.result.live)).toEqual(summary(perNamespace.result.live));
@@ -141,9 +150,9 @@ describe('requests the engine sends', () => {
     });
 
     test('is per namespace when the cluster-wide list would take more pages than that', async () => {
-      // Pages of 2: the cluster's configmaps (a root CA in every namespace, at least) take more than 4.
+      // Pages of 2: the cluster's 8 PodTemplates (at least) take 4 pages, no fewer than the namespaces.
       const read = await counted(() => readLiveObjects(rm, refs, { ...batchReadOptions, pageSize: 2 }));
-      expect(read.requests[0]).toBe('GET /api/v1/configmaps list');
+      expect(read.requests[0]).toBe('GET /api/v1/podtemplates list');
       expect(read.requests.slice(1).every((r) => spread.some((ns) => r.includes(`/namespaces/${ns}/`)))).toBe(
         true,
       );
@@ -155,23 +164,25 @@ describe('requests the engine sends', () => {
       const sa = uniqueName('few-reader');
       const home = spread[0]!;
       await kubectl(['-n', home, 'create', 'serviceaccount', sa]);
-      for (const ns of spread)
+      for (const ns of spread) {
+        await kubectl(['-n', ns, 'create', 'role', sa, '--verb=get,list', '--resource=podtemplates']);
         await kubectl([
           '-n',
           ns,
           'create',
           'rolebinding',
           sa,
-          '--clusterrole=view',
+          `--role=${sa}`,
           `--serviceaccount=${home}:${sa}`,
         ]);
+      }
       const token = (await kubectl(['-n', home, 'create', 'token', sa])).trim();
       const kc = readKubeconfig(testbed().kubeconfig);
       const base = await connectionFromKubeconfig(kc, 'testbed');
       const reader = new ResourceManager({ ...base, authorization: async () => `Bearer ${token}` });
       try {
         const read = await counted(() => readLiveObjects(reader, refs, batchReadOptions));
-        expect(read.requests.filter((r) => r === 'GET /api/v1/configmaps list')).toHaveLength(1);
+        expect(read.requests.filter((r) => r === 'GET /api/v1/podtemplates list')).toHaveLength(1);
         expect(read.requests.filter((r) => r.endsWith(' list'))).toHaveLength(5);
         expect(summary(read.result.live).filter((s) => s.endsWith('=missing'))).toHaveLength(4);
       } finally {
