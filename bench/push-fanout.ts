@@ -80,8 +80,15 @@ const dataDir = mkdtempSync(join(tmpdir(), 'gitferry-bench-fanout-'));
 
 // Wake-ups handled, per app, from the workers' own log lines.
 const wakeUps = new Map<string, number>();
+// BENCH_TRACE=1 prints every log line of the pushes in (a) with its ms since the push.
+let traceFrom: number | undefined;
+const trace = (m: string, e?: Record<string, unknown>) => {
+  if (traceFrom !== undefined)
+    console.error(`+${(performance.now() - traceFrom).toFixed(0)} ms ${m} ${JSON.stringify(e ?? {})}`);
+};
 const log = {
   info: (m: string, e?: Record<string, unknown>) => {
+    trace(m, e);
     if (m === 'wake-up handled') wakeUps.set(String(e?.app), (wakeUps.get(String(e?.app)) ?? 0) + 1);
   },
   warn: () => {},
@@ -192,6 +199,7 @@ try {
     const before = counts();
     const wokenBefore = new Map(wakeUps);
     const t0 = performance.now();
+    if (process.env.BENCH_TRACE) traceFrom = t0;
     await intakePush(
       {
         provider: 'github',
@@ -205,6 +213,8 @@ try {
     );
     await allApplied(touched, sha);
     latencies.push(performance.now() - t0);
+    trace('applied (seen by the bench)');
+    traceFrom = undefined;
     await quiet(1000);
     const after = counts();
     for (const [app, n] of wakeUps)
