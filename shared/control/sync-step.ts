@@ -74,6 +74,7 @@ export async function runSyncStep(
         {
           desired,
           inventory,
+          observe: true,
           // A render of child apps only is not empty: it applies nothing and registers the children.
           options: { ...options, allowEmpty: options.allowEmpty || hasChildren },
         },

@@ -105,7 +105,7 @@ export async function pruneWave(ctx: TaskContext, wave: number | 'last'): Promis
     }
     try {
       await rm.delete(p.ref, o.propagationPolicy);
-      ctx.observed.delete(p.key);
+      ctx.observed?.delete(p.key);
       state.results.push(entry(p.ref, 'pruned', p.wave));
       state.inventory = state.inventory.filter((r) => refKey(r) !== p.key);
     } catch (err) {

@@ -47,7 +47,8 @@ export async function stepSync(
   const state = previous ? structuredClone(previous) : newSyncState(input.inventory, clock.now());
   if (state.phase !== 'Running') return { state };
   const stepStarted = clock.now();
-  const observed = new Map<string, KubeObject | undefined>();
+  // Kept only for a caller that asks (it holds every object the step read or wrote until it returns).
+  const observed = input.observe ? new Map<string, KubeObject | undefined>() : undefined;
   const end = (phase: 'Succeeded' | 'Failed', message: string) => ({
     ...finish(state, phase, message, clock.now()),
     observed,
@@ -202,7 +203,7 @@ async function runPlan(ctx: TaskContext): Promise<TaskOutcome> {
     return { fail: `refused before any write (${refused.length} problem(s)):\n  ${refused.join('\n  ')}` };
   }
   const plan = await rm.plan(set, planOptions(ctx));
-  for (const [key, live] of plan.live ?? []) ctx.observed.set(key, live);
+  for (const [key, live] of plan.live ?? []) ctx.observed?.set(key, live);
   state.planned = plan.objects;
   state.prunes = plan.prune;
   state.warnings = plan.warnings;
@@ -341,7 +342,7 @@ async function applyWave(
           force: o.forcePolicy === 'always' || p.takeOver !== undefined,
           fieldValidation: o.fieldValidation,
         });
-        ctx.observed.set(p.key, live);
+        ctx.observed?.set(p.key, live);
         state.results.push(entry(p.ref, plannedToAction[p.action], wave, p.diff, p.takeOver));
         applied.push({ ref: p.ref, fingerprint: applyFingerprint(payload, live) });
       } catch (err) {
@@ -362,7 +363,7 @@ async function applyWave(
 async function deleteForReplace(ctx: TaskContext, wave: number): Promise<TaskOutcome> {
   for (const p of ctx.state.planned.filter((p) => p.wave === wave && p.action === 'replace')) {
     await ctx.rm.delete(p.ref, 'Foreground');
-    ctx.observed.delete(p.key);
+    ctx.observed?.delete(p.key);
   }
   return done;
 }

@@ -72,6 +72,8 @@ export interface SyncInput {
   /** What Gitferry applied for this app before: the only objects it may prune. */
   inventory: InventoryEntry[];
   options?: Partial<SyncOptions>;
+  /** Hand back what the step saw of the objects (SyncStepResult.observed), for the app's health. */
+  observe?: boolean;
 }
 
 export type HookPhase = Exclude<HookType, 'Skip'>;
@@ -138,7 +140,7 @@ export interface SyncStepResult {
   /**
    * The objects as the cluster last answered for them in this step (the plan's reads, apply
    * answers, health gates; undefined: not there), by key: what the caller may assess health from
-   * instead of reading them again. Not part of the state.
+   * instead of reading them again. Only with SyncInput.observe; not part of the state.
    */
   observed?: Map<string, KubeObject | undefined>;
 }
@@ -177,6 +179,6 @@ export interface TaskContext {
   set: PreparedSet;
   byKey: Map<string, PreparedObject>;
   state: SyncState;
-  /** What this step saw of the objects (SyncStepResult.observed). */
-  observed: Map<string, KubeObject | undefined>;
+  /** What this step saw of the objects (SyncStepResult.observed), when the caller asked for it. */
+  observed?: Map<string, KubeObject | undefined>;
 }

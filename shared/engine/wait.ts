@@ -40,7 +40,7 @@ export async function awaitHealthy(ctx: TaskContext, wave: number | 'all'): Prom
   await Promise.all(
     items.map(async (p) => {
       const live = await rm.get(p.ref);
-      ctx.observed.set(p.key, live);
+      ctx.observed?.set(p.key, live);
       const health = await rm.assessHealth(live);
       const result = state.results.find((r) => refKey(r.ref) === p.key);
       if (result && health) result.health = health;

@@ -70,6 +70,7 @@ describe('requests the engine sends', () => {
       stepSync(rm, {
         desired: [{ object: configMap('settings') }, { object: deployment('web') }],
         inventory: [],
+        observe: true,
         options: { destinationNamespace: ns, createNamespace: true, appName: 'few' },
       }),
     );
