@@ -104,7 +104,7 @@ export interface IntakeResult {
 /** The store calls a push intake makes. */
 export type IntakeStore = Pick<
   StateStore,
-  'listLinkedApps' | 'requestSync' | 'recordDelivery' | 'claimDelivery' | 'confirmDelivery' | 'forgetDelivery'
+  'listApps' | 'requestSync' | 'recordDelivery' | 'claimDelivery' | 'confirmDelivery' | 'forgetDelivery'
 >;
 
 /**
@@ -157,7 +157,11 @@ export async function intakePush(
     queue: JobQueue;
     log: Logger;
     now: () => number;
-    /** The apps a push concerns (an in-memory catalog); default: indexedAppsForPush on the store. */
+    /**
+     * The apps a push concerns (an in-memory catalog); default: appsForPush over store.listApps().
+     * indexedAppsForPush reads one GetItem per app of the repository on DynamoDB, which loses to
+     * one paged Query of every app for a monorepo and on moto; it waits for a batched read.
+     */
     appsFor?: (event: PushEvent) => Promise<App[]>;
     deliveryTtlSeconds?: number;
     claimSeconds?: number;
@@ -184,7 +188,7 @@ export async function intakePush(
   const requestedAt = deps.now();
   let apps: App[] = [];
   try {
-    apps = deps.appsFor ? await deps.appsFor(event) : await indexedAppsForPush(deps.store, event);
+    apps = deps.appsFor ? await deps.appsFor(event) : appsForPush(await deps.store.listApps(), event);
     await Promise.all(
       apps.map(async (app) => {
         await deps.store.requestSync(app.name, { reason: 'webhook', revision: event.sha, requestedAt });

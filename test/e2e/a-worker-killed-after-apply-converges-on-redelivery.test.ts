@@ -56,7 +56,9 @@ describe('a worker killed after applying, before recording', () => {
       clock: systemClock,
       log: silentLogger,
       holder,
-      options: { guard: testbedGuard, leaseTtlMs: 1_500, backoffSeconds: [1] },
+      // Long enough to outlast the dying worker's whole sync on a loaded machine, so that the
+      // survivor's first try finds the dead lease still held.
+      options: { guard: testbedGuard, leaseTtlMs: 6_000, backoffSeconds: [1] },
     });
   }
 
@@ -85,7 +87,7 @@ describe('a worker killed after applying, before recording', () => {
     // SQS redelivers the message to another worker: busy while the dead lease lasts, then it converges.
     const survivor = controller(cp.store, 'worker-b');
     expect(await survivor.handle(job)).toBe('busy');
-    await new Promise((r) => setTimeout(r, 1_600));
+    await new Promise((r) => setTimeout(r, 6_100));
     expect(await survivor.handle(job)).toBe('finished');
 
     const runs = await cp.store.listRuns(app, 10);
