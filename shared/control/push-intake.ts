@@ -4,7 +4,6 @@ import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
 import { repoMatchKey } from '../domain/repo-url.js';
-import { repoLinkTarget } from '../domain/app-links.js';
 import type { PushEvent } from '../webhooks/types.js';
 import { GitferryError } from '../domain/errors.js';
 
@@ -73,29 +72,6 @@ export function appsForPush(apps: App[], event: PushEvent): App[] {
   );
 }
 
-/**
- * The apps a push concerns, found through the store's `repo` links (one indexed read per
- * repository the push names, not every app), then checked as appsForPush checks.
- */
-export async function indexedAppsForPush(
-  store: Pick<StateStore, 'listLinkedApps'>,
-  event: PushEvent,
-): Promise<App[]> {
-  return appsForPush(await appsOfRepos(store, event.repoUrls), event);
-}
-
-/** The apps with a Git source in any of these repositories (by the store's `repo` links), each once. */
-export async function appsOfRepos(
-  store: Pick<StateStore, 'listLinkedApps'>,
-  repoUrls: readonly string[],
-): Promise<App[]> {
-  const targets = new Set(repoUrls.map(repoLinkTarget).filter((t): t is string => t !== undefined));
-  const found = new Map<string, App>();
-  for (const target of targets)
-    for (const app of await store.listLinkedApps('repo', target)) found.set(app.name, app);
-  return [...found.values()];
-}
-
 export interface IntakeResult {
   enqueued: string[];
   duplicate: boolean;
@@ -159,8 +135,8 @@ export async function intakePush(
     now: () => number;
     /**
      * The apps a push concerns (an in-memory catalog); default: appsForPush over store.listApps().
-     * indexedAppsForPush reads one GetItem per app of the repository on DynamoDB, which loses to
-     * one paged Query of every app for a monorepo and on moto; it waits for a batched read.
+     * (The store's `repo` links would find them by index, but on DynamoDB that is a GetItem per
+     * app, which loses to one paged Query for a monorepo; it waits for a batched read.)
      */
     appsFor?: (event: PushEvent) => Promise<App[]>;
     deliveryTtlSeconds?: number;
