@@ -79,6 +79,7 @@ export async function handler(event: SqsEvent, context: LambdaContext = {}): Pro
       log.warn('could not shorten the visibility of unfinished wake-ups', { message: err.message }),
     retrySoon: rt.retrySoon,
   });
-  metrics.publishStoredMetrics();
+  // Only when something was counted: an empty flush prints a warning on every invocation.
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   return result;
 }

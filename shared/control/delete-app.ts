@@ -6,7 +6,7 @@ import { keptOnAppDelete } from '../engine/annotations.js';
 import { compareForDelete } from '../engine/order.js';
 import { ResourceManager } from '../engine/resource-manager.js';
 import { terminateOperation, type OperationTerminator } from './terminate-operation.js';
-import { clusterOf, defaultControlOptions, type Control, type ControlDeps } from './deps.js';
+import { clusterOf, defaultControlOptions, releaseLeaseSoon, type Control, type ControlDeps } from './deps.js';
 
 export interface DeleteAppOptions {
   cascade: boolean;
@@ -73,7 +73,7 @@ export async function deleteApp(
       }
     }
   } finally {
-    await c.store.releaseLease(lease).catch(() => {});
+    await releaseLeaseSoon(c, lease);
   }
   await c.store.deleteApp(name);
   c.log.info('app deleted', { app: name, cascade: opts.cascade, deleted: deleted.length, kept });

@@ -37,6 +37,11 @@ export interface ControlOptions {
   guard: UrlGuardOptions;
   /** Applications and AppProjects rendered into this namespace become child apps (app of apps). */
   argoNamespace: string;
+  /**
+   * Waits between attempts to release a lease, in ms. A release the store refuses (a burst of
+   * throttling longer than the SDK's own retries) would otherwise hold the app for its whole TTL.
+   */
+  releaseRetryMs: readonly number[];
 }
 
 export const defaultControlOptions: ControlOptions = {
@@ -48,6 +53,7 @@ export const defaultControlOptions: ControlOptions = {
   engine: {},
   guard: {},
   argoNamespace: 'argocd',
+  releaseRetryMs: [250, 1_000, 3_000],
 };
 
 export interface ControlDeps {
@@ -91,6 +97,30 @@ export function underLease<T>(
 ): Promise<T> {
   const margin = Math.min(c.o.leaseMarginMs, c.o.leaseTtlMs / 10);
   return withRequestDeadline(Math.max(lease.expiresAt - margin, c.clock.now() + minimumClusterWindowMs), fn);
+}
+
+/**
+ * Releases a lease, retrying as `releaseRetryMs` says. Never throws: a lease that cannot be
+ * released ends at its expiry, which is logged so an app waiting that long is explained.
+ */
+export async function releaseLeaseSoon(c: Pick<Control, 'store' | 'o' | 'log'>, lease: Lease): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await c.store.releaseLease(lease);
+      return;
+    } catch (err) {
+      const wait = c.o.releaseRetryMs[attempt];
+      if (wait === undefined) {
+        c.log.warn('could not release the lease; the app waits for its expiry', {
+          app: lease.app,
+          expiresAt: new Date(lease.expiresAt).toISOString(),
+          message: (err as Error).message,
+        });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 /** The cluster's ResourceManager for one wake-up; hand it back with releaseCluster. */

@@ -7,7 +7,7 @@ import { ResourceManager } from '../engine/resource-manager.js';
 import { terminateSync, type SyncState } from '../engine/sync-operation.js';
 import type { Lease } from '../ports/state-store.js';
 import { blankStatus, failedState, operationOf } from './app-status.js';
-import { clusterOf, commitStep, type Control } from './deps.js';
+import { clusterOf, commitStep, releaseLeaseSoon, type Control } from './deps.js';
 
 /** There is nothing to terminate: the app has no operation in progress. */
 export class NoOperationError extends GitferryError {
@@ -91,6 +91,6 @@ export async function terminateOperation(c: TerminateDeps, name: string): Promis
     c.log.warn('operation terminated', { app: name, runId: op.runId, outcome: state.message });
     return { runId: op.runId, phase: 'Failed', message: state.message ?? why };
   } finally {
-    await c.store.releaseLease(lease).catch(() => {});
+    await releaseLeaseSoon(c, lease);
   }
 }

@@ -15,6 +15,7 @@ import {
   commitStep,
   controlOf,
   projectOf,
+  releaseLeaseSoon,
   underLease,
   type Control,
   type ControlDeps,
@@ -106,7 +107,7 @@ export class WakeUpHandler {
       }
       throw err;
     } finally {
-      await store.releaseLease(lease).catch(() => {});
+      await releaseLeaseSoon(this.c, lease);
       // Work asked for while we held the lease must not wait for the next drift check.
       const newer = await store.getSyncRequest(job.app).catch(() => undefined);
       if (newer && newer.requestedAt !== seenRequestAt)

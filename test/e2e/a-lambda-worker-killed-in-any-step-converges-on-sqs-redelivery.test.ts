@@ -119,13 +119,19 @@ describe('a worker Lambda killed in any step of a sync', () => {
           const res = await cp.webhook(githubPush({ repoUrl: repo.url, sha, secret: cp.webhookSecret }));
           expect(res.statusCode).toBe(202);
         };
+        let lastSeen: unknown;
         const syncedAt = (sha: string) => async () => {
           const s = await cp.store.getStatus(app);
+          lastSeen = { sync: s?.sync, operation: s?.operation && { ...s.operation, results: undefined } };
           return s?.sync.status === 'Synced' && s.sync.revision === sha && s.operation?.phase === 'Succeeded';
         };
+        const drainUntil = (sha: string) =>
+          cp.drain({ until: syncedAt(sha), timeoutMs: 120_000 }).catch((err: Error) => {
+            throw new Error(`${err.message}; the app's status last read: ${JSON.stringify(lastSeen)}`);
+          });
         const first = await repo.commit(v1, 'v1');
         await push(first);
-        await cp.drain({ until: syncedAt(first), timeoutMs: 120_000 });
+        await drainUntil(first);
 
         await repo.git('rm', '-q', 'app/b.yaml');
         const second = await repo.commit(v2, 'v2');
@@ -137,7 +143,7 @@ describe('a worker Lambda killed in any step of a sync', () => {
         });
 
         // The message the dead worker held comes back after its visibility timeout.
-        await cp.drain({ until: syncedAt(second), timeoutMs: 120_000 });
+        await drainUntil(second);
         // Whatever wake-ups are left (rechecks, a late redelivery) find nothing more to do.
         await cp.drain({ timeoutMs: 120_000 });
         expect(await cp.queueDepth()).toEqual({ visible: 0, delayed: 0, inFlight: 0 });

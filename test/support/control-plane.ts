@@ -186,6 +186,15 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     };
   };
 
+  const dlqDepth = async () =>
+    Number(
+      (
+        await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+        )
+      ).Attributes!.ApproximateNumberOfMessages,
+    );
+
   const peekVisible = async () => {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
@@ -196,6 +205,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const drain: ControlPlane['drain'] = async ({ until, timeoutMs = 60_000, onBody } = {}) => {
     const deadline = Date.now() + timeoutMs;
     let handled = 0;
+    let failed = 0;
     while (Date.now() < deadline) {
       if (until && (await until())) return handled;
       // Raw messages, as Lambda's event source hands them over (a poison body included).
@@ -229,15 +239,23 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         })),
       };
       const result = await worker(event, { awsRequestId: uniqueName('invocation') });
-      const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
+      const failures = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
+      failed += failures.size;
       // Lambda deletes what succeeded; failures become visible again after the visibility timeout.
       await Promise.all(
-        received.filter((_, i) => !failed.has(String(i))).map((r) => jobQueue.delete(r.receipt)),
+        received.filter((_, i) => !failures.has(String(i))).map((r) => jobQueue.delete(r.receipt)),
       );
       handled += received.length;
     }
-    if (until)
-      throw new Error(`the control plane did not reach the expected state within ${timeoutMs / 1000} s`);
+    if (until) {
+      // What a failure on a loaded CI machine needs to be diagnosed from its output alone.
+      const depth = await queueDepth();
+      const dlq = await dlqDepth();
+      throw new Error(
+        `the control plane did not reach the expected state within ${timeoutMs / 1000} s ` +
+          `(wake-ups handled ${handled}, failed ${failed}; queue ${JSON.stringify(depth)}, dead-letter ${dlq})`,
+      );
+    }
     return handled;
   };
 
