@@ -6,7 +6,13 @@ import { keptOnAppDelete } from '../engine/annotations.js';
 import { compareForDelete } from '../engine/order.js';
 import { ResourceManager } from '../engine/resource-manager.js';
 import { terminateOperation, type OperationTerminator } from './terminate-operation.js';
-import { clusterOf, defaultControlOptions, releaseLeaseSoon, type Control, type ControlDeps } from './deps.js';
+import {
+  clusterOf,
+  defaultControlOptions,
+  releaseLeaseSoon,
+  type Control,
+  type ControlDeps,
+} from './deps.js';
 
 export interface DeleteAppOptions {
   cascade: boolean;

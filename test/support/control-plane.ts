@@ -190,7 +190,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     Number(
       (
         await sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+          new GetQueueAttributesCommand({
+            QueueUrl: dlq.QueueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages'],
+          }),
         )
       ).Attributes!.ApproximateNumberOfMessages,
     );

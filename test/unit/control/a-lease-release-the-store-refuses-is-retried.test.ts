@@ -30,7 +30,8 @@ class RefusingStore extends SqliteStateStore {
     super(database);
   }
   override async releaseLease(lease: Lease): Promise<void> {
-    if (this.attempts++ < this.refusals) throw new Error('ProvisionedThroughputExceededException: rate of requests exceeds');
+    if (this.attempts++ < this.refusals)
+      throw new Error('ProvisionedThroughputExceededException: rate of requests exceeds');
     return super.releaseLease(lease);
   }
 }
@@ -53,9 +54,9 @@ test('a release refused twice is retried and frees the app', async () => {
   const store = new RefusingStore(db, 2);
   const warnings: string[] = [];
   // The app does not exist: the wake-up takes the lease, finds nothing, and releases it.
-  expect(await handlerOn(store, warnings).handle({ app: 'shop', reason: 'webhook', requestedAt: Date.now() })).toBe(
-    'gone',
-  );
+  expect(
+    await handlerOn(store, warnings).handle({ app: 'shop', reason: 'webhook', requestedAt: Date.now() }),
+  ).toBe('gone');
   expect(store.attempts).toBe(3);
   expect(warnings).toEqual([]);
   expect(await store.acquireLease('shop', 'next-worker', 60_000, Date.now())).toBeDefined();
@@ -64,9 +65,9 @@ test('a release refused twice is retried and frees the app', async () => {
 test('a release refused every time is logged with the expiry the app now waits for', async () => {
   const store = new RefusingStore(db, 100);
   const warnings: string[] = [];
-  expect(await handlerOn(store, warnings).handle({ app: 'shop', reason: 'webhook', requestedAt: Date.now() })).toBe(
-    'gone',
-  );
+  expect(
+    await handlerOn(store, warnings).handle({ app: 'shop', reason: 'webhook', requestedAt: Date.now() }),
+  ).toBe('gone');
   expect(store.attempts).toBe(4);
   expect(warnings).toEqual(['could not release the lease; the app waits for its expiry']);
   expect(await store.acquireLease('shop', 'next-worker', 60_000, Date.now())).toBeUndefined();
