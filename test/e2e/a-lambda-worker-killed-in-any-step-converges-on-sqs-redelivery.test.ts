@@ -1,5 +1,5 @@
-// The worker Lambda SIGKILLed in a step of a sync (fetch, apply of wave 0, prune; see the open
-// rows below), on the AWS path: a push reaches the webhook handler, the wake-up goes through
+// The worker Lambda SIGKILLed in each step of a sync (fetch, render, apply of wave 0 and of wave 1,
+// prune, record), on the AWS path: a push reaches the webhook handler, the wake-up goes through
 // SQS (moto), and a separate process runs the worker handler on it until it dies
 // (test/support/doomed-lambda-worker.ts). The message it held becomes visible again after its
 // visibility timeout and is handed to a worker in this process, as Lambda's event source would,
@@ -95,9 +95,7 @@ describe('a worker Lambda killed in any step of a sync', () => {
       ).Attributes!.ApproximateNumberOfMessages,
     );
 
-  // Open: killed at render, apply:c and record, the redelivered wake-up had not converged within
-  // the drain's 120 s on the first run (load ~9 on 2 cores); not yet diagnosed, so not rows yet.
-  test.each(['fetch', 'apply:a', 'prune'])(
+  test.each(['fetch', 'render', 'apply:a', 'apply:c', 'prune', 'record'])(
     'killed at %s: the redelivered wake-up deploys the newest revision, one run per revision, b deleted once, nothing locked',
     async (killAt) => {
       const repo = await TestRepo.create('doomed-lambda');
