@@ -5,8 +5,8 @@
 // after writing a billion files), then each blob is checked against the per-file and total byte
 // limits before it is written. Symlinks are written last, after every file and directory, so no
 // write can pass through one; submodules (gitlinks) become empty directories and are never fetched.
-import type * as fs from 'node:fs';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { gitFs } from './git-fs.js';
+import { link, mkdir, opendir, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import * as git from 'isomorphic-git';
 import pLimit from 'p-limit';
@@ -25,10 +25,30 @@ export interface CheckoutSummary {
   entries: number;
   /** Bytes of the regular files written. */
   bytes: number;
+  /** Where this checkout holds its trees and blobs, for the next checkout of the repository to reuse. */
+  index: CheckoutIndex;
+  /** Trees and files taken from the previous checkout instead of being read and written. */
+  reused: { trees: number; files: number };
+  /** Symlinks written (linked subtrees included): without any, no chain or loop needs a scan. */
+  symlinks: number;
+}
+
+/**
+ * The trees and blobs of one checkout by object id, with where they are under its directory. Git
+ * names an object by its content, so a subtree or file with the same id in a newer commit is the
+ * same bytes: it is hard-linked from here instead of read from the pack and written again. A push
+ * that changes one app's directory among 1,000 reads and writes that directory and the trees above
+ * it, nothing else.
+ */
+export interface CheckoutIndex {
+  dir: string;
+  /** Tree id → its path, and the entries and file bytes under it (all levels). */
+  trees: Map<string, { path: string; entries: number; bytes: number }>;
+  /** `<blob id> <mode>` → a regular file with those bytes and that mode. */
+  blobs: Map<string, { path: string; size: number }>;
 }
 
 export interface WriteTreeOptions {
-  fs: typeof fs;
   gitdir: string;
   /** An empty directory to write into. */
   dir: string;
@@ -37,6 +57,8 @@ export interface WriteTreeOptions {
   limits: SourceLimits;
   /** Starts every error message, e.g. `https://git.example.com/repo.git at 1a2b3c4d5e6f`. */
   label: string;
+  /** An earlier checkout of the same repository, still on disk: what it holds is linked, not written. */
+  reuse?: CheckoutIndex;
 }
 
 interface Entry {
@@ -79,13 +101,15 @@ function linkStaysInside(linkPath: string, target: string): boolean {
 export async function writeCommitTree(o: WriteTreeOptions): Promise<CheckoutSummary> {
   const { limits, label } = o;
   const cache = {};
-  const read = { fs: o.fs, gitdir: o.gitdir, cache };
+  const read = { fs: gitFs, gitdir: o.gitdir, cache };
   const { commit } = await git.readCommit({ ...read, oid: o.commit });
 
   // 1. Every tree, breadth first, counting entries: nothing is written yet.
   const dirs: string[] = [];
   const files: Entry[] = [];
   const links: Entry[] = [];
+  const trees: Entry[] = [{ path: '', oid: commit.tree, mode: '040000' }];
+  const reusedTrees: (Entry & { from: string; entries: number; bytes: number })[] = [];
   let entries = 0;
   const pending: { path: string; oid: string }[] = [{ path: '', oid: commit.tree }];
   while (pending.length > 0) {
@@ -130,8 +154,23 @@ export async function writeCommitTree(o: WriteTreeOptions): Promise<CheckoutSumm
           `${label}: entry ${quotePath(path)} has a path longer than ${maxPathBytes} bytes`,
         );
       const entry = { path, oid: item.oid, mode: item.mode };
-      if (item.mode === '040000') {
+      const earlier = item.mode === '040000' ? o.reuse?.trees.get(item.oid) : undefined;
+      if (earlier) {
+        entries += earlier.entries;
+        if (entries > limits.maxFiles)
+          throw new SourceError(
+            'source:too-many-files',
+            `${label}: the tree has more than ${limits.maxFiles} files and directories (refused at ${quotePath(path)}, before writing any)`,
+          );
+        reusedTrees.push({
+          ...entry,
+          from: join(o.reuse!.dir, earlier.path),
+          entries: earlier.entries,
+          bytes: earlier.bytes,
+        });
+      } else if (item.mode === '040000') {
         dirs.push(path);
+        trees.push(entry);
         pending.push({ path, oid: item.oid });
       } else if (item.mode === '160000') {
         // A submodule: git leaves an empty directory; its commit is never fetched or followed.
@@ -147,31 +186,52 @@ export async function writeCommitTree(o: WriteTreeOptions): Promise<CheckoutSumm
   // is written. `wx` refuses to write through anything already there.
   for (const path of dirs) await mkdir(join(o.dir, path), { mode: 0o755 });
   let bytes = 0;
+  const sizes = new Map<string, number>();
+  /** Counted before the write, in the same synchronous step: concurrent writes cannot pass it. */
+  const count = (path: string, size: number) => {
+    if (size > limits.maxFileBytes)
+      throw new SourceError(
+        'source:too-large',
+        `${label}: file ${quotePath(path)} is ${size} bytes, more than the limit of ${limits.maxFileBytes} bytes for one file`,
+      );
+    bytes += size;
+    if (bytes > limits.maxBytes)
+      throw new SourceError(
+        'source:too-large',
+        `${label}: the files pass the limit of ${limits.maxBytes} bytes at ${quotePath(path)} (refused before writing it)`,
+      );
+  };
+  const reused = { trees: 0, files: 0 };
+  let symlinks = 0;
   const limit = pLimit(writeConcurrency);
   try {
-    await Promise.all(
-      files.map((f) =>
+    await Promise.all([
+      ...reusedTrees.map((t) =>
         limit(async () => {
+          count(t.path, t.bytes);
+          symlinks += await linkTree(t.from, o.dir, t.path, label);
+          reused.trees++;
+        }),
+      ),
+      ...files.map((f) =>
+        limit(async () => {
+          const earlier = o.reuse?.blobs.get(`${f.oid} ${f.mode}`);
+          if (earlier && (await linkFile(join(o.reuse!.dir, earlier.path), join(o.dir, f.path)))) {
+            count(f.path, earlier.size);
+            sizes.set(f.path, earlier.size);
+            reused.files++;
+            return;
+          }
           const { blob } = await git.readBlob({ ...read, oid: f.oid });
-          if (blob.length > limits.maxFileBytes)
-            throw new SourceError(
-              'source:too-large',
-              `${label}: file ${quotePath(f.path)} is ${blob.length} bytes, more than the limit of ${limits.maxFileBytes} bytes for one file`,
-            );
-          // Counted before the write, in the same synchronous step: concurrent writes cannot pass it.
-          bytes += blob.length;
-          if (bytes > limits.maxBytes)
-            throw new SourceError(
-              'source:too-large',
-              `${label}: the files pass the limit of ${limits.maxBytes} bytes at ${quotePath(f.path)} (refused before writing it)`,
-            );
+          count(f.path, blob.length);
+          sizes.set(f.path, blob.length);
           await writeFile(join(o.dir, f.path), blob, {
             flag: 'wx',
             mode: f.mode === '100755' ? 0o755 : 0o644,
           });
         }),
       ),
-    );
+    ]);
   } finally {
     limit.clearQueue();
   }
@@ -186,5 +246,83 @@ export async function writeCommitTree(o: WriteTreeOptions): Promise<CheckoutSumm
     if (!linkStaysInside(l.path, target)) throw refuse('leads outside the repository checkout');
     await symlink(target, join(o.dir, l.path));
   }
-  return { entries, bytes };
+  symlinks += links.length;
+  return {
+    entries,
+    bytes,
+    reused,
+    symlinks,
+    index: indexOf(o.dir, trees, files, links, dirs, reusedTrees, sizes),
+  };
+}
+
+/**
+ * Hard-links the files of an earlier checkout's directory `from` into `root/path`, recreating its
+ * directories and symlinks. The earlier checkout held the same limits; its symlinks are checked
+ * again here because the same subtree may sit at another depth now, where `..` leads elsewhere.
+ */
+async function linkTree(from: string, root: string, path: string, label: string): Promise<number> {
+  let symlinks = 0;
+  await mkdir(join(root, path), { mode: 0o755 });
+  for await (const e of await opendir(from)) {
+    const rel = `${path}/${e.name}`;
+    if (e.isDirectory()) symlinks += await linkTree(join(from, e.name), root, rel, label);
+    else if (e.isSymbolicLink()) {
+      symlinks++;
+      const target = await readlink(join(from, e.name));
+      if (!linkStaysInside(rel, target))
+        throw new SourceError(
+          'source:path-escape',
+          `${label}: symlink ${quotePath(rel)} leads outside the repository checkout`,
+        );
+      await symlink(target, join(root, rel));
+    } else if (e.isFile()) await link(join(from, e.name), join(root, rel));
+  }
+  return symlinks;
+}
+
+/** Hard-links one file; false when the earlier checkout no longer has it (evicted meanwhile). */
+async function linkFile(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** The checkout's trees and regular files by id, with the entries and bytes under each tree. */
+function indexOf(
+  dir: string,
+  trees: Entry[],
+  files: Entry[],
+  links: Entry[],
+  dirs: string[],
+  reusedTrees: (Entry & { entries: number; bytes: number })[],
+  sizes: Map<string, number>,
+): CheckoutIndex {
+  const totals = new Map<string, { entries: number; bytes: number }>(
+    trees.map((t) => [t.path, { entries: 0, bytes: 0 }]),
+  );
+  const add = (path: string, entries: number, bytes: number) => {
+    for (let p = path; p !== '';) {
+      p = posix.dirname(p) === '.' ? '' : posix.dirname(p);
+      const t = totals.get(p);
+      if (t) {
+        t.entries += entries;
+        t.bytes += bytes;
+      }
+    }
+  };
+  for (const path of dirs) add(path, 1, 0);
+  for (const l of links) add(l.path, 1, 0);
+  for (const f of files) add(f.path, 1, sizes.get(f.path) ?? 0);
+  for (const r of reusedTrees) add(r.path, 1 + r.entries, r.bytes);
+  const index: CheckoutIndex = { dir, trees: new Map(), blobs: new Map() };
+  for (const t of trees) index.trees.set(t.oid, { path: t.path, ...totals.get(t.path)! });
+  for (const r of reusedTrees) index.trees.set(r.oid, { path: r.path, entries: r.entries, bytes: r.bytes });
+  for (const f of files)
+    index.blobs.set(`${f.oid} ${f.mode}`, { path: f.path, size: sizes.get(f.path) ?? 0 });
+  return index;
 }

@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as git from 'isomorphic-git';
-import { writeCommitTree } from './checkout-tree.js';
+import { writeCommitTree, type CheckoutIndex } from './checkout-tree.js';
 import { SourceError } from './errors.js';
 import { createGitHttpClient, defaultGitHttpOptions, type GitHttpOptions } from './git-http.js';
+import { gitFs } from './git-fs.js';
 import { advertisedRefs, uploadPack, WantRefusedError, type RefAdvertisement } from './git-upload-pack.js';
 import { checkPack } from './pack-check.js';
 import { credentialScope } from './credential-scope.js';
@@ -134,7 +135,7 @@ function notFoundReason(sha: string, ad: RefAdvertisement, hint: CheckoutHint, d
 /** Whether the commit object is in the gitdir's packs. */
 async function hasCommit(gitdir: string, oid: string): Promise<boolean> {
   try {
-    const { type } = await git.readObject({ fs, gitdir, oid, format: 'content' });
+    const { type } = await git.readObject({ fs: gitFs, gitdir, oid, format: 'content' });
     return type === 'commit';
   } catch {
     return false;
@@ -154,14 +155,19 @@ interface CachedCheckout {
   dir: string;
   bytes: number;
   lastUsed: number;
-  /** Renders using it right now: never evicted while above zero. */
+  /** Renders using it right now, or a newer checkout linking from it: never evicted while above zero. */
   pins: number;
+  /** What it holds by object id (checkout-tree.ts), for the repository's next checkout. */
+  index?: CheckoutIndex;
 }
 
-/** Counters for benchmarks and tests: checkouts asked for, and fetches sent to a git server. */
+/** Counters for benchmarks and tests: checkouts asked for, fetches sent to a git server, and reuse. */
 export interface CheckoutStats {
   requests: number;
   fetches: number;
+  /** Subtrees and files of a newer checkout hard-linked from the repository's previous one. */
+  reusedTrees: number;
+  reusedFiles: number;
 }
 
 /**
@@ -174,7 +180,9 @@ export class GitCheckoutCache {
   private readonly entries = new Map<string, CachedCheckout>();
   private readonly inflight = new Map<string, Promise<CachedCheckout>>();
   private readonly opts: CheckoutCacheOptions;
-  private readonly counters: CheckoutStats = { requests: 0, fetches: 0 };
+  private readonly counters: CheckoutStats = { requests: 0, fetches: 0, reusedTrees: 0, reusedFiles: 0 };
+  /** Each repository's (and credential scope's) newest checkout: the next one links from it. */
+  private readonly newest = new Map<string, CachedCheckout>();
 
   constructor(
     private readonly root: string,
@@ -215,9 +223,8 @@ export class GitCheckoutCache {
         `${redactUrl(repoURL)}: "${sha}" is not a full commit SHA`,
       );
     this.counters.requests++;
-    const key = createHash('sha256')
-      .update(`${normalizeRepoUrl(repoURL)}@${sha}#${credentialScope(http.credentials)}`)
-      .digest('hex');
+    const repoKey = `${normalizeRepoUrl(repoURL)}#${credentialScope(http.credentials)}`;
+    const key = createHash('sha256').update(`${repoKey}@${sha}`).digest('hex');
     const hit = this.entries.get(key);
     if (hit && fs.existsSync(hit.dir)) {
       hit.lastUsed = Date.now();
@@ -226,7 +233,7 @@ export class GitCheckoutCache {
     let pending = this.inflight.get(key);
     if (!pending) {
       this.counters.fetches++;
-      pending = this.fetch(repoURL, sha, { ...this.opts.http, ...http }, hint).finally(() =>
+      pending = this.fetch(repoURL, sha, { ...this.opts.http, ...http }, hint, repoKey).finally(() =>
         this.inflight.delete(key),
       );
       this.inflight.set(key, pending);
@@ -242,8 +249,13 @@ export class GitCheckoutCache {
     sha: string,
     http: Partial<GitHttpOptions>,
     hint: CheckoutHint,
+    repoKey: string,
   ): Promise<CachedCheckout> {
     await mkdir(this.root, { recursive: true, mode: 0o711 });
+    // Same repository, same credentials: its files may be linked into this one (never across).
+    const previous = this.newest.get(repoKey);
+    const reuse = previous?.index && fs.existsSync(previous.dir) ? previous : undefined;
+    if (reuse) reuse.pins++;
     const dir = join(this.root, randomBytes(16).toString('hex'));
     const gitdir = `${dir}.git`;
     const { limits } = this.opts;
@@ -256,7 +268,7 @@ export class GitCheckoutCache {
       });
     try {
       await mkdir(dir, { mode: 0o755 });
-      await git.init({ fs, dir, gitdir, bare: true });
+      await git.init({ fs: gitFs, dir, gitdir, bare: true });
       const packDir = join(gitdir, 'objects', 'pack');
       await mkdir(packDir, { recursive: true });
       const fetchOnce = async (want: string, depth: number): Promise<boolean> => {
@@ -267,7 +279,7 @@ export class GitCheckoutCache {
         checkPack(pack, limits, subject);
         const name = `pack-${createHash('sha1').update(pack).digest('hex')}`;
         await writeFile(join(packDir, `${name}.pack`), pack);
-        await git.indexPack({ fs, dir: gitdir, gitdir, filepath: `objects/pack/${name}.pack` });
+        await git.indexPack({ fs: gitFs, dir: gitdir, gitdir, filepath: `objects/pack/${name}.pack` });
         return hasCommit(gitdir, sha);
       };
       const ad = await advertisedRefs(client(), repoURL);
@@ -277,22 +289,30 @@ export class GitCheckoutCache {
           `${redactUrl(repoURL)}: ${notFoundReason(sha, ad, hint, this.opts.deepen)}`,
         );
       // Not git.checkout: it writes everything and leaves the limits to a scan afterwards.
-      await writeCommitTree({
-        fs,
+      const written = await writeCommitTree({
         gitdir,
         dir,
         commit: sha,
         limits,
         label: `${redactUrl(repoURL)} at ${sha}`,
+        ...(reuse ? { reuse: reuse.index } : {}),
       });
-      // Symlink chains and loops can only be judged on disk, once every link is there.
-      const { bytes } = await scanTree(dir, limits);
-      return { dir, bytes, lastUsed: Date.now(), pins: 0 };
+      this.counters.reusedTrees += written.reused.trees;
+      this.counters.reusedFiles += written.reused.files;
+      // Symlink chains and loops can only be judged on disk, once every link is there. Without
+      // symlinks, the write has already held every limit the scan would check.
+      const bytes = written.symlinks > 0 ? (await scanTree(dir, limits)).bytes : written.bytes;
+      const entry: CachedCheckout = { dir, bytes, lastUsed: Date.now(), pins: 0, index: written.index };
+      const replaced = this.newest.get(repoKey);
+      if (replaced) replaced.index = undefined; // only the newest is linked from
+      this.newest.set(repoKey, entry);
+      return entry;
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       if (err instanceof SourceError) throw err;
       throw describeGitError(`fetching ${sha} of`, repoURL, err);
     } finally {
+      if (reuse) reuse.pins--;
       // Only the files stay: no git metadata, hooks or config are kept or ever run.
       await rm(gitdir, { recursive: true, force: true });
     }
@@ -338,6 +358,7 @@ export class GitCheckoutCache {
     for (const [key, entry] of oldest) {
       if (total <= this.opts.maxBytes) break;
       this.entries.delete(key);
+      for (const [repo, newest] of this.newest) if (newest === entry) this.newest.delete(repo);
       total -= entry.bytes;
       await rm(entry.dir, { recursive: true, force: true });
     }
