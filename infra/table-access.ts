@@ -27,15 +27,21 @@ export function grantStateRead(table: ITable, role: IRole): void {
 }
 
 /**
- * What the webhook does and nothing more: list apps (Query on the list index), record a delivery
- * and a wanted revision (PutItem). No GetItem, UpdateItem or DeleteItem.
+ * What the webhook does and nothing more: find the apps of a pushed repository (Query on the list
+ * index for their repo links, BatchGetItem of those apps, 100 a call; the first call reads a
+ * marker with GetItem and writes links missing for apps stored before them, with PutItem), record
+ * a delivery and a wanted revision (PutItem). No UpdateItem or DeleteItem; GetItem and
+ * BatchGetItem on the table reach no more than Query already does.
  */
 export function grantWebhookIntake(table: ITable, role: IRole): void {
   role.addToPrincipalPolicy(
     new PolicyStatement({ actions: ['dynamodb:Query'], resources: tableResources(table) }),
   );
   role.addToPrincipalPolicy(
-    new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }),
+    new PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+      resources: [table.tableArn],
+    }),
   );
   table.encryptionKey?.grantEncryptDecrypt(role);
 }

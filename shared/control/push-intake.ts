@@ -4,6 +4,7 @@ import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
 import { repoMatchKey } from '../domain/repo-url.js';
+import { repoLinkTarget } from '../domain/app-links.js';
 import type { PushEvent } from '../webhooks/types.js';
 import { GitferryError } from '../domain/errors.js';
 
@@ -72,6 +73,29 @@ export function appsForPush(apps: App[], event: PushEvent): App[] {
   );
 }
 
+/**
+ * The apps a push concerns, found through the store's `repo` links (one indexed read per
+ * repository the push names, not every app), then checked as appsForPush checks.
+ */
+export async function indexedAppsForPush(
+  store: Pick<StateStore, 'listLinkedApps'>,
+  event: PushEvent,
+): Promise<App[]> {
+  return appsForPush(await appsOfRepos(store, event.repoUrls), event);
+}
+
+/** The apps with a Git source in any of these repositories (by the store's `repo` links), each once. */
+export async function appsOfRepos(
+  store: Pick<StateStore, 'listLinkedApps'>,
+  repoUrls: readonly string[],
+): Promise<App[]> {
+  const targets = new Set(repoUrls.map(repoLinkTarget).filter((t): t is string => t !== undefined));
+  const found = new Map<string, App>();
+  for (const target of targets)
+    for (const app of await store.listLinkedApps('repo', target)) found.set(app.name, app);
+  return [...found.values()];
+}
+
 export interface IntakeResult {
   enqueued: string[];
   duplicate: boolean;
@@ -80,7 +104,7 @@ export interface IntakeResult {
 /** The store calls a push intake makes. */
 export type IntakeStore = Pick<
   StateStore,
-  'listApps' | 'requestSync' | 'recordDelivery' | 'claimDelivery' | 'confirmDelivery' | 'forgetDelivery'
+  'listLinkedApps' | 'requestSync' | 'recordDelivery' | 'claimDelivery' | 'confirmDelivery' | 'forgetDelivery'
 >;
 
 /**
@@ -133,11 +157,7 @@ export async function intakePush(
     queue: JobQueue;
     log: Logger;
     now: () => number;
-    /**
-     * The apps a push concerns (an in-memory catalog); default: appsForPush over store.listApps().
-     * (The store's `repo` links would find them by index, but on DynamoDB that is a GetItem per
-     * app, which loses to one paged Query for a monorepo; it waits for a batched read.)
-     */
+    /** The apps a push concerns (an in-memory catalog); default: indexedAppsForPush on the store. */
     appsFor?: (event: PushEvent) => Promise<App[]>;
     deliveryTtlSeconds?: number;
     claimSeconds?: number;
@@ -164,7 +184,7 @@ export async function intakePush(
   const requestedAt = deps.now();
   let apps: App[] = [];
   try {
-    apps = deps.appsFor ? await deps.appsFor(event) : appsForPush(await deps.store.listApps(), event);
+    apps = deps.appsFor ? await deps.appsFor(event) : await indexedAppsForPush(deps.store, event);
     await Promise.all(
       apps.map(async (app) => {
         await deps.store.requestSync(app.name, { reason: 'webhook', revision: event.sha, requestedAt });

@@ -6,7 +6,7 @@ import { repoMatchKey } from '../domain/repo-url.js';
 import type { PullRequestTarget } from '../domain/pull-request.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../ports/logger.js';
-import { branchMatches, type IntakeResult, type IntakeStore } from '../control/push-intake.js';
+import { appsOfRepos, branchMatches, type IntakeResult, type IntakeStore } from '../control/push-intake.js';
 import type { PullRequestEvent } from '../webhooks/pull-request.js';
 
 /** The repository keys of a PR's base repository (URLs that cannot be canonicalised match nothing). */
@@ -58,7 +58,7 @@ export async function intakePullRequest(
   event: PullRequestEvent,
   deps: { store: IntakeStore; queue: JobQueue; log: Logger; now: () => number; deliveryTtlSeconds?: number },
 ): Promise<IntakeResult> {
-  const apps = appsForPullRequest(await deps.store.listApps(), event);
+  const apps = appsForPullRequest(await appsOfRepos(deps.store, event.repoUrls), event);
   const requestedAt = deps.now();
   const deliveryKey = `${event.provider}:${event.deliveryId}`;
   const fields = {

@@ -483,6 +483,20 @@ export function describeStateStoreContract(
         expect(repoLinkTarget('git@github.com:org/repo.git')).toBeUndefined();
       });
 
+      test('a repository of 120 apps lists all 120 (more than one batched read of 100), each whole', async () => {
+        const p = unique('mono');
+        const url = `https://git.example.com/${p}/monorepo`;
+        const all = Array.from({ length: 120 }, (_, i) => ({
+          ...appFixture(`${p}-${String(i).padStart(3, '0')}`),
+          sources: [{ repoURL: url, path: `apps/${i}`, targetRevision: 'main' }],
+        }));
+        for (const app of all) await store().putApp(app);
+
+        const found = await store().listLinkedApps('repo', repoLinkTarget(url)!);
+
+        expect(found).toEqual(all);
+      }, 120_000);
+
       test('a target is matched whole (no prefix, no separator tricks), and a bad link or target is refused', async () => {
         const p = unique('t');
         const tricky = linked(`${p}-tricky`, { dependsOn: `${p}#parent#${p}` });

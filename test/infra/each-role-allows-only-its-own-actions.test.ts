@@ -42,11 +42,16 @@ describe('least privilege', () => {
     expect(policies.map((p) => p.AccessScope)).toEqual([{ Type: 'namespace', Namespaces: ['shop'] }]);
   });
 
-  test('the webhook role queries and puts table items, reads its secret, sends wake-ups, and nothing more', () => {
+  test('the webhook role queries, gets, batch-gets and puts table items, reads its secret, sends wake-ups, and nothing more', () => {
     const webhook = actions(deployer.webhook.role);
     expect(webhook.get('dynamodb:PutItem')).toEqual([tableArn]);
+    // The apps of a pushed repository: their links by Query, the apps by BatchGetItem (a marker by GetItem).
+    expect(webhook.get('dynamodb:GetItem')).toEqual([tableArn]);
+    expect(webhook.get('dynamodb:BatchGetItem')).toEqual([tableArn]);
     expect(webhook.get('dynamodb:Query')).toContainEqual(tableArn);
     expect([...webhook.keys()].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
     ]);

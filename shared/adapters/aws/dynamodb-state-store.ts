@@ -8,6 +8,7 @@
  * predicate itself.
  */
 import {
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   DeleteItemCommand,
   GetItemCommand,
@@ -243,13 +244,48 @@ export class DynamoDbStateStore extends BaseStateStore {
       ExpressionAttributeValues: marshall({ ':k': linkListKey(link, target) }),
       ProjectionExpression: '#name',
     });
-    const limit = pLimit(16);
-    const apps = await Promise.all(
-      items.map((item) =>
-        limit(() => this.readDefinition('App', String(unmarshall(item)[listIndex.sortKey]))),
-      ),
+    const names = items.map((item) => String(unmarshall(item)[listIndex.sortKey]));
+    return (
+      await this.batchRead(names.map((name) => ({ name, key: itemKey(appPk(name), definitionKeys.App.sk) })))
+    ).map(({ name, item }) => decodeDocument(`App/${name}`, item) as App);
+  }
+
+  /**
+   * Items by key, 100 per BatchGetItem (strongly consistent), retrying unprocessed keys with
+   * backoff; keys with no item are left out. A repository's 1,000 apps are 10 calls, not 1,000.
+   */
+  private async batchRead(
+    keys: { name: string; key: Item }[],
+  ): Promise<{ name: string; item: Record<string, unknown> }[]> {
+    const byKey = new Map(
+      keys.map((k) => [`${String(unmarshall(k.key)[pkName])}\0${String(unmarshall(k.key)[skName])}`, k.name]),
     );
-    return apps.filter((a): a is App => a !== undefined);
+    const found: { name: string; item: Record<string, unknown> }[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Item[] = keys.slice(i, i + 100).map((k) => k.key);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) {
+          if (attempt > 8)
+            throw new StateStoreError(
+              'state:request-failed',
+              `reading ${pending.length} items: they stayed unprocessed after ${attempt} tries`,
+            );
+          await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 2_000)));
+        }
+        const out = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const raw of out.Responses?.[this.tableName] ?? []) {
+          const item = unmarshall(raw);
+          const name = byKey.get(`${String(item[pkName])}\0${String(item[skName])}`);
+          if (name !== undefined) found.push({ name, item });
+        }
+        pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
+      }
+    }
+    return found;
   }
 
   private linksFilled = false;

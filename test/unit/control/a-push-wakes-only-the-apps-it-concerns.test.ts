@@ -1,5 +1,8 @@
 import type { App } from '../../../shared/domain/app.js';
-import { appsForPush } from '../../../shared/control/push-intake.js';
+import { jest } from '@jest/globals';
+import { openDatabase } from '../../../shared/adapters/local/sqlite-database.js';
+import { SqliteStateStore } from '../../../shared/adapters/local/sqlite-state-store.js';
+import { appsForPush, indexedAppsForPush } from '../../../shared/control/push-intake.js';
 import type { PushEvent } from '../../../shared/webhooks/types.js';
 
 function app(
@@ -91,5 +94,25 @@ describe('matching a push to apps', () => {
 
   test('ignores an app whose repoURL cannot be parsed instead of failing the whole push', () => {
     expect(names(appsForPush([app('bad', { repoURL: 'not a url' }), app('ok', {})], push()))).toEqual(['ok']);
+  });
+
+  test('through the store, a push reads the apps of its repository by index, never every app', async () => {
+    const store = new SqliteStateStore(openDatabase(':memory:'));
+    await store.putApp(app('a', {}));
+    await store.putApp(app('b', { repoURL: 'https://github.com/acme/shop/', path: 'apps/api' }));
+    for (let i = 0; i < 30; i++)
+      await store.putApp(app(`other-${i}`, { repoURL: `https://github.com/acme/o${i}` }));
+    const listApps = jest.spyOn(store, 'listApps');
+    const read = jest.spyOn(store, 'getApp');
+    expect(names(await indexedAppsForPush(store, push()))).toEqual(['a', 'b']);
+    expect(
+      names(await indexedAppsForPush(store, push({ repoUrls: ['https://github.com/ACME/o7.git'] }))),
+    ).toEqual(['other-7']);
+    // A URL that is no repository (an attacker's junk) reads nothing.
+    expect(
+      await indexedAppsForPush(store, push({ repoUrls: ['ext::sh -c evil', 'https://u:p@x/y'] })),
+    ).toEqual([]);
+    expect(listApps).not.toHaveBeenCalled();
+    expect(read).not.toHaveBeenCalled();
   });
 });

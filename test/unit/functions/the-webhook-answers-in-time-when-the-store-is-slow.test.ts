@@ -48,7 +48,7 @@ describe('the webhook endpoint', () => {
     const hanging = new Promise<never>(() => {});
     const endpoint = createWebhookEndpoint({
       store: {
-        listApps: () => hanging,
+        listLinkedApps: () => hanging,
         requestSync: () => hanging,
         recordDelivery: () => hanging,
         claimDelivery: () => hanging,
@@ -72,7 +72,7 @@ describe('the webhook endpoint', () => {
   test('answers 503 in time when the secret store hangs', async () => {
     const endpoint = createWebhookEndpoint({
       store: {
-        listApps: async () => [app],
+        listLinkedApps: async () => [app],
         requestSync: async () => {},
         recordDelivery: async () => true,
         claimDelivery: async () => 'new' as const,
@@ -93,7 +93,7 @@ describe('the webhook endpoint', () => {
     const requested: string[] = [];
     const endpoint = createWebhookEndpoint({
       store: {
-        listApps: async () => [app],
+        listLinkedApps: async () => [app],
         requestSync: async (name) => void requested.push(name),
         recordDelivery: async () => true,
         claimDelivery: async () => 'new' as const,

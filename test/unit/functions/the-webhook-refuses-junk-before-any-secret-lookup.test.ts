@@ -7,7 +7,7 @@ function countingEndpoint(originVerify?: string) {
   const calls = { secrets: 0, store: 0, queue: 0 };
   const endpoint = createWebhookEndpoint({
     store: {
-      listApps: async () => (calls.store++, []),
+      listLinkedApps: async () => (calls.store++, []),
       requestSync: async () => void calls.store++,
       recordDelivery: async () => (calls.store++, true),
       claimDelivery: async () => (calls.store++, 'new' as const),
