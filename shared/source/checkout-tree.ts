@@ -187,9 +187,13 @@ export async function writeCommitTree(o: WriteTreeOptions): Promise<CheckoutSumm
   for (const path of dirs) await mkdir(join(o.dir, path), { mode: 0o755 });
   let bytes = 0;
   const sizes = new Map<string, number>();
-  /** Counted before the write, in the same synchronous step: concurrent writes cannot pass it. */
-  const count = (path: string, size: number) => {
-    if (size > limits.maxFileBytes)
+  /**
+   * Counted before the write, in the same synchronous step: concurrent writes cannot pass it. A
+   * linked subtree adds its files' bytes together; each of them passed the one-file limit when the
+   * earlier checkout wrote it.
+   */
+  const count = (path: string, size: number, what: 'file' | 'subtree' = 'file') => {
+    if (what === 'file' && size > limits.maxFileBytes)
       throw new SourceError(
         'source:too-large',
         `${label}: file ${quotePath(path)} is ${size} bytes, more than the limit of ${limits.maxFileBytes} bytes for one file`,
@@ -208,7 +212,7 @@ export async function writeCommitTree(o: WriteTreeOptions): Promise<CheckoutSumm
     await Promise.all([
       ...reusedTrees.map((t) =>
         limit(async () => {
-          count(t.path, t.bytes);
+          count(t.path, t.bytes, 'subtree');
           symlinks += await linkTree(t.from, o.dir, t.path, label);
           reused.trees++;
         }),

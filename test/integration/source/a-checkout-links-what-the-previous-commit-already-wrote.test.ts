@@ -78,9 +78,10 @@ describe('a checkout reuses what the previous checkout of its repository wrote',
 
   test('one app changed among many: the rest is linked, and both checkouts hold exactly their commit', async () => {
     const files: Record<string, string> = {};
+    const pad = 'x'.repeat(600);
     for (let i = 0; i < 20; i++) {
-      files[`apps/${i}/cm.yaml`] = `kind: ConfigMap\nmetadata: { name: app-${i} }\n`;
-      files[`apps/${i}/sa.yaml`] = `kind: ServiceAccount\nmetadata: { name: app-${i} }\n`;
+      files[`apps/${i}/cm.yaml`] = `kind: ConfigMap\nmetadata: { name: app-${i} }\n# ${pad}\n`;
+      files[`apps/${i}/sa.yaml`] = `kind: ServiceAccount\nmetadata: { name: app-${i} }\n# ${pad}\n`;
     }
     files['apps/3/nested/deep.yaml'] = 'deep: 1\n';
     const first = await repo.commit(files, 'v1');
@@ -90,7 +91,9 @@ describe('a checkout reuses what the previous checkout of its repository wrote',
       { 'apps/5/cm.yaml': 'kind: ConfigMap\nmetadata: { name: changed }\n' },
       'v2',
     );
-    const cache = cacheOf();
+    // Every file (and git object) is under the one-file limit, every app directory over it: a
+    // linked directory is held to the total, not to the limit of one file.
+    const cache = cacheOf({ maxFileBytes: 1_000 });
 
     const one = await filesAt(cache, first);
     const two = await filesAt(cache, second);
