@@ -27,11 +27,11 @@ export function grantStateRead(table: ITable, role: IRole): void {
 }
 
 /**
- * What the webhook does and nothing more: find the apps of a pushed repository (Query on the list
- * index for their repo links, BatchGetItem of those apps, 100 a call; the first call reads a
- * marker with GetItem and writes links missing for apps stored before them, with PutItem), record
- * a delivery and a wanted revision (PutItem). No UpdateItem or DeleteItem; GetItem and
- * BatchGetItem on the table reach no more than Query already does.
+ * What the webhook does and nothing more: find the apps of a pushed repository (GetItem of the
+ * marker saying the links index is filled, Query on the list index for their repo links, and
+ * BatchGetItem of those apps, 100 a call; before the worker has filled the index, one Query of
+ * every app instead), record a delivery and a wanted revision (PutItem). No UpdateItem or
+ * DeleteItem; GetItem and BatchGetItem on the table reach no more than Query already does.
  */
 export function grantWebhookIntake(table: ITable, role: IRole): void {
   role.addToPrincipalPolicy(

@@ -12,7 +12,8 @@ let endpoint: ((event: HttpRequestEvent) => Promise<HttpResponse>) | undefined;
 export function handler(event: HttpRequestEvent): Promise<HttpResponse> {
   endpoint ??= (() => {
     const config = awsConfigFromEnv();
-    const { store, queue, secrets } = buildAwsStateAdapters(config);
+    // Links of apps stored before they were indexed are the worker's to write: a push has seconds.
+    const { store, queue, secrets } = buildAwsStateAdapters(config, { linkFill: 'elsewhere' });
     return createWebhookEndpoint({
       store,
       queue,

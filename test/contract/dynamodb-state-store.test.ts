@@ -1,6 +1,7 @@
 // The StateStore contract against DynamoDbStateStore on the test bed's moto, plus what only this
 // adapter has: chunk items under the 400 KB limit, the TTL attribute, the transaction budget.
 import {
+  DeleteItemCommand,
   DeleteTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
@@ -13,7 +14,10 @@ import {
   StateStoreError,
   type DynamoDbStateStoreOptions,
 } from '../../shared/adapters/aws/dynamodb-state-store.js';
+import { appPk, linksFilledKey, linksPrefix } from '../../shared/adapters/aws/dynamodb-keys.js';
 import { createStateTable } from '../../shared/adapters/aws/dynamodb-table.js';
+import type { App } from '../../shared/domain/app.js';
+import { repoLinkTarget } from '../../shared/domain/app-links.js';
 import type { InventoryEntry } from '../../shared/domain/kube-object.js';
 import type { SyncRun } from '../../shared/domain/status.js';
 import { awsClientConfig, uniqueName } from '../support/testbed.js';
@@ -256,5 +260,78 @@ describe('DynamoDbStateStore on moto', () => {
     expect(err.code).toBe('state:request-failed');
     expect(err.message).toMatch(/^App\/web status read failed: ResourceNotFoundException/);
     expect(err.cause).toBeInstanceOf(Error);
+  });
+});
+
+// Apps stored by a build before the links index have no link items, and the table no marker. The
+// webhook (linkFill 'elsewhere', seconds to answer a push) must neither miss them nor spend its
+// deadline writing thousands of links; the worker (the default) writes them once.
+describe('links of apps stored before the index', () => {
+  let bed: DynamoDbUnderTest;
+  beforeAll(async () => (bed = await makeDynamoDbStore()));
+  afterAll(() => bed.dispose());
+
+  const appOf = (name: string, repoURL: string): App => ({
+    name,
+    project: 'default',
+    sources: [{ repoURL, path: 'deploy', targetRevision: 'main' }],
+    destination: { name: 'prod', namespace: name },
+    syncPolicy: {},
+    ignoreDifferences: [],
+    revisionHistoryLimit: 10,
+    annotations: {},
+  });
+  const linkItems = async (app: string) =>
+    (
+      await bed.client.send(
+        new QueryCommand({
+          TableName: bed.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :link)',
+          ExpressionAttributeValues: { ':pk': { S: appPk(app) }, ':link': { S: linksPrefix } },
+        }),
+      )
+    ).Items ?? [];
+  const forgetLinks = async (app: string) => {
+    for (const item of await linkItems(app))
+      await bed.client.send(
+        new DeleteItemCommand({ TableName: bed.tableName, Key: { pk: item.pk!, sk: item.sk! } }),
+      );
+  };
+  const marker = async () =>
+    (
+      await bed.client.send(
+        new GetItemCommand({
+          TableName: bed.tableName,
+          Key: { pk: { S: linksFilledKey.pk }, sk: { S: linksFilledKey.sk } },
+        }),
+      )
+    ).Item;
+
+  test('the webhook lists them by checking every app and writes nothing; the worker fills the index once', async () => {
+    const shop = `https://git.example.com/${uniqueName('org')}/shop`;
+    const names = ['a', 'b', 'c'].map((n) => uniqueName(`old-${n}`));
+    await bed.store.putApp(appOf(names[0]!, shop));
+    await bed.store.putApp(appOf(names[1]!, shop));
+    await bed.store.putApp(appOf(names[2]!, `${shop}-other`));
+    for (const name of names) await forgetLinks(name);
+    const target = repoLinkTarget(shop)!;
+    const sorted = (apps: App[]) => apps.map((a) => a.name).sort();
+
+    const webhook = new DynamoDbStateStore(bed.client, bed.tableName, { linkFill: 'elsewhere' });
+    expect(sorted(await webhook.listLinkedApps('repo', target))).toEqual(
+      sorted([appOf(names[0]!, shop), appOf(names[1]!, shop)]),
+    );
+    expect(await linkItems(names[0]!)).toEqual([]);
+    expect(await marker()).toBeUndefined();
+
+    const worker = new DynamoDbStateStore(bed.client, bed.tableName);
+    expect(sorted(await worker.listLinkedApps('repo', target))).toEqual([names[0], names[1]].sort());
+    expect((await linkItems(names[0]!)).length).toBeGreaterThan(0);
+    expect(await marker()).toBeDefined();
+
+    // From now on the webhook reads the index: an app whose link item is gone is not listed.
+    await forgetLinks(names[1]!);
+    const later = new DynamoDbStateStore(bed.client, bed.tableName, { linkFill: 'elsewhere' });
+    expect(sorted(await later.listLinkedApps('repo', target))).toEqual([names[0]]);
   });
 });

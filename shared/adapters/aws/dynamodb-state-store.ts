@@ -102,6 +102,13 @@ export interface DynamoDbStateStoreOptions {
   readAttempts: number;
   /** The time commitStep compares lease expiry against. Default the system clock (as SqliteStateStore). */
   clock: Clock;
+  /**
+   * Who writes the links of apps stored before this build indexed them (once per table).
+   * `on-read` (default): the first read of links does, a few writes per app. `elsewhere`: reads
+   * before that list every app and check each instead, for a caller with a short deadline (the
+   * webhook), which must not spend it backfilling thousands of apps; the worker fills.
+   */
+  linkFill: 'on-read' | 'elsewhere';
 }
 
 export const defaultDynamoDbStateStoreOptions: DynamoDbStateStoreOptions = {
@@ -112,6 +119,7 @@ export const defaultDynamoDbStateStoreOptions: DynamoDbStateStoreOptions = {
   commitAttempts: 3,
   readAttempts: 5,
   clock: systemClock,
+  linkFill: 'on-read',
 };
 
 /** DynamoDB's cap on the number of items in one TransactWriteItems call. */
@@ -235,7 +243,11 @@ export class DynamoDbStateStore extends BaseStateStore {
   }
 
   protected async readLinkedApps(link: AppLink, target: string): Promise<App[]> {
-    await this.fillLinks();
+    if (!(await this.linksIndexed())) {
+      // Every app, each checked against the link by the caller: right without the index.
+      if (this.opts.linkFill === 'elsewhere') return this.readDefinitions('App');
+      await this.fillLinks();
+    }
     const { listIndex } = stateTableSchema;
     const items = await this.queryAll({
       IndexName: listIndex.name,
@@ -290,12 +302,9 @@ export class DynamoDbStateStore extends BaseStateStore {
 
   private linksFilled = false;
 
-  /**
-   * Once per table: the links of the apps a build before links stored (a few reads and writes per
-   * app, then one marker item). Writing an app's links twice is harmless, so racing fillers are too.
-   */
-  private async fillLinks(): Promise<void> {
-    if (this.linksFilled) return;
+  /** Whether this table's links were filled (its marker item is there); cached once true. */
+  private async linksIndexed(): Promise<boolean> {
+    if (this.linksFilled) return true;
     const marker = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
@@ -303,38 +312,45 @@ export class DynamoDbStateStore extends BaseStateStore {
         ConsistentRead: true,
       }),
     );
-    if (!marker.Item) {
-      // Links only, never the definition (a newer one may be written meanwhile): a link that is
-      // no longer the app's is dropped by the read's check and by the app's next write.
-      const { listIndex } = stateTableSchema;
-      const limit = pLimit(16);
-      const links = (await this.readDefinitions('App')).flatMap((app) =>
-        appLinksOf(app).map((l) => ({ app: app.name, ...l })),
-      );
-      await Promise.all(
-        links.map((l) =>
-          limit(() =>
-            this.client.send(
-              new PutItemCommand({
-                TableName: this.tableName,
-                Item: marshall({
-                  [pkName]: appPk(l.app),
-                  [skName]: linkSk(l.link, l.target),
-                  [listIndex.partitionKey]: linkListKey(l.link, l.target),
-                  [listIndex.sortKey]: l.app,
-                }),
+    this.linksFilled = marker.Item !== undefined;
+    return this.linksFilled;
+  }
+
+  /**
+   * Once per table: the links of the apps a build before links stored (a few reads and writes per
+   * app, then one marker item). Writing an app's links twice is harmless, so racing fillers are too.
+   */
+  private async fillLinks(): Promise<void> {
+    // Links only, never the definition (a newer one may be written meanwhile): a link that is
+    // no longer the app's is dropped by the read's check and by the app's next write.
+    const { listIndex } = stateTableSchema;
+    const limit = pLimit(16);
+    const links = (await this.readDefinitions('App')).flatMap((app) =>
+      appLinksOf(app).map((l) => ({ app: app.name, ...l })),
+    );
+    await Promise.all(
+      links.map((l) =>
+        limit(() =>
+          this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: marshall({
+                [pkName]: appPk(l.app),
+                [skName]: linkSk(l.link, l.target),
+                [listIndex.partitionKey]: linkListKey(l.link, l.target),
+                [listIndex.sortKey]: l.app,
               }),
-            ),
+            }),
           ),
         ),
-      );
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall({ [pkName]: linksFilledKey.pk, [skName]: linksFilledKey.sk, at: this.clock.now() }),
-        }),
-      );
-    }
+      ),
+    );
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall({ [pkName]: linksFilledKey.pk, [skName]: linksFilledKey.sk, at: this.clock.now() }),
+      }),
+    );
     this.linksFilled = true;
   }
 
