@@ -246,7 +246,9 @@ export class DynamoDbStateStore extends BaseStateStore {
     if (!(await this.linksIndexed())) {
       // Every app, each checked against the link by the caller: right without the index.
       if (this.opts.linkFill === 'elsewhere') return this.readDefinitions('App');
-      await this.fillLinks();
+      // One fill per process at a time: concurrent reads wait for it rather than each writing.
+      this.filling ??= this.fillLinks().finally(() => (this.filling = undefined));
+      await this.filling;
     }
     const { listIndex } = stateTableSchema;
     const items = await this.queryAll({
@@ -301,6 +303,7 @@ export class DynamoDbStateStore extends BaseStateStore {
   }
 
   private linksFilled = false;
+  private filling?: Promise<void>;
 
   /** Whether this table's links were filled (its marker item is there); cached once true. */
   private async linksIndexed(): Promise<boolean> {
