@@ -12,7 +12,6 @@ import { readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { startControlPlane, githubPush, type ControlPlane } from '../support/control-plane.js';
 import { watchCluster } from '../support/doomed-worker.js';
 import { TestRepo } from '../support/git.js';
@@ -83,18 +82,6 @@ describe('a worker Lambda killed in any step of a sync', () => {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as ClusterWrite);
 
-  const dlqDepth = async () =>
-    Number(
-      (
-        await cp.sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: cp.dlqUrl,
-            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-          }),
-        )
-      ).Attributes!.ApproximateNumberOfMessages,
-    );
-
   test.each(['fetch', 'render', 'apply:a', 'apply:c', 'prune', 'record'])(
     'killed at %s: the redelivered wake-up deploys the newest revision, one run per revision, b deleted once, nothing locked',
     async (killAt) => {
@@ -145,7 +132,7 @@ describe('a worker Lambda killed in any step of a sync', () => {
         // Whatever wake-ups are left (rechecks, a late redelivery) find nothing more to do.
         await cp.drain({ timeoutMs: 120_000 });
         expect(await cp.queueDepth()).toEqual({ visible: 0, delayed: 0, inFlight: 0 });
-        expect(await dlqDepth()).toBe(0);
+        expect(await cp.dlqDepth()).toBe(0);
 
         const status = await cp.store.getStatus(app);
         expect(status?.sync).toMatchObject({ status: 'Synced', revision: second });

@@ -43,6 +43,8 @@ export interface ControlPlane {
     onBody?: (body: string) => void;
   }) => Promise<number>;
   queueDepth: () => Promise<{ visible: number; delayed: number; inFlight: number }>;
+  /** Messages waiting in the dead-letter queue. */
+  dlqDepth: () => Promise<number>;
   /**
    * Bodies of up to 10 messages visible now, left in the queue (received with a zero visibility
    * timeout; each counts as one receive towards the dead-letter queue).
@@ -275,6 +277,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     drift,
     drain,
     queueDepth,
+    dlqDepth,
     peekVisible,
     sqs,
     notificationQueueUrl,

@@ -258,25 +258,21 @@ export class DynamoDbStateStore extends BaseStateStore {
       ExpressionAttributeValues: marshall({ ':k': linkListKey(link, target) }),
       ProjectionExpression: '#name',
     });
-    const names = items.map((item) => String(unmarshall(item)[listIndex.sortKey]));
-    return (
-      await this.batchRead(names.map((name) => ({ name, key: itemKey(appPk(name), definitionKeys.App.sk) })))
-    ).map(({ name, item }) => decodeDocument(`App/${name}`, item) as App);
+    const byPk = new Map(
+      items.map((item) => String(unmarshall(item)[listIndex.sortKey])).map((n) => [appPk(n), n]),
+    );
+    const found = await this.batchRead([...byPk.keys()].map((pk) => itemKey(pk, definitionKeys.App.sk)));
+    return found.map((item) => decodeDocument(`App/${byPk.get(String(item[pkName]))}`, item) as App);
   }
 
   /**
    * Items by key, 100 per BatchGetItem (strongly consistent), retrying unprocessed keys with
    * backoff; keys with no item are left out. A repository's 1,000 apps are 10 calls, not 1,000.
    */
-  private async batchRead(
-    keys: { name: string; key: Item }[],
-  ): Promise<{ name: string; item: Record<string, unknown> }[]> {
-    const byKey = new Map(
-      keys.map((k) => [`${String(unmarshall(k.key)[pkName])}\0${String(unmarshall(k.key)[skName])}`, k.name]),
-    );
-    const found: { name: string; item: Record<string, unknown> }[] = [];
+  private async batchRead(keys: Item[]): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
     for (let i = 0; i < keys.length; i += 100) {
-      let pending: Item[] = keys.slice(i, i + 100).map((k) => k.key);
+      let pending = keys.slice(i, i + 100);
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt > 0) {
           if (attempt > 8)
@@ -291,11 +287,7 @@ export class DynamoDbStateStore extends BaseStateStore {
             RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
           }),
         );
-        for (const raw of out.Responses?.[this.tableName] ?? []) {
-          const item = unmarshall(raw);
-          const name = byKey.get(`${String(item[pkName])}\0${String(item[skName])}`);
-          if (name !== undefined) found.push({ name, item });
-        }
+        found.push(...(out.Responses?.[this.tableName] ?? []).map((raw) => unmarshall(raw)));
         pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
       }
     }

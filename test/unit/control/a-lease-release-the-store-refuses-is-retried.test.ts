@@ -50,25 +50,25 @@ function handlerOn(store: SqliteStateStore, warnings: string[]) {
   });
 }
 
-test('a release refused twice is retried and frees the app', async () => {
-  const store = new RefusingStore(db, 2);
-  const warnings: string[] = [];
-  // The app does not exist: the wake-up takes the lease, finds nothing, and releases it.
-  expect(
-    await handlerOn(store, warnings).handle({ app: 'shop', reason: 'webhook', requestedAt: Date.now() }),
-  ).toBe('gone');
-  expect(store.attempts).toBe(3);
-  expect(warnings).toEqual([]);
-  expect(await store.acquireLease('shop', 'next-worker', 60_000, Date.now())).toBeDefined();
-});
-
-test('a release refused every time is logged with the expiry the app now waits for', async () => {
-  const store = new RefusingStore(db, 100);
-  const warnings: string[] = [];
-  expect(
-    await handlerOn(store, warnings).handle({ app: 'shop', reason: 'webhook', requestedAt: Date.now() }),
-  ).toBe('gone');
-  expect(store.attempts).toBe(4);
-  expect(warnings).toEqual(['could not release the lease; the app waits for its expiry']);
-  expect(await store.acquireLease('shop', 'next-worker', 60_000, Date.now())).toBeUndefined();
-});
+test.each([
+  { refusals: 2, attempts: 3, warnings: [], freed: true },
+  {
+    refusals: 100,
+    attempts: 4,
+    warnings: ['could not release the lease; the app waits for its expiry'],
+    freed: false,
+  },
+])(
+  'a release refused $refusals times: $attempts attempts, freed $freed, and a warning when it stays held',
+  async ({ refusals, attempts, warnings, freed }) => {
+    const store = new RefusingStore(db, refusals);
+    const seen: string[] = [];
+    // The app does not exist: the wake-up takes the lease, finds nothing, and releases it.
+    expect(
+      await handlerOn(store, seen).handle({ app: 'shop', reason: 'webhook', requestedAt: Date.now() }),
+    ).toBe('gone');
+    expect(store.attempts).toBe(attempts);
+    expect(seen).toEqual(warnings);
+    expect((await store.acquireLease('shop', 'next-worker', 60_000, Date.now())) !== undefined).toBe(freed);
+  },
+);
