@@ -810,6 +810,22 @@ export function describeStateStoreContract(
         expect(await store().acquireLease(unique('other-app'), 'worker-b', 30_000, t0)).toBeDefined();
       });
 
+      // The worker handles a batch's wake-ups concurrently under one holder name: the store alone
+      // decides, and two acquisitions in flight together must never both win.
+      test('acquisitions sent at the same moment: exactly one wins each time, even under one holder name', async () => {
+        const rounds = 60;
+        const winners = await Promise.all(
+          Array.from({ length: rounds }, async (_, round) => {
+            const app = unique(`race-${round}`);
+            const taken = await Promise.all(
+              Array.from({ length: 6 }, () => store().acquireLease(app, 'worker-a', 30_000, t0)),
+            );
+            return taken.filter(Boolean).length;
+          }),
+        );
+        expect(winners).toEqual(Array.from({ length: rounds }, () => 1));
+      });
+
       test('an expired lease goes to the next holder with a higher token', async () => {
         const app = unique('app');
         const a = (await store().acquireLease(app, 'worker-a', 30_000, t0))!;

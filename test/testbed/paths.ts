@@ -21,5 +21,6 @@ export function binPath(
   return join(testbedHome, 'bin', name);
 }
 
-export const motoServerPath = join(testbedHome, 'moto', 'bin', 'moto_server');
+/** The Python of moto's virtualenv (build.sh installs moto there). */
+export const motoPythonPath = join(testbedHome, 'moto', 'bin', 'python');
 export const kwokStagesDir = join(testbedHome, 'kwok-stages');

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { motoServerPath } from '../paths.js';
+import { fileURLToPath } from 'node:url';
+import { motoPythonPath } from '../paths.js';
 import { freePort } from '../free-port.js';
 import { startProcess, waitReady, type ManagedProcess } from '../supervisor.js';
 
@@ -8,14 +9,17 @@ export interface MotoHandle {
   endpoint: string;
 }
 
+/** The launcher that serializes DynamoDB requests (moto_atomic_server.py says why). */
+const atomicServer = fileURLToPath(new URL('./moto_atomic_server.py', import.meta.url));
+
 /** moto's server: one endpoint for DynamoDB, SQS, STS and Secrets Manager. */
 export async function startMoto(runDir: string): Promise<MotoHandle> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const proc = startProcess({
     name: 'moto',
-    command: motoServerPath,
-    args: ['-H', '127.0.0.1', '-p', String(port)],
+    command: motoPythonPath,
+    args: [atomicServer, '127.0.0.1', String(port)],
     logFile: join(runDir, 'moto.log'),
     // No real credentials can leak into or out of the emulator.
     env: {
