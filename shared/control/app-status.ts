@@ -14,6 +14,22 @@ export function recentlySynced(status: AppStatus | undefined, now: number): bool
   return Number.isFinite(finished) && now - finished < healthWatchMs;
 }
 
+/**
+ * Degraded just after a sync can be the cluster's lag, not the outcome: a Deployment rolled back
+ * to a ReplicaSet whose progress deadline had passed still reports ProgressDeadlineExceeded at its
+ * new generation until its controller's next pass. For this long after a sync, health rechecks
+ * read a Degraded app again, as they read a Progressing one.
+ */
+export const degradedSettleMs = 2 * 60_000;
+
+/** Whether health rechecks read the app again: Progressing, or Degraded just after a sync. */
+export function healthUnsettled(status: Pick<AppStatus, 'health' | 'operation'>, now: number): boolean {
+  if (status.health.status === 'Progressing') return true;
+  if (status.health.status !== 'Degraded') return false;
+  const finished = status.operation?.finishedAt ? Date.parse(status.operation.finishedAt) : Number.NaN;
+  return Number.isFinite(finished) && now - finished < degradedSettleMs;
+}
+
 /** The previous status, or an Unknown one for an app seen for the first time. */
 export function blankStatus(app: string, previous: AppStatus | undefined): AppStatus {
   return previous ?? { app, sync: { status: 'Unknown' }, health: { status: 'Unknown' }, resources: [] };

@@ -12,6 +12,7 @@ import type { InventoryEntry } from '../domain/kube-object.js';
 import type { SyncJob } from '../domain/sync-job.js';
 import { batchReadOptions, readLiveObjects, type LiveObjects } from '../engine/assess.js';
 import { assessDesiredHealth } from './app-health.js';
+import { healthUnsettled } from './app-status.js';
 import { openCluster, releaseCluster, type Control } from './deps.js';
 import { backoffSeconds } from './wake-bounds.js';
 
@@ -71,11 +72,11 @@ export async function scheduleClusterRecheck(
 }
 
 export interface ClusterRecheck {
-  /** Apps Progressing (and not syncing) on the cluster when the recheck started. */
+  /** Apps Progressing, or Degraded just after a sync (and not syncing), when the recheck started. */
   progressing: number;
   /** Apps whose health moved (or whose chain reached its bound), recorded under their lease. */
   recorded: number;
-  /** Apps still Progressing afterwards: the next recheck is scheduled for them. */
+  /** Apps still unsettled afterwards: the next recheck is scheduled for them. */
   still: number;
 }
 
@@ -96,6 +97,7 @@ export async function recheckClusterHealth(
   const hop = job.hop ?? 0;
   const bounded = hop >= c.o.bounds.healthChain;
   const apps = (await c.store.listApps()).filter((a) => clusterNameOf(a) === job.cluster);
+  const now = c.clock.now();
   const readLimit = pLimit(storeReadConcurrency);
   const progressing = (
     await Promise.all(
@@ -103,7 +105,7 @@ export async function recheckClusterHealth(
         readLimit(async () => {
           const status = await c.store.getStatus(app.name);
           // A running sync assesses health itself when it finishes.
-          if (status?.health.status !== 'Progressing' || status.operation?.phase === 'Running')
+          if (!status || !healthUnsettled(status, now) || status.operation?.phase === 'Running')
             return undefined;
           return { app, status, inventory: await c.store.getInventory(app.name) };
         }),
@@ -146,7 +148,7 @@ export async function recheckClusterHealth(
               live,
             );
           }
-          if (assessed?.health.status === 'Progressing') result.still++;
+          if (assessed && healthUnsettled({ ...status, health: assessed.health }, now)) result.still++;
         }),
       ),
     );

@@ -12,7 +12,7 @@ import type { SyncJob } from '../domain/sync-job.js';
 import type { LiveObjects, ResourceHealth } from '../engine/assess.js';
 import type { Lease } from '../ports/state-store.js';
 import { assessDesiredHealth } from './app-health.js';
-import { blankStatus } from './app-status.js';
+import { blankStatus, healthUnsettled } from './app-status.js';
 import { wakeParentOnHealthChange, withChildrenHealth } from './child-apps.js';
 import { commitStep, openCluster, releaseCluster, type Control, type SyncTarget } from './deps.js';
 import { notifyStatusChange } from './notifications.js';
@@ -60,24 +60,25 @@ export async function recheckHealth(
         hops: hop,
         chainStartedAt: job.chainStartedAt,
       });
-    else if (!batch) await scheduleHealthRecheck(c, job, health, cluster.name);
+    else if (!batch) await scheduleHealthRecheck(c, job, next, cluster.name);
   } finally {
     releaseCluster(c, rm);
   }
 }
 
 /**
- * While health is Progressing, the next recheck of job's chain (a sync, refresh or drift check
- * starts a new chain: pass a job without `hop`): a recheck of the app's whole cluster, unless one
- * is due already (scheduleClusterRecheck).
+ * While health is unsettled (Progressing, or Degraded just after a sync: healthUnsettled), the
+ * next recheck of job's chain (a sync, refresh or drift check starts a new chain: pass a job
+ * without `hop`): a recheck of the app's whole cluster, unless one is due already
+ * (scheduleClusterRecheck).
  */
 export async function scheduleHealthRecheck(
   c: Control,
   job: Pick<SyncJob, 'app' | 'hop' | 'chainStartedAt'>,
-  health: HealthStatus | undefined,
+  status: Pick<AppStatus, 'health' | 'operation'>,
   cluster: string,
 ): Promise<void> {
-  if (health?.status !== 'Progressing') return;
+  if (!healthUnsettled(status, c.clock.now())) return;
   await scheduleClusterRecheck(c, cluster, job);
 }
 

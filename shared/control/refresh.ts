@@ -103,12 +103,7 @@ export async function refreshApp(
     } else if (recentlySynced(status, c.clock.now()) || job?.reason === 'health') {
       // Keep health current while a rollout that Gitferry started is still progressing: health
       // rechecks from here on read health only (health-recheck.ts), never render.
-      await scheduleHealthRecheck(
-        c,
-        job?.reason === 'health' ? job : { app: app.name },
-        health?.health,
-        cluster.name,
-      );
+      await scheduleHealthRecheck(c, job?.reason === 'health' ? job : { app: app.name }, next, cluster.name);
     }
   } finally {
     releaseCluster(c, rm);

@@ -209,7 +209,7 @@ export async function runSyncStep(
       );
     } else {
       // A new chain of health rechecks (health only, no render) while the rollout progresses.
-      await scheduleHealthRecheck(c, { app: app.name }, health?.health, cluster.name);
+      await scheduleHealthRecheck(c, { app: app.name }, finishedStatus, cluster.name);
     }
     // The shared-resource findings are events too: one log line each, naming both apps.
     for (const w of state.warnings) c.log.warn('shared resource', { app: app.name, warning: w });

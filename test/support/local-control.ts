@@ -19,6 +19,34 @@ import type { SourceRendererOptions } from '../../shared/source/render.js';
 import { sourceKit, testbedGuard } from './source.js';
 import { testbed } from './testbed.js';
 
+/**
+ * The cluster client's requests go to every LocalControl alive: one spy for all of them (a second
+ * spy on the same method would call the first as its original, and recurse).
+ */
+const requestListeners = new Set<KubeRequest[]>();
+let requestSpy: { mockRestore: () => void } | undefined;
+
+function countRequests(into: KubeRequest[]): () => void {
+  if (!requestSpy) {
+    const original = KubeClient.prototype.request;
+    requestSpy = jest.spyOn(KubeClient.prototype, 'request').mockImplementation(function (
+      this: KubeClient,
+      req: KubeRequest,
+    ) {
+      for (const listener of requestListeners) listener.push(req);
+      return original.call(this, req) as never;
+    });
+  }
+  requestListeners.add(into);
+  return () => {
+    requestListeners.delete(into);
+    if (requestListeners.size === 0) {
+      requestSpy?.mockRestore();
+      requestSpy = undefined;
+    }
+  };
+}
+
 export interface LocalControl {
   store: SqliteStateStore;
   clusterName: string;
@@ -85,14 +113,7 @@ export function startLocalControl(
     return render(req);
   };
   const requests: KubeRequest[] = [];
-  const original = KubeClient.prototype.request;
-  const spy = jest.spyOn(KubeClient.prototype, 'request').mockImplementation(function (
-    this: KubeClient,
-    req: KubeRequest,
-  ) {
-    requests.push(req);
-    return original.call(this, req) as never;
-  });
+  const stopCounting = countRequests(requests);
   const sent: LocalControl['sent'] = [];
   const handler = (opts: Partial<ControlOptions> = {}, clock: Clock = { now: Date.now }) =>
     new WakeUpHandler({
@@ -130,7 +151,7 @@ export function startLocalControl(
     renderer: kit.renderer,
     runChain,
     dispose: () => {
-      spy.mockRestore();
+      stopCounting();
       db.close();
       kit.dispose();
       rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,8 @@ import { kubectl, uniqueName } from '../../support/testbed.js';
 // marker) is rendered once however many times its health is looked at again; the rechecks back
 // off and stop at their bound, saying so. An operation that waits is rendered once too, and stops
 // at its bound of wake-ups with a Failed run. A resource that turns Degraded after the app was
-// Healthy shows Degraded after the next drift check, without a new sync.
+// Healthy shows Degraded after the next drift check, without a new sync. One that is Degraded when
+// a sync finishes (a controller that has not looked again yet) is read again until it settles.
 const ns = uniqueName('health-recheck');
 const group = `${uniqueName('widgets').replace(/-/g, '')}.gitferry.test`;
 
@@ -61,12 +62,12 @@ spec:
           type: object
           x-kubernetes-preserve-unknown-fields: true
 `;
-const widget = `apiVersion: ${group}/v1
+const widget = (name = 'gadget', size = 3) => `apiVersion: ${group}/v1
 kind: Widget
 metadata:
-  name: gadget
+  name: ${name}
 spec:
-  size: 3
+  size: ${size}
 `;
 
 describe('health that stays current, read without rendering', () => {
@@ -89,7 +90,8 @@ describe('health that stays current, read without rendering', () => {
     await repo.commit({
       'stuck/deploy.yaml': deployment('stuck'),
       'gated/objects.yaml': `${deployment('gated', 0)}---\n${configMap('after-gate', 1)}`,
-      'widget/widget.yaml': widget,
+      'widget/widget.yaml': widget(),
+      'lagging/widget.yaml': widget('lagging'),
     });
     await kubectl(['apply', '-f', '-'], crd);
     await kubectl(['wait', '--for=condition=Established', `crd/widgets.${group}`, '--timeout=60s']);
@@ -193,7 +195,8 @@ describe('health that stays current, read without rendering', () => {
     });
     expect(tick.woken).toContainEqual({ app: app.name, finding: 'health-changed' });
     const wake = lc.sent.slice(sentBefore).find((s) => s.job.app === app.name)!;
-    expect(await lc.runChain(wake.job)).toEqual(['health-checked']);
+    // One wake-up (its recheck chain, health only, goes on while the app is Degraded just after its sync).
+    expect(await lc.handler().handle(wake.job)).toBe('health-checked');
 
     const status = await lc.store.getStatus(app.name);
     expect(status?.health).toMatchObject({
@@ -203,5 +206,43 @@ describe('health that stays current, read without rendering', () => {
     expect(status?.sync.status).toBe('Synced');
     expect(lc.renders() - renders).toBe(0);
     expect(await lc.store.listRuns(app.name, 10)).toHaveLength(1);
+  });
+
+  test('an app Degraded when its sync finishes is read again by the rechecks and turns Healthy once the cluster catches up', async () => {
+    // Its own store: no recheck of the cluster is due yet (one per cluster is, at most).
+    const own = startLocalControl();
+    const app = appOf(uniqueName('lagging'), 'lagging');
+    await own.store.putApp(app);
+    await own.runChain({ app: app.name, reason: 'webhook', requestedAt: Date.now() });
+    const stalled = (value: 'True' | 'False') => [
+      'patch',
+      `widgets.${group}`,
+      'lagging',
+      '-n',
+      ns,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      `{"status":{"conditions":[{"type":"Stalled","status":"${value}","reason":"OldRollout","message":"old rollout timed out"}]}}`,
+    ];
+    // The live object still reports its previous rollout's failure when the next sync applies.
+    await kubectl(stalled('True'));
+    await repo.commit({ 'lagging/widget.yaml': widget('lagging', 4) });
+    const sentBefore = own.sent.length;
+    expect(await own.handler().handle({ app: app.name, reason: 'webhook', requestedAt: Date.now() })).toBe(
+      'finished',
+    );
+    expect((await own.store.getStatus(app.name))?.health.status).toBe('Degraded');
+    const recheck = own.sent.slice(sentBefore).find((s) => s.job.reason === 'health');
+    expect(recheck).toMatchObject({ job: { cluster: own.clusterName, hop: 1 }, delaySeconds: 2 });
+
+    // The controller catches up: the recheck records it, and the chain ends.
+    await kubectl(stalled('False'));
+    const afterCatchUp = own.sent.length;
+    expect(await own.handler().handle(recheck!.job)).toBe('health-checked');
+    expect((await own.store.getStatus(app.name))?.health.status).toBe('Healthy');
+    expect(own.sent.slice(afterCatchUp).filter((s) => s.job.reason === 'health')).toEqual([]);
+    expect(await own.store.listRuns(app.name, 10)).toHaveLength(2);
+    own.dispose();
   });
 });

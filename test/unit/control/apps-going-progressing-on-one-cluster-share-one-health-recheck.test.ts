@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type SqliteDatabase } from '../../../shared/adapters/local/sqlite-database.js';
 import { SqliteStateStore } from '../../../shared/adapters/local/sqlite-state-store.js';
+import { degradedSettleMs } from '../../../shared/control/app-status.js';
 import { recheckClusterHealth } from '../../../shared/control/cluster-health-recheck.js';
 import { controlOf, type Control } from '../../../shared/control/deps.js';
 import { scheduleHealthRecheck } from '../../../shared/control/health-recheck.js';
@@ -40,7 +41,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const progressing = { status: 'Progressing' as const };
+const progressing = { health: { status: 'Progressing' as const } };
 const goProgressing = (app: string, cluster = 'prod') =>
   scheduleHealthRecheck(c, { app }, progressing, cluster);
 
@@ -54,12 +55,31 @@ test('fifty apps going Progressing on one cluster send one recheck of it, in 2 s
   ]);
 });
 
-test('another cluster has its own recheck, and apps not Progressing send none', async () => {
+test('another cluster has its own recheck, and apps Healthy or long Degraded send none', async () => {
   await goProgressing('a', 'prod');
   await goProgressing('b', 'staging');
-  await scheduleHealthRecheck(c, { app: 'c' }, { status: 'Healthy' }, 'dev');
-  await scheduleHealthRecheck(c, { app: 'd' }, { status: 'Degraded' }, 'dev');
+  await scheduleHealthRecheck(c, { app: 'c' }, { health: { status: 'Healthy' } }, 'dev');
+  await scheduleHealthRecheck(c, { app: 'd' }, { health: { status: 'Degraded' } }, 'dev');
+  const syncedAt = (ago: number) => ({
+    phase: 'Succeeded' as const,
+    startedAt: new Date(now - ago - 1_000).toISOString(),
+    finishedAt: new Date(now - ago).toISOString(),
+  });
+  await scheduleHealthRecheck(
+    c,
+    { app: 'e' },
+    { health: { status: 'Degraded' }, operation: syncedAt(degradedSettleMs) },
+    'dev',
+  );
   expect(sent.map((s) => s.job.cluster)).toEqual(['prod', 'staging']);
+  // Degraded right after a sync may be the cluster's lag (a rollback to a timed-out ReplicaSet).
+  await scheduleHealthRecheck(
+    c,
+    { app: 'f' },
+    { health: { status: 'Degraded' }, operation: syncedAt(0) },
+    'dev',
+  );
+  expect(sent.map((s) => s.job.cluster)).toEqual(['prod', 'staging', 'dev']);
 });
 
 test('once the due recheck starts, the next app going Progressing schedules the next one', async () => {
