@@ -6,7 +6,7 @@ import type { StateStore } from '../ports/state-store.js';
 import { repoMatchKey } from '../domain/repo-url.js';
 import { repoLinkTarget } from '../domain/app-links.js';
 import type { PushEvent } from '../webhooks/types.js';
-import { GitferryError } from '../domain/errors.js';
+import { oncePerDelivery, type DeliveryClaimDeps } from './delivery-claim.js';
 
 export const manifestGeneratePathsAnnotation = 'argocd.argoproj.io/manifest-generate-paths';
 
@@ -104,87 +104,29 @@ export interface IntakeResult {
 /** The store calls a push intake makes. */
 export type IntakeStore = Pick<
   StateStore,
-  'listLinkedApps' | 'requestSync' | 'recordDelivery' | 'claimDelivery' | 'confirmDelivery' | 'forgetDelivery'
+  'listLinkedApps' | 'requestSync' | 'claimDelivery' | 'confirmDelivery' | 'forgetDelivery'
 >;
 
-/**
- * Another copy of the delivery is still being taken and did not finish within the wait: the
- * answer is "not enqueued, redeliver" (a 503), never "duplicate", since its wake-ups may yet fail.
- */
-export class DeliveryPendingError extends GitferryError {
-  override name = 'DeliveryPendingError';
-  constructor(deliveryId: string) {
-    super(
-      'webhook:delivery-pending',
-      `delivery ${deliveryId}: another copy of it is still being taken; redeliver later`,
-    );
-  }
-}
-
-/** Defaults of intakePush's timing options. */
-export const defaultIntakeOptions = {
-  /** How long a delivery is remembered once its wake-ups were sent (GitHub redelivers for days). */
-  deliveryTtlSeconds: 7 * 24 * 3600,
-  /**
-   * How long a claim holds while its wake-ups are sent. Past it, a redelivery may take the
-   * delivery over (the first intake died, or its Lambda was frozen after answering 503); its late
-   * wake-ups, if it resumes, are harmless duplicates.
-   */
-  claimSeconds: 60,
-  /** How long a copy that finds another copy under way waits for its outcome before a 503. */
-  pendingWaitMs: 5_000,
-  /** The first pause before asking again; each next one doubles, up to 1 s. */
-  pendingPollMs: 100,
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { DeliveryPendingError, defaultIntakeOptions } from './delivery-claim.js';
 
 /**
  * Turns a verified push into wake-ups: each concerned app records the pushed revision as wanted
- * (newest wins) and gets a wake-up. The delivery id is claimed first, before any other work, so a
- * replayed delivery (GitHub's redelivery, an attacker replaying a captured request) sends nothing
- * at all; the claim becomes "done" only once every wake-up was sent. A copy that finds the claim
- * still pending waits for its outcome: done is a duplicate, forgotten is new work it takes up, and
- * still pending after the wait is a DeliveryPendingError (503, redeliver) — never a "duplicate"
- * whose first copy may yet fail. If the wake-ups cannot all be sent, the claim is forgotten, so a
- * redelivery is new work and a failure part-way loses nothing (the wake-ups already sent are
- * harmless).
+ * (newest wins) and gets a wake-up. The delivery is taken once (oncePerDelivery): claimed before
+ * any other work, done once every wake-up was sent, forgotten if one could not be.
  */
 export async function intakePush(
   event: PushEvent,
-  deps: {
+  deps: DeliveryClaimDeps & {
     store: IntakeStore;
     queue: JobQueue;
-    log: Logger;
-    now: () => number;
     /** The apps a push concerns (an in-memory catalog); default: indexedAppsForPush on the store. */
     appsFor?: (event: PushEvent) => Promise<App[]>;
-    deliveryTtlSeconds?: number;
-    claimSeconds?: number;
-    pendingWaitMs?: number;
-    pendingPollMs?: number;
   },
 ): Promise<IntakeResult> {
-  const o = { ...defaultIntakeOptions, ...definedOnly(deps) };
-  const deliveryKey = `${event.provider}:${event.deliveryId}`;
   const fields = { deliveryId: event.deliveryId, revision: event.sha, branch: event.branch };
-  const waitUntil = deps.now() + o.pendingWaitMs;
-  let claim = await deps.store.claimDelivery(deliveryKey, o.claimSeconds, deps.now());
-  // Asked again less and less often (each ask is two store calls on DynamoDB): a slow store is
-  // not made slower by the copies waiting on it.
-  for (let pause = o.pendingPollMs; claim === 'pending'; pause = Math.min(pause * 2, 1_000)) {
-    if (deps.now() >= waitUntil) throw new DeliveryPendingError(event.deliveryId);
-    await sleep(Math.min(pause, Math.max(0, waitUntil - deps.now())));
-    claim = await deps.store.claimDelivery(deliveryKey, o.claimSeconds, deps.now());
-  }
-  if (claim === 'done') {
-    deps.log.info('duplicate delivery: no wake-up sent', fields);
-    return { enqueued: [], duplicate: true };
-  }
-  const requestedAt = deps.now();
-  let apps: App[] = [];
-  try {
-    apps = deps.appsFor ? await deps.appsFor(event) : await indexedAppsForPush(deps.store, event);
+  const taken = await oncePerDelivery(deps, event, fields, async () => {
+    const requestedAt = deps.now();
+    const apps = deps.appsFor ? await deps.appsFor(event) : await indexedAppsForPush(deps.store, event);
     await Promise.all(
       apps.map(async (app) => {
         await deps.store.requestSync(app.name, { reason: 'webhook', revision: event.sha, requestedAt });
@@ -197,22 +139,13 @@ export async function intakePush(
         });
       }),
     );
-    await deps.store.confirmDelivery(deliveryKey, o.deliveryTtlSeconds, deps.now());
-  } catch (err) {
-    await deps.store
-      .forgetDelivery(deliveryKey)
-      .catch((forgetErr: unknown) =>
-        deps.log.error(
-          'a delivery whose wake-ups failed could not be forgotten; a redelivery can take it once its claim runs out',
-          { ...fields, message: (forgetErr as Error).message },
-        ),
-      );
-    throw err;
+    return apps;
+  });
+  if (taken.duplicate) {
+    deps.log.info('duplicate delivery: no wake-up sent', fields);
+    return { enqueued: [], duplicate: true };
   }
+  const apps = taken.sent;
   deps.log.info('push enqueued', { ...fields, apps: apps.map((a) => a.name) });
   return { enqueued: apps.map((a) => a.name), duplicate: false };
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -5,7 +5,7 @@ import type { App } from '../domain/app.js';
 import { repoMatchKey } from '../domain/repo-url.js';
 import type { PullRequestTarget } from '../domain/pull-request.js';
 import type { JobQueue } from '../ports/job-queue.js';
-import type { Logger } from '../ports/logger.js';
+import { oncePerDelivery, type DeliveryClaimDeps } from '../control/delivery-claim.js';
 import { appsOfRepos, branchMatches, type IntakeResult, type IntakeStore } from '../control/push-intake.js';
 import type { PullRequestEvent } from '../webhooks/pull-request.js';
 
@@ -51,16 +51,15 @@ export function targetOf(event: PullRequestEvent): PullRequestTarget {
 }
 
 /**
- * Enqueues a preview job per concerned app. The delivery is recorded first (a redelivery sends
- * nothing); if a send fails, the record is forgotten so that the redelivery is new work.
+ * Enqueues a preview job per concerned app, once per delivery (oncePerDelivery, as pushes are): a
+ * redelivery while the first copy is under way waits for it, and one after a failed or
+ * interrupted intake is new work.
  */
 export async function intakePullRequest(
   event: PullRequestEvent,
-  deps: { store: IntakeStore; queue: JobQueue; log: Logger; now: () => number; deliveryTtlSeconds?: number },
+  deps: DeliveryClaimDeps & { store: IntakeStore; queue: JobQueue },
 ): Promise<IntakeResult> {
   const apps = appsForPullRequest(await appsOfRepos(deps.store, event.repoUrls), event);
-  const requestedAt = deps.now();
-  const deliveryKey = `${event.provider}:${event.deliveryId}`;
   const fields = {
     deliveryId: event.deliveryId,
     pullRequest: event.number,
@@ -71,14 +70,9 @@ export async function intakePullRequest(
     deps.log.info('pull request concerns no app: nothing to preview', fields);
     return { enqueued: [], duplicate: false };
   }
-  if (
-    !(await deps.store.recordDelivery(deliveryKey, deps.deliveryTtlSeconds ?? 7 * 24 * 3600, requestedAt))
-  ) {
-    deps.log.info('duplicate delivery: no preview sent', fields);
-    return { enqueued: [], duplicate: true };
-  }
   const preview = targetOf(event);
-  try {
+  const taken = await oncePerDelivery(deps, event, fields, async () => {
+    const requestedAt = deps.now();
     await Promise.all(
       apps.map((app) =>
         deps.queue.send({
@@ -90,9 +84,10 @@ export async function intakePullRequest(
         }),
       ),
     );
-  } catch (err) {
-    await deps.store.forgetDelivery(deliveryKey).catch(() => undefined);
-    throw err;
+  });
+  if (taken.duplicate) {
+    deps.log.info('duplicate delivery: no preview sent', fields);
+    return { enqueued: [], duplicate: true };
   }
   deps.log.info('pull request preview enqueued', fields);
   return { enqueued: apps.map((a) => a.name), duplicate: false };

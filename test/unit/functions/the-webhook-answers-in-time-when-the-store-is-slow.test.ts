@@ -50,7 +50,6 @@ describe('the webhook endpoint', () => {
       store: {
         listLinkedApps: () => hanging,
         requestSync: () => hanging,
-        recordDelivery: () => hanging,
         claimDelivery: () => hanging,
         confirmDelivery: () => hanging,
         forgetDelivery: () => hanging,
@@ -74,7 +73,6 @@ describe('the webhook endpoint', () => {
       store: {
         listLinkedApps: async () => [app],
         requestSync: async () => {},
-        recordDelivery: async () => true,
         claimDelivery: async () => 'new' as const,
         confirmDelivery: async () => {},
         forgetDelivery: async () => {},
@@ -95,7 +93,6 @@ describe('the webhook endpoint', () => {
       store: {
         listLinkedApps: async () => [app],
         requestSync: async (name) => void requested.push(name),
-        recordDelivery: async () => true,
         claimDelivery: async () => 'new' as const,
         confirmDelivery: async () => {},
         forgetDelivery: async () => {},

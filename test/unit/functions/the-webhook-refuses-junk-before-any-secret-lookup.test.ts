@@ -9,7 +9,6 @@ function countingEndpoint(originVerify?: string) {
     store: {
       listLinkedApps: async () => (calls.store++, []),
       requestSync: async () => void calls.store++,
-      recordDelivery: async () => (calls.store++, true),
       claimDelivery: async () => (calls.store++, 'new' as const),
       confirmDelivery: async () => void calls.store++,
       forgetDelivery: async () => void calls.store++,

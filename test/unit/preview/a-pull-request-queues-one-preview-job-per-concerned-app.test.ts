@@ -107,6 +107,38 @@ describe('a pull request queues one preview job per concerned app', () => {
     // The app state is untouched: no sync is requested by a preview.
     expect(await store.getSyncRequest('web')).toBeUndefined();
   });
+
+  test('a copy that arrives while the first copy is sending waits for it, and takes over when the first fails', async () => {
+    await store.putApp(app('web', { repoURL, path: 'web', targetRevision: 'main' }));
+    let failNext = true;
+    const endpoint = createWebhookEndpoint({
+      store,
+      queue: {
+        send: async (job) => {
+          await new Promise((r) => setTimeout(r, 50));
+          if (failNext) {
+            failNext = false;
+            throw new Error('queue unavailable');
+          }
+          sent.push(job);
+        },
+      },
+      secrets: async () => ({ github: secret }),
+      log: silentLogger,
+      now: () => 1_000,
+      deadlineMs: 5_000,
+    });
+    const first = endpoint(delivery('pr-2'));
+    await new Promise((r) => setTimeout(r, 10));
+    const copy = endpoint(delivery('pr-2'));
+    // The first copy is answered "redeliver"; the copy is not a "duplicate" of a failure.
+    expect((await first).statusCode).toBe(503);
+    const second = await copy;
+    expect(second.statusCode).toBe(202);
+    expect(JSON.parse(second.body)).toMatchObject({ enqueued: ['web'], duplicate: false });
+    expect(sent.map((j) => [j.app, j.deliveryId])).toEqual([['web', 'pr-2']]);
+    expect((await endpoint(delivery('pr-2'))).statusCode).toBe(200);
+  });
 });
 
 describe('preview settings', () => {
