@@ -3,7 +3,8 @@
 // module builds. Left to the runtime's copy (nodejs22.x ships one), each client is a tree of
 // CommonJS files with every command of its service, resolved and compiled at init: bundling cut
 // the webhook's module init by about 40 % and the worker's by about 17 % (bench/function-bundles.ts),
-// and pins the SDK version that was tested.
+// and pins the SDK version that was tested. Credentials come from the environment only, as Lambda
+// gives them (functions/lambda-credentials.ts).
 import { build } from 'esbuild';
 import { copyFileSync, cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,16 @@ const functionsDir = join(root, 'functions');
 const names = existsSync(functionsDir)
   ? readdirSync(functionsDir).filter((n) => existsSync(join(functionsDir, n, 'handler.ts')))
   : [];
+
+/** Lambda's credentials are in its environment: the SDK's default chain is left out (lambda-credentials.ts). */
+const lambdaCredentials = {
+  name: 'lambda-credentials',
+  setup(b) {
+    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+      path: join(functionsDir, 'lambda-credentials.ts'),
+    }));
+  },
+};
 
 const started = Date.now();
 await Promise.all(
@@ -30,6 +41,7 @@ await Promise.all(
       mainFields: ['module', 'main'],
       metafile: false,
       logLevel: 'warning',
+      plugins: [lambdaCredentials],
     }),
   ),
 );

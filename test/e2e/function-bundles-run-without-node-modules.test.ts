@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +56,7 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const invoke = async (fn: string, event: unknown, extraEnv: NodeJS.ProcessEnv = {}) => {
-    const { stdout } = await run(
+    const { stdout, stderr } = await run(
       process.execPath,
       [
         '-r',
@@ -72,7 +72,7 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
     );
     return {
       ...(JSON.parse(stdout.trim().split('\n').pop()!) as object),
-      log: stdout,
+      log: `${stdout}${stderr}`,
     } as {
       log: string;
       initMs: number;
@@ -80,9 +80,9 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
     };
   };
 
-  test('webhook answers a signed GitHub ping from a Function URL event (base64 body) with 200 ignored', async () => {
+  const ping = () => {
     const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
-    const res = await invoke('webhook', {
+    return {
       version: '2.0',
       rawPath: '/',
       headers: {
@@ -94,9 +94,36 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
       body: Buffer.from(body).toString('base64'),
       isBase64Encoded: true,
       requestContext: { http: { method: 'POST', path: '/' } },
-    });
+    };
+  };
+
+  test('webhook answers a signed GitHub ping from a Function URL event (base64 body) with 200 ignored', async () => {
+    const res = await invoke('webhook', ping());
     expect(res.result).toMatchObject({ statusCode: 200 });
     expect(JSON.parse(res.result.body!)).toEqual({ ignored: 'ping' });
+  });
+
+  // Lambda gives a function its role's credentials in the environment; the bundles read nothing
+  // else (functions/lambda-credentials.ts), not even a profile that would work.
+  test('a bundle takes its AWS credentials from the environment only, never from a profile file', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gitferry-bundle-home-'));
+    mkdirSync(join(home, '.aws'));
+    writeFileSync(
+      join(home, '.aws', 'credentials'),
+      '[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n',
+    );
+    try {
+      const res = await invoke('webhook', ping(), {
+        HOME: home,
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        GITFERRY_LOG_LEVEL: 'INFO',
+      });
+      expect(res.result).toMatchObject({ statusCode: 503 });
+      expect(res.log).toContain('CredentialsProviderError');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   test('worker takes an SQS batch and reports no failure for a wake-up of an app that does not exist', async () => {
