@@ -4,7 +4,7 @@
 // CommonJS files with every command of its service, resolved and compiled at init: bundling cut
 // the webhook's module init by about 40 % and the worker's by about 17 % (bench/function-bundles.ts),
 // and pins the SDK version that was tested. Credentials come from the environment only, as Lambda
-// gives them (functions/lambda-credentials.ts).
+// gives them (shared/runtime/aws-lambda-credentials.ts).
 import { build } from 'esbuild';
 import { copyFileSync, cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,12 +15,12 @@ const names = existsSync(functionsDir)
   ? readdirSync(functionsDir).filter((n) => existsSync(join(functionsDir, n, 'handler.ts')))
   : [];
 
-/** Lambda's credentials are in its environment: the SDK's default chain is left out (lambda-credentials.ts). */
+/** Lambda's credentials are in its environment: the SDK's default chain is left out. */
 const lambdaCredentials = {
   name: 'lambda-credentials',
   setup(b) {
     b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
-      path: join(functionsDir, 'lambda-credentials.ts'),
+      path: join(root, 'shared', 'runtime', 'aws-lambda-credentials.ts'),
     }));
   },
 };

@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import type { App } from '../domain/app.js';
 import type { JobQueue } from '../ports/job-queue.js';
-import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
 import { repoMatchKey } from '../domain/repo-url.js';
 import { repoLinkTarget } from '../domain/app-links.js';

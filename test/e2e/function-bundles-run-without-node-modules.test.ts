@@ -104,7 +104,7 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
   });
 
   // Lambda gives a function its role's credentials in the environment; the bundles read nothing
-  // else (functions/lambda-credentials.ts), not even a profile that would work.
+  // else (shared/runtime/aws-lambda-credentials.ts), not even a profile that would work.
   test('a bundle takes its AWS credentials from the environment only, never from a profile file', async () => {
     const home = mkdtempSync(join(tmpdir(), 'gitferry-bundle-home-'));
     mkdirSync(join(home, '.aws'));
