@@ -448,7 +448,6 @@ export class GitferryDeployer extends Construct {
     this.api = new GitferryFunction(this, 'Api', {
       name: 'api',
       description: 'Gitferry API and web UI: apps, clusters, projects; sync, rollback, diff, history',
-      webUi: true,
       memorySize: memory.api,
       timeout: Duration.seconds(30),
       logRetention,

@@ -1,31 +1,53 @@
-import { Validations, type Duration, type Size } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Validations, type Duration, type Size } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
+  Code,
+  Function as LambdaFunction,
   RecursiveLoop,
   Runtime,
   type ILayerVersion,
   type Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 /** The repository root: entries, the lock file and esbuild are found from here. */
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
+/**
+ * A function's code: what `scripts/build-functions.mjs --only <name>` writes (index.mjs and its
+ * chunks, source maps, the Lua VM's glue.wasm, the web UI for the API), the same build the bundle
+ * tests and benchmarks load. Built on this machine at synth; never in Docker (the image named is
+ * required by CDK's type and is not pulled). The asset's hash is the output's.
+ */
+function functionCode(name: string): Code {
+  return Code.fromAsset(join(projectRoot, 'functions', name), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
+      local: {
+        tryBundle(outputDir: string) {
+          execFileSync(
+            process.execPath,
+            [join(projectRoot, 'scripts', 'build-functions.mjs'), '--only', name, '--outdir', outputDir],
+            { stdio: ['ignore', 'inherit', 'inherit'] },
+          );
+          return true;
+        },
+      },
+    },
+  });
+}
+
 export interface GitferryFunctionProps {
   /** The folder under functions/ holding handler.ts (webhook, worker, drift, api). */
   readonly name: string;
   readonly description: string;
-  /**
-   * Ships the built web UI (scripts/build-ui.mjs → dist/ui) beside the bundle, in `ui/`: the API
-   * function serves it at `/`.
-   */
-  readonly webUi?: boolean;
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly logRetention: RetentionDays;
@@ -54,7 +76,7 @@ export interface GitferryFunctionProps {
  * retention. Grants for the function's resources are added by the caller, on `role`.
  */
 export class GitferryFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
@@ -91,12 +113,10 @@ export class GitferryFunction extends Construct {
           'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level scoping.',
       });
     }
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: join(projectRoot, 'functions', props.name, 'handler.ts'),
-      handler: 'handler',
-      projectRoot,
-      depsLockFilePath: join(projectRoot, 'package-lock.json'),
-      // Always explicit: NodejsFunction's default runtime is not the one the bundles target.
+    this.fn = new LambdaFunction(this, 'Function', {
+      code: functionCode(props.name),
+      handler: 'index.handler',
+      // Always explicit: the bundles target node22.
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       description: props.description,
@@ -113,33 +133,6 @@ export class GitferryFunction extends Construct {
       recursiveLoop: props.recursiveLoop ?? RecursiveLoop.TERMINATE,
       tracing: props.tracing,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      bundling: {
-        // Same settings as scripts/build-functions.mjs: CJS, with the AWS SDK clients bundled and
-        // tree-shaken from their ES module builds (faster init than the runtime's copy, measured
-        // in bench/function-bundles.ts, and the tested SDK version is the one deployed).
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        target: 'node22',
-        minify: true,
-        // The map ships beside the bundle to decode traces; NODE_OPTIONS=--enable-source-maps is
-        // left off because it parses the whole map at init, against the cold-start budget.
-        sourceMap: true,
-        externalModules: [],
-        forceDockerBundling: false,
-        ...(props.webUi
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                // Built from the checkout's ui/ (about a second), then copied beside index.js.
-                afterBundling: (_input: string, output: string) => [
-                  `node "${join(projectRoot, 'scripts', 'build-ui.mjs')}" --quiet`,
-                  `cp -r "${join(projectRoot, 'dist', 'ui')}" "${output}/ui"`,
-                ],
-              },
-            }
-          : {}),
-      },
     });
   }
 }

@@ -210,8 +210,13 @@ export function createApiApp(deps: ApiDeps): Hono {
       const outcome = parseWebhook({ headers, body }, secrets);
       if (outcome.kind === 'ignored') return c.json({ ignored: outcome.reason }, 200);
       if (outcome.kind === 'pull-request') {
-        // A preview posts on the PR and changes nothing here: queued for the worker.
-        const queued = await withDeadline(intakePullRequest(outcome.event, intake).then(durable), left());
+        // A preview posts on the PR and changes nothing here: queued for the worker. A copy that
+        // finds its first copy under way waits for it as long as its own deadline allows.
+        const previewDeps = { ...intake, pendingWaitMs: left() };
+        const queued = await withDeadline(
+          intakePullRequest(outcome.event, previewDeps).then(durable),
+          left(),
+        );
         return c.json(
           {
             enqueued: queued.enqueued,

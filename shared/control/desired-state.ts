@@ -7,7 +7,7 @@ import type { ResourceManager } from '../engine/resource-manager.js';
 import type { SyncJob } from '../domain/sync-job.js';
 import type { SyncRequest } from '../ports/state-store.js';
 import { resolveRevision } from '../source/git.js';
-import { chartRevisionOf } from '../source/helm-repository.js';
+import { chartRevisionOf } from '../source/chart-revision.js';
 import { splitChildApps, type ChildManifests } from './child-apps.js';
 import type { Control } from './deps.js';
 import { promotionFactsOf, stageRevision } from './promotion.js';

@@ -27,7 +27,7 @@ import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
 import { resolveRevision } from '../source/git.js';
 import type { GitCredentials } from '../source/git-http.js';
-import { chartRevisionOf } from '../source/helm-repository.js';
+import { chartRevisionOf } from '../source/chart-revision.js';
 import type { UrlGuardOptions } from '../source/url-guard.js';
 import { renderKeyOf } from './desired-state.js';
 import { clusterOf } from './deps.js';

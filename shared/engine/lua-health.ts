@@ -5,7 +5,8 @@
 // require, load, dofile or debug; each evaluation gets a fresh global table, an instruction and
 // wall-clock budget and a memory cap. A script that fails in any way yields Unknown, naming the
 // script and the object; it never throws.
-import { LuaFactory, LuaReturn, type LuaEngine } from 'wasmoon';
+import type * as Wasmoon from 'wasmoon';
+import type { LuaEngine, LuaFactory } from 'wasmoon';
 import type { HealthStatus, HealthStatusCode } from '../domain/health.js';
 import { healthStatuses } from '../domain/health.js';
 import { formatRef, groupOf, refOf, type KubeObject } from '../domain/kube-object.js';
@@ -33,6 +34,19 @@ export const defaultLuaHealthOptions: LuaHealthOptions = {
   timeoutMs: 1_000,
   memoryBytes: 32 * 1024 * 1024,
 };
+
+/**
+ * wasmoon's module: run from source its classes are named exports; in a bundle's chunk its
+ * CommonJS build comes as one default export.
+ */
+async function wasmoon(): Promise<typeof Wasmoon> {
+  const m = (await import('wasmoon')) as typeof Wasmoon & { default?: typeof Wasmoon };
+  return typeof m.LuaFactory === 'function' ? m : m.default!;
+}
+
+/** lua_pcall's return codes (Lua 5.4's LUA_OK and LUA_ERRMEM). */
+const luaOk = 0;
+const luaErrorMemory = 4;
 
 /** The instruction hook runs every this many VM instructions. */
 const hookEvery = 1000;
@@ -210,7 +224,9 @@ export class LuaHealthChecks {
   }
 
   private async createVm(): Promise<LuaVm> {
-    this.factory ??= new LuaFactory();
+    // wasmoon is loaded on first use: most syncs evaluate no script, and a Lambda bundle keeps it
+    // in its own chunk, out of the cold start.
+    this.factory ??= new (await wasmoon()).LuaFactory();
     const engine = await this.factory.createEngine({
       openStandardLibs: true,
       injectObjects: false,
@@ -312,9 +328,9 @@ export class LuaHealthChecks {
         pusher.free();
       }
       const rc = thread.lua.lua_pcallk(thread.address, args.length, 3, 0, 0, null);
-      if (rc === LuaReturn.ErrorMem)
+      if (rc === luaErrorMemory)
         throw new Error(`not enough memory (the cap is ${this.o.memoryBytes} bytes)`);
-      if (rc !== LuaReturn.Ok) {
+      if (rc !== luaOk) {
         const text = thread.getValue(-1);
         throw new Error(typeof text === 'string' ? text : `Lua error ${rc}`);
       }

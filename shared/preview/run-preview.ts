@@ -10,7 +10,7 @@ import type { SyncJob } from '../domain/sync-job.js';
 import { ResourceManager } from '../engine/resource-manager.js';
 import { stepSync } from '../engine/sync-operation.js';
 import { resolveRevision } from '../source/git.js';
-import { chartRevisionOf } from '../source/helm-repository.js';
+import { chartRevisionOf } from '../source/chart-revision.js';
 import { clusterOf, projectOf, type Control } from '../control/deps.js';
 import { renderDesiredWithChildren } from '../control/desired-state.js';
 import { checkAppScope } from '../control/project-scope.js';

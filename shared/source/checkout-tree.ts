@@ -6,9 +6,10 @@
 // limits before it is written. Symlinks are written last, after every file and directory, so no
 // write can pass through one; submodules (gitlinks) become empty directories and are never fetched.
 import { gitFs } from './git-fs.js';
+import type { TreeEntry } from 'isomorphic-git';
+import { isomorphicGit } from './isomorphic-git.js';
 import { link, mkdir, opendir, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import * as git from 'isomorphic-git';
 import pLimit from 'p-limit';
 import { SourceError } from './errors.js';
 import { quotePath } from './safe-path.js';
@@ -102,6 +103,7 @@ export async function writeCommitTree(o: WriteTreeOptions): Promise<CheckoutSumm
   const { limits, label } = o;
   const cache = {};
   const read = { fs: gitFs, gitdir: o.gitdir, cache };
+  const git = await isomorphicGit();
   const { commit } = await git.readCommit({ ...read, oid: o.commit });
 
   // 1. Every tree, breadth first, counting entries: nothing is written yet.
@@ -114,7 +116,7 @@ export async function writeCommitTree(o: WriteTreeOptions): Promise<CheckoutSumm
   const pending: { path: string; oid: string }[] = [{ path: '', oid: commit.tree }];
   while (pending.length > 0) {
     const tree = pending.shift()!;
-    let items: git.TreeEntry[];
+    let items: TreeEntry[];
     try {
       ({ tree: items } = await git.readTree({ ...read, oid: tree.oid }));
     } catch (err) {

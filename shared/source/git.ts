@@ -2,11 +2,11 @@ import { randomBytes, createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as git from 'isomorphic-git';
 import { writeCommitTree, type CheckoutIndex } from './checkout-tree.js';
 import { SourceError } from './errors.js';
 import { createGitHttpClient, defaultGitHttpOptions, type GitHttpOptions } from './git-http.js';
 import { gitFs } from './git-fs.js';
+import { isomorphicGit } from './isomorphic-git.js';
 import { advertisedRefs, uploadPack, WantRefusedError, type RefAdvertisement } from './git-upload-pack.js';
 import { checkPack } from './pack-check.js';
 import { credentialScope } from './credential-scope.js';
@@ -44,6 +44,7 @@ export async function resolveRevision(
   const rev = (targetRevision ?? '').trim() || 'HEAD';
   if (shaPattern.test(rev)) return rev;
   let refs: { ref: string; oid: string; peeled?: string; target?: string }[];
+  const git = await isomorphicGit();
   try {
     refs = await git.listServerRefs({
       http: createGitHttpClient(http),
@@ -134,6 +135,7 @@ function notFoundReason(sha: string, ad: RefAdvertisement, hint: CheckoutHint, d
 
 /** Whether the commit object is in the gitdir's packs. */
 async function hasCommit(gitdir: string, oid: string): Promise<boolean> {
+  const git = await isomorphicGit();
   try {
     const { type } = await git.readObject({ fs: gitFs, gitdir, oid, format: 'content' });
     return type === 'commit';
@@ -266,6 +268,7 @@ export class GitCheckoutCache {
         ...http,
         maxBytes: Math.min(http.maxBytes ?? defaultGitHttpOptions.maxBytes, packBytesBound(limits)),
       });
+    const git = await isomorphicGit();
     try {
       await mkdir(dir, { mode: 0o755 });
       await git.init({ fs: gitFs, dir, gitdir, bare: true });

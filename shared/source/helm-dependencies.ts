@@ -5,9 +5,9 @@
 // for the next render of the same lock (keyed by the lock's content and the credentials used).
 // helm itself never reaches the network (issue 10), and Argo CD users' charts render unchanged
 // (issue 11: "run `helm dependency build`" was the error before).
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { SourceError } from './errors.js';
@@ -59,45 +59,6 @@ function isVendored(chartDir: string, name: string): boolean {
   const charts = join(chartDir, 'charts');
   if (!existsSync(charts)) return false;
   return readdirSync(charts).some((f) => f === name || (f.startsWith(`${name}-`) && f.endsWith('.tgz')));
-}
-
-/**
- * Chart dependencies fetched for a Chart.lock, kept on disk for the renders that follow (one
- * directory of charts per key, least recently used dropped past `maxEntries`). A key covers the
- * lock's whole content (its digest and pinned versions), the dependencies asked for and a hash of
- * the credentials used: an app without a registry's credentials never gets a chart another app
- * fetched with them.
- */
-export class ChartDependencyCache {
-  private readonly keys = new Map<string, string>();
-  constructor(
-    private readonly root: string,
-    private readonly maxEntries = 32,
-  ) {}
-
-  /** The directory holding the charts for key (one sub-directory per dependency), if cached. */
-  get(key: string): string | undefined {
-    const dir = this.keys.get(key);
-    if (!dir || !existsSync(dir)) return undefined;
-    this.keys.delete(key);
-    this.keys.set(key, dir);
-    return dir;
-  }
-
-  /** Copies `charts` (name → chart directory) into the cache under key. */
-  async put(key: string, charts: Map<string, string>): Promise<void> {
-    await mkdir(this.root, { recursive: true, mode: 0o711 });
-    const dir = join(this.root, randomBytes(16).toString('hex'));
-    const filling = `${dir}.filling`;
-    for (const [name, from] of charts) await cp(from, join(filling, name), { recursive: true });
-    await rename(filling, dir);
-    this.keys.set(key, dir);
-    while (this.keys.size > this.maxEntries) {
-      const [oldest, old] = this.keys.entries().next().value!;
-      this.keys.delete(oldest);
-      await rm(old, { recursive: true, force: true });
-    }
-  }
 }
 
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');

@@ -241,17 +241,3 @@ export async function fetchChart(
   const chartDir = await unpackChart(file, join(dir, 'unpacked'), req.chart, ctx);
   return { chartDir, version };
 }
-
-/**
- * A chart's targetRevision as one space-free token: an app's revisions are stored joined by
- * spaces, one per source, and helm constraints may contain spaces (`>= 1.0, < 2.0`). The meaning
- * is kept: commas and spaces both mean "and" in helm's constraint syntax.
- */
-export function chartRevisionOf(targetRevision: string | undefined): string {
-  const spec = (targetRevision ?? '').trim();
-  if (spec === '') return '*';
-  return spec
-    .replace(/\s*(\|\||,)\s*/g, '$1')
-    .replace(/([<>=!~^]+)\s+/g, '$1')
-    .replace(/\s+/g, ',');
-}

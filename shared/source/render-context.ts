@@ -1,5 +1,5 @@
 import type { GitCredentials } from './git-http.js';
-import type { ChartDependencyCache } from './helm-dependencies.js';
+import type { ChartDependencyCache } from './chart-dependency-cache.js';
 import type { UrlGuardOptions } from './url-guard.js';
 import type { SourceLimits } from './types.js';
 import type { DocumentCount } from './yaml.js';

@@ -8,9 +8,7 @@ import type { CheckoutStats, GitCheckoutCache } from './git.js';
 import { BranchHeadCache, type BranchHeadStats } from './head-cache.js';
 import type { GitCredentials } from './git-http.js';
 import { renderHelm } from './helm.js';
-import { fetchChart } from './helm-repository.js';
-import { ChartDependencyCache, withChartDependencies } from './helm-dependencies.js';
-import { fetchOciChart } from './oci-registry.js';
+import { ChartDependencyCache } from './chart-dependency-cache.js';
 import { kustomizationFile, renderKustomize } from './kustomize.js';
 import { renderDirectory } from './directory.js';
 import type { RenderContext } from './render-context.js';
@@ -24,6 +22,28 @@ import {
 } from './types.js';
 import { checkUrlAllowed, redactUrl, type UrlGuardOptions } from './url-guard.js';
 import type { DocumentCount } from './yaml.js';
+
+/**
+ * The chart fetchers (tar, semver and the repository and registry clients) are loaded by the
+ * first render that needs them: most renders read no chart, and a Lambda bundle keeps them in a
+ * chunk of their own, out of the cold start.
+ */
+function chartFetchers() {
+  return (chartFetchersLoading ??= loadChartFetchers());
+}
+let chartFetchersLoading: ReturnType<typeof loadChartFetchers> | undefined;
+
+async function loadChartFetchers() {
+  // Once, one after the other: Jest's module loader fails parallel imports sharing a dependency.
+  const repository = await import('./helm-repository.js');
+  const registry = await import('./oci-registry.js');
+  const dependencies = await import('./helm-dependencies.js');
+  return {
+    fetchChart: repository.fetchChart,
+    fetchOciChart: registry.fetchOciChart,
+    withChartDependencies: dependencies.withChartDependencies,
+  };
+}
 
 export interface SourceRendererOptions {
   /** Where each render gets its own fresh directory (removed afterwards). */
@@ -390,6 +410,7 @@ export class SourceRenderer {
     const oci = /^oci:\/\//i.test(s.repoURL);
     // Refused here, before anything is fetched; every request is checked again as it is sent.
     await checkUrlAllowed(oci ? s.repoURL.replace(/^oci:/i, 'https:') : s.repoURL, ctx.guard);
+    const { fetchChart, fetchOciChart, withChartDependencies } = await chartFetchers();
     const chart = oci
       ? await fetchOciChart(
           { repoURL: s.repoURL, chart: s.chart!, version, credentials },
@@ -455,6 +476,7 @@ export class SourceRenderer {
           : undefined,
       );
     if (type === 'Helm') {
+      const { withChartDependencies } = await chartFetchers();
       const chartDir = await withChartDependencies(appDir, checkout, path || '.', ctx, ctx.credentials);
       return renderHelm(chartDir, checkout, path, s.helm ?? {}, ctx);
     }

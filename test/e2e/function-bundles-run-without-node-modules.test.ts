@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +22,16 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
   const secret = 'bundle-test-secret';
 
   beforeAll(async () => {
-    await run(process.execPath, [join(root, 'scripts/build-functions.mjs')]);
-    // Copied out of the repo: no node_modules next to or above them.
-    for (const fn of ['webhook', 'worker', 'drift', 'api', 'notifier']) {
-      mkdirSync(join(dir, fn));
-      copyFileSync(join(root, 'dist/functions', fn, 'index.cjs'), join(dir, fn, 'index.cjs'));
-    }
+    // Built away from the repo (each function's folder: index.mjs, its chunks, glue.wasm), as
+    // `cdk deploy` builds its assets: no node_modules next to or above them.
+    await Promise.all(
+      ['webhook', 'worker', 'drift', 'api', 'notifier'].map((fn) =>
+        run(process.execPath, [
+          join(root, 'scripts/build-functions.mjs'),
+          ...['--only', fn, '--outdir', join(dir, fn)],
+        ]),
+      ),
+    );
     const aws = awsClientConfig();
     const id = uniqueName('bundles');
     await createStateTable(new DynamoDBClient(aws), `${id}-state`);
@@ -62,7 +66,7 @@ describe('each function bundle (the esbuild output, not the TypeScript)', () => 
         '-r',
         join(root, 'test/support/sdk-only-loader.cjs'),
         join(root, 'test/support/invoke-bundle.cjs'),
-        join(dir, fn, 'index.cjs'),
+        join(dir, fn, 'index.mjs'),
         JSON.stringify(event),
       ],
       {

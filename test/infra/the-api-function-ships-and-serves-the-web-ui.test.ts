@@ -1,4 +1,4 @@
-// On AWS the API function serves the web UI: the construct's bundling puts the built UI beside
+// On AWS the API function serves the web UI: the function build puts the built UI beside
 // the API's bundle (and only there), and what it ships is what the API app then answers at `/`,
 // under the same Content-Security-Policy as `gitferry serve`.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -22,7 +22,7 @@ test("the API function's asset carries the built web UI, which the API app serve
     const bundles = readdirSync(assembly.directory)
       .filter((n) => n.startsWith('asset.'))
       .map((n) => join(assembly.directory, n))
-      .filter((d) => existsSync(join(d, 'index.js')));
+      .filter((d) => existsSync(join(d, 'index.mjs')));
     const withUi = bundles.filter((d) => existsSync(join(d, 'ui', 'index.html')));
     expect(bundles).toHaveLength(4);
     expect(withUi).toHaveLength(1);

@@ -1,4 +1,5 @@
-import { chartRevisionOf, pickChartVersion } from '../../../../shared/source/helm-repository.js';
+import { chartRevisionOf } from '../../../../shared/source/chart-revision.js';
+import { pickChartVersion } from '../../../../shared/source/helm-repository.js';
 import { checkChartVersion } from '../../../../shared/domain/tool-args.js';
 
 const entries = ['0.9.0', '1.2.0', '1.3.0', '2.0.0', '2.1.0-rc.1', '3.0.0'].map((version) => ({ version }));
