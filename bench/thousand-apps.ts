@@ -3,7 +3,11 @@
 // app a path of one git repo on the test bed's git server and its own namespace, registered
 // through the API with automated sync. Prints the time from the first registration to all apps
 // Synced and to all apps Healthy, and serve's peak memory (VmHWM of its process).
-// Usage: npm run bench:apps [-- --apps 5000] [-- --workers 4]
+// `--baseline kubectl` applies the same namespaces and objects with `kubectl apply --server-side`
+// instead (8 processes, one shard of apps each, as 8 registrations are in flight), and waits for
+// every Deployment to be observed: the cluster's own cost for this shape with no GitOps tool in
+// the way, for comparing serve's time and the cluster CPU it leaves to serve.
+// Usage: npm run bench:apps [-- --apps 5000] [-- --workers 4] [-- --baseline kubectl]
 //   (starts the test bed unless GITFERRY_TESTBED_STATE is set)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,8 +28,13 @@ const { values: flags } = parseArgs({
     apps: { type: 'string', default: '1000' },
     workers: { type: 'string', default: '4' },
     'timeout-seconds': { type: 'string', default: '1800' },
+    baseline: { type: 'string' },
   },
 });
+if (flags.baseline !== undefined && flags.baseline !== 'kubectl') {
+  console.error(`--baseline takes only "kubectl", not ${JSON.stringify(flags.baseline)}`);
+  process.exit(2);
+}
 const apps = Number(flags.apps);
 const workers = Number(flags.workers);
 const timeoutMs = Number(flags['timeout-seconds']) * 1000;
@@ -70,6 +79,89 @@ const cpuOf = (servePid: number) => ({
 const vm = (pid: number, field: 'VmHWM' | 'VmRSS') =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) /
   1024;
+
+/**
+ * The same namespaces and objects through `kubectl apply --server-side`, 8 shards at once; done
+ * when every Deployment's status has caught up with its generation. Prints time and the CPU of
+ * the cluster's processes and of the kubectl processes; exits.
+ */
+async function kubectlBaseline(): Promise<never> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const execAsync = promisify(execFile);
+  const dir = mkdtempSync(join(tmpdir(), 'gitferry-bench-apps-kubectl-'));
+  const label = `gitferry-bench=${run}`;
+  const shards = 8;
+  const childCpu = () => {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime: reaped children
+  };
+  const files: string[] = [];
+  for (let k = 0; k < shards; k++) {
+    const docs: string[] = [];
+    for (let i = k; i < apps; i += shards) {
+      docs.push(
+        `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${nsOf(i)}, labels: { gitferry-bench: ${run} } }\n`,
+      );
+      for (const doc of appFiles(i).split('---\n'))
+        docs.push(
+          doc.replace(
+            /metadata: \{ name: ([^ ]+) \}/,
+            `metadata: { name: $1, namespace: ${nsOf(i)}, labels: { gitferry-bench: ${run} } }`,
+          ),
+        );
+    }
+    files.push(join(dir, `shard-${k}.yaml`));
+    writeFileSync(files.at(-1)!, docs.join('---\n'));
+  }
+  const cluster = () => Object.fromEntries(bed.processes.map((p) => [p.name, cpuSeconds(p.pid)]));
+  const before = { ...cluster(), kubectl: childCpu() };
+  const started = performance.now();
+  const kube = (args: string[]) =>
+    execAsync(bed.bin.kubectl, ['--kubeconfig', bed.kubeconfig, ...args], { maxBuffer: 256 << 20 });
+  // Namespaces first within each file: kubectl applies a file's namespaces before the rest.
+  await Promise.all(files.map((f) => kube(['apply', '--server-side', '--field-manager', 'bench', '-f', f])));
+  const applied = (performance.now() - started) / 1000;
+  for (;;) {
+    const { stdout } = await kube([
+      'get',
+      'deployments',
+      '-A',
+      '-l',
+      label,
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.generation} {.status.observedGeneration}{"\\n"}{end}',
+    ]);
+    const lines = stdout.trim().split('\n').filter(Boolean);
+    if (lines.length === apps && lines.every((l) => l.split(' ')[0] === l.split(' ')[1])) break;
+    if (performance.now() - started > timeoutMs) throw new Error(`not observed after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const observed = (performance.now() - started) / 1000;
+  const after = { ...cluster(), kubectl: childCpu() };
+  const used = Object.entries(after)
+    .map(([n, v]) => [n, v - (before[n as keyof typeof before] ?? 0)] as const)
+    .filter(([, v]) => v >= 0.5)
+    .sort((a, b) => b[1] - a[1]);
+  const total = used.reduce((sum, [, v]) => sum + v, 0);
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(
+    `${apps} apps × 4 objects and a namespace each, kubectl apply --server-side in ${shards} processes (load average at the end: ${load})`,
+  );
+  console.log(`  all applied                    ${applied.toFixed(1)} s`);
+  console.log(`  every Deployment observed      ${observed.toFixed(1)} s`);
+  console.log(
+    `  CPU to observed                ${total.toFixed(0)} s (${((total / apps) * 1000).toFixed(0)} ms per app): ${used.map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}`,
+  );
+  rmSync(dir, { recursive: true, force: true });
+  for (let i = 0; i < apps; i += 200) {
+    const names = Array.from({ length: Math.min(200, apps - i) }, (_, k) => nsOf(i + k));
+    await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', ...names]).catch(() => {});
+  }
+  if (owned) await stopTestbed(bed);
+  process.exit(0);
+}
+if (flags.baseline === 'kubectl') await kubectlBaseline();
 
 const repo = await TestRepo.create('bench-apps');
 const files: Record<string, string> = {};

@@ -160,6 +160,8 @@ export interface ResourceVerbs {
   apply(info: ResourceInfo, obj: KubeObject, opts?: Partial<ApplyOptions>): Promise<KubeObject>;
   create(info: ResourceInfo, obj: KubeObject): Promise<KubeObject>;
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /** Live copies of many objects, keyed by refKey (undefined when missing), in few requests. */
+  getMany(refs: ObjectRef[]): Promise<Map<string, KubeObject | undefined>>;
   delete(ref: ObjectRef, propagationPolicy: PropagationPolicy): Promise<boolean>;
   /** Takes these finalizers off the live object; undefined when it is gone. */
   removeFinalizers(ref: ObjectRef, finalizers: readonly string[]): Promise<KubeObject | undefined>;

@@ -37,12 +37,15 @@ export async function awaitHealthy(ctx: TaskContext, wave: number | 'all'): Prom
   const items = state.planned.filter((p) => wave === 'all' || p.wave === wave);
   const progressing: string[] = [];
   const degraded: string[] = [];
+  // Read together (a LIST per kind and namespace where a wave has many), looked up by key.
+  const lives = await rm.getMany(items.map((p) => p.ref));
+  const results = new Map(state.results.map((r) => [refKey(r.ref), r]));
   await Promise.all(
     items.map(async (p) => {
-      const live = await rm.get(p.ref);
+      const live = lives.get(p.key);
       ctx.observed?.set(p.key, live);
       const health = await rm.assessHealth(live);
-      const result = state.results.find((r) => refKey(r.ref) === p.key);
+      const result = results.get(p.key);
       if (result && health) result.health = health;
       if (!health || health.status === 'Healthy') return;
       const line = `${formatRef(p.ref)} is ${health.status}${health.message ? `: ${health.message}` : ''}`;

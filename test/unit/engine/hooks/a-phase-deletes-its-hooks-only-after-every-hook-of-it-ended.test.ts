@@ -1,4 +1,4 @@
-import type { KubeObject, ObjectRef } from '../../../../shared/domain/kube-object.js';
+import { refKey, type KubeObject, type ObjectRef } from '../../../../shared/domain/kube-object.js';
 import { assessHealth } from '../../../../shared/engine/health.js';
 import { prepareObjects } from '../../../../shared/engine/prepare.js';
 import { stepSync, type ResourceVerbs, type SyncState } from '../../../../shared/engine/sync-operation.js';
@@ -26,6 +26,16 @@ function fakeCluster(log: string[]): ResourceVerbs {
   const { discovery } = fakeDiscovery([...knownKinds, serviceAccount]);
   const live = new Map<string, KubeObject>();
   const reads = new Map<string, number>();
+  const get = async (ref: ObjectRef) => {
+    const key = `${ref.kind}/${ref.name}`;
+    const obj = live.get(key);
+    if (!obj || obj.kind !== 'Job') return obj;
+    const n = (reads.get(key) ?? 0) + 1;
+    reads.set(key, n);
+    if (n < 3) return obj;
+    const end = obj.metadata.name.startsWith('bad-') ? 'Failed' : 'Complete';
+    return { ...obj, status: { conditions: [{ type: end, status: 'True', message: `Job ${end}` }] } };
+  };
   return {
     discovery,
     prepare: (desired, opts) => prepareObjects(desired, discovery, opts),
@@ -42,16 +52,9 @@ function fakeCluster(log: string[]): ResourceVerbs {
       return obj;
     },
     create: async (_info, obj) => obj,
-    get: async (ref: ObjectRef) => {
-      const key = `${ref.kind}/${ref.name}`;
-      const obj = live.get(key);
-      if (!obj || obj.kind !== 'Job') return obj;
-      const n = (reads.get(key) ?? 0) + 1;
-      reads.set(key, n);
-      if (n < 3) return obj;
-      const end = obj.metadata.name.startsWith('bad-') ? 'Failed' : 'Complete';
-      return { ...obj, status: { conditions: [{ type: end, status: 'True', message: `Job ${end}` }] } };
-    },
+    get,
+    getMany: async (refs) =>
+      new Map(await Promise.all(refs.map(async (r) => [refKey(r), await get(r)] as const))),
     delete: async (ref) => {
       log.push(`delete ${ref.kind}/${ref.name}`);
       return live.delete(`${ref.kind}/${ref.name}`);

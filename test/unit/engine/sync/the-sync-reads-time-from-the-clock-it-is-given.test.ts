@@ -26,6 +26,7 @@ function fakeCluster(): ResourceVerbs {
     apply: async (_info, obj) => obj,
     create: async (_info, obj) => obj,
     get: async () => undefined,
+    getMany: async (refs) => new Map(refs.map((r) => [refKey(r), undefined])),
     delete: async () => false,
     removeFinalizers: async () => undefined,
     list: async () => [],
