@@ -4,7 +4,7 @@
 // octokit's own fetch, so the URL guard and the no-redirect rule hold for them too. The
 // installation is configured, or looked up per repository (GET /repos/{owner}/{repo}/installation);
 // installation tokens are kept until `refreshBeforeMs` before the expiry GitHub gave them.
-import { createAppAuth } from '@octokit/auth-app';
+import type { createAppAuth } from '@octokit/auth-app';
 import { registerSecret } from '../domain/redact.js';
 import type { SecretStore } from '../ports/secret-store.js';
 import { DeliveryError, sendServiceRequest, type ServiceHttpOptions } from './http.js';
@@ -93,6 +93,8 @@ export class GithubAppAuth implements GithubAuth {
         `GitHub App: secret ${this.cfg.privateKeySecret} does not hold a PEM private key`,
         false,
       );
+    // octokit's App auth (about 35 KB with its dependencies) is loaded by the first App token.
+    const { createAppAuth } = await import('@octokit/auth-app');
     this.auth = createAppAuth({
       appId: this.cfg.appID,
       privateKey,
