@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { refKey, type KubeObject, type ObjectRef } from '../domain/kube-object.js';
+import type { KubeObject, ObjectRef } from '../domain/kube-object.js';
 import type { HealthStatus } from '../domain/health.js';
 import {
   applyObject,
@@ -15,7 +15,7 @@ import type { ClusterConnection } from './cluster-connection.js';
 import { Discovery, type ResourceInfo } from './discovery.js';
 import { assessHealthWith, type CustomHealth } from './health.js';
 import { KubeClient, type KubeClientOptions } from './kube-client.js';
-import { readLiveState, type LiveTarget } from './live-state.js';
+import { readLiveObjects } from './assess.js';
 import { planSync } from './plan.js';
 import { prepareObjects, type DesiredObject, type PrepareOptions, type PreparedSet } from './prepare.js';
 import type { PlanOptions } from './sync-options.js';
@@ -84,15 +84,9 @@ export class ResourceManager implements ResourceVerbs {
    * kind the cluster does not serve.
    */
   async getMany(refs: ObjectRef[]): Promise<Map<string, KubeObject | undefined>> {
-    const out = new Map<string, KubeObject | undefined>();
-    const targets: LiveTarget[] = [];
-    for (const ref of refs) {
-      const info = await this.infoFor(ref);
-      if (info) targets.push({ key: refKey(ref), info, namespace: ref.namespace, name: ref.name });
-      else out.set(refKey(ref), undefined);
-    }
-    for (const [key, live] of await readLiveState(this.client, targets, this.run)) out.set(key, live);
-    return out;
+    const { live, unserved } = await readLiveObjects(this, refs);
+    for (const key of unserved) live.set(key, undefined);
+    return live;
   }
 
   async delete(ref: ObjectRef, propagationPolicy: PropagationPolicy): Promise<boolean> {
