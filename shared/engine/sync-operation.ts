@@ -70,6 +70,7 @@ export async function stepSync(
     byKey: new Map([...set.resources, ...set.hooks].map((p) => [p.key, p])),
     state,
     observed,
+    healthAfterApply: new Map(),
   };
 
   while (state.cursor < state.tasks.length) {
@@ -343,6 +344,7 @@ async function applyWave(
           fieldValidation: o.fieldValidation,
         });
         ctx.observed?.set(p.key, live);
+        ctx.healthAfterApply.set(p.key, await rm.assessHealth(live));
         state.results.push(entry(p.ref, plannedToAction[p.action], wave, p.diff, p.takeOver));
         applied.push({ ref: p.ref, fingerprint: applyFingerprint(payload, live) });
       } catch (err) {

@@ -183,4 +183,9 @@ export interface TaskContext {
   state: SyncState;
   /** What this step saw of the objects (SyncStepResult.observed), when the caller asked for it. */
   observed?: Map<string, KubeObject | undefined>;
+  /**
+   * Health of the objects this step applied, judged on the apiserver's answer to the apply (the
+   * object as just written): the health gate of the same step reads again only those not Healthy.
+   */
+  healthAfterApply: Map<string, HealthStatus | undefined>;
 }

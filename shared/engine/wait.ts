@@ -1,6 +1,7 @@
 // The wait verb: tasks that read the cluster and either move on or name what they wait for. They
 // never sleep: a waiting task makes the step return, and the caller steps again later.
 import { formatRef, refKey } from '../domain/kube-object.js';
+import type { HealthStatus } from '../domain/health.js';
 import { done } from './sync-tasks.js';
 import type { TaskContext, TaskOutcome } from './sync-types.js';
 
@@ -37,14 +38,25 @@ export async function awaitHealthy(ctx: TaskContext, wave: number | 'all'): Prom
   const items = state.planned.filter((p) => wave === 'all' || p.wave === wave);
   const progressing: string[] = [];
   const degraded: string[] = [];
-  // Read together (a LIST per kind and namespace where a wave has many), looked up by key.
-  const lives = await rm.getMany(items.map((p) => p.ref));
+  // Objects this step applied and found Healthy (or without health) in the apply's answer are
+  // not read again; the rest are read together (a LIST per kind and namespace where a wave has
+  // many), and looked up by key.
+  const settled = (key: string) => {
+    if (!ctx.healthAfterApply.has(key)) return false;
+    const h = ctx.healthAfterApply.get(key);
+    return !h || h.status === 'Healthy';
+  };
+  const lives = await rm.getMany(items.filter((p) => !settled(p.key)).map((p) => p.ref));
   const results = new Map(state.results.map((r) => [refKey(r.ref), r]));
   await Promise.all(
     items.map(async (p) => {
-      const live = lives.get(p.key);
-      ctx.observed?.set(p.key, live);
-      const health = await rm.assessHealth(live);
+      let health: HealthStatus | undefined;
+      if (settled(p.key)) health = ctx.healthAfterApply.get(p.key);
+      else {
+        const live = lives.get(p.key);
+        ctx.observed?.set(p.key, live);
+        health = await rm.assessHealth(live);
+      }
       const result = results.get(p.key);
       if (result && health) result.health = health;
       if (!health || health.status === 'Healthy') return;
