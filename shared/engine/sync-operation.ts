@@ -344,9 +344,11 @@ async function applyWave(
           fieldValidation: o.fieldValidation,
         });
         ctx.observed?.set(p.key, live);
-        ctx.healthAfterApply.set(p.key, await rm.assessHealth(live));
         state.results.push(entry(p.ref, plannedToAction[p.action], wave, p.diff, p.takeOver));
         applied.push({ ref: p.ref, fingerprint: applyFingerprint(payload, live) });
+        // A check that cannot judge the answer leaves the object to the health gate's own read.
+        const health = await rm.assessHealth(live).catch(() => null);
+        if (health !== null) ctx.healthAfterApply.set(p.key, health);
       } catch (err) {
         const message = describeApplyError(p.ref, 'apply', err);
         failures.push(message);
