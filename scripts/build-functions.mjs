@@ -101,7 +101,9 @@ if (names.includes('api')) {
   if (flags.outdir || !existsSync(join(ui, 'index.html')))
     execFileSync(process.execPath, [join(root, 'scripts', 'build-ui.mjs'), '--quiet'], { stdio: 'inherit' });
   rmSync(join(outdirOf('api'), 'ui'), { recursive: true, force: true });
-  cpSync(ui, join(outdirOf('api'), 'ui'), { recursive: true });
+  // Another build may be writing dist/ui at the same time (through <file>.<pid>.tmp and renames):
+  // its temporary files are not copied.
+  cpSync(ui, join(outdirOf('api'), 'ui'), { recursive: true, filter: (src) => !src.endsWith('.tmp') });
 }
 if (!flags.outdir)
   console.log(
