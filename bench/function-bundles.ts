@@ -12,7 +12,6 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = 15;
@@ -78,26 +77,20 @@ mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
 const ownDir = mkdtempSync(join(root, 'node_modules', '.cache', 'gitferry-bench-own-'));
 const names = ['webhook', 'worker', 'drift', 'api'];
 try {
-  await Promise.all(
-    names.map((fn) =>
-      build({
-        entryPoints: { index: join(root, 'functions', fn, 'handler.ts') },
-        outdir: join(ownDir, fn),
-        outExtension: { '.js': '.mjs' },
-        splitting: true,
-        bundle: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'esm',
-        banner: {
-          js: "import{createRequire as __r}from'node:module';import{fileURLToPath as __p}from'node:url';import{dirname as __d}from'node:path';const require=__r(import.meta.url),__filename=__p(import.meta.url),__dirname=__d(__filename);",
-        },
-        minify: true,
-        external: ['@aws-sdk/*'],
-        logLevel: 'warning',
-      }),
-    ),
-  );
+  // The same build with the SDK left out (imported from node_modules instead).
+  for (const fn of names)
+    execFileSync(
+      process.execPath,
+      [
+        join(root, 'scripts/build-functions.mjs'),
+        '--only',
+        fn,
+        '--outdir',
+        join(ownDir, fn),
+        '--without-sdk',
+      ],
+      { stdio: 'ignore' },
+    );
   const sdk = [
     '@aws-sdk/client-dynamodb',
     '@aws-sdk/client-sqs',

@@ -12,8 +12,9 @@
 //   version is the one deployed.
 // - Credentials come from the environment only, as Lambda gives them
 //   (shared/runtime/aws-lambda-credentials.ts): the SDK's default chain is left out.
-// Usage: node scripts/build-functions.mjs [--only <name>] [--outdir <dir>]
-//   (--outdir needs --only: the function's files go straight into <dir>, as `cdk deploy` asks)
+// Usage: node scripts/build-functions.mjs [--only <name>] [--outdir <dir>] [--without-sdk]
+//   (--outdir needs --only: the function's files go straight into <dir>, as `cdk deploy` asks;
+//   --without-sdk leaves the AWS SDK out, for bench/function-bundles.ts to time the own code alone)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -24,7 +25,11 @@ import { parseArgs } from 'node:util';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const functionsDir = join(root, 'functions');
 const { values: flags } = parseArgs({
-  options: { only: { type: 'string' }, outdir: { type: 'string' } },
+  options: {
+    only: { type: 'string' },
+    outdir: { type: 'string' },
+    'without-sdk': { type: 'boolean', default: false },
+  },
 });
 const all = existsSync(functionsDir)
   ? readdirSync(functionsDir).filter((n) => existsSync(join(functionsDir, n, 'handler.ts')))
@@ -89,6 +94,7 @@ await Promise.all(
       mainFields: ['module', 'main'],
       logLevel: 'warning',
       plugins: [lambdaCredentials],
+      external: flags['without-sdk'] ? ['@aws-sdk/*'] : [],
     });
     // wasmoon (the Lua VM of custom health checks) loads its WebAssembly from beside the bundle.
     copyFileSync(join(root, 'node_modules', 'wasmoon', 'dist', 'glue.wasm'), join(outdir, 'glue.wasm'));
