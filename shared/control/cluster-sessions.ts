@@ -6,6 +6,7 @@
 // the connector (the URL guard vets the server each time); only an equal connection is reused.
 import { createHash } from 'node:crypto';
 import type { Cluster } from '../domain/app.js';
+import { ClusterBreaker, type ClusterBreakerOptions } from '../engine/cluster-breaker.js';
 import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
 import type { ClusterConnection } from '../ports/cluster-connection.js';
 import type { ClusterConnector } from '../ports/cluster-connector.js';
@@ -15,6 +16,8 @@ export interface ClusterSessionOptions {
   maxAgeMs: number;
   /** An unused one is closed after this long. @default 5 s */
   idleMs: number;
+  /** When a cluster's requests stop being sent (cluster-breaker.ts's defaults). */
+  breaker?: Partial<ClusterBreakerOptions>;
 }
 
 export const defaultClusterSessionOptions: ClusterSessionOptions = { maxAgeMs: 10_000, idleMs: 5_000 };
@@ -32,6 +35,11 @@ export class ClusterSessions {
   private readonly o: ClusterSessionOptions;
   private readonly current = new Map<string, Session>();
   private readonly byRm = new Map<ResourceManager, Session>();
+  /**
+   * One breaker per cluster and server, kept as long as the process (sessions last seconds): a
+   * server seen gone is not tried by every wake-up that follows, each waiting for its timeouts.
+   */
+  private readonly breakers = new Map<string, ClusterBreaker>();
 
   constructor(opts: Partial<ClusterSessionOptions> = {}) {
     this.o = { ...defaultClusterSessionOptions, ...opts };
@@ -49,7 +57,11 @@ export class ClusterSessions {
     let s = this.current.get(cluster.name);
     if (!s || s.key !== key || now - s.createdAt > this.o.maxAgeMs) {
       if (s) this.retire(s);
-      s = { name: cluster.name, key, rm: new ResourceManager(connection, engine), createdAt: now, users: 0 };
+      const rm = new ResourceManager(connection, {
+        ...engine,
+        client: { ...engine.client, breaker: this.breakerOf(cluster.name, connection.server) },
+      });
+      s = { name: cluster.name, key, rm, createdAt: now, users: 0 };
       this.current.set(cluster.name, s);
       this.byRm.set(s.rm, s);
     }
@@ -67,6 +79,16 @@ export class ClusterSessions {
     if (this.current.get(s.name) !== s) return this.close(s);
     s.idle = setTimeout(() => this.retire(s), this.o.idleMs);
     s.idle.unref();
+  }
+
+  private breakerOf(cluster: string, server: string): ClusterBreaker {
+    const key = `${cluster}\0${server}`;
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      breaker = new ClusterBreaker(cluster, this.o.breaker);
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
   }
 
   /** Closes every session now (the process is stopping). */

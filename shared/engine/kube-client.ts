@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, request as httpsRequest } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ClusterBreaker, type Admission } from './cluster-breaker.js';
 import type { ClusterConnection } from './cluster-connection.js';
 import { KubeApiError, KubeRequestError, type KubeStatus } from './errors.js';
 
@@ -18,6 +19,12 @@ export interface KubeClientOptions {
   /** Per-request socket timeout. */
   requestTimeoutMs: number;
   userAgent: string;
+  /**
+   * Stops sending to the API server after network failures in a row (cluster-breaker.ts). Pass
+   * one to share it beyond this client (ClusterSessions keeps one per cluster); without, the
+   * client has its own, so at least its own retries stop once the server is seen gone.
+   */
+  breaker?: ClusterBreaker;
 }
 
 export const defaultKubeClientOptions: KubeClientOptions = {
@@ -71,6 +78,8 @@ const retriableNetworkCodes = new Set([
   'EAI_AGAIN',
   'ENOTFOUND',
 ]);
+/** Failures that say the server did not answer at all: they count toward the breaker. */
+const noAnswerCodes = new Set([...retriableNetworkCodes, 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
  * Raw-JSON HTTPS client for one API server: one keep-alive agent per cluster (client-node makes a
@@ -80,6 +89,7 @@ const retriableNetworkCodes = new Set([
 export class KubeClient {
   private readonly agent: Agent;
   private readonly opts: KubeClientOptions;
+  private readonly breaker: ClusterBreaker;
   private renewal?: Promise<unknown>;
   /** Counts renewals of the credentials. */
   private generation = 0;
@@ -89,6 +99,7 @@ export class KubeClient {
     opts: Partial<KubeClientOptions> = {},
   ) {
     this.opts = { ...defaultKubeClientOptions, ...opts };
+    this.breaker = this.opts.breaker ?? new ClusterBreaker(connection.name);
     const { tls } = connection;
     this.agent = new Agent({
       keepAlive: true,
@@ -116,8 +127,15 @@ export class KubeClient {
       let waitMs: number;
       const generation = this.generation;
       if (req.deadline !== undefined && Date.now() >= req.deadline) throw this.pastDeadline(req, lastFailure);
+      // Throws, ending the retries too, while the server is seen gone.
+      const admission: Admission = this.breaker.admit(`${req.method} ${req.path}`);
       try {
-        const res = await this.once(req);
+        const res = await this.once(req).catch((err: unknown) => {
+          const code = (err as NodeJS.ErrnoException).code ?? '';
+          if (noAnswerCodes.has(code)) this.breaker.failed((err as Error).message, admission);
+          throw err;
+        });
+        this.breaker.answered();
         if (res.status < 400)
           return {
             status: res.status,
