@@ -21,7 +21,7 @@ export const defaultClusterBreakerOptions: ClusterBreakerOptions = {
   maxOpenMs: 120_000,
 };
 
-/** What a request may do now: be sent (`closed`), be sent as the one probe (`probe`). */
+/** How a request goes out: as usual (`closed`), or as the one probe of a server seen gone (`probe`). */
 export type Admission = 'closed' | 'probe';
 
 /** One API server's breaker, shared by every client of it in a process (ClusterSessions keeps it). */
@@ -30,8 +30,8 @@ export class ClusterBreaker {
   private failures = 0;
   private openUntil: number | undefined;
   private windowMs: number;
-  /** When the probe in flight was sent; a probe that never reports back is replaced after a window. */
-  private probeSentAt: number | undefined;
+  /** The probe in flight: resolves true when the server answered it, false otherwise. */
+  private probe: { done: Promise<boolean>; settle: (answered: boolean) => void } | undefined;
   private lastFailure = '';
 
   constructor(
@@ -43,51 +43,72 @@ export class ClusterBreaker {
     this.windowMs = this.o.openMs;
   }
 
-  /** Whether requests are refused now (open, and not the moment for a probe). */
+  /** Whether the server is seen gone (requests are refused, or wait for a probe). */
   get isOpen(): boolean {
     return this.openUntil !== undefined;
   }
 
   /**
    * Lets a request through, or throws `kube:unreachable` naming the cluster, the last failure and
-   * when the next try goes out. `what` starts the message (`GET /api/v1/namespaces`).
+   * when the next try goes out. Once the window has passed, the first request is the probe and
+   * the others wait for its outcome: answered, they go out as usual. `what` starts the message.
    */
-  admit(what: string): Admission {
-    if (this.openUntil === undefined) return 'closed';
-    const now = this.now();
-    const probeDue =
-      now >= this.openUntil && (this.probeSentAt === undefined || now - this.probeSentAt >= this.windowMs);
-    if (probeDue) {
-      this.probeSentAt = now;
+  async admit(what: string): Promise<Admission> {
+    for (;;) {
+      if (this.openUntil === undefined) return 'closed';
+      if (this.probe) {
+        // Answered: as usual. Failed: the window moved on, refused below. Released: look again.
+        if (await this.probe.done) return 'closed';
+        continue;
+      }
+      if (this.now() < this.openUntil) throw this.refusal(what);
+      let settle!: (answered: boolean) => void;
+      const done = new Promise<boolean>((resolve) => (settle = resolve));
+      this.probe = { done, settle };
       return 'probe';
     }
-    const next = Math.max(this.openUntil, (this.probeSentAt ?? 0) + this.windowMs);
-    throw new KubeRequestError(
-      'kube:unreachable',
-      `${what} on cluster ${this.cluster}: not sent, its API server has not answered ${this.o.failuresToOpen} requests in a row (last: ${this.lastFailure}); the next try goes out after ${new Date(next).toISOString()}`,
-    );
   }
 
   /** The server answered (any HTTP status): it is there. */
   answered(): void {
     this.failures = 0;
     this.openUntil = undefined;
-    this.probeSentAt = undefined;
     this.windowMs = this.o.openMs;
+    this.settleProbe(true);
   }
 
   /** A request got no answer (connection refused, reset, timed out); `how` says which. */
   failed(how: string, admission: Admission): void {
     this.lastFailure = how;
     if (admission === 'probe') {
-      this.probeSentAt = undefined;
       this.windowMs = Math.min(this.o.maxOpenMs, this.windowMs * 2);
       this.openUntil = this.now() + this.windowMs;
+      this.settleProbe(false);
       return;
     }
     // Sent before it opened: already counted in.
     if (this.openUntil !== undefined) return;
     this.failures++;
     if (this.failures >= this.o.failuresToOpen) this.openUntil = this.now() + this.windowMs;
+  }
+
+  /** The probe ended without telling either way (it failed before it was sent): the next request probes. */
+  released(admission: Admission): void {
+    if (admission !== 'probe' || !this.probe) return;
+    // Waiters look again: one of them becomes the next probe.
+    this.settleProbe(false);
+  }
+
+  private settleProbe(answered: boolean): void {
+    const probe = this.probe;
+    this.probe = undefined;
+    probe?.settle(answered);
+  }
+
+  private refusal(what: string): KubeRequestError {
+    return new KubeRequestError(
+      'kube:unreachable',
+      `${what} on cluster ${this.cluster}: not sent, its API server has not answered ${this.o.failuresToOpen} requests in a row (last: ${this.lastFailure}); the next try goes out after ${new Date(this.openUntil ?? this.now()).toISOString()}`,
+    );
   }
 }

@@ -128,11 +128,12 @@ export class KubeClient {
       const generation = this.generation;
       if (req.deadline !== undefined && Date.now() >= req.deadline) throw this.pastDeadline(req, lastFailure);
       // Throws, ending the retries too, while the server is seen gone.
-      const admission: Admission = this.breaker.admit(`${req.method} ${req.path}`);
+      const admission: Admission = await this.breaker.admit(`${req.method} ${req.path}`);
       try {
         const res = await this.once(req).catch((err: unknown) => {
           const code = (err as NodeJS.ErrnoException).code ?? '';
           if (noAnswerCodes.has(code)) this.breaker.failed((err as Error).message, admission);
+          else this.breaker.released(admission);
           throw err;
         });
         this.breaker.answered();

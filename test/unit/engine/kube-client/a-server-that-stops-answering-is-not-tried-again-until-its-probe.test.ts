@@ -103,6 +103,56 @@ describe('KubeClient with a breaker', () => {
     expect(server.requests).toHaveLength(7);
   });
 
+  test('requests made while the probe is out wait for it, and go out once it is answered', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    server = await startFakeApiServer(certificate, [
+      resetConnection(),
+      resetConnection(),
+      resetConnection(),
+      (req, res) => void held.then(() => json(200, configMap)(req, res, undefined as never)),
+      json(200, configMap),
+    ]);
+    const breaker = new ClusterBreaker('prod-eu', {}, clock);
+    const client = clientOf(breaker, 1);
+    for (let i = 0; i < 3; i++) await get(client);
+
+    now += 10_000;
+    const probe = get(client);
+    const others = [get(client), get(clientOf(breaker, 1))];
+    await new Promise((r) => setTimeout(r, 100));
+    // Only the probe reached the server; the others wait for its answer.
+    expect(server.requests).toHaveLength(4);
+    release();
+    const answers = await Promise.all([probe, ...others]);
+    expect(answers.map((a) => (a as { status?: number }).status)).toEqual([200, 200, 200]);
+    expect(server.requests).toHaveLength(6);
+  });
+
+  test('requests waiting for a probe that fails are refused with the next window', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    server = await startFakeApiServer(certificate, [
+      resetConnection(),
+      resetConnection(),
+      resetConnection(),
+      (req, res, raw) => void held.then(() => resetConnection()(req, res, raw)),
+    ]);
+    const breaker = new ClusterBreaker('prod-eu', {}, clock);
+    const client = clientOf(breaker, 1);
+    for (let i = 0; i < 3; i++) await get(client);
+
+    now += 10_000;
+    const probe = get(client);
+    const waiting = get(client);
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+
+    expect(await probe).not.toMatchObject({ code: 'kube:unreachable' });
+    expect(((await waiting) as Error).message).toMatch(/next try goes out after 2026-12-02T12:00:30\.000Z$/);
+    expect(server.requests).toHaveLength(4);
+  });
+
   test('an answer between failures starts the count again', async () => {
     server = await startFakeApiServer(certificate, [
       resetConnection(),
