@@ -14,6 +14,7 @@ import { ClusterConnectorRouter } from '../../shared/adapters/cluster/cluster-co
 import { TokenClusterConnector } from '../../shared/adapters/cluster/token-cluster-connector.js';
 import { WakeUpHandler, type WakeUpOutcome } from '../../shared/control/wake-up.js';
 import type { SyncJob } from '../../shared/domain/sync-job.js';
+import { defaultClusterBreakerOptions } from '../../shared/engine/cluster-breaker.js';
 import { KubeClient, type KubeRequest } from '../../shared/engine/kube-client.js';
 import { silentLogger } from '../../shared/ports/logger.js';
 import { startEtcd } from '../testbed/components/etcd.js';
@@ -186,6 +187,9 @@ describe('a private control plane killed mid-apply', () => {
         processes[at] = await restart(processes[at]!, argvOf.get(component)!, ready);
         const retry = sent.filter((j) => j.app === app && j.reason === 'retry').at(-1);
         expect(retry).toBeDefined();
+        // The retry is due seconds after the failure; run at once, it would find this cluster's
+        // breaker still open (cluster-breaker.ts: not sent until its window has passed).
+        await new Promise((r) => setTimeout(r, defaultClusterBreakerOptions.openMs));
         await chain(retry!);
         expect((await store.getStatus(app))?.sync).toMatchObject({ status: 'Synced', revision: sha });
         expect((await store.listRuns(app, 10)).map((r) => [r.revision, r.phase])).toEqual([
