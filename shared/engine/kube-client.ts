@@ -78,6 +78,8 @@ const retriableNetworkCodes = new Set([
   'EAI_AGAIN',
   'ENOTFOUND',
 ]);
+/** Marks a timeout that the request's deadline cut shorter than the client's request timeout. */
+const cutShort = Symbol('cut short by the deadline');
 /** Failures that say the server did not answer at all: they count toward the breaker. */
 const noAnswerCodes = new Set([...retriableNetworkCodes, 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -132,7 +134,8 @@ export class KubeClient {
       try {
         const res = await this.once(req).catch((err: unknown) => {
           const code = (err as NodeJS.ErrnoException).code ?? '';
-          if (noAnswerCodes.has(code)) this.breaker.failed((err as Error).message, admission);
+          if (noAnswerCodes.has(code) && !(err as { [cutShort]?: boolean })[cutShort])
+            this.breaker.failed((err as Error).message, admission);
           else this.breaker.released(admission);
           throw err;
         });
@@ -221,6 +224,10 @@ export class KubeClient {
       req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     const authorization = await this.connection.authorization();
     const sentAt = Date.now();
+    const timeoutMs =
+      req.deadline === undefined
+        ? this.opts.requestTimeoutMs
+        : Math.max(1, Math.min(this.opts.requestTimeoutMs, req.deadline - sentAt));
     return new Promise((resolve, reject) => {
       const r = httpsRequest(
         url,
@@ -229,10 +236,7 @@ export class KubeClient {
           agent: this.agent,
           lookup: this.connection.lookup,
           // A request in flight ends at the deadline too (an API server holding it, etcd down).
-          timeout:
-            req.deadline === undefined
-              ? this.opts.requestTimeoutMs
-              : Math.max(1, Math.min(this.opts.requestTimeoutMs, req.deadline - Date.now())),
+          timeout: timeoutMs,
           headers: {
             accept: req.accept ?? 'application/json',
             'user-agent': this.opts.userAgent,
@@ -264,6 +268,8 @@ export class KubeClient {
         r.destroy(
           Object.assign(new Error(`no answer within ${((Date.now() - sentAt) / 1000).toFixed(1)} s`), {
             code: 'ETIMEDOUT',
+            // Cut short by the caller's deadline: says nothing about the server (not a breaker failure).
+            [cutShort]: timeoutMs < this.opts.requestTimeoutMs,
           }),
         ),
       );

@@ -5,7 +5,7 @@
 // 127.0.0.1; the breaker's clock is the test's.
 import { ClusterBreaker } from '../../../../shared/engine/cluster-breaker.js';
 import { KubeRequestError } from '../../../../shared/engine/errors.js';
-import { KubeClient } from '../../../../shared/engine/kube-client.js';
+import { KubeClient, withRequestDeadline } from '../../../../shared/engine/kube-client.js';
 import {
   configMap,
   generateCertificate,
@@ -172,6 +172,22 @@ describe('KubeClient with a breaker', () => {
     expect(answers.some((a) => (a as { code?: string }).code === 'kube:unreachable')).toBe(false);
     expect(server.requests).toHaveLength(6);
     expect(breaker.isOpen).toBe(false);
+  });
+
+  test('a request cut short by its own deadline says nothing about the server and is not counted', async () => {
+    server = await startFakeApiServer(certificate, [() => {}]);
+    const breaker = new ClusterBreaker('prod-eu', {}, clock);
+    const client = new KubeClient(server.connection, { requestTimeoutMs: 60_000, breaker });
+    clients.push(client);
+
+    // A worker near the end of its lease: each request has 50 ms left, far less than the 60 s timeout.
+    for (let i = 0; i < 4; i++)
+      expect(await withRequestDeadline(Date.now() + 50, () => get(client))).toMatchObject({
+        code: 'kube:deadline',
+      });
+
+    expect(breaker.isOpen).toBe(false);
+    expect(server.requests).toHaveLength(4);
   });
 
   test('an error answer is an answer: a server saying 503 is not cut off by the breaker', async () => {
