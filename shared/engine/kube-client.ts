@@ -80,6 +80,11 @@ const retriableNetworkCodes = new Set([
 ]);
 /** Marks a timeout that the request's deadline cut shorter than the client's request timeout. */
 const cutShort = Symbol('cut short by the deadline');
+/**
+ * Marks a reset of a kept-alive socket: the server closed an idle connection as this request
+ * went out on it (the retry takes a new one), which says nothing about whether it answers now.
+ */
+const staleSocket = Symbol('reset on a reused socket');
 /** Failures that say the server did not answer at all: they count toward the breaker. */
 const noAnswerCodes = new Set([...retriableNetworkCodes, 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -134,7 +139,8 @@ export class KubeClient {
       try {
         const res = await this.once(req).catch((err: unknown) => {
           const code = (err as NodeJS.ErrnoException).code ?? '';
-          if (noAnswerCodes.has(code) && !(err as { [cutShort]?: boolean })[cutShort])
+          const marks = err as { [cutShort]?: boolean; [staleSocket]?: boolean };
+          if (noAnswerCodes.has(code) && !marks[cutShort] && !marks[staleSocket])
             this.breaker.failed((err as Error).message, admission);
           else this.breaker.released(admission);
           throw err;
@@ -273,7 +279,13 @@ export class KubeClient {
           }),
         ),
       );
-      r.on('error', reject);
+      r.on('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          r.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')
+            ? Object.assign(err, { [staleSocket]: true })
+            : err,
+        ),
+      );
       r.end(payload);
     });
   }

@@ -190,6 +190,30 @@ describe('KubeClient with a breaker', () => {
     expect(server.requests).toHaveLength(4);
   });
 
+  test('resets of kept-alive connections (closed as a request went out) are not counted', async () => {
+    server = await startFakeApiServer(certificate, [
+      json(200, configMap),
+      json(200, configMap),
+      json(200, configMap),
+      resetConnection(),
+      resetConnection(),
+      resetConnection(),
+      json(200, configMap),
+    ]);
+    const breaker = new ClusterBreaker('prod-eu', {}, clock);
+    const client = clientOf(breaker, 1);
+    await Promise.all([get(client), get(client), get(client)]);
+    expect(server.connections()).toBe(3);
+
+    // The same three connections, reused: the server drops each as the request arrives.
+    const resets = await Promise.all([get(client), get(client), get(client)]);
+    expect(resets.every((r) => (r as { code?: string }).code === 'kube:network')).toBe(true);
+    expect(server.connections()).toBe(3);
+
+    expect(breaker.isOpen).toBe(false);
+    expect(await get(client)).toMatchObject({ status: 200 });
+  });
+
   test('an error answer is an answer: a server saying 503 is not cut off by the breaker', async () => {
     server = await startFakeApiServer(certificate, [
       json(503, { kind: 'Status', message: 'etcd leader changed' }),
