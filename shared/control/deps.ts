@@ -69,6 +69,11 @@ export interface ControlDeps {
   /** Sends the notifications apps subscribe to (none when the installation configured none). */
   notifier?: Notifier;
   options?: Partial<ControlOptions>;
+  /**
+   * The process's cluster sessions (and so its cluster breakers), shared by every handler it
+   * makes: a warm Lambda makes one handler per invocation. A new one when absent.
+   */
+  clusters?: ClusterSessions;
 }
 
 /** Deps with their options merged over the defaults, as every use case takes them. */
@@ -79,7 +84,11 @@ export type Control = Omit<ControlDeps, 'options'> & {
 };
 
 export function controlOf(deps: ControlDeps): Control {
-  return { ...deps, o: { ...defaultControlOptions, ...deps.options }, clusters: new ClusterSessions() };
+  return {
+    ...deps,
+    o: { ...defaultControlOptions, ...deps.options },
+    clusters: deps.clusters ?? new ClusterSessions(),
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ import { buildHealthChecks } from './health-checks.js';
 import { buildWorkerNotifier } from './aws-notifier.js';
 import { buildPreviewer } from './preview.js';
 import { controlOf } from '../control/deps.js';
+import { ClusterSessions } from '../control/cluster-sessions.js';
 import { runPreviewJob, type PreviewJobOutcome } from '../preview/run-preview.js';
 import type { SyncJob } from '../domain/sync-job.js';
 
@@ -36,7 +37,19 @@ export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<
   const health = buildHealthChecks(config.healthChecks);
   const notifier = buildWorkerNotifier(config, secrets, guard);
   const previewer = buildPreviewer(config.notifications, secrets, guard);
-  return { ...base, renderer, credentials, health, notifier, previewer, argoNamespace: config.argoNamespace };
+  // One per container, kept across invocations: keep-alive sockets for a burst of wake-ups, and a
+  // cluster seen gone is not waited for again by every invocation (cluster-breaker.ts).
+  const clusters = new ClusterSessions();
+  return {
+    ...base,
+    renderer,
+    credentials,
+    health,
+    notifier,
+    previewer,
+    clusters,
+    argoNamespace: config.argoNamespace,
+  };
 }
 
 export type AwsRuntime = ReturnType<typeof buildAwsRuntime>;
@@ -53,6 +66,7 @@ export function wakeUpHandlerOf(rt: AwsRuntime, log: Logger, holder: string): Wa
     log,
     holder,
     notifier: rt.notifier,
+    clusters: rt.clusters,
     options: {
       guard: rt.guard,
       syncTimeoutMs: rt.config.syncTimeoutSeconds * 1000,
@@ -80,6 +94,7 @@ export function previewJobRunner(
       clock: systemClock,
       log,
       holder: 'preview',
+      clusters: rt.clusters,
       options: { guard: rt.guard, engine: { health: rt.health } },
     }),
   );

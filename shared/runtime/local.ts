@@ -31,6 +31,7 @@ import { buildHealthChecks } from './health-checks.js';
 import { buildNotifier } from './notifier.js';
 import { buildPreviewer } from './preview.js';
 import { runPreviewJob } from '../preview/run-preview.js';
+import { ClusterSessions } from '../control/cluster-sessions.js';
 import type { SyncJob } from '../domain/sync-job.js';
 
 export interface LocalRuntimeOptions {
@@ -98,9 +99,12 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
   const credentials = repoCredentialsResolver([], secrets);
   const health = buildHealthChecks(opts.healthChecks);
   const notifier = buildNotifier(opts.notifications, secrets, guard);
+  // One for the process, whatever handlers it makes: cluster sessions and their breakers.
+  const clusters = new ClusterSessions();
   /** The use cases for one process (holder names it in leases). */
   const wakeUps = (log: Logger, holder: string) =>
     new WakeUpHandler({
+      clusters,
       store,
       queue,
       connector,
@@ -135,6 +139,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
         clock: systemClock,
         log,
         holder: 'preview',
+        clusters,
         options: { guard, engine: { health } },
       }),
     );
@@ -151,6 +156,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
       clock: systemClock,
       log,
       holder: 'inspect',
+      clusters,
       options: {
         guard,
         engine: { health },

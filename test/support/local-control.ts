@@ -13,6 +13,7 @@ import type { SyncJob } from '../../shared/domain/sync-job.js';
 import { KubeClient, type KubeRequest } from '../../shared/engine/kube-client.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import { silentLogger } from '../../shared/ports/logger.js';
+import type { ClusterSessions } from '../../shared/control/cluster-sessions.js';
 import type { ControlOptions } from '../../shared/control/deps.js';
 import { WakeUpHandler, type WakeUpOutcome } from '../../shared/control/wake-up.js';
 import type { SourceRendererOptions } from '../../shared/source/render.js';
@@ -56,7 +57,8 @@ export interface LocalControl {
   renders: () => number;
   /** Requests the cluster client sent, since the last reset. */
   requests: KubeRequest[];
-  handler: (opts?: Partial<ControlOptions>, clock?: Clock) => WakeUpHandler;
+  /** `clusters`: cluster sessions shared with other handlers (a warm Lambda makes one per invocation). */
+  handler: (opts?: Partial<ControlOptions>, clock?: Clock, clusters?: ClusterSessions) => WakeUpHandler;
   connector: ClusterConnectorRouter;
   renderer: ReturnType<typeof sourceKit>['renderer'];
   /** Handles job, then every wake-up it sends for the same app, until none is sent (or `max`). */
@@ -115,8 +117,13 @@ export function startLocalControl(
   const requests: KubeRequest[] = [];
   const stopCounting = countRequests(requests);
   const sent: LocalControl['sent'] = [];
-  const handler = (opts: Partial<ControlOptions> = {}, clock: Clock = { now: Date.now }) =>
+  const handler = (
+    opts: Partial<ControlOptions> = {},
+    clock: Clock = { now: Date.now },
+    clusters?: ClusterSessions,
+  ) =>
     new WakeUpHandler({
+      clusters,
       store,
       queue: { send: async (job, o) => void sent.push({ job, delaySeconds: o?.delaySeconds ?? 0 }) },
       connector,
