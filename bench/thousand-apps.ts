@@ -7,9 +7,14 @@
 // instead (8 processes, one shard of apps each, as 8 registrations are in flight), and waits for
 // every Deployment to be observed: the cluster's own cost for this shape with no GitOps tool in
 // the way, for comparing serve's time and the cluster CPU it leaves to serve.
+// `--unreachable-apps N` first registers a second cluster whose API server never answers (a TCP
+// listener here that holds every connection, as a powered-off endpoint behind a load balancer
+// does) and N apps on it, queued before the others: what they cost the apps on the healthy cluster.
 // Usage: npm run bench:apps [-- --apps 5000] [-- --workers 4] [-- --baseline kubectl]
+//   [-- --unreachable-apps 8]
 //   (starts the test bed unless GITFERRY_TESTBED_STATE is set)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +34,7 @@ const { values: flags } = parseArgs({
     workers: { type: 'string', default: '4' },
     'timeout-seconds': { type: 'string', default: '1800' },
     baseline: { type: 'string' },
+    'unreachable-apps': { type: 'string', default: '0' },
   },
 });
 if (flags.baseline !== undefined && flags.baseline !== 'kubectl') {
@@ -36,6 +42,7 @@ if (flags.baseline !== undefined && flags.baseline !== 'kubectl') {
   process.exit(2);
 }
 const apps = Number(flags.apps);
+const unreachableApps = Number(flags['unreachable-apps']);
 const workers = Number(flags.workers);
 const timeoutMs = Number(flags['timeout-seconds']) * 1000;
 
@@ -239,6 +246,51 @@ async function measureDriftPass() {
     db.close();
   }
 }
+/**
+ * A cluster whose API server never answers (a listener that holds every connection) and
+ * `unreachableApps` apps on it, registered and so queued before the bench's own apps.
+ */
+async function registerUnreachable() {
+  const { createServer } = await import('node:net');
+  let connections = 0;
+  const held = new Set<Socket>();
+  const listener = createServer((socket) => {
+    connections++;
+    held.add(socket);
+    socket.on('close', () => held.delete(socket));
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const port = (listener.address() as AddressInfo).port;
+  const cluster = `${run}-gone`;
+  await api(
+    'POST',
+    '/api/v1/clusters',
+    JSON.stringify({
+      name: cluster,
+      server: `https://127.0.0.1:${port}`,
+      caData: readFileSync(bed.kube.caFile).toString('base64'),
+      token: 'never-used-token-of-an-unreachable-cluster',
+    }),
+  );
+  const names = Array.from({ length: unreachableApps }, (_, i) => `gone-${run}-${i}`);
+  for (const [i, name] of names.entries())
+    await api(
+      'POST',
+      '/api/v1/apps',
+      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: ${name} }\nspec:\n  project: default\n  source: { repoURL: ${repo.url}, targetRevision: main, path: apps/${i % apps} }\n  destination: { name: ${cluster}, namespace: ${name} }\n  syncPolicy: { automated: { prune: true }, syncOptions: [CreateNamespace=true] }\n`,
+      'application/yaml',
+    );
+  return {
+    connections: () => connections,
+    names,
+    close: () => {
+      for (const socket of held) socket.destroy();
+      listener.close();
+    },
+  };
+}
+
 const driftPassFile = join(tmpdir(), 'gitferry-drift-pass.json');
 
 let exitCode = 0;
@@ -247,6 +299,7 @@ try {
   const cpuBefore = cpuOf(pid);
   const started = performance.now();
   const at = () => (performance.now() - started) / 1000;
+  const unreachable = unreachableApps > 0 ? await registerUnreachable() : undefined;
   // Registration: 8 requests in flight, as a script or a UI import would send them.
   let next = 0;
   await Promise.all(
@@ -322,6 +375,17 @@ try {
     .matchAll(/"message":"wake-up handled","app":"[^"]*","reason":"([a-z-]+)","outcome":"([a-z-]+)"/g))
     outcomes[`${m[1]}→${m[2]}`] = (outcomes[`${m[1]}→${m[2]}`] ?? 0) + 1;
   console.log(`  wake-ups (reason→outcome)      ${JSON.stringify(outcomes)}`);
+  if (unreachable) {
+    const status = (await api('GET', `/api/v1/apps/${unreachable.names[0]}`)) as {
+      status?: { operation?: { message?: string }; conditions?: { message?: string }[] };
+    };
+    const said =
+      status.status?.operation?.message ?? status.status?.conditions?.[0]?.message ?? '(nothing yet)';
+    console.log(
+      `  ${unreachableApps} apps on an unreachable cluster, queued first: ${unreachable.connections()} connections to it; one says: ${said}`,
+    );
+    unreachable.close();
+  }
   const drift = await measureDriftPass();
   console.log(
     `  one drift pass, ${apps} unchanged apps  ${drift.seconds.toFixed(2)} s: ${drift.lists} LISTs, ${drift.gets} GETs of objects, ${drift.lsRemotes} ls-remote, 0 renders and clones (the drift check has no renderer), ${drift.woken} wake-ups, ${drift.unchanged} unchanged`,

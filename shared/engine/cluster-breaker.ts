@@ -13,12 +13,19 @@ export interface ClusterBreakerOptions {
   openMs: number;
   /** The longest it stays open before the next probe. @default 2 min */
   maxOpenMs: number;
+  /**
+   * How long a request waits for the probe in flight before it is refused: a server that is back
+   * answers the probe at once, and one still gone must not hold every caller (each a worker) for
+   * the probe's whole timeout. @default 2 s
+   */
+  probeWaitMs: number;
 }
 
 export const defaultClusterBreakerOptions: ClusterBreakerOptions = {
   failuresToOpen: 3,
   openMs: 10_000,
   maxOpenMs: 120_000,
+  probeWaitMs: 2_000,
 };
 
 /** How a request goes out: as usual (`closed`), or as the one probe of a server seen gone (`probe`). */
@@ -58,7 +65,18 @@ export class ClusterBreaker {
       if (this.openUntil === undefined) return 'closed';
       if (this.probe) {
         // Answered: as usual. Failed: the window moved on, refused below. Released: look again.
-        if (await this.probe.done) return 'closed';
+        // Still out after probeWaitMs: refused, naming the probe.
+        const probe = this.probe;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const outcome = await Promise.race([
+          probe.done,
+          new Promise<'waited'>(
+            (resolve) => (timer = setTimeout(() => resolve('waited'), this.o.probeWaitMs)),
+          ),
+        ]);
+        clearTimeout(timer);
+        if (outcome === true) return 'closed';
+        if (outcome === 'waited') throw this.refusal(what, true);
         continue;
       }
       if (this.now() < this.openUntil) throw this.refusal(what);
@@ -105,10 +123,13 @@ export class ClusterBreaker {
     probe?.settle(answered);
   }
 
-  private refusal(what: string): KubeRequestError {
+  private refusal(what: string, probing = false): KubeRequestError {
+    const next = probing
+      ? `a probe is out and has had no answer for ${this.o.probeWaitMs / 1000} s`
+      : `the next try goes out after ${new Date(this.openUntil ?? this.now()).toISOString()}`;
     return new KubeRequestError(
       'kube:unreachable',
-      `${what} on cluster ${this.cluster}: not sent, its API server has not answered ${this.o.failuresToOpen} requests in a row (last: ${this.lastFailure}); the next try goes out after ${new Date(this.openUntil ?? this.now()).toISOString()}`,
+      `${what} on cluster ${this.cluster}: not sent, its API server has not answered ${this.o.failuresToOpen} requests in a row (last: ${this.lastFailure}); ${next}`,
     );
   }
 }

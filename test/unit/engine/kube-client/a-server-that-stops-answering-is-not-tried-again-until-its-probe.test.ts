@@ -153,6 +153,26 @@ describe('KubeClient with a breaker', () => {
     expect(server.requests).toHaveLength(4);
   });
 
+  test('requests do not wait for a probe longer than probeWaitMs: a probe that hangs holds only itself', async () => {
+    server = await startFakeApiServer(certificate, [
+      resetConnection(),
+      resetConnection(),
+      resetConnection(),
+      () => {},
+    ]);
+    const breaker = new ClusterBreaker('prod-eu', { probeWaitMs: 100 }, clock);
+    const client = new KubeClient(server.connection, { maxAttempts: 1, requestTimeoutMs: 60_000, breaker });
+    clients.push(client);
+    for (let i = 0; i < 3; i++) await get(client);
+
+    now += 10_000;
+    void get(client); // the probe: the server holds it
+    const waited = await get(client);
+
+    expect((waited as Error).message).toMatch(/; a probe is out and has had no answer for 0\.1 s$/);
+    expect(server.requests).toHaveLength(4);
+  });
+
   test('an answer between failures starts the count again', async () => {
     server = await startFakeApiServer(certificate, [
       resetConnection(),
