@@ -3,7 +3,7 @@
 // naming the cluster, the last failure and when the next try goes out. Then one probe goes out;
 // an answer closes the breaker, another failure keeps it open twice as long. Real TLS sockets on
 // 127.0.0.1; the breaker's clock is the test's.
-import { ClusterBreaker } from '../../../../shared/engine/cluster-breaker.js';
+import { ClusterBreaker, type ClusterBreakerOptions } from '../../../../shared/engine/cluster-breaker.js';
 import { KubeRequestError } from '../../../../shared/engine/errors.js';
 import { KubeClient, withRequestDeadline } from '../../../../shared/engine/kube-client.js';
 import {
@@ -14,6 +14,7 @@ import {
   startFakeApiServer,
   type Certificate,
   type FakeApiServer,
+  type Responder,
 } from '../fake-api-server.js';
 
 describe('KubeClient with a breaker', () => {
@@ -39,6 +40,24 @@ describe('KubeClient with a breaker', () => {
       (err: unknown) => err as Error,
     );
 
+  /**
+   * A server that drops the first three connections, then answers by `script`; a client with one
+   * attempt per request has sent those three, so its breaker is open (until 12:00:10).
+   */
+  const opened = async (script: Responder[], opts: Partial<ClusterBreakerOptions> = {}) => {
+    server = await startFakeApiServer(certificate, [
+      resetConnection(),
+      resetConnection(),
+      resetConnection(),
+      ...script,
+    ]);
+    const breaker = new ClusterBreaker('prod-eu', opts, clock);
+    const client = clientOf(breaker, 1);
+    for (let i = 0; i < 3; i++) await get(client);
+    expect(breaker.isOpen).toBe(true);
+    return { breaker, client };
+  };
+
   test('three failures in a row stop the retries, and later requests are not sent until the probe', async () => {
     server = await startFakeApiServer(certificate, [resetConnection()]);
     const breaker = new ClusterBreaker('prod-eu', {}, clock);
@@ -61,10 +80,7 @@ describe('KubeClient with a breaker', () => {
   });
 
   test('after the window one probe goes out; its failure keeps the breaker open twice as long', async () => {
-    server = await startFakeApiServer(certificate, [resetConnection()]);
-    const breaker = new ClusterBreaker('prod-eu', {}, clock);
-    const client = clientOf(breaker, 1);
-    for (let i = 0; i < 3; i++) await get(client);
+    const { client } = await opened([resetConnection()]);
     expect(server.connections()).toBe(3);
 
     now += 10_000;
@@ -83,16 +99,7 @@ describe('KubeClient with a breaker', () => {
   });
 
   test('a probe the server answers closes the breaker, and requests flow again', async () => {
-    server = await startFakeApiServer(certificate, [
-      resetConnection(),
-      resetConnection(),
-      resetConnection(),
-      json(200, configMap),
-    ]);
-    const breaker = new ClusterBreaker('prod-eu', {}, clock);
-    const client = clientOf(breaker, 1);
-    for (let i = 0; i < 3; i++) await get(client);
-    expect(breaker.isOpen).toBe(true);
+    const { breaker, client } = await opened([json(200, configMap)]);
 
     now += 10_000;
     const probe = await get(client);
@@ -106,16 +113,10 @@ describe('KubeClient with a breaker', () => {
   test('requests made while the probe is out wait for it, and go out once it is answered', async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    server = await startFakeApiServer(certificate, [
-      resetConnection(),
-      resetConnection(),
-      resetConnection(),
+    const { breaker, client } = await opened([
       (req, res) => void held.then(() => json(200, configMap)(req, res, undefined as never)),
       json(200, configMap),
     ]);
-    const breaker = new ClusterBreaker('prod-eu', {}, clock);
-    const client = clientOf(breaker, 1);
-    for (let i = 0; i < 3; i++) await get(client);
 
     now += 10_000;
     const probe = get(client);
@@ -132,15 +133,9 @@ describe('KubeClient with a breaker', () => {
   test('requests waiting for a probe that fails are refused with the next window', async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    server = await startFakeApiServer(certificate, [
-      resetConnection(),
-      resetConnection(),
-      resetConnection(),
+    const { client } = await opened([
       (req, res, raw) => void held.then(() => resetConnection()(req, res, raw)),
     ]);
-    const breaker = new ClusterBreaker('prod-eu', {}, clock);
-    const client = clientOf(breaker, 1);
-    for (let i = 0; i < 3; i++) await get(client);
 
     now += 10_000;
     const probe = get(client);
@@ -154,16 +149,7 @@ describe('KubeClient with a breaker', () => {
   });
 
   test('requests do not wait for a probe longer than probeWaitMs: a probe that hangs holds only itself', async () => {
-    server = await startFakeApiServer(certificate, [
-      resetConnection(),
-      resetConnection(),
-      resetConnection(),
-      () => {},
-    ]);
-    const breaker = new ClusterBreaker('prod-eu', { probeWaitMs: 100 }, clock);
-    const client = new KubeClient(server.connection, { maxAttempts: 1, requestTimeoutMs: 60_000, breaker });
-    clients.push(client);
-    for (let i = 0; i < 3; i++) await get(client);
+    const { client } = await opened([() => {}], { probeWaitMs: 100 });
 
     now += 10_000;
     void get(client); // the probe: the server holds it
