@@ -16,8 +16,15 @@ export interface KubeClientOptions {
   maxBackoffMs: number;
   /** Longest Retry-After honoured before giving up on a request. */
   maxRetryAfterMs: number;
-  /** Per-request socket timeout. */
+  /** Per-request socket timeout: no byte from the server for this long ends the attempt. */
   requestTimeoutMs: number;
+  /**
+   * A new connection's TLS handshake must finish within this (client-go's 10 s). Without it, a
+   * server that accepts TCP and never speaks TLS held each attempt for twice requestTimeoutMs:
+   * Node does not time out a socket while a write is queued, and the request waits for the
+   * handshake in that queue.
+   */
+  handshakeTimeoutMs: number;
   userAgent: string;
   /**
    * Stops sending to the API server after network failures in a row (cluster-breaker.ts). Pass
@@ -34,6 +41,7 @@ export const defaultKubeClientOptions: KubeClientOptions = {
   maxBackoffMs: 5_000,
   maxRetryAfterMs: 30_000,
   requestTimeoutMs: 30_000,
+  handshakeTimeoutMs: 10_000,
   userAgent: 'gitferry',
 };
 
@@ -270,6 +278,27 @@ export class KubeClient {
           });
         },
       );
+      // A reused socket finished its handshake long ago; a new one has handshakeMs to.
+      r.once('socket', (socket) => {
+        if (r.reusedSocket) return;
+        const handshakeMs = Math.min(this.opts.handshakeTimeoutMs, timeoutMs);
+        const timer = setTimeout(
+          () =>
+            r.destroy(
+              Object.assign(
+                new Error(`no TLS handshake within ${((Date.now() - sentAt) / 1000).toFixed(1)} s`),
+                {
+                  code: 'ETIMEDOUT',
+                  [cutShort]: handshakeMs === timeoutMs && timeoutMs < this.opts.requestTimeoutMs,
+                },
+              ),
+            ),
+          handshakeMs,
+        );
+        const done = () => clearTimeout(timer);
+        socket.once('secureConnect', done);
+        socket.once('close', done);
+      });
       r.on('timeout', () =>
         r.destroy(
           Object.assign(new Error(`no answer within ${((Date.now() - sentAt) / 1000).toFixed(1)} s`), {
