@@ -145,7 +145,11 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const log = redactingLogger(opts.log ?? consoleLogger);
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   claimDataDir(opts.dataDir);
-  const rt = buildLocalRuntime({ ...opts, notifications: readNotificationsFile(opts.notificationsFile) });
+  const rt = buildLocalRuntime({
+    ...opts,
+    log,
+    notifications: readNotificationsFile(opts.notificationsFile),
+  });
   const { store, queue, secrets } = rt;
   // One process owns this data dir: any lease in it belongs to a previous run of this process.
   const wakeUps = rt.wakeUps(log, `serve-${process.pid}-${randomBytes(4).toString('hex')}`);

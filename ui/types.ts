@@ -41,6 +41,8 @@ export interface Cluster {
   kind?: string;
   server?: string;
   region?: string;
+  /** What the workers last saw of its API server. */
+  connectionState?: { status: 'Successful' | 'Failed' | 'Unknown'; message: string; attemptedAt?: string };
   [key: string]: unknown;
 }
 

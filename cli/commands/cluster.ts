@@ -1,4 +1,4 @@
-// `gitferry cluster …`: add, list, rm.
+// `gitferry cluster …`: add, list (with each cluster's connection state, as the workers last saw it), rm.
 import { readFileSync } from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
 import type { ClientOf } from './client.js';
@@ -37,8 +37,23 @@ export function addClusterCommands(program: Command, client: ClientOf): void {
       );
       if (o.output === 'table' || o.output === 'wide')
         table(
-          items.map((c) => ({ ...c, server: c.server ?? `eks:${String(c.eksClusterName)}` })),
-          ['name', 'type', 'server'],
+          items.map((c) => {
+            const seen = (c.connectionState ?? {}) as {
+              status?: string;
+              message?: string;
+              attemptedAt?: string;
+            };
+            return {
+              ...c,
+              server: c.server ?? `eks:${String(c.eksClusterName)}`,
+              status: seen.status ?? 'Unknown',
+              message: seen.message ?? '',
+              seen: seen.attemptedAt ?? '',
+            };
+          }),
+          o.output === 'wide'
+            ? ['name', 'type', 'server', 'status', 'seen', 'message']
+            : ['name', 'type', 'server', 'status', 'message'],
         );
       else print(items, o.output);
     });

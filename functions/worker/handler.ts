@@ -28,7 +28,7 @@ let runtime: (AwsRuntime & { retrySoon: ReturnType<typeof sqsRetrySoon> }) | und
 export async function handler(event: SqsEvent, context: LambdaContext = {}): Promise<SqsBatchResponse> {
   runtime ??= (() => {
     const config = awsConfigFromEnv();
-    return { ...buildAwsRuntime(config), retrySoon: sqsRetrySoon(config) };
+    return { ...buildAwsRuntime(config, { log }), retrySoon: sqsRetrySoon(config) };
   })();
   const rt = runtime;
   const controller = wakeUpHandlerOf(rt, log, context.awsRequestId ?? `worker-${process.pid}-${Date.now()}`);
@@ -79,6 +79,8 @@ export async function handler(event: SqsEvent, context: LambdaContext = {}): Pro
       log.warn('could not shorten the visibility of unfinished wake-ups', { message: err.message }),
     retrySoon: rt.retrySoon,
   });
+  // What the wake-ups saw of their clusters is written before the container may be frozen.
+  await rt.clusters.flushReports();
   // Only when something was counted: an empty flush prints a warning on every invocation.
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   return result;

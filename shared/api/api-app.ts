@@ -15,6 +15,7 @@ import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { ClusterServerPolicy } from '../control/cluster-registration.js';
 import { registerCluster } from '../control/cluster-registration.js';
+import { withConnectionStates } from '../control/cluster-connection-report.js';
 import type { AppDeleter } from '../control/delete-app.js';
 import type { OperationTerminator } from '../control/terminate-operation.js';
 import type { Control } from '../control/deps.js';
@@ -468,12 +469,13 @@ export function createApiApp(deps: ApiDeps): Hono {
   });
 
   route(v1, routes.listClusters, async (c) => {
-    const items = await visibleTo(c, access, await deps.store.listClusters(), (k) => ({
+    const [clusters, states] = await Promise.all([deps.store.listClusters(), deps.store.listClusterStates()]);
+    const items = await visibleTo(c, access, clusters, (k) => ({
       resource: 'clusters',
       action: 'get',
       object: k.name,
     }));
-    return c.json({ items }, 200);
+    return c.json({ items: withConnectionStates(items, states) }, 200);
   });
 
   route(v1, routes.registerCluster, async (c) => {

@@ -226,7 +226,18 @@ export const ClusterSchema = z
   .looseObject({ name: z.string(), type: z.enum(['eks', 'kubeconfig']) })
   .openapi('Cluster');
 
-export const ClusterList = z.object({ items: z.array(ClusterSchema) });
+/** What the workers last saw of the cluster's API server (Argo CD's `connectionState`). */
+export const ClusterConnectionStateSchema = z
+  .object({
+    status: z.enum(['Successful', 'Failed', 'Unknown']),
+    message: z.string(),
+    attemptedAt: z.string().optional(),
+  })
+  .openapi('ClusterConnectionState');
+
+export const ClusterList = z.object({
+  items: z.array(ClusterSchema.extend({ connectionState: ClusterConnectionStateSchema })),
+});
 
 export const ClusterDeleted = z.object({ deleted: z.string() });
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Cluster } from '../domain/app.js';
 import { ClusterBreaker, type ClusterBreakerOptions } from '../engine/cluster-breaker.js';
+import type { ClusterConnectionReport } from './cluster-connection-report.js';
 import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
 import type { ClusterConnection } from '../ports/cluster-connection.js';
 import type { ClusterConnector } from '../ports/cluster-connector.js';
@@ -18,6 +19,8 @@ export interface ClusterSessionOptions {
   idleMs: number;
   /** When a cluster's requests stop being sent (cluster-breaker.ts's defaults). */
   breaker?: Partial<ClusterBreakerOptions>;
+  /** Records what the breakers see in the store, for the cluster list (absent: nothing recorded). */
+  report?: ClusterConnectionReport;
 }
 
 export const defaultClusterSessionOptions: ClusterSessionOptions = { maxAgeMs: 10_000, idleMs: 5_000 };
@@ -85,10 +88,18 @@ export class ClusterSessions {
     const key = `${cluster}\0${server}`;
     let breaker = this.breakers.get(key);
     if (!breaker) {
-      breaker = new ClusterBreaker(cluster, this.o.breaker);
+      breaker = new ClusterBreaker(cluster, {
+        ...this.o.breaker,
+        listener: this.o.report?.listenerFor(cluster, server),
+      });
       this.breakers.set(key, breaker);
     }
     return breaker;
+  }
+
+  /** Resolves once the connection states being recorded are written (before a Lambda invocation returns). */
+  flushReports(): Promise<void> {
+    return this.o.report?.flush() ?? Promise.resolve();
   }
 
   /** Closes every session now (the process is stopping). */

@@ -19,6 +19,8 @@ import type { SyncReason } from '../domain/sync-job.js';
 import { ownedFingerprint, ownedPartOf } from '../engine/fingerprint.js';
 import { assessHealth, worstHealth } from '../engine/health.js';
 import { batchReadOptions, readLiveObjects } from '../engine/assess.js';
+import { ClusterBreaker } from '../engine/cluster-breaker.js';
+import type { ClusterConnectionReport } from './cluster-connection-report.js';
 import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
 import type { ClusterConnector } from '../ports/cluster-connector.js';
 import type { Clock } from '../ports/clock.js';
@@ -48,6 +50,12 @@ export interface DriftCheckDeps {
   log: Logger;
   guard: UrlGuardOptions;
   engine?: Partial<ResourceManagerOptions>;
+  /**
+   * Records whether each cluster answered its pass (cluster-connection-report.ts): serve's, whose
+   * store is its own. The AWS drift function writes nothing (its role reads only); a cluster it
+   * cannot read gets its apps compared by the worker, which records what it sees.
+   */
+  clusterReport?: ClusterConnectionReport;
   /** A branch head (ls-remote); defaults to the git client's resolveRevision. */
   resolveHead?: (repoURL: string, targetRevision: string | undefined) => Promise<string>;
   /** See defaultStaleOperationMs. */
@@ -186,7 +194,15 @@ async function checkLiveState(
   tick: DriftTick,
   wake: (app: App, finding: DriftFinding, reason: SyncReason) => Promise<void>,
 ): Promise<void> {
-  const rm = new ResourceManager(await deps.connector.connect(cluster), deps.engine);
+  const connection = await deps.connector.connect(cluster);
+  // Its own breaker, for this pass: what it sees of the cluster is recorded with the workers'.
+  const breaker = new ClusterBreaker(cluster.name, {
+    listener: deps.clusterReport?.listenerFor(cluster.name, connection.server),
+  });
+  const rm = new ResourceManager(connection, {
+    ...deps.engine,
+    client: { ...deps.engine?.client, breaker },
+  });
   try {
     // Every inventory of the cluster at once: one LIST per kind and namespace, or across the cluster.
     const { live, unserved } = await readLiveObjects(

@@ -81,6 +81,23 @@ export type Cluster =
       insecureSkipVerify?: boolean;
     };
 
+/**
+ * What the workers last saw of a cluster's API server (Argo CD's `connectionState`), written when
+ * it changes and at most once a minute while requests are answered (control/cluster-connection-report.ts).
+ */
+export interface ClusterConnectionState {
+  /** The cluster's name. */
+  name: string;
+  /** Successful: it answered. Failed: requests to it are not sent for now (cluster-breaker.ts). */
+  status: 'Successful' | 'Failed';
+  /** Failed: the last failure and when the next try goes out; Successful: empty. */
+  message: string;
+  /** When it was seen so (ISO 8601). */
+  attemptedAt: string;
+  /** The API server it was seen at. */
+  server: string;
+}
+
 /** Whether a sync option string is set, e.g. `CreateNamespace=true`. */
 export function syncOption(app: App, name: string): string | undefined {
   for (const opt of app.syncPolicy.syncOptions ?? []) {

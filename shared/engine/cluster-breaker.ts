@@ -19,6 +19,19 @@ export interface ClusterBreakerOptions {
    * the probe's whole timeout. @default 2 s
    */
   probeWaitMs: number;
+  /** Told what the breaker sees, to record it (control/cluster-connection-report.ts). */
+  listener?: BreakerListener;
+}
+
+/** What a breaker tells its listener; calls must be cheap and must not throw. */
+export interface BreakerListener {
+  /** The server answered a request: every answer, so the listener decides what to keep. */
+  answered(): void;
+  /**
+   * Requests stop being sent until `nextTryAt` (epoch ms): it opened, or a probe failed. `why`
+   * says so in words (the failures in a row, the last one, the next try).
+   */
+  opened(why: string, nextTryAt: number): void;
 }
 
 export const defaultClusterBreakerOptions: ClusterBreakerOptions = {
@@ -89,6 +102,7 @@ export class ClusterBreaker {
 
   /** The server answered (any HTTP status): it is there. */
   answered(): void {
+    this.o.listener?.answered();
     this.failures = 0;
     this.openUntil = undefined;
     this.windowMs = this.o.openMs;
@@ -102,12 +116,25 @@ export class ClusterBreaker {
       this.windowMs = Math.min(this.o.maxOpenMs, this.windowMs * 2);
       this.openUntil = this.now() + this.windowMs;
       this.settleProbe(false);
+      this.tellOpened();
       return;
     }
     // Sent before it opened: already counted in.
     if (this.openUntil !== undefined) return;
     this.failures++;
-    if (this.failures >= this.o.failuresToOpen) this.openUntil = this.now() + this.windowMs;
+    if (this.failures >= this.o.failuresToOpen) {
+      this.openUntil = this.now() + this.windowMs;
+      this.tellOpened();
+    }
+  }
+
+  private tellOpened(): void {
+    if (this.openUntil !== undefined) this.o.listener?.opened(this.why(), this.openUntil);
+  }
+
+  /** Why requests are not sent, and when the next one goes out. */
+  private why(): string {
+    return `its API server has not answered ${this.o.failuresToOpen} requests in a row (last: ${this.lastFailure}); the next try goes out after ${new Date(this.openUntil ?? this.now()).toISOString()}`;
   }
 
   /** The probe ended without telling either way (it failed before it was sent): the next request probes. */
@@ -124,12 +151,9 @@ export class ClusterBreaker {
   }
 
   private refusal(what: string, probing = false): KubeRequestError {
-    const next = probing
-      ? `a probe is out and has had no answer for ${this.o.probeWaitMs / 1000} s`
-      : `the next try goes out after ${new Date(this.openUntil ?? this.now()).toISOString()}`;
-    return new KubeRequestError(
-      'kube:unreachable',
-      `${what} on cluster ${this.cluster}: not sent, its API server has not answered ${this.o.failuresToOpen} requests in a row (last: ${this.lastFailure}); ${next}`,
-    );
+    const why = probing
+      ? `its API server has not answered ${this.o.failuresToOpen} requests in a row (last: ${this.lastFailure}); a probe is out and has had no answer for ${this.o.probeWaitMs / 1000} s`
+      : this.why();
+    return new KubeRequestError('kube:unreachable', `${what} on cluster ${this.cluster}: not sent, ${why}`);
   }
 }

@@ -18,7 +18,7 @@
  * beside the expression. The contract suite (test/contract/state-store-contract.ts) checks every
  * rule against every adapter.
  */
-import type { App, Cluster, Project } from '../domain/app.js';
+import type { App, Cluster, ClusterConnectionState, Project } from '../domain/app.js';
 import { appLinks, linksTo, type AppLink } from '../domain/app-links.js';
 import type { AuditEntry, ProjectToken, SessionRevocation } from '../domain/access-records.js';
 import type { InventoryEntry } from '../domain/kube-object.js';
@@ -41,6 +41,7 @@ export interface Definitions {
   App: App;
   Project: Project;
   Cluster: Cluster;
+  ClusterState: ClusterConnectionState;
   ProjectToken: ProjectToken;
   AuditEntry: AuditEntry;
   Revocation: SessionRevocation;
@@ -64,6 +65,7 @@ const listNames: Record<DefinitionKind, string> = {
   App: 'apps',
   Project: 'projects',
   Cluster: 'clusters',
+  ClusterState: 'cluster connection states',
   ProjectToken: 'project tokens',
   AuditEntry: 'audit entries',
   Revocation: 'session revocations',
@@ -134,6 +136,15 @@ export abstract class BaseStateStore implements StateStore {
     return this.listDefinitions('Cluster');
   }
 
+  putClusterState(state: ClusterConnectionState): Promise<void> {
+    return this.putDefinition('ClusterState', state);
+  }
+
+  listClusterStates(): Promise<ClusterConnectionState[]> {
+    return this.listDefinitions('ClusterState');
+  }
+
+  /** Removes the cluster and what was seen of it. */
   deleteCluster(name: string): Promise<void> {
     return this.run(`Cluster/${name}`, 'delete', () => this.removeCluster(checkName('Cluster', name)));
   }

@@ -1,5 +1,5 @@
 import { GitferryError } from '../domain/errors.js';
-import type { App, Cluster, Project } from '../domain/app.js';
+import type { App, Cluster, ClusterConnectionState, Project } from '../domain/app.js';
 import type { AppLink } from '../domain/app-links.js';
 import type { AuditEntry, ProjectToken, SessionRevocation } from '../domain/access-records.js';
 import type { InventoryEntry, KubeObject } from '../domain/kube-object.js';
@@ -138,6 +138,9 @@ export interface StateStore {
   getCluster(name: string): Promise<Cluster | undefined>;
   listClusters(): Promise<Cluster[]>;
   deleteCluster(name: string): Promise<void>;
+  /** What the workers last saw of a cluster's API server, replaced whole; gone with the cluster. */
+  putClusterState(state: ClusterConnectionState): Promise<void>;
+  listClusterStates(): Promise<ClusterConnectionState[]>;
 
   getStatus(app: string): Promise<AppStatus | undefined>;
   getOperation(app: string): Promise<StoredOperation | undefined>;

@@ -6,20 +6,24 @@ import { SourceRenderer } from '../source/render.js';
 import { repoCredentialsResolver } from '../control/repo-credentials.js';
 import type { AwsRuntimeConfig } from './aws-config.js';
 import { systemClock } from '../ports/clock.js';
-import type { Logger } from '../ports/logger.js';
+import { silentLogger, type Logger } from '../ports/logger.js';
 import { WakeUpHandler } from '../control/wake-up.js';
 import { buildHealthChecks } from './health-checks.js';
 import { buildWorkerNotifier } from './aws-notifier.js';
 import { buildPreviewer } from './preview.js';
 import { controlOf } from '../control/deps.js';
 import { ClusterSessions } from '../control/cluster-sessions.js';
+import { ClusterConnectionReport } from '../control/cluster-connection-report.js';
 import { runPreviewJob, type PreviewJobOutcome } from '../preview/run-preview.js';
 import type { SyncJob } from '../domain/sync-job.js';
 
 export { awsConfigFromEnv, type AwsRuntimeConfig } from './aws-config.js';
 
 /** The adapters of the AWS deployment, built once per Lambda container and reused while warm. */
-export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<EksConnectorOptions> } = {}) {
+export function buildAwsRuntime(
+  config: AwsRuntimeConfig,
+  opts: { eks?: Partial<EksConnectorOptions>; log?: Logger } = {},
+) {
   const base = buildAwsClusterRuntime(config, opts);
   const { guard, secrets } = base;
   const checkouts = new GitCheckoutCache(`${config.workDir}/checkouts`, { http: { guard } });
@@ -39,7 +43,10 @@ export function buildAwsRuntime(config: AwsRuntimeConfig, opts: { eks?: Partial<
   const previewer = buildPreviewer(config.notifications, secrets, guard);
   // One per container, kept across invocations: keep-alive sockets for a burst of wake-ups, and a
   // cluster seen gone is not waited for again by every invocation (cluster-breaker.ts).
-  const clusters = new ClusterSessions();
+  // What they see of each cluster is recorded for the cluster list.
+  const clusters = new ClusterSessions({
+    report: new ClusterConnectionReport(base.store, opts.log ?? silentLogger),
+  });
   return {
     ...base,
     renderer,

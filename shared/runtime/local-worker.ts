@@ -20,7 +20,10 @@ export interface LocalWorkerOptions {
  * each loop finish its current step (state is stored step by step) and stops the timer.
  */
 export function startLocalWorkers(
-  rt: Pick<LocalRuntime, 'store' | 'queue' | 'connector' | 'credentials' | 'guard' | 'renderer'>,
+  rt: Pick<
+    LocalRuntime,
+    'store' | 'queue' | 'connector' | 'credentials' | 'guard' | 'renderer' | 'clusterReport'
+  >,
   handler: WakeUpHandler,
   log: Logger,
   opts: LocalWorkerOptions,
@@ -65,6 +68,7 @@ export function startLocalWorkers(
       clock: systemClock,
       log,
       jitterSeconds: 5,
+      clusterReport: rt.clusterReport,
       // The workers' head cache: the tick's look at each branch serves their wake-ups too.
       resolveHead: async (repoURL, targetRevision) =>
         rt.renderer.heads.resolve(repoURL, targetRevision, {

@@ -21,7 +21,7 @@ import { ClusterConfigError } from '../domain/cluster-credentials.js';
 import { GitferryError } from '../domain/errors.js';
 import type { ClusterServerPolicy } from '../engine/cluster-server.js';
 import { systemClock } from '../ports/clock.js';
-import type { Logger } from '../ports/logger.js';
+import { silentLogger, type Logger } from '../ports/logger.js';
 import { GitCheckoutCache } from '../source/git.js';
 import { SourceRenderer } from '../source/render.js';
 import { parseManifests } from '../source/yaml.js';
@@ -31,6 +31,7 @@ import { buildHealthChecks } from './health-checks.js';
 import { buildNotifier } from './notifier.js';
 import { buildPreviewer } from './preview.js';
 import { runPreviewJob } from '../preview/run-preview.js';
+import { ClusterConnectionReport } from '../control/cluster-connection-report.js';
 import { ClusterSessions } from '../control/cluster-sessions.js';
 import type { SyncJob } from '../domain/sync-job.js';
 
@@ -49,6 +50,8 @@ export interface LocalRuntimeOptions {
   argoNamespace?: string;
   /** Notification services and templates (argocd-notifications-cm shape): the text of `--notifications FILE`. */
   notifications?: string;
+  /** Where the runtime's own background work logs (recording cluster connection states). */
+  log?: Logger;
 }
 
 /**
@@ -100,7 +103,9 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
   const health = buildHealthChecks(opts.healthChecks);
   const notifier = buildNotifier(opts.notifications, secrets, guard);
   // One for the process, whatever handlers it makes: cluster sessions and their breakers.
-  const clusters = new ClusterSessions();
+  // What they see of each cluster is recorded for the cluster list.
+  const clusterReport = new ClusterConnectionReport(store, opts.log ?? silentLogger);
+  const clusters = new ClusterSessions({ report: clusterReport });
   /** The use cases for one process (holder names it in leases). */
   const wakeUps = (log: Logger, holder: string) =>
     new WakeUpHandler({
@@ -181,6 +186,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
     notifier,
     inspector,
     previews,
+    clusterReport,
   };
 }
 

@@ -3,7 +3,7 @@
 // Names are unique per test, so adapters may share one table or database across the suite.
 import { repoLinkTarget } from '../../shared/domain/app-links.js';
 import { createHash, randomBytes } from 'node:crypto';
-import type { App, Cluster, Project } from '../../shared/domain/app.js';
+import type { App, Cluster, ClusterConnectionState, Project } from '../../shared/domain/app.js';
 import type { ChangeSetEntry } from '../../shared/domain/change-set.js';
 import type { InventoryEntry } from '../../shared/domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../../shared/domain/status.js';
@@ -375,6 +375,38 @@ export function describeStateStoreContract(
         expect(after.map((c) => c.name).sort()).toEqual(
           clusters.filter((_, i) => i !== 4).map((c) => c.name),
         );
+      });
+
+      test('a cluster’s connection state is replaced whole, listed, and removed with the cluster', async () => {
+        const prefix = unique('seen');
+        const [a, b] = [`${prefix}-a`, `${prefix}-b`];
+        for (const name of [a, b]) await store().putCluster(clusterFixture(name, 1));
+        const failed: ClusterConnectionState = {
+          name: a,
+          status: 'Failed',
+          message: 'GET /version: not sent, its API server has not answered 3 requests in a row',
+          attemptedAt: '2026-12-02T15:00:00.000Z',
+          server: 'https://10.0.0.1:6443',
+        };
+        await store().putClusterState(failed);
+        await store().putClusterState({ ...failed, name: b, status: 'Successful', message: '' });
+        const answered = {
+          ...failed,
+          status: 'Successful' as const,
+          message: '',
+          attemptedAt: '2026-12-02T15:00:20.000Z',
+        };
+        await store().putClusterState(answered);
+
+        const mine = async () =>
+          (await store().listClusterStates()).filter((c) => c.name.startsWith(`${prefix}-`)).sort(byName);
+        expect(await mine()).toEqual([answered, { ...failed, name: b, status: 'Successful', message: '' }]);
+
+        await store().deleteCluster(a);
+        expect((await mine()).map((c) => c.name)).toEqual([b]);
+        // A cluster registered again under the name starts with nothing seen.
+        await store().putCluster(clusterFixture(a, 1));
+        expect((await mine()).map((c) => c.name)).toEqual([b]);
       });
 
       test('what was never stored reads as undefined, an empty inventory or an empty history', async () => {
@@ -920,6 +952,17 @@ export function describeStateStoreContract(
           ['Cluster', () => store().putCluster(clusterFixture(''))],
           ['App', () => store().deleteApp('')],
           ['Cluster', () => store().deleteCluster('')],
+          [
+            'ClusterState',
+            () =>
+              store().putClusterState({
+                name: '',
+                status: 'Successful',
+                message: '',
+                attemptedAt: '',
+                server: '',
+              }),
+          ],
           ['App', () => store().nextRunId('')],
           ['App', () => store().requestSync('', requestFixture(1_000))],
           ['App', () => store().acquireLease('', 'w', 60_000, Date.now())],

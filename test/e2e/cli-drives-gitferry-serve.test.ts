@@ -140,6 +140,47 @@ describe('the gitferry CLI against gitferry serve', () => {
     );
   });
 
+  test('cluster list says which clusters the workers reach, and why not', async () => {
+    // A registered cluster nothing listens at (a decommissioned API server), with an app on it.
+    const gone = uniqueName('gone');
+    const deadServer = `https://127.0.0.1:${await freePort()}`;
+    expect((await cli('cluster', 'add', gone, '--server', deadServer, '--token', 'unused')).code).toBe(0);
+    const name = uniqueName('on-gone');
+    const file = join(dataDir, `${name}.yaml`);
+    writeFileSync(
+      file,
+      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: ${name} }\nspec:\n  project: default\n  source: { repoURL: ${repo.url}, targetRevision: main, path: guestbook }\n  destination: { name: ${gone}, namespace: anywhere }\n`,
+    );
+    expect((await cli('app', 'create', '-f', file)).code).toBe(0);
+    expect((await cli('app', 'sync', name, '--async')).code).toBe(0);
+
+    const listed = await eventually('the dead cluster listed as Failed', async () => {
+      const out = (await cli('cluster', 'list')).stdout;
+      return out.includes('Failed') ? out : undefined;
+    });
+    console.log(`gitferry cluster list:\n${listed}`);
+    const rows = listed.trimEnd().split('\n');
+    expect(rows[0]).toMatch(/^NAME +TYPE +SERVER +STATUS +MESSAGE$/);
+    // The test bed's cluster synced the first test's app.
+    expect(rows).toContainEqual(expect.stringMatching(/^testbed +kubeconfig +https:\/\/\S+ +Successful$/));
+    expect(rows).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^${gone} +kubeconfig +${deadServer.replaceAll('.', '\\.')} +Failed +its API server has not answered 3 requests in a row \\(last: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+\\); the next try goes out after \\d{4}-`,
+        ),
+      ),
+    );
+    const json = JSON.parse((await cli('cluster', 'list', '-o', 'json')).stdout) as {
+      name: string;
+      connectionState: { status: string; attemptedAt?: string };
+    }[];
+    expect(json.find((c) => c.name === gone)?.connectionState).toMatchObject({
+      status: 'Failed',
+      attemptedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect((await cli('app', 'delete', name, '--cascade=false')).code).toBe(0);
+  });
+
   test('kill -9 of serve in the middle of a sync: after a restart the sync resumes and completes', async () => {
     const name = uniqueName('crash');
     const ns = uniqueName('e2e-crash');

@@ -1,6 +1,8 @@
-// Registered clusters: name, kind and where they are.
+// Registered clusters: name, kind, where they are, and whether the workers reach them.
 import { getJson } from '../api';
+import { PhaseBadge } from '../components/badges';
 import { Notice } from '../components/layout';
+import { ago } from '../format';
 import type { Cluster } from '../types';
 import { useLiveData } from '../use-live-data';
 
@@ -22,6 +24,7 @@ export function Clusters() {
           <th scope="col">Type</th>
           <th scope="col">Server or EKS cluster</th>
           <th scope="col">Region</th>
+          <th scope="col">Connection</th>
         </tr>
       </thead>
       <tbody>
@@ -33,6 +36,16 @@ export function Clusters() {
             <td>{String(c.type ?? c.kind ?? 'kubeconfig')}</td>
             <td class="mono">{String(c.server ?? c.clusterName ?? c.eksClusterName ?? '—')}</td>
             <td>{String(c.region ?? '—')}</td>
+            <td>
+              <PhaseBadge value={c.connectionState?.status ?? 'Unknown'} />
+              {c.connectionState?.attemptedAt && (
+                <span class="muted" title={c.connectionState.attemptedAt}>
+                  {' '}
+                  {ago(c.connectionState.attemptedAt)}
+                </span>
+              )}
+              {c.connectionState?.message && <div class="muted small">{c.connectionState.message}</div>}
+            </td>
           </tr>
         ))}
       </tbody>

@@ -75,6 +75,7 @@ export const definitionKeys: Record<
   App: { pk: appPk, sk: 'APP', listKey: 'APPS' },
   Project: { pk: (name) => `PROJECT#${name}`, sk: 'PROJECT', listKey: 'PROJECTS' },
   Cluster: { pk: (name) => `CLUSTER#${name}`, sk: 'CLUSTER', listKey: 'CLUSTERS' },
+  ClusterState: { pk: (name) => `CLUSTER#${name}`, sk: 'STATE', listKey: 'CLUSTER-STATES' },
   ProjectToken: { pk: (name) => `PTOKEN#${name}`, sk: 'PTOKEN', listKey: 'PTOKENS' },
   AuditEntry: { pk: (name) => `AUDIT#${name}`, sk: 'AUDIT', listKey: 'AUDIT' },
   Revocation: { pk: (name) => `REVOKED#${name}`, sk: 'REVOKED', listKey: 'REVOKED' },

@@ -373,6 +373,7 @@ export class DynamoDbStateStore extends BaseStateStore {
 
   protected async removeCluster(name: string): Promise<void> {
     await this.deleteItem(definitionKeys.Cluster.pk(name), definitionKeys.Cluster.sk);
+    await this.deleteItem(definitionKeys.ClusterState.pk(name), definitionKeys.ClusterState.sk);
   }
 
   protected async removeDefinition(

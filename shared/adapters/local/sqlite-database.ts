@@ -136,6 +136,10 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX audit_entries_by_expiry ON audit_entries (json_extract(doc, '$.expiresAt'));
   CREATE INDEX session_revocations_by_expiry ON session_revocations (json_extract(doc, '$.expiresAt'));
   `,
+  // 7: what the workers last saw of each cluster's API server (its connection state).
+  `
+  CREATE TABLE cluster_states (name TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT;
+  `,
 ];
 
 /**

@@ -57,12 +57,19 @@ const tables: Record<DefinitionKind, DefinitionTable> = {
   App: 'apps',
   Project: 'projects',
   Cluster: 'clusters',
+  ClusterState: 'cluster_states',
   ProjectToken: 'project_tokens',
   AuditEntry: 'audit_entries',
   Revocation: 'session_revocations',
 };
 type DefinitionTable =
-  'apps' | 'projects' | 'clusters' | 'project_tokens' | 'audit_entries' | 'session_revocations';
+  | 'apps'
+  | 'projects'
+  | 'clusters'
+  | 'cluster_states'
+  | 'project_tokens'
+  | 'audit_entries'
+  | 'session_revocations';
 
 const leaseTokenSequence = 'lease-token';
 /**
@@ -152,7 +159,10 @@ export class SqliteStateStore extends BaseStateStore {
   }
 
   protected removeCluster(name: string): void {
-    writeTransaction(this.db, () => this.sql.clusters.delete.run(name));
+    writeTransaction(this.db, () => {
+      this.sql.clusters.delete.run(name);
+      this.sql.cluster_states.delete.run(name);
+    });
   }
 
   protected removeDefinition(kind: 'ProjectToken' | 'AuditEntry' | 'Revocation', name: string): void {
@@ -324,6 +334,7 @@ function prepareStatements(db: SqliteDatabase) {
     apps: definition('apps'),
     projects: definition('projects'),
     clusters: definition('clusters'),
+    cluster_states: definition('cluster_states'),
     project_tokens: definition('project_tokens'),
     audit_entries: definition('audit_entries'),
     session_revocations: definition('session_revocations'),

@@ -2,6 +2,11 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { ClusterSessions } from '../../../shared/control/cluster-sessions.js';
+import {
+  ClusterConnectionReport,
+  withConnectionStates,
+} from '../../../shared/control/cluster-connection-report.js';
+import { silentLogger } from '../../../shared/ports/logger.js';
 import { defaultClusterBreakerOptions } from '../../../shared/engine/cluster-breaker.js';
 import type { App } from '../../../shared/domain/app.js';
 import { TestRepo } from '../../support/git.js';
@@ -102,7 +107,8 @@ describe('a cluster that stops answering', () => {
     });
     // Each attempt gives up after 400 ms without an answer (30 s by default). Two handlers on one
     // process's cluster sessions, as a warm Lambda makes one per invocation.
-    const sessions = new ClusterSessions();
+    // What they see of each cluster is recorded, as serve and the AWS worker record it.
+    const sessions = new ClusterSessions({ report: new ClusterConnectionReport(lc.store, silentLogger) });
     const options = { engine: { client: { requestTimeoutMs: 400 } } };
     const handler = lc.handler(options, undefined, sessions);
     const nextInvocation = lc.handler(options, undefined, sessions);
@@ -124,9 +130,26 @@ describe('a cluster that stops answering', () => {
     for (const message of messages)
       expect(message).toMatch(
         new RegExp(
-          `on cluster ${held}: not sent, its API server has not answered 3 requests in a row \\(last: no answer within [\\d.]+ s\\); the next try goes out after \\d{4}-\\d\\d-\\d\\dT`,
+          `on cluster ${held}: not sent, its API server has not answered 3 requests in a row \\(last: no TLS handshake within [\\d.]+ s\\); the next try goes out after \\d{4}-\\d\\d-\\d\\dT`,
         ),
       );
+
+    // The cluster list says so: the held cluster Failed with why, the test bed's Successful.
+    await sessions.flushReports();
+    const listed = async () =>
+      Object.fromEntries(
+        withConnectionStates(await lc.store.listClusters(), await lc.store.listClusterStates()).map((c) => [
+          c.name,
+          c.connectionState,
+        ]),
+      );
+    expect((await listed())[held]).toEqual({
+      status: 'Failed',
+      message: expect.stringMatching(
+        /^its API server has not answered 3 requests in a row \(last: no TLS handshake within/,
+      ),
+      attemptedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
 
     const startedElsewhere = Date.now();
     const outcomes = await lc.runChain(await push(elsewhere), { handler });
@@ -159,6 +182,10 @@ describe('a cluster that stops answering', () => {
         'jsonpath={.data.v}',
       ]),
     ).toBe('1');
+    await sessions.flushReports();
+    const after = await listed();
+    expect(after[held]).toMatchObject({ status: 'Successful', message: '' });
+    expect(after[lc.clusterName]).toMatchObject({ status: 'Successful' });
     console.log(
       `held cluster: wake-ups took ${timings.join(', ')} ms, ${gate.connections} connections in all; the app elsewhere synced in ${elsewhereMs} ms; first message: ${messages[0]}`,
     );

@@ -74,6 +74,8 @@ describe('serve --kubeconfig registers clusters through the same checks as the A
         type: 'kubeconfig',
         server: 'https://127.0.0.1:6443',
         tokenSecret: 'clusters/kind-dev/token',
+        // Nothing has reached it yet (no app on it).
+        connectionState: { status: 'Unknown', message: 'no worker has reached it yet' },
       },
     ]);
     const secret = join(dir, 'data', 'secrets', 'clusters', 'kind-dev', 'token');
