@@ -7,6 +7,7 @@
 // Writes never hold a request: they go out in the background, one at a time per cluster (the
 // newest waiting one replaces any older), and a failed write is logged, not thrown.
 import type { Cluster, ClusterConnectionState } from '../domain/app.js';
+import { redact } from '../domain/redact.js';
 import type { BreakerListener } from '../engine/cluster-breaker.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
@@ -53,20 +54,30 @@ export class ClusterConnectionReport {
         this.record({
           name: cluster,
           status: 'Failed',
-          message: why,
+          // Network errors name hosts and ports, never credentials; redacted all the same (rule 4).
+          message: redact(why),
           attemptedAt: iso(this.clock.now()),
           server,
         }),
     };
   }
 
-  /** Resolves once every write started so far has ended (a Lambda invocation awaits it before returning). */
-  async flush(): Promise<void> {
-    for (;;) {
-      const writing = [...this.reported.values()].flatMap((r) => (r.writing ? [r.writing] : []));
-      if (writing.length === 0) return;
-      await Promise.all(writing);
-    }
+  /**
+   * Resolves once every write started so far has ended, or after `maxMs` (a Lambda invocation
+   * awaits it before returning, and a store that hangs must not hold the invocation).
+   */
+  async flush(maxMs = 2_000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxMs)));
+    const drained = (async () => {
+      for (;;) {
+        const writing = [...this.reported.values()].flatMap((r) => (r.writing ? [r.writing] : []));
+        if (writing.length === 0) return;
+        await Promise.all(writing);
+      }
+    })();
+    await Promise.race([drained, waited]);
+    clearTimeout(timer);
   }
 
   private record(state: ClusterConnectionState): void {

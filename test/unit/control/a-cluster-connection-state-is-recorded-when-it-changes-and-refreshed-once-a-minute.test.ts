@@ -141,6 +141,31 @@ describe('ClusterConnectionReport', () => {
     ]);
   });
 
+  test('a store that hangs holds flush() for its bound only', async () => {
+    const hanging = { putClusterState: () => new Promise<void>(() => {}) };
+    const report = new ClusterConnectionReport(hanging, log, {}, clock);
+    breakerOf(report).answered();
+
+    const started = Date.now();
+    await report.flush(50);
+
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  test('a failure that quotes a credential is recorded without it', async () => {
+    const report = new ClusterConnectionReport(store, log, {}, clock);
+    const breaker = breakerOf(report);
+    for (let i = 0; i < 3; i++)
+      breaker.failed(
+        'proxy https://gitferry:hunter2-secret@proxy.internal:3128 refused the tunnel',
+        'closed',
+      );
+    await report.flush();
+
+    expect(written[0]?.message).toContain('proxy.internal:3128');
+    expect(written[0]?.message).not.toContain('hunter2-secret');
+  });
+
   test('listed clusters carry their state; one never reached, or seen at another server, is Unknown', () => {
     const clusters: Cluster[] = [
       { name: 'a', type: 'kubeconfig', server: 'https://a:6443', tokenSecret: 'clusters/a/token' },
