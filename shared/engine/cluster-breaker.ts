@@ -41,8 +41,17 @@ export const defaultClusterBreakerOptions: ClusterBreakerOptions = {
   probeWaitMs: 2_000,
 };
 
-/** How a request goes out: as usual (`closed`), or as the one probe of a server seen gone (`probe`). */
-export type Admission = 'closed' | 'probe';
+/** The one request out to a server seen gone: resolves true when the server answered it, false otherwise. */
+interface Probe {
+  done: Promise<boolean>;
+  settle: (answered: boolean) => void;
+}
+
+/**
+ * How a request goes out: as usual (`closed`), or as the one probe of a server seen gone (that
+ * probe: a probe that ends after the breaker moved on to another is told apart from it).
+ */
+export type Admission = 'closed' | Probe;
 
 /** One API server's breaker, shared by every client of it in a process (ClusterSessions keeps it). */
 export class ClusterBreaker {
@@ -50,8 +59,8 @@ export class ClusterBreaker {
   private failures = 0;
   private openUntil: number | undefined;
   private windowMs: number;
-  /** The probe in flight: resolves true when the server answered it, false otherwise. */
-  private probe: { done: Promise<boolean>; settle: (answered: boolean) => void } | undefined;
+  /** The probe in flight. */
+  private probe: Probe | undefined;
   private lastFailure = '';
 
   constructor(
@@ -96,7 +105,7 @@ export class ClusterBreaker {
       let settle!: (answered: boolean) => void;
       const done = new Promise<boolean>((resolve) => (settle = resolve));
       this.probe = { done, settle };
-      return 'probe';
+      return this.probe;
     }
   }
 
@@ -112,14 +121,14 @@ export class ClusterBreaker {
   /** A request got no answer (connection refused, reset, timed out); `how` says which. */
   failed(how: string, admission: Admission): void {
     this.lastFailure = how;
-    if (admission === 'probe') {
+    if (admission !== 'closed' && admission === this.probe) {
       this.windowMs = Math.min(this.o.maxOpenMs, this.windowMs * 2);
       this.openUntil = this.now() + this.windowMs;
       this.settleProbe(false);
       this.tellOpened();
       return;
     }
-    // Sent before it opened: already counted in.
+    // Sent before it opened, or a probe the breaker has moved on from: already counted in.
     if (this.openUntil !== undefined) return;
     this.failures++;
     if (this.failures >= this.o.failuresToOpen) {
@@ -139,7 +148,7 @@ export class ClusterBreaker {
 
   /** The probe ended without telling either way (it failed before it was sent): the next request probes. */
   released(admission: Admission): void {
-    if (admission !== 'probe' || !this.probe) return;
+    if (admission === 'closed' || admission !== this.probe) return;
     // Waiters look again: one of them becomes the next probe.
     this.settleProbe(false);
   }
