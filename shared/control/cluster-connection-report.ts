@@ -8,7 +8,7 @@
 // newest waiting one replaces any older), and a failed write is logged, not thrown.
 import type { Cluster, ClusterConnectionState } from '../domain/app.js';
 import { redact } from '../domain/redact.js';
-import type { BreakerListener } from '../engine/cluster-breaker.js';
+import type { BreakerListener, ClusterBreaker } from '../engine/cluster-breaker.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -33,7 +33,7 @@ export class ClusterConnectionReport {
   private readonly reported = new Map<string, Reported>();
 
   constructor(
-    private readonly store: Pick<StateStore, 'putClusterState'>,
+    private readonly store: Pick<StateStore, 'putClusterState' | 'getClusterState'>,
     private readonly log: Logger,
     opts: Partial<ClusterConnectionReportOptions> = {},
     private readonly clock: Clock = systemClock,
@@ -50,7 +50,7 @@ export class ClusterConnectionReport {
         if (last?.status === 'Successful' && now - last.at < this.o.refreshMs) return;
         this.record({ name: cluster, status: 'Successful', message: '', attemptedAt: iso(now), server });
       },
-      opened: (why) =>
+      opened: (why, nextTryAt, lastFailure) =>
         this.record({
           name: cluster,
           status: 'Failed',
@@ -58,8 +58,35 @@ export class ClusterConnectionReport {
           message: redact(why),
           attemptedAt: iso(this.clock.now()),
           server,
+          lastFailure: redact(lastFailure),
+          nextTryAt: iso(nextTryAt),
         }),
     };
+  }
+
+  /**
+   * Starts a new breaker from what was recorded: a cluster another process saw gone at this
+   * server, whose next try is still ahead, is not sent to before it (a Lambda scaling out for a
+   * burst of wake-ups does not pay the timeouts once per new container). A read that fails is
+   * logged, and the breaker starts closed.
+   */
+  async seed(cluster: string, server: string, breaker: ClusterBreaker): Promise<void> {
+    let seen: ClusterConnectionState | undefined;
+    try {
+      seen = await this.store.getClusterState(cluster);
+    } catch (err) {
+      this.log.warn('could not read a cluster connection state', {
+        cluster,
+        error: (err as Error).message,
+      });
+      return;
+    }
+    if (seen?.status !== 'Failed' || seen.server !== server || !seen.nextTryAt) return;
+    const until = Date.parse(seen.nextTryAt);
+    if (!(until > this.clock.now())) return;
+    breaker.openedElsewhere(seen.lastFailure ?? 'no answer', until);
+    // Its next answer is news: recorded Successful at once.
+    if (!this.reported.has(cluster)) this.reported.set(cluster, { status: 'Failed', at: this.clock.now() });
   }
 
   /**

@@ -42,7 +42,7 @@ export class ClusterSessions {
    * One breaker per cluster and server, kept as long as the process (sessions last seconds): a
    * server seen gone is not tried by every wake-up that follows, each waiting for its timeouts.
    */
-  private readonly breakers = new Map<string, ClusterBreaker>();
+  private readonly breakers = new Map<string, { breaker: ClusterBreaker; seeded: Promise<void> }>();
 
   constructor(opts: Partial<ClusterSessionOptions> = {}) {
     this.o = { ...defaultClusterSessionOptions, ...opts };
@@ -55,6 +55,9 @@ export class ClusterSessions {
     engine: Partial<ResourceManagerOptions>,
   ): Promise<ResourceManager> {
     const connection = await connector.connect(cluster);
+    const breaker = this.breakerOf(cluster.name, connection.server);
+    // A new breaker starts from what other processes recorded (once; later acquires find it done).
+    await breaker.seeded;
     const key = sessionKey(cluster, connection);
     const now = Date.now();
     let s = this.current.get(cluster.name);
@@ -62,7 +65,7 @@ export class ClusterSessions {
       if (s) this.retire(s);
       const rm = new ResourceManager(connection, {
         ...engine,
-        client: { ...engine.client, breaker: this.breakerOf(cluster.name, connection.server) },
+        client: { ...engine.client, breaker: breaker.breaker },
       });
       s = { name: cluster.name, key, rm, createdAt: now, users: 0 };
       this.current.set(cluster.name, s);
@@ -84,17 +87,18 @@ export class ClusterSessions {
     s.idle.unref();
   }
 
-  private breakerOf(cluster: string, server: string): ClusterBreaker {
+  private breakerOf(cluster: string, server: string): { breaker: ClusterBreaker; seeded: Promise<void> } {
     const key = `${cluster}\0${server}`;
-    let breaker = this.breakers.get(key);
-    if (!breaker) {
-      breaker = new ClusterBreaker(cluster, {
+    let entry = this.breakers.get(key);
+    if (!entry) {
+      const breaker = new ClusterBreaker(cluster, {
         ...this.o.breaker,
         listener: this.o.report?.listenerFor(cluster, server),
       });
-      this.breakers.set(key, breaker);
+      entry = { breaker, seeded: this.o.report?.seed(cluster, server, breaker) ?? Promise.resolve() };
+      this.breakers.set(key, entry);
     }
-    return breaker;
+    return entry;
   }
 
   /** Resolves once the connection states being recorded are written (before a Lambda invocation returns). */

@@ -96,6 +96,9 @@ export interface ClusterConnectionState {
   attemptedAt: string;
   /** The API server it was seen at. */
   server: string;
+  /** Failed: the last failure, and when the next request goes out (ISO 8601); a new process's breaker starts from them. */
+  lastFailure?: string;
+  nextTryAt?: string;
 }
 
 /** Whether a sync option string is set, e.g. `CreateNamespace=true`. */

@@ -31,7 +31,7 @@ export interface BreakerListener {
    * Requests stop being sent until `nextTryAt` (epoch ms): it opened, or a probe failed. `why`
    * says so in words (the failures in a row, the last one, the next try).
    */
-  opened(why: string, nextTryAt: number): void;
+  opened(why: string, nextTryAt: number, lastFailure: string): void;
 }
 
 export const defaultClusterBreakerOptions: ClusterBreakerOptions = {
@@ -138,12 +138,24 @@ export class ClusterBreaker {
   }
 
   private tellOpened(): void {
-    if (this.openUntil !== undefined) this.o.listener?.opened(this.why(), this.openUntil);
+    if (this.openUntil !== undefined) this.o.listener?.opened(this.why(), this.openUntil, this.lastFailure);
   }
 
   /** Why requests are not sent, and when the next one goes out. */
   private why(): string {
     return `its API server has not answered ${this.o.failuresToOpen} requests in a row (last: ${this.lastFailure}); the next try goes out after ${new Date(this.openUntil ?? this.now()).toISOString()}`;
+  }
+
+  /**
+   * Another process saw the server gone and sends nothing to it until `until` (its recorded
+   * state): this breaker starts open until then too, instead of paying the same timeouts again.
+   * Does nothing once this breaker has seen anything itself.
+   */
+  openedElsewhere(lastFailure: string, until: number): void {
+    if (this.openUntil !== undefined || this.failures > 0 || until <= this.now()) return;
+    this.lastFailure = lastFailure;
+    this.failures = this.o.failuresToOpen;
+    this.openUntil = until;
   }
 
   /** The probe ended without telling either way (it failed before it was sent): the next request probes. */

@@ -140,6 +140,10 @@ export abstract class BaseStateStore implements StateStore {
     return this.putDefinition('ClusterState', state);
   }
 
+  getClusterState(name: string): Promise<ClusterConnectionState | undefined> {
+    return this.getDefinition('ClusterState', name);
+  }
+
   listClusterStates(): Promise<ClusterConnectionState[]> {
     return this.listDefinitions('ClusterState');
   }

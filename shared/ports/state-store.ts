@@ -140,6 +140,7 @@ export interface StateStore {
   deleteCluster(name: string): Promise<void>;
   /** What the workers last saw of a cluster's API server, replaced whole; gone with the cluster. */
   putClusterState(state: ClusterConnectionState): Promise<void>;
+  getClusterState(name: string): Promise<ClusterConnectionState | undefined>;
   listClusterStates(): Promise<ClusterConnectionState[]>;
 
   getStatus(app: string): Promise<AppStatus | undefined>;

@@ -387,14 +387,18 @@ export function describeStateStoreContract(
           message: 'GET /version: not sent, its API server has not answered 3 requests in a row',
           attemptedAt: '2026-12-02T15:00:00.000Z',
           server: 'https://10.0.0.1:6443',
+          lastFailure: 'no TLS handshake within 10.0 s',
+          nextTryAt: '2026-12-02T15:00:10.000Z',
         };
         await store().putClusterState(failed);
+        expect(await store().getClusterState(a)).toEqual(failed);
         await store().putClusterState({ ...failed, name: b, status: 'Successful', message: '' });
-        const answered = {
-          ...failed,
-          status: 'Successful' as const,
+        const answered: ClusterConnectionState = {
+          name: a,
+          status: 'Successful',
           message: '',
           attemptedAt: '2026-12-02T15:00:20.000Z',
+          server: 'https://10.0.0.1:6443',
         };
         await store().putClusterState(answered);
 
@@ -402,8 +406,12 @@ export function describeStateStoreContract(
           (await store().listClusterStates()).filter((c) => c.name.startsWith(`${prefix}-`)).sort(byName);
         expect(await mine()).toEqual([answered, { ...failed, name: b, status: 'Successful', message: '' }]);
 
+        // Replaced whole: nothing of the Failed state is left.
+        expect(await store().getClusterState(a)).toEqual(answered);
+
         await store().deleteCluster(a);
         expect((await mine()).map((c) => c.name)).toEqual([b]);
+        expect(await store().getClusterState(a)).toBeUndefined();
         // A cluster registered again under the name starts with nothing seen.
         await store().putCluster(clusterFixture(a, 1));
         expect((await mine()).map((c) => c.name)).toEqual([b]);

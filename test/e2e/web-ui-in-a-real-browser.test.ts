@@ -270,6 +270,42 @@ describe('the web UI in a real browser', () => {
     await page.close();
   }, 120_000);
 
+  test('the clusters page shows a cluster the workers cannot reach as Failed, without a reload', async () => {
+    const { page, problems } = await signedInPage(adminToken);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Clusters' }).click();
+    await page.getByRole('heading', { name: 'Clusters', level: 1 }).waitFor();
+    await page.locator('main table').waitFor({ timeout: 30_000 });
+    // A cluster nothing listens at, with an app on it whose sync is asked for.
+    const gone = uniqueName('gone');
+    const registered = await api(adminToken, 'POST', '/clusters', {
+      name: gone,
+      server: `https://127.0.0.1:${await freePort()}`,
+      token: 'unused',
+    });
+    expect(registered.status).toBe(201);
+    const onGone = uniqueName('on-gone');
+    const app = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: onGone },
+      spec: {
+        project: 'team-ui',
+        source: { repoURL: repo.url, targetRevision: 'main', path: 'app' },
+        destination: { name: gone, namespace: ns },
+      },
+    };
+    expect((await api(adminToken, 'POST', '/apps', app)).status).toBe(201);
+    expect((await api(adminToken, 'POST', `/apps/${onGone}/sync`, {})).status).toBeLessThan(300);
+
+    const row = page.getByRole('row').filter({ hasText: gone });
+    await row.getByText('Failed').waitFor({ timeout: 30_000 });
+    await expect(row.textContent()).resolves.toMatch(/its API server has not answered 3 requests in a row/);
+    await shoot(page, '12-cluster-failed.png');
+    expect(problems).toEqual([]);
+    expect((await api(adminToken, 'DELETE', `/apps/${onGone}?cascade=false`)).status).toBe(200);
+    await page.close();
+  }, 120_000);
+
   test('axe-core finds no serious or critical violation on any page, and the CSP holds', async () => {
     const signInPage = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await signInPage.goto(`${server.url}/`);

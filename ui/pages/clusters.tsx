@@ -1,4 +1,5 @@
 // Registered clusters: name, kind, where they are, and whether the workers reach them.
+import { useEffect } from 'preact/hooks';
 import { getJson } from '../api';
 import { PhaseBadge } from '../components/badges';
 import { Notice } from '../components/layout';
@@ -6,12 +7,22 @@ import { ago } from '../format';
 import type { Cluster } from '../types';
 import { useLiveData } from '../use-live-data';
 
+const connectionRefreshMs = 10_000;
+
 export function Clusters() {
   const list = useLiveData(
     () => getJson<{ items: Cluster[] }>('/clusters'),
     'clusters',
     (app) => !app,
   );
+  // Connection states change without an app changing (the live feed names apps): read again
+  // every few seconds while the tab is visible.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') list.reload();
+    }, connectionRefreshMs);
+    return () => clearInterval(timer);
+  }, []);
   if (list.error) return <Notice kind="error">Could not list clusters: {list.error.message}</Notice>;
   if (!list.data) return <p class="muted">Loading…</p>;
   if (list.data.items.length === 0)

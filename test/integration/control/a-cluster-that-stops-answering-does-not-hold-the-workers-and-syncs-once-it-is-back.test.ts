@@ -113,8 +113,10 @@ describe('a cluster that stops answering', () => {
     const handler = lc.handler(options, undefined, sessions);
     const nextInvocation = lc.handler(options, undefined, sessions);
     const onHeld = [appOn(held, 'held'), appOn(held, 'held'), appOn(held, 'held')];
+    // Woken in a new container (below), and synced with the others once the cluster is back.
+    const inNewContainer = appOn(held, 'held');
     const elsewhere = appOn(lc.clusterName, 'healthy');
-    for (const app of [...onHeld, elsewhere]) await lc.store.putApp(app);
+    for (const app of [...onHeld, inNewContainer, elsewhere]) await lc.store.putApp(app);
 
     const timings: number[] = [];
     for (const [i, app] of onHeld.entries()) {
@@ -151,6 +153,20 @@ describe('a cluster that stops answering', () => {
       attemptedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
 
+    // A new container (its own cluster sessions over the same store, as a Lambda scaling out)
+    // starts from that record: it sends nothing to the held cluster either, and says why.
+    const newContainer = lc.handler(
+      options,
+      undefined,
+      new ClusterSessions({ report: new ClusterConnectionReport(lc.store, silentLogger) }),
+    );
+    const connectionsBefore = gate.connections;
+    await newContainer.handle(await push(inNewContainer));
+    expect(gate.connections).toBe(connectionsBefore);
+    expect((await lc.store.getStatus(inNewContainer.name))?.operation?.message).toMatch(
+      /not sent, its API server has not answered 3 requests in a row \(last: no TLS handshake within [\d.]+ s\); the next try goes out after/,
+    );
+
     const startedElsewhere = Date.now();
     const outcomes = await lc.runChain(await push(elsewhere), { handler });
     expect(outcomes[0]).toBe('finished');
@@ -164,7 +180,7 @@ describe('a cluster that stops answering', () => {
     // run here when the breaker's window has passed) sends the probe, or follows it.
     gate.mode = 'forward';
     await new Promise((r) => setTimeout(r, defaultClusterBreakerOptions.openMs));
-    for (const app of onHeld) {
+    for (const app of [...onHeld, inNewContainer]) {
       const retries = lc.sent.filter((s) => s.job.app === app.name && s.job.reason === 'retry');
       expect(retries).toHaveLength(1);
       const again = await lc.runChain(retries[0]!.job, { handler });

@@ -17,7 +17,11 @@ describe('ClusterConnectionReport', () => {
   let written: ClusterConnectionState[];
   let warnings: [string, Record<string, unknown> | undefined][];
   const log: Logger = { info: () => {}, warn: (m, e) => warnings.push([m, e]), error: () => {} };
-  const store = { putClusterState: async (s: ClusterConnectionState) => void written.push(s) };
+  const noneRecorded = async (): Promise<ClusterConnectionState | undefined> => undefined;
+  const store = {
+    putClusterState: async (s: ClusterConnectionState) => void written.push(s),
+    getClusterState: noneRecorded,
+  };
   beforeEach(() => {
     now = Date.parse('2026-12-02T15:00:00Z');
     written = [];
@@ -71,6 +75,8 @@ describe('ClusterConnectionReport', () => {
         'its API server has not answered 3 requests in a row (last: no TLS handshake within 10.0 s); the next try goes out after 2026-12-02T15:00:10.000Z',
       attemptedAt: '2026-12-02T15:00:00.000Z',
       server: 'https://10.0.0.1:6443',
+      lastFailure: 'no TLS handshake within 10.0 s',
+      nextTryAt: '2026-12-02T15:00:10.000Z',
     });
 
     now += 10_000;
@@ -95,6 +101,7 @@ describe('ClusterConnectionReport', () => {
   test('writes do not hold the request, go one at a time per cluster, and the newest waiting one wins', async () => {
     const release: (() => void)[] = [];
     const slow = {
+      getClusterState: noneRecorded,
       putClusterState: (s: ClusterConnectionState) =>
         new Promise<void>((resolve) =>
           release.push(() => {
@@ -123,6 +130,7 @@ describe('ClusterConnectionReport', () => {
 
   test('a write the store refuses is logged and does not throw', async () => {
     const refusing = {
+      getClusterState: noneRecorded,
       putClusterState: async () => {
         throw new Error('ProvisionedThroughputExceededException');
       },
@@ -142,7 +150,7 @@ describe('ClusterConnectionReport', () => {
   });
 
   test('a store that hangs holds flush() for its bound only', async () => {
-    const hanging = { putClusterState: () => new Promise<void>(() => {}) };
+    const hanging = { getClusterState: noneRecorded, putClusterState: () => new Promise<void>(() => {}) };
     const report = new ClusterConnectionReport(hanging, log, {}, clock);
     breakerOf(report).answered();
 
@@ -164,6 +172,69 @@ describe('ClusterConnectionReport', () => {
 
     expect(written[0]?.message).toContain('proxy.internal:3128');
     expect(written[0]?.message).not.toContain('hunter2-secret');
+  });
+
+  describe('a new process’s breaker starts from what was recorded', () => {
+    const recorded = (over: Partial<ClusterConnectionState> = {}): ClusterConnectionState => ({
+      name: 'prod-eu',
+      status: 'Failed',
+      message: 'its API server has not answered 3 requests in a row (…)',
+      attemptedAt: '2026-12-02T14:59:55.000Z',
+      server: 'https://10.0.0.1:6443',
+      lastFailure: 'no TLS handshake within 10.0 s',
+      nextTryAt: '2026-12-02T15:00:05.000Z',
+      ...over,
+    });
+    const seeded = async (state: ClusterConnectionState | undefined | Error) => {
+      const report = new ClusterConnectionReport(
+        {
+          putClusterState: store.putClusterState,
+          getClusterState: async () => {
+            if (state instanceof Error) throw state;
+            return state;
+          },
+        },
+        log,
+        {},
+        clock,
+      );
+      const breaker = breakerOf(report);
+      await report.seed('prod-eu', 'https://10.0.0.1:6443', breaker);
+      return breaker;
+    };
+    const admitted = (b: ClusterBreaker) =>
+      b.admit('GET /version').then(
+        (a) => (a === 'closed' ? 'closed' : 'probe'),
+        (err: Error) => err.message,
+      );
+
+    test('gone at this server with its next try ahead: refused until then, with the recorded failure', async () => {
+      const breaker = await seeded(recorded());
+
+      expect(await admitted(breaker)).toBe(
+        'GET /version on cluster prod-eu: not sent, its API server has not answered 3 requests in a row (last: no TLS handshake within 10.0 s); the next try goes out after 2026-12-02T15:00:05.000Z',
+      );
+      now += 5_000;
+      expect(await admitted(breaker)).toBe('probe');
+      breaker.answered();
+      await new Promise((r) => setImmediate(r));
+      // Its answer is recorded at once, whatever this process wrote before.
+      expect(written.map((w) => w.status)).toEqual(['Successful']);
+    });
+
+    test('a next try already due, another server, a Successful record, none, or a failed read: it starts closed', async () => {
+      for (const state of [
+        recorded({ nextTryAt: '2026-12-02T15:00:00.000Z' }),
+        recorded({ server: 'https://10.9.9.9:6443' }),
+        recorded({ status: 'Successful', message: '', lastFailure: undefined, nextTryAt: undefined }),
+        undefined,
+        new Error('AccessDeniedException'),
+      ])
+        expect(await admitted(await seeded(state))).toBe('closed');
+      expect(warnings).toEqual([
+        ['could not read a cluster connection state', { cluster: 'prod-eu', error: 'AccessDeniedException' }],
+      ]);
+    });
   });
 
   test('listed clusters carry their state; one never reached, or seen at another server, is Unknown', () => {
