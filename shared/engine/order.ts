@@ -45,6 +45,15 @@ function rankOf(kind: string): number {
   return kindRank.get(kind) ?? kindOrder.length;
 }
 
+/**
+ * Code-unit order, as Argo CD's Go `<` compares names. Not localeCompare: that loads ICU's
+ * collation data into every worker (about 3 MB resident) and orders case and punctuation by
+ * locale rules, not the way Argo CD applies.
+ */
+function ordinal(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Kind rank, then kind, namespace and name for stability. Plain fields: sorts call it a lot. */
 function compareOrder(
   aKind: string,
@@ -56,9 +65,9 @@ function compareOrder(
 ): number {
   return (
     rankOf(aKind) - rankOf(bKind) ||
-    aKind.localeCompare(bKind) ||
-    (aNamespace ?? '').localeCompare(bNamespace ?? '') ||
-    aName.localeCompare(bName)
+    ordinal(aKind, bKind) ||
+    ordinal(aNamespace ?? '', bNamespace ?? '') ||
+    ordinal(aName, bName)
   );
 }
 

@@ -34,6 +34,23 @@ describe('compareForApply', () => {
     ]);
   });
 
+  test('kinds and names outside the rank list compare by code unit, as Argo CD compares them in Go', () => {
+    const objects = [
+      objectWith('widget', {}, { name: 'a' }),
+      objectWith('Widget', {}, { name: 'b' }),
+      objectWith('Widget', {}, { name: 'a.1' }),
+      objectWith('Zebra', {}, { name: 'a' }),
+    ];
+
+    // localeCompare puts widget before Zebra (case folded); Go's < and this order do not.
+    expect(objects.sort(compareForApply).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Widget/a.1',
+      'Widget/b',
+      'Zebra/a',
+      'widget/a',
+    ]);
+  });
+
   test('compareForDelete is the reverse, by ref: custom resources and Deployments go before what they need', () => {
     const sorted = fixtureKubeObjects('order-mixed.yaml').map(refOf).sort(compareForDelete);
 
