@@ -6,7 +6,7 @@ import { streamSSE } from 'hono/streaming';
 import type { InitiatedBy } from '../domain/status.js';
 import type { BlankEnv } from 'hono/types';
 import type { App } from '../domain/app.js';
-import { defaultProject } from '../domain/app.js';
+import { byName, defaultProject } from '../domain/app.js';
 import { dependencyCycleProblem, waitsForOthers } from '../domain/app-dependencies.js';
 import { parseApplication, parseAppProjectManifest } from '../domain/application-manifest.js';
 import { redact, redactDeep } from '../domain/redact.js';
@@ -35,7 +35,15 @@ import { addAccessRoutes } from './access-routes.js';
 import type { AppChanges } from './app-changes.js';
 import { addUiRoutes, type UiBundle } from './ui-routes.js';
 import { authRoutes, type SignInDeps } from './auth-routes.js';
-import { authenticate, authorize, callerOf, recordPush, visibleTo, type AccessControl } from './authorize.js';
+import {
+  authenticate,
+  authorize,
+  callerOf,
+  recordPush,
+  visibilityFor,
+  visibleTo,
+  type AccessControl,
+} from './authorize.js';
 import { capBody } from './body-cap.js';
 import * as routes from './openapi.js';
 import { addRoute as route, describeApi } from './openapi.js';
@@ -156,12 +164,42 @@ function summary(app: App, status: Awaited<ReturnType<StateStore['getStatus']>>)
   };
 }
 
-function page<T>(items: T[], limit: number, cursor: string | undefined): { items: T[]; next?: string } {
-  const start = cursor ? Number(Buffer.from(cursor, 'base64url').toString()) || 0 : 0;
-  const slice = items.slice(start, start + limit);
-  return start + limit < items.length
-    ? { items: slice, next: Buffer.from(String(start + limit)).toString('base64url') }
-    : { items: slice };
+/** Where a page starts in `sorted` (by name): after the name its cursor carries. */
+function startOf(sorted: readonly App[], cursor: string | undefined): number {
+  if (!cursor) return 0;
+  const text = Buffer.from(cursor, 'base64url').toString();
+  // Cursors before names: an offset, still read so a listing under way across an upgrade goes on.
+  if (!text.startsWith(cursorPrefix)) return Number(text) || 0;
+  const after = text.slice(cursorPrefix.length);
+  let [low, high] = [0, sorted.length];
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (byName(sorted[mid]!, { name: after }) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+const cursorPrefix = 'after:';
+const cursorAfter = (name: string) => Buffer.from(`${cursorPrefix}${name}`).toString('base64url');
+
+/**
+ * A page of the apps `visible` lets the caller see, from the cursor on: it reads only as far as
+ * the page and the next visible app, not every app, so listing N apps page by page costs O(N),
+ * not O(N²). The cursor names the page's last app, so apps added or removed meanwhile neither
+ * repeat nor skip the apps that follow it.
+ */
+function page(
+  sorted: readonly App[],
+  limit: number,
+  cursor: string | undefined,
+  visible: (app: App) => boolean,
+): { items: App[]; next?: string } {
+  const items: App[] = [];
+  let i = startOf(sorted, cursor);
+  for (; i < sorted.length && items.length < limit; i++) if (visible(sorted[i]!)) items.push(sorted[i]!);
+  while (i < sorted.length && !visible(sorted[i]!)) i++;
+  return i < sorted.length ? { items, next: cursorAfter(items.at(-1)!.name) } : { items };
 }
 
 /**
@@ -270,15 +308,13 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   route(v1, routes.listApps, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const all = deps.listApps
-      ? await deps.listApps()
-      : (await deps.store.listApps()).sort((a, b) => a.name.localeCompare(b.name));
-    const apps = await visibleTo(c, access, all, (a) => ({
+    const all = deps.listApps ? await deps.listApps() : (await deps.store.listApps()).sort(byName);
+    const visible = await visibilityFor(c, access, (a: App) => ({
       resource: 'applications',
       action: 'get',
       object: `${a.project}/${a.name}`,
     }));
-    const p = page(apps, limit ?? 100, cursor);
+    const p = page(all, limit ?? 100, cursor, visible);
     const items = await Promise.all(p.items.map(async (a) => summary(a, await deps.store.getStatus(a.name))));
     return c.json({ items, next: p.next }, 200);
   });

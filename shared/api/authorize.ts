@@ -282,10 +282,19 @@ export async function visibleTo<T>(
   items: readonly T[],
   permissionOf: (item: T) => Permission,
 ): Promise<T[]> {
+  return items.filter(await visibilityFor(c, access, permissionOf));
+}
+
+/** Whether the caller may see an item, for lists that check only as far as they read. */
+export async function visibilityFor<T>(
+  c: Context,
+  access: AccessControl,
+  permissionOf: (item: T) => Permission,
+): Promise<(item: T) => boolean> {
   const who = callerOf(c);
-  if (!who) return [];
+  if (!who) return () => false;
   const rbac = await access.rbac();
-  return items.filter((i) => rbac.can(who, permissionOf(i)));
+  return (item) => rbac.can(who, permissionOf(item));
 }
 
 /** Audits a verified push: one entry per app it woke, as `webhook:<provider>` with the delivery id. */

@@ -101,6 +101,11 @@ export interface ClusterConnectionState {
   nextTryAt?: string;
 }
 
+/** Apps (or anything named) in the order lists show them: by name, code unit by code unit. */
+export function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 /** Whether a sync option string is set, e.g. `CreateNamespace=true`. */
 export function syncOption(app: App, name: string): string | undefined {
   for (const opt of app.syncPolicy.syncOptions ?? []) {

@@ -3,7 +3,7 @@
 // and the catalog is exact, not a cache that may be stale. The API's list answers from it, sorted
 // once instead of decoding and sorting every app per request, and a push finds its apps by
 // repository in a map instead of scanning every app per delivery.
-import type { App } from '../domain/app.js';
+import { byName, type App } from '../domain/app.js';
 import { repoMatchKey } from '../domain/repo-url.js';
 import { appsForPush } from '../control/push-intake.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -27,7 +27,7 @@ function keyOf(url: string): string | undefined {
 
 function snapshotOf(generation: number, apps: App[]): Snapshot {
   // The order the API has always listed in.
-  const sorted = [...apps].sort((a, b) => a.name.localeCompare(b.name));
+  const sorted = [...apps].sort(byName);
   const byRepo = new Map<string, App[]>();
   for (const app of sorted)
     for (const key of new Set(app.sources.map((s) => keyOf(s.repoURL)))) {
