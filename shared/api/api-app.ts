@@ -169,7 +169,10 @@ function startOf(sorted: readonly App[], cursor: string | undefined): number {
   if (!cursor) return 0;
   const text = Buffer.from(cursor, 'base64url').toString();
   // Cursors before names: an offset, still read so a listing under way across an upgrade goes on.
-  if (!text.startsWith(cursorPrefix)) return Number(text) || 0;
+  if (!text.startsWith(cursorPrefix)) {
+    const offset = Number(text);
+    return Number.isSafeInteger(offset) && offset > 0 ? offset : 0;
+  }
   const after = text.slice(cursorPrefix.length);
   let [low, high] = [0, sorted.length];
   while (low < high) {

@@ -127,6 +127,10 @@ describe('the app list pages by name, and a page reads only as far as it goes', 
     const after = await as('api-token', `/api/v1/apps?limit=3&cursor=${madeUp}`);
     expect(after.items.map((a) => a.name)).toEqual(['app-50', 'app-51', 'app-52']);
 
+    for (const offset of ['-5', '1.5', '1e400', '99999', ' '])
+      expect(
+        await as('api-token', `/api/v1/apps?limit=3&cursor=${Buffer.from(offset).toString('base64url')}`),
+      ).toEqual(expect.objectContaining({ items: expect.any(Array) }));
     const garbage = await bed.app.request('/api/v1/apps?cursor=%00%ff-not-base64', {
       headers: { authorization: 'Bearer api-token' },
     });
