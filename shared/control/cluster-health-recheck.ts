@@ -45,7 +45,7 @@ const claimKey = (cluster: string) => `health-recheck:${cluster}`;
 export async function scheduleClusterRecheck(
   c: Control,
   cluster: string,
-  job: Pick<SyncJob, 'app' | 'hop' | 'chainStartedAt'>,
+  job: Pick<SyncJob, 'app' | 'hop' | 'chainStartedAt' | 'group'>,
 ): Promise<boolean> {
   const hop = job.hop ?? 0;
   const now = c.clock.now();
@@ -57,6 +57,7 @@ export async function scheduleClusterRecheck(
         app: job.app,
         reason: 'health',
         cluster,
+        ...(job.group ? { group: job.group } : {}),
         requestedAt: now,
         hop: hop + 1,
         chainStartedAt: job.chainStartedAt ?? now,

@@ -1,6 +1,7 @@
 // App dependencies at wake-up time (domain/app-dependencies.ts): which dependencies keep an app
 // waiting (data for decide.ts), recording the wait, and waking the waiting dependants when an app
 // becomes Synced and Healthy. The wait costs no worker: nothing sleeps, a wake-up ends it.
+import { wakeUpGroup } from '../domain/sync-job.js';
 import type { App } from '../domain/app.js';
 import { dependsOn, notReadyBecause } from '../domain/app-dependencies.js';
 import type { AppStatus } from '../domain/status.js';
@@ -65,7 +66,12 @@ export async function wakeDependantsIfReady(
   for (const dependant of waiting) {
     const s = await c.store.getStatus(dependant.name);
     if (!s?.conditions?.some((k) => k.type === dependencyWaitingCondition)) continue;
-    await c.queue.send({ app: dependant.name, reason: 'poll', requestedAt: c.clock.now() });
+    await c.queue.send({
+      app: dependant.name,
+      reason: 'poll',
+      requestedAt: c.clock.now(),
+      group: wakeUpGroup(dependant),
+    });
     c.log.info('dependency ready; waking its dependant', { app: dependant.name, dependency: name });
   }
 }

@@ -15,7 +15,7 @@ import type { App, Cluster } from '../domain/app.js';
 import type { HealthStatus } from '../domain/health.js';
 import { refKey, type InventoryEntry } from '../domain/kube-object.js';
 import type { AppStatus } from '../domain/status.js';
-import type { SyncReason } from '../domain/sync-job.js';
+import { wakeUpGroup, type SyncReason } from '../domain/sync-job.js';
 import { ownedFingerprint, ownedPartOf } from '../engine/fingerprint.js';
 import { assessHealth, worstHealth } from '../engine/health.js';
 import { batchReadOptions, readLiveObjects } from '../engine/assess.js';
@@ -122,7 +122,7 @@ async function checkClusterDrift(
   const wake = async (app: App, finding: DriftFinding, reason: SyncReason) => {
     tick.woken.push({ app: app.name, finding });
     await deps.queue.send(
-      { app: app.name, reason, requestedAt: deps.clock.now() },
+      { app: app.name, reason, requestedAt: deps.clock.now(), group: wakeUpGroup(app) },
       { delaySeconds: Math.floor((deps.random ?? Math.random)() * (deps.jitterSeconds ?? 0)) },
     );
   };

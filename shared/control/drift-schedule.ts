@@ -1,3 +1,4 @@
+import { wakeUpGroup } from '../domain/sync-job.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { StateStore } from '../ports/state-store.js';
 
@@ -17,7 +18,7 @@ export async function enqueueDriftChecks(deps: {
   await Promise.all(
     apps.map((app) =>
       deps.queue.send(
-        { app: app.name, reason: 'drift', requestedAt: deps.now() },
+        { app: app.name, reason: 'drift', requestedAt: deps.now(), group: wakeUpGroup(app) },
         { delaySeconds: Math.floor(random() * deps.jitterSeconds) },
       ),
     ),

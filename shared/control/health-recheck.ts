@@ -74,7 +74,7 @@ export async function recheckHealth(
  */
 export async function scheduleHealthRecheck(
   c: Control,
-  job: Pick<SyncJob, 'app' | 'hop' | 'chainStartedAt'>,
+  job: Pick<SyncJob, 'app' | 'hop' | 'chainStartedAt' | 'group'>,
   status: Pick<AppStatus, 'health' | 'operation'>,
   cluster: string,
 ): Promise<void> {

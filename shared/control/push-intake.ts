@@ -1,3 +1,4 @@
+import { wakeUpGroup } from '../domain/sync-job.js';
 import { posix } from 'node:path';
 import type { App } from '../domain/app.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -135,6 +136,7 @@ export async function intakePush(
           revision: event.sha,
           deliveryId: event.deliveryId,
           requestedAt,
+          group: wakeUpGroup(app),
         });
       }),
     );

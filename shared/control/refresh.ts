@@ -1,7 +1,7 @@
 // No sync wanted: compare live with desired (a dry run with prune, so removals count) and record
 // Synced/OutOfSync, health and drift; a self-healing app with drift is woken to sync right away.
 import type { AppStatus } from '../domain/status.js';
-import type { SyncJob } from '../domain/sync-job.js';
+import { wakeUpGroup, type SyncJob } from '../domain/sync-job.js';
 import { stepSync } from '../engine/sync-operation.js';
 import type { Lease, SyncRequest } from '../ports/state-store.js';
 import { assessDesiredHealth } from './app-health.js';
@@ -98,12 +98,17 @@ export async function refreshApp(
     await wakeParentOnHealthChange(c, app, status?.health, appHealth);
     if (isSelfHealing(app) && changes.length > 0 && state.phase === 'Succeeded') {
       // Drift found on a self-healing app: the next wake-up (right away) syncs it.
-      await c.queue.send({ app: app.name, reason: 'drift', requestedAt: c.clock.now() });
+      await c.queue.send({ app: app.name, reason: 'drift', requestedAt: c.clock.now(), group: wakeUpGroup(app) });
       c.log.info('drift found; self-healing', { app: app.name, outOfSync: changes.length });
     } else if (recentlySynced(status, c.clock.now()) || job?.reason === 'health') {
       // Keep health current while a rollout that Gitferry started is still progressing: health
       // rechecks from here on read health only (health-recheck.ts), never render.
-      await scheduleHealthRecheck(c, job?.reason === 'health' ? job : { app: app.name }, next, cluster.name);
+      await scheduleHealthRecheck(
+        c,
+        job?.reason === 'health' ? job : { app: app.name, group: wakeUpGroup(app) },
+        next,
+        cluster.name,
+      );
     }
   } finally {
     releaseCluster(c, rm);

@@ -5,6 +5,7 @@
 import type { App } from '../domain/app.js';
 import { GitferryError } from '../domain/errors.js';
 import type { InitiatedBy, SyncRun } from '../domain/status.js';
+import { wakeUpGroup } from '../domain/sync-job.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { StateStore } from '../ports/state-store.js';
 
@@ -33,7 +34,8 @@ export async function saveApp(
   const existing = await deps.store.getApp(app.name);
   const next = { ...app, pinnedRevision: existing?.pinnedRevision };
   await deps.store.putApp(next);
-  await requestRefresh(deps, app.name);
+  // Saved apps come in bulk (a script, an import, an app of apps): each counts against its cluster.
+  await deps.queue.send({ app: app.name, reason: 'refresh', requestedAt: deps.now(), group: wakeUpGroup(app) });
   const result = !existing ? 'created' : sameJson(existing, next) ? 'unchanged' : 'updated';
   return { created: !existing, result };
 }

@@ -5,7 +5,7 @@
 // ends Failed, saying so in its history.
 import type { App } from '../domain/app.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
-import type { SyncJob } from '../domain/sync-job.js';
+import { wakeUpGroup, type SyncJob } from '../domain/sync-job.js';
 import { stepSync, type SyncState, type SyncStepResult } from '../engine/sync-operation.js';
 import type { ResourceManager } from '../engine/resource-manager.js';
 import type { Lease, StoredOperation, SyncRequest } from '../ports/state-store.js';
@@ -115,6 +115,7 @@ export async function runSyncStep(
         {
           app: app.name,
           reason: 'continue',
+          group: wakeUpGroup(app),
           requestedAt: now,
           hop: (job?.hop ?? 0) + 1,
           chainStartedAt: op.startedAt,
@@ -198,18 +199,23 @@ export async function runSyncStep(
     await notifyStatusChange(c, lease, app, status, finishedStatus);
     // Work asked for while this operation ran (a sync, a new revision, a new spec) was left for after it.
     if (retryIn === undefined && request && request.requestedAt !== started?.requestedAt)
-      await c.queue.send({ app: app.name, reason: request.reason, requestedAt: request.requestedAt });
+      await c.queue.send({
+        app: app.name,
+        reason: request.reason,
+        requestedAt: request.requestedAt,
+        group: wakeUpGroup(app),
+      });
     else if (retryIn === undefined && op.app && (await specMoved(c, op.app)))
-      await c.queue.send({ app: app.name, reason: 'refresh', requestedAt: now });
+      await c.queue.send({ app: app.name, reason: 'refresh', requestedAt: now, group: wakeUpGroup(app) });
     await wakeParentOnHealthChange(c, app, status?.health, appHealth);
     if (retryIn !== undefined) {
       await c.queue.send(
-        { app: app.name, reason: 'retry', requestedAt: now },
+        { app: app.name, reason: 'retry', requestedAt: now, group: wakeUpGroup(app) },
         { delaySeconds: Math.ceil(retryIn / 1000) },
       );
     } else {
       // A new chain of health rechecks (health only, no render) while the rollout progresses.
-      await scheduleHealthRecheck(c, { app: app.name }, finishedStatus, cluster.name);
+      await scheduleHealthRecheck(c, { app: app.name, group: wakeUpGroup(app) }, finishedStatus, cluster.name);
     }
     // The shared-resource findings are events too: one log line each, naming both apps.
     for (const w of state.warnings) c.log.warn('shared resource', { app: app.name, warning: w });

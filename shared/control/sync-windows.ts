@@ -2,7 +2,7 @@
 // wake-up does when a window keeps an automated sync closed (record it; wake again when it opens).
 import type { App, Cluster, Project } from '../domain/app.js';
 import type { AppStatus } from '../domain/status.js';
-import type { SyncJob } from '../domain/sync-job.js';
+import { wakeUpGroup, type SyncJob } from '../domain/sync-job.js';
 import { windowMatches, windowVerdict, type WindowVerdict } from '../domain/sync-window.js';
 import type { Lease, SyncRequest } from '../ports/state-store.js';
 import { blankStatus } from './app-status.js';
@@ -77,7 +77,13 @@ export async function recordWindowClosed(
   if (verdict.opensAt === undefined || (had && !chained)) return;
   const delaySeconds = Math.min(maxDelaySeconds, Math.max(1, Math.ceil((verdict.opensAt - now) / 1000)));
   await c.queue.send(
-    { app: app.name, reason: 'poll', requestedAt: now, chainStartedAt: job.chainStartedAt ?? now },
+    {
+      app: app.name,
+      reason: 'poll',
+      group: wakeUpGroup(app),
+      requestedAt: now,
+      chainStartedAt: job.chainStartedAt ?? now,
+    },
     { delaySeconds },
   );
 }

@@ -111,7 +111,12 @@ export class WakeUpHandler {
       // Work asked for while we held the lease must not wait for the next drift check.
       const newer = await store.getSyncRequest(job.app).catch(() => undefined);
       if (newer && newer.requestedAt !== seenRequestAt)
-        await queue.send({ app: job.app, reason: newer.reason, requestedAt: newer.requestedAt });
+        await queue.send({
+          app: job.app,
+          reason: newer.reason,
+          requestedAt: newer.requestedAt,
+          ...(job.group ? { group: job.group } : {}),
+        });
     }
   }
 

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { App } from './app.js';
 import type { PullRequestTarget } from './pull-request.js';
 
 /** Why a wake-up was sent. */
@@ -41,6 +43,15 @@ export interface SyncJob {
    * (control/cluster-health-recheck.ts); `app` is then the app whose sync started the chain.
    */
   cluster?: string;
+  /**
+   * The tenant this wake-up counts against when the queue is shared fairly: the app's destination
+   * cluster (wakeUpGroup). A cluster with a backlog (a thousand apps registered or pushed at once,
+   * a cluster that answers slowly) then takes no more than its share of the workers, and a wake-up
+   * for another cluster goes first. SQS fair queues read it as MessageGroupId; serve's queue picks
+   * the group with the fewest wake-ups in flight. A wake-up without one (a person's request from
+   * the API) is a tenant of its own.
+   */
+  group?: string;
   /** When it was first requested (epoch ms), for queue-lag metrics. */
   requestedAt: number;
   /**
@@ -53,4 +64,26 @@ export interface SyncJob {
   chainStartedAt?: number;
   /** Times in a row this wake-up found its app's lease held and came back (bounded too). */
   busyRetries?: number;
+}
+
+/** SQS's MessageGroupId: 1 to 128 characters, each printable ASCII other than space. */
+const groupIdPattern = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The fairness group of an app's wake-ups: its destination cluster, by the name or server the app
+ * gives (Argo CD takes one or the other). A value SQS would refuse as a MessageGroupId (too long,
+ * a space, a control or non-ASCII character: an Application is a tenant's input) is replaced by its
+ * hash, so any destination gives a valid group and two destinations never share one by accident.
+ */
+export function wakeUpGroup(app: Pick<App, 'destination'>): string {
+  const d = app.destination;
+  const cluster = d.name ? `name:${d.name}` : `server:${d.server ?? ''}`;
+  return groupIdPattern.test(cluster)
+    ? cluster
+    : `sha256:${createHash('sha256').update(cluster).digest('hex').slice(0, 40)}`;
+}
+
+/** Whether `group` may be sent as a MessageGroupId (a job read back from a queue is checked again). */
+export function isWakeUpGroup(group: unknown): group is string {
+  return typeof group === 'string' && groupIdPattern.test(group);
 }

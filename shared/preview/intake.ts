@@ -1,6 +1,7 @@
 // A verified pull or merge request → one preview job per app it concerns, on the same queue as
 // wake-ups, so the webhook answers at once and the worker (which holds the cluster access) does
 // the render and dry run. Deduplicated by delivery id as pushes are.
+import { wakeUpGroup } from '../domain/sync-job.js';
 import type { App } from '../domain/app.js';
 import { repoMatchKey } from '../domain/repo-url.js';
 import type { PullRequestTarget } from '../domain/pull-request.js';
@@ -81,6 +82,7 @@ export async function intakePullRequest(
           preview,
           deliveryId: event.deliveryId,
           requestedAt,
+          group: wakeUpGroup(app),
         }),
       ),
     );

@@ -59,6 +59,19 @@ export function describeJobQueueContract(name: string, make: () => Promise<JobQu
       await expect(q.queue.send(job(), { delaySeconds: 5_000 })).resolves.toBeUndefined();
     });
 
+    test("a job's group (its app's cluster) comes back with it, and a job without one has none", async () => {
+      const grouped: SyncJob = { ...job('drift'), group: 'name:prod-eu' };
+      const alone = job('manual');
+      await q.queue.send(grouped);
+      await q.queue.send(alone);
+      const got: SyncJob[] = [];
+      for (let i = 0; i < 5 && got.length < 2; i++) got.push(...(await q.queue.receive(10, 1)).map((g) => g.job));
+      expect(got.sort((a, b) => a.app.localeCompare(b.app))).toEqual(
+        [grouped, alone].sort((a, b) => a.app.localeCompare(b.app)),
+      );
+      expect(got.find((g) => g.app === alone.app)).not.toHaveProperty('group');
+    });
+
     test('many jobs for many apps are all delivered', async () => {
       const sent = Array.from({ length: 25 }, () => job());
       await Promise.all(sent.map((s) => q.queue.send(s)));

@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { redactDeep } from '../../domain/redact.js';
-import type { SyncJob } from '../../domain/sync-job.js';
+import { isWakeUpGroup, type SyncJob } from '../../domain/sync-job.js';
 import { JobQueueError, type PollingJobQueue, type ReceivedJob } from '../../ports/job-queue.js';
 
 /** SQS's per-message delay limit. */
@@ -21,7 +21,9 @@ export function parseJob(body: string | undefined): SyncJob {
 
 /**
  * The wake-up queue on a standard SQS queue (per-message delays; FIFO queues have none). Delivery
- * is at least once and unordered: the worker's lease, not the queue, serialises an app.
+ * is at least once and unordered: the worker's lease, not the queue, serialises an app. A job's
+ * group (its app's cluster) is sent as MessageGroupId, which makes the standard queue a fair
+ * queue: when one cluster's wake-ups pile up, SQS hands the others' out first.
  */
 export class SqsJobQueue implements PollingJobQueue {
   constructor(
@@ -37,6 +39,7 @@ export class SqsJobQueue implements PollingJobQueue {
         // Bodies end up in the dead-letter queue: no credential may ride along in a field.
         MessageBody: JSON.stringify(redactDeep(job)),
         DelaySeconds: delay,
+        ...(isWakeUpGroup(job.group) ? { MessageGroupId: job.group } : {}),
       }),
     );
   }

@@ -140,6 +140,14 @@ export const sqliteMigrations: readonly string[] = [
   `
   CREATE TABLE cluster_states (name TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT;
   `,
+  // 8: fair delivery: each wake-up's tenant (its app's cluster), the oldest visible message per
+  // tenant by index, and the messages in flight (received, not deleted, still hidden) per tenant.
+  // Messages queued before this version share the tenant ''.
+  `
+  ALTER TABLE job_messages ADD COLUMN group_key TEXT NOT NULL DEFAULT '';
+  CREATE INDEX job_messages_by_group ON job_messages (group_key, visible_at, id);
+  CREATE INDEX job_messages_in_flight ON job_messages (group_key, visible_at) WHERE receipt IS NOT NULL;
+  `,
 ];
 
 /**

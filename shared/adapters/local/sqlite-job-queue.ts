@@ -12,6 +12,11 @@
  *   (the message was redelivered and belongs to someone else now);
  * - long polling: receive(max, waitSeconds) checks every `pollIntervalMs` until something is
  *   visible or the wait is over; a send through the same instance wakes waiting receivers at once;
+ * - fair delivery, as SQS fair queues do: each message belongs to a tenant (its job's `group`, the
+ *   app's cluster; a job without one is its app's own), and a receive takes the oldest visible
+ *   message of the tenant with the fewest messages in flight. A thousand wake-ups for one cluster
+ *   then hold no more than their share of the workers, and another cluster's wake-up, sent after
+ *   them, goes next rather than last. Within a tenant, delivery stays oldest first;
  * - durable: everything is in the file, so a message received but not deleted when the process
  *   dies is delivered again once its visibility timeout has passed, after a restart too.
  *
@@ -21,7 +26,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { redactDeep } from '../../domain/redact.js';
-import type { SyncJob } from '../../domain/sync-job.js';
+import { isWakeUpGroup, type SyncJob } from '../../domain/sync-job.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import type { PollingJobQueue, ReceivedJob } from '../../ports/job-queue.js';
 import {
@@ -121,7 +126,7 @@ export class SqliteJobQueue implements PollingJobQueue {
     const delay = Math.max(0, Math.min(maxDelaySeconds, Math.ceil(requested)));
     const now = this.opts.clock.now();
     this.run(subject, 'send', () =>
-      writeTransaction(this.db, () => this.sql.insert.run(body, now, now + delay * 1000)),
+      writeTransaction(this.db, () => this.sql.insert.run(body, now, now + delay * 1000, tenantOf(job))),
     );
     if (delay === 0) for (const wake of [...this.napping]) wake();
   }
@@ -165,10 +170,11 @@ export class SqliteJobQueue implements PollingJobQueue {
         const received: ReceivedJob[] = [];
         // At least 1 ms: a claimed row must not be visible to the next look in this transaction.
         const hiddenUntil = now + Math.max(1, Math.round(this.opts.visibilityTimeoutSeconds * 1000));
-        // Rows moved to the dead letters free their place in the batch: look again until it is full.
+        // One message per tenant per look, fewest in flight first; rows moved to the dead letters
+        // free their place in the batch: look again until it is full or nothing is visible.
         for (;;) {
           const asked = batch - received.length;
-          const rows = this.sql.visible.all(now, asked);
+          const rows = this.sql.fairHeads.all({ now, limit: asked });
           for (const row of rows) {
             if (row.receive_count >= this.opts.maxReceiveCount) {
               this.bury(row, now, 'max receives');
@@ -183,7 +189,7 @@ export class SqliteJobQueue implements PollingJobQueue {
             this.sql.markReceived.run(receipt, hiddenUntil, row.id);
             received.push({ job, receipt, receiveCount: row.receive_count + 1 });
           }
-          if (rows.length < asked || received.length >= batch) return received;
+          if (rows.length === 0 || received.length >= batch) return received;
         }
       },
       'bookkeeping',
@@ -223,15 +229,30 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 function prepareStatements(db: SqliteDatabase) {
   return {
-    insert: db.prepare<[string, number, number]>(
-      'INSERT INTO job_messages (body, sent_at, visible_at) VALUES (?, ?, ?)',
+    insert: db.prepare<[string, number, number, string]>(
+      'INSERT INTO job_messages (body, sent_at, visible_at, group_key) VALUES (?, ?, ?, ?)',
     ),
     anyVisible: db.prepare<[number], { one: number }>(
       'SELECT 1 AS one FROM job_messages WHERE visible_at <= ? LIMIT 1',
     ),
-    visible: db.prepare<[number, number], MessageRow>(
-      'SELECT id, body, sent_at, receive_count FROM job_messages WHERE visible_at <= ? ORDER BY visible_at, id LIMIT ?',
-    ),
+    // The tenants are walked by index (each step finds the next group_key), so a look costs a few
+    // index probes per tenant, whatever the number of messages; tenants are clusters, so few.
+    fairHeads: db.prepare<[{ now: number; limit: number }], MessageRow>(`
+      WITH RECURSIVE tenants(k) AS (
+        SELECT MIN(group_key) FROM job_messages
+        UNION ALL
+        SELECT (SELECT MIN(group_key) FROM job_messages WHERE group_key > k) FROM tenants WHERE k IS NOT NULL
+      ),
+      heads AS (
+        SELECT
+          (SELECT id FROM job_messages WHERE group_key = k AND visible_at <= @now ORDER BY visible_at, id LIMIT 1) AS head,
+          (SELECT COUNT(*) FROM job_messages WHERE group_key = k AND receipt IS NOT NULL AND visible_at > @now) AS in_flight
+        FROM tenants WHERE k IS NOT NULL
+      )
+      SELECT m.id, m.body, m.sent_at, m.receive_count
+      FROM heads JOIN job_messages m ON m.id = heads.head
+      ORDER BY heads.in_flight, m.visible_at, m.id
+      LIMIT @limit`),
     markReceived: db.prepare<[string, number, number]>(
       'UPDATE job_messages SET receipt = ?, visible_at = ?, receive_count = receive_count + 1 WHERE id = ?',
     ),
@@ -249,6 +270,11 @@ function prepareStatements(db: SqliteDatabase) {
 /** `value` within [low, high]; NaN is `low` (a NaN wait must not poll forever). */
 function clamp(value: number, low: number, high: number): number {
   return Number.isNaN(value) ? low : Math.max(low, Math.min(high, value));
+}
+
+/** The tenant a job counts against: its group, or (a person's request) its app alone. */
+function tenantOf(job: SyncJob): string {
+  return isWakeUpGroup(job.group) ? job.group : `app:${job.app}`;
 }
 
 function encodeJob(subject: string, job: SyncJob): string {

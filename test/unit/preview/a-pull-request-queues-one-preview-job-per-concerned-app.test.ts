@@ -93,6 +93,8 @@ describe('a pull request queues one preview job per concerned app', () => {
       reason: 'preview',
       deliveryId: 'pr-1',
       requestedAt: 1_000,
+      // Its cluster's share of the queue, as every wake-up for an app's cluster.
+      group: 'name:prod',
       preview: {
         provider: 'github',
         repoUrls: ['https://github.com/Acme/Shop'],
