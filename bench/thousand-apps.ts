@@ -11,7 +11,11 @@
 // listener here that holds every connection, as a powered-off endpoint behind a load balancer
 // does) and N apps on it, queued before the others: what they cost the apps on the healthy cluster.
 // Usage: npm run bench:apps [-- --apps 5000] [-- --workers 4] [-- --baseline kubectl]
-//   [-- --unreachable-apps 8]
+//   [-- --unreachable-apps 8] [-- --bystanders]
+// `--bystanders` registers two more apps right after the N, while their wake-ups are still queued:
+// one on a second registration of the same API server (another cluster, as the queue sees it) and
+// one on the bench's cluster, and prints how long each took to be Synced: whether a cluster's
+// backlog holds another cluster's app (fair delivery: it should not) and how long it holds its own.
 //   (starts the test bed unless GITFERRY_TESTBED_STATE is set)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
@@ -35,6 +39,7 @@ const { values: flags } = parseArgs({
     'timeout-seconds': { type: 'string', default: '1800' },
     baseline: { type: 'string' },
     'unreachable-apps': { type: 'string', default: '0' },
+    bystanders: { type: 'boolean', default: false },
   },
 });
 if (flags.baseline !== undefined && flags.baseline !== 'kubectl') {
@@ -291,6 +296,54 @@ async function registerUnreachable() {
   };
 }
 
+/**
+ * Two apps registered behind the bench's backlog: `other` on a second registration of the same API
+ * server (its own cluster to the queue), `same` on the bench's cluster. Resolves with the seconds
+ * from each one's registration to Synced.
+ */
+async function bystanders(): Promise<{ names: string[]; synced: Promise<Record<'other' | 'same', number>> }> {
+  const cluster = `other-${run}`;
+  await api(
+    'POST',
+    '/api/v1/clusters',
+    JSON.stringify({
+      name: cluster,
+      server: bed.kube.server,
+      caData: readFileSync(bed.kube.caFile).toString('base64'),
+      token: bed.kube.token,
+    }),
+  );
+  const which = { other: cluster, same: 'testbed' } as const;
+  const names = { other: `other-${run}`, same: `same-${run}` };
+  /** Registers one; its promise resolves with the seconds from registration to Synced. */
+  const register = async (k: 'other' | 'same', i: number): Promise<{ synced: Promise<number> }> => {
+    const at = performance.now();
+    await api(
+      'POST',
+      '/api/v1/apps',
+      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: ${names[k]} }\nspec:\n  project: default\n  source: { repoURL: ${repo.url}, targetRevision: main, path: apps/${i} }\n  destination: { name: ${which[k]}, namespace: ${names[k]} }\n  syncPolicy: { automated: { prune: true }, syncOptions: [CreateNamespace=true] }\n`,
+      'application/yaml',
+    );
+    const poll = async (): Promise<number> => {
+      for (;;) {
+        const view = (await api('GET', `/api/v1/apps/${names[k]}`)) as {
+          status?: { sync?: { status?: string } };
+        };
+        if (view.status?.sync?.status === 'Synced') return (performance.now() - at) / 1000;
+        if (performance.now() - at > timeoutMs) throw new Error(`${names[k]} not Synced in time`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    return { synced: poll() };
+  };
+  const other = await register('other', 0);
+  const same = await register('same', 1);
+  return {
+    names: Object.values(names),
+    synced: Promise.all([other.synced, same.synced]).then(([o, s]) => ({ other: o, same: s })),
+  };
+}
+
 const driftPassFile = join(tmpdir(), 'gitferry-drift-pass.json');
 
 let exitCode = 0;
@@ -315,6 +368,7 @@ try {
     }),
   );
   const registered = at();
+  const bystanding = flags.bystanders ? await bystanders() : undefined;
   let allSynced: number | undefined;
   let allHealthy: number | undefined;
   let peakRss = 0;
@@ -375,6 +429,12 @@ try {
     .matchAll(/"message":"wake-up handled","app":"[^"]*","reason":"([a-z-]+)","outcome":"([a-z-]+)"/g))
     outcomes[`${m[1]}→${m[2]}`] = (outcomes[`${m[1]}→${m[2]}`] ?? 0) + 1;
   console.log(`  wake-ups (reason→outcome)      ${JSON.stringify(outcomes)}`);
+  if (bystanding) {
+    const t = await bystanding.synced;
+    console.log(
+      `  an app on another cluster, registered after the ${apps}: Synced in ${t.other.toFixed(1)} s; one on the same cluster: ${t.same.toFixed(1)} s`,
+    );
+  }
   if (unreachable) {
     const status = (await api('GET', `/api/v1/apps/${unreachable.names[0]}`)) as {
       status?: { operation?: { message?: string }; conditions?: { message?: string }[] };
@@ -408,6 +468,14 @@ try {
     const names = Array.from({ length: Math.min(200, apps - i) }, (_, k) => nsOf(i + k));
     await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', ...names]).catch(() => {});
   }
+  await kubectl([
+    'delete',
+    'namespace',
+    '--wait=false',
+    '--ignore-not-found',
+    `other-${run}`,
+    `same-${run}`,
+  ]).catch(() => {});
   rmSync(dataDir, { recursive: true, force: true });
   if (owned) await stopTestbed(bed);
 }
