@@ -164,16 +164,43 @@ function summary(app: App, status: Awaited<ReturnType<StateStore['getStatus']>>)
   };
 }
 
-/** Where a page starts in `sorted` (by name): after the name its cursor carries. */
-function startOf(sorted: readonly App[], cursor: string | undefined): number {
-  if (!cursor) return 0;
+const cursorPrefix = 'after:';
+const cursorAfter = (name: string) => Buffer.from(`${cursorPrefix}${name}`).toString('base64url');
+
+/** Where a listing goes on: after the app a cursor names, or (a cursor from before names) at an offset. */
+interface CursorStart {
+  after?: string;
+  offset?: number;
+}
+
+/**
+ * What a cursor says. It comes from the client, so a name no app can have (not a DNS label) is
+ * refused with 400 rather than passed to the store.
+ */
+function cursorStart(cursor: string | undefined): CursorStart {
+  if (!cursor) return {};
   const text = Buffer.from(cursor, 'base64url').toString();
   // Cursors before names: an offset, still read so a listing under way across an upgrade goes on.
   if (!text.startsWith(cursorPrefix)) {
     const offset = Number(text);
-    return Number.isSafeInteger(offset) && offset > 0 ? offset : 0;
+    return { offset: Number.isSafeInteger(offset) && offset > 0 ? offset : 0 };
   }
   const after = text.slice(cursorPrefix.length);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(after) || after.length > 63)
+    throw new ProblemError(
+      400,
+      'Bad Request',
+      'cursor: not one this API gave (it names no possible app)',
+      'cursor',
+    );
+  return { after };
+}
+
+/** Where a page starts in `sorted` (by name). */
+function startOf(sorted: readonly App[], start: CursorStart): number {
+  if (start.offset !== undefined) return start.offset;
+  if (start.after === undefined) return 0;
+  const after = start.after;
   let [low, high] = [0, sorted.length];
   while (low < high) {
     const mid = (low + high) >> 1;
@@ -182,9 +209,6 @@ function startOf(sorted: readonly App[], cursor: string | undefined): number {
   }
   return low;
 }
-
-const cursorPrefix = 'after:';
-const cursorAfter = (name: string) => Buffer.from(`${cursorPrefix}${name}`).toString('base64url');
 
 /**
  * A page of the apps `visible` lets the caller see, from the cursor on: it reads only as far as
@@ -195,14 +219,39 @@ const cursorAfter = (name: string) => Buffer.from(`${cursorPrefix}${name}`).toSt
 function page(
   sorted: readonly App[],
   limit: number,
-  cursor: string | undefined,
+  start: CursorStart,
   visible: (app: App) => boolean,
 ): { items: App[]; next?: string } {
   const items: App[] = [];
-  let i = startOf(sorted, cursor);
+  let i = startOf(sorted, start);
   for (; i < sorted.length && items.length < limit; i++) if (visible(sorted[i]!)) items.push(sorted[i]!);
   while (i < sorted.length && !visible(sorted[i]!)) i++;
   return i < sorted.length ? { items, next: cursorAfter(items.at(-1)!.name) } : { items };
+}
+
+/**
+ * The same page read from the store in name order, a chunk at a time (the page and one more, then
+ * as much again while the caller sees too few), until the page is full and the next visible app
+ * is found or the apps end. A caller who sees every app reads `limit + 1` apps.
+ */
+async function pageFromStore(
+  store: Pick<StateStore, 'listAppsAfter'>,
+  limit: number,
+  after: string | undefined,
+  visible: (app: App) => boolean,
+): Promise<{ items: App[]; next?: string }> {
+  const items: App[] = [];
+  const chunk = limit + 1;
+  for (let from = after; ;) {
+    const read = await store.listAppsAfter(from, chunk);
+    for (const app of read) {
+      if (!visible(app)) continue;
+      if (items.length === limit) return { items, next: cursorAfter(items.at(-1)!.name) };
+      items.push(app);
+    }
+    if (read.length < chunk) return { items };
+    from = read.at(-1)!.name;
+  }
 }
 
 /**
@@ -311,13 +360,22 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   route(v1, routes.listApps, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const all = deps.listApps ? await deps.listApps() : (await deps.store.listApps()).sort(byName);
     const visible = await visibilityFor(c, access, (a: App) => ({
       resource: 'applications',
       action: 'get',
       object: `${a.project}/${a.name}`,
     }));
-    const p = page(all, limit ?? 100, cursor, visible);
+    const start = cursorStart(cursor);
+    // Without a catalog in memory (Lambda), the store reads the page itself: a page costs a page.
+    const p =
+      deps.listApps || start.offset !== undefined
+        ? page(
+            deps.listApps ? await deps.listApps() : (await deps.store.listApps()).sort(byName),
+            limit ?? 100,
+            start,
+            visible,
+          )
+        : await pageFromStore(deps.store, limit ?? 100, start.after, visible);
     const items = await Promise.all(p.items.map(async (a) => summary(a, await deps.store.getStatus(a.name))));
     return c.json({ items, next: p.next }, 200);
   });

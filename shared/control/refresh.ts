@@ -98,7 +98,12 @@ export async function refreshApp(
     await wakeParentOnHealthChange(c, app, status?.health, appHealth);
     if (isSelfHealing(app) && changes.length > 0 && state.phase === 'Succeeded') {
       // Drift found on a self-healing app: the next wake-up (right away) syncs it.
-      await c.queue.send({ app: app.name, reason: 'drift', requestedAt: c.clock.now(), group: wakeUpGroup(app) });
+      await c.queue.send({
+        app: app.name,
+        reason: 'drift',
+        requestedAt: c.clock.now(),
+        group: wakeUpGroup(app),
+      });
       c.log.info('drift found; self-healing', { app: app.name, outOfSync: changes.length });
     } else if (recentlySynced(status, c.clock.now()) || job?.reason === 'health') {
       // Keep health current while a rollout that Gitferry started is still progressing: health

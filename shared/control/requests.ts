@@ -35,7 +35,12 @@ export async function saveApp(
   const next = { ...app, pinnedRevision: existing?.pinnedRevision };
   await deps.store.putApp(next);
   // Saved apps come in bulk (a script, an import, an app of apps): each counts against its cluster.
-  await deps.queue.send({ app: app.name, reason: 'refresh', requestedAt: deps.now(), group: wakeUpGroup(app) });
+  await deps.queue.send({
+    app: app.name,
+    reason: 'refresh',
+    requestedAt: deps.now(),
+    group: wakeUpGroup(app),
+  });
   const result = !existing ? 'created' : sameJson(existing, next) ? 'unchanged' : 'updated';
   return { created: !existing, result };
 }

@@ -215,7 +215,12 @@ export async function runSyncStep(
       );
     } else {
       // A new chain of health rechecks (health only, no render) while the rollout progresses.
-      await scheduleHealthRecheck(c, { app: app.name, group: wakeUpGroup(app) }, finishedStatus, cluster.name);
+      await scheduleHealthRecheck(
+        c,
+        { app: app.name, group: wakeUpGroup(app) },
+        finishedStatus,
+        cluster.name,
+      );
     }
     // The shared-resource findings are events too: one log line each, naming both apps.
     for (const w of state.warnings) c.log.warn('shared resource', { app: app.name, warning: w });

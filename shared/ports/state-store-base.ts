@@ -60,6 +60,8 @@ type MaybePromise<T> = T | Promise<T>;
 
 /** The largest `listRuns` limit passed on to an adapter (SQLite's LIMIT is a 32-bit value). */
 const maxListLimit = 2 ** 31;
+/** The most apps one listAppsAfter reads: a page of the API is at most 500, plus one to look ahead. */
+const maxAppsPerRead = 1_000;
 
 const listNames: Record<DefinitionKind, string> = {
   App: 'apps',
@@ -93,6 +95,19 @@ export abstract class BaseStateStore implements StateStore {
 
   listApps(): Promise<App[]> {
     return this.listDefinitions('App');
+  }
+
+  listAppsAfter(after: string | undefined, limit: number): Promise<App[]> {
+    return this.run('The app list', 'read', () => {
+      if (after !== undefined) checkName('App', after);
+      // No app is named longer (DNS labels: 63), and DynamoDB refuses key values over 1 KB.
+      if (after !== undefined && after.length > 253)
+        throw new StateStoreError(
+          'state:invalid',
+          `an app list cannot start after a name of ${after.length} characters`,
+        );
+      return this.readAppsAfter(after, Math.max(1, Math.min(maxAppsPerRead, Math.floor(limit) || 1)));
+    });
   }
 
   listLinkedApps(link: AppLink, target: string): Promise<App[]> {
@@ -307,6 +322,8 @@ export abstract class BaseStateStore implements StateStore {
     kind: K,
     name: string,
   ): MaybePromise<Definitions[K] | undefined>;
+  /** At most `limit` apps named after `after` (all when undefined), in name order. */
+  protected abstract readAppsAfter(after: string | undefined, limit: number): MaybePromise<App[]>;
   /** Every definition of a kind, in any order (lists may be eventually consistent). */
   protected abstract readDefinitions<K extends DefinitionKind>(kind: K): MaybePromise<Definitions[K][]>;
   /**

@@ -107,6 +107,13 @@ export interface StateStore {
   getApp(name: string): Promise<App | undefined>;
   listApps(): Promise<App[]>;
   /**
+   * At most `limit` (1 to 1,000) apps whose names sort after `after` (from the first without it),
+   * in name order (by code unit: app names are DNS labels, so byte order too). A page of a listing
+   * costs that page, not every app: the API lists this way where no catalog is held in memory
+   * (Lambda). Like listApps, eventually consistent on DynamoDB.
+   */
+  listAppsAfter(after: string | undefined, limit: number): Promise<App[]>;
+  /**
    * The apps that name `target` through `link` (domain/app-links.ts: its children, the apps that
    * depend on it, the stages promoted after it), by name, read through an index: the cost is that
    * of the apps found, not of every app. Like listApps, eventually consistent on DynamoDB.

@@ -65,7 +65,8 @@ export function describeJobQueueContract(name: string, make: () => Promise<JobQu
       await q.queue.send(grouped);
       await q.queue.send(alone);
       const got: SyncJob[] = [];
-      for (let i = 0; i < 5 && got.length < 2; i++) got.push(...(await q.queue.receive(10, 1)).map((g) => g.job));
+      for (let i = 0; i < 5 && got.length < 2; i++)
+        got.push(...(await q.queue.receive(10, 1)).map((g) => g.job));
       expect(got.sort((a, b) => a.app.localeCompare(b.app))).toEqual(
         [grouped, alone].sort((a, b) => a.app.localeCompare(b.app)),
       );

@@ -345,6 +345,29 @@ export function describeStateStoreContract(
         expect((await store().listApps()).filter((a) => a.name === changed.name)).toEqual([changed]);
       });
 
+      test('apps are listed a page at a time after a name, in name order, whole', async () => {
+        const p = unique('pg');
+        const apps = ['c', 'a', 'b-2', 'b', 'd'].map((s, i) => appFixture(`${p}-${s}`, i));
+        await inBatches(apps, 5, (app) => store().putApp(app));
+        const page = async (after: string | undefined, limit: number) =>
+          (await store().listAppsAfter(after, limit)).map((a) => a.name).filter((n) => n.startsWith(p));
+
+        expect(await page(p, 2)).toEqual([`${p}-a`, `${p}-b`]);
+        expect(await page(`${p}-b`, 2)).toEqual([`${p}-b-2`, `${p}-c`]);
+        // After a name no app has, from the next one on.
+        expect(await page(`${p}-bz`, 1_000)).toEqual([`${p}-c`, `${p}-d`]);
+        expect(await page(`${p}-d`, 1_000)).toEqual([]);
+        expect(await store().listAppsAfter(`${p}-b-2`, 1)).toEqual([apps[0]]);
+        // A limit below one reads one; the first page starts at the first name.
+        expect(await store().listAppsAfter(p, 0)).toHaveLength(1);
+        const first = (await store().listAppsAfter(undefined, 1_000)).map((a) => a.name);
+        expect(first).toEqual([...first].sort());
+        // A name no app can have (a hostile cursor) is refused as such, not sent to the backend.
+        await expect(store().listAppsAfter('x'.repeat(2_000), 5)).rejects.toMatchObject({
+          code: 'state:invalid',
+        });
+      });
+
       test('projects round-trip and more than 100 are listed across pages', async () => {
         const prefix = unique('project');
         const projects = Array.from({ length: 110 }, (_, i) =>

@@ -357,6 +357,39 @@ export class DynamoDbStateStore extends BaseStateStore {
     return this.getDocument(`${kind}/${name}`, pk(name), sk) as Promise<Definitions[K] | undefined>;
   }
 
+  protected async readAppsAfter(after: string | undefined, limit: number): Promise<App[]> {
+    const { listIndex } = stateTableSchema;
+    const apps: App[] = [];
+    let start: Item | undefined;
+    // The index's sort key is the name; DynamoDB orders it by UTF-8 bytes (code-unit order for
+    // DNS labels). A page may stop short of Limit at 1 MB: read on until enough or none left.
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: listIndex.name,
+          KeyConditionExpression: after === undefined ? '#k = :k' : '#k = :k AND #name > :after',
+          ExpressionAttributeNames: {
+            '#k': listIndex.partitionKey,
+            ...(after === undefined ? {} : { '#name': listIndex.sortKey }),
+          },
+          ExpressionAttributeValues: marshall({
+            ':k': definitionKeys.App.listKey,
+            ...(after === undefined ? {} : { ':after': after }),
+          }),
+          Limit: limit - apps.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const row = unmarshall(item);
+        apps.push(decodeDocument(`App/${String(row[listIndex.sortKey])}`, row) as App);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && apps.length < limit);
+    return apps;
+  }
+
   protected async readDefinitions<K extends DefinitionKind>(kind: K): Promise<Definitions[K][]> {
     const { listIndex } = stateTableSchema;
     const items = await this.queryAll({

@@ -154,6 +154,13 @@ export class SqliteStateStore extends BaseStateStore {
       .map((row) => decode<Definitions[K]>(`${kind}/${row.name}`, row.doc));
   }
 
+  protected readAppsAfter(after: string | undefined, limit: number): App[] {
+    // TEXT compares as bytes (BINARY): for DNS-label names, code-unit order.
+    return (after === undefined ? this.sql.appsFirst.all(limit) : this.sql.appsAfter.all(after, limit)).map(
+      (row) => decode<App>(`App/${row.name}`, row.doc),
+    );
+  }
+
   protected readLinkedApps(link: AppLink, target: string): App[] {
     return this.sql.linkedApps.all(link, target).map((row) => decode<App>(`App/${row.name}`, row.doc));
   }
@@ -378,6 +385,12 @@ function prepareStatements(db: SqliteDatabase) {
       'INSERT INTO app_links (link, target, app) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
     deleteLinks: db.prepare<[string]>('DELETE FROM app_links WHERE app = ?'),
+    appsFirst: db.prepare<[number], { name: string; doc: string }>(
+      'SELECT name, doc FROM apps ORDER BY name LIMIT ?',
+    ),
+    appsAfter: db.prepare<[string, number], { name: string; doc: string }>(
+      'SELECT name, doc FROM apps WHERE name > ? ORDER BY name LIMIT ?',
+    ),
     linkedApps: db.prepare<[string, string], { name: string; doc: string }>(
       `SELECT a.name, a.doc FROM app_links l JOIN apps a ON a.name = l.app
        WHERE l.link = ? AND l.target = ? ORDER BY a.name`,

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { Authenticator } from '../../../shared/auth/authenticate.js';
 import { Rbac } from '../../../shared/auth/rbac.js';
@@ -94,6 +95,41 @@ describe('the app list pages by name, and a page reads only as far as it goes', 
     expect(pages).toHaveLength(12);
     // 60 apps and, per page, the next visible app after it. Checking all apps per page was 720.
     expect(checks).toBeLessThanOrEqual(60 + 12);
+  });
+
+  test('without a catalog in memory (the Lambda API), each page reads the store only as far as it goes', async () => {
+    const after = jest.spyOn(bed.store, 'listAppsAfter');
+    const all = jest.spyOn(bed.store, 'listApps');
+    try {
+      const pages = await allPages('api-token', 5);
+      const read = await Promise.all(after.mock.results.map((r) => r.value as Promise<unknown[]>));
+
+      expect(pages.flatMap((p) => p.items.map((a) => a.name))).toEqual(names);
+      expect(all).not.toHaveBeenCalled();
+      // Each page reads itself and the next app: 12 × 6, where reading every app per page was 720.
+      expect(read.reduce((n, apps) => n + apps.length, 0)).toBeLessThanOrEqual(12 * 6);
+    } finally {
+      after.mockRestore();
+      all.mockRestore();
+    }
+  });
+
+  test('a cursor naming no possible app is refused with 400, naming the cursor', async () => {
+    for (const name of [
+      'x'.repeat(5_000),
+      '../../etc',
+      'App-UPPER',
+      "a'; DROP TABLE apps;--",
+      '',
+      'a\u0000b',
+    ]) {
+      const cursor = Buffer.from(`after:${name}`).toString('base64url');
+      const res = await bed.app.request(`/api/v1/apps?cursor=${cursor}`, {
+        headers: { authorization: 'Bearer api-token' },
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ detail: expect.stringContaining('cursor') });
+    }
   });
 
   test('a caller who sees some apps gets full pages of those, and no empty page at the end', async () => {
