@@ -49,7 +49,8 @@ export interface SyncJob {
    * a cluster that answers slowly) then takes no more than its share of the workers, and a wake-up
    * for another cluster goes first. SQS fair queues read it as MessageGroupId; serve's queue picks
    * the group with the fewest wake-ups in flight. A wake-up without one (a person's request from
-   * the API) is a tenant of its own.
+   * the API) has none: SQS counts each such message as a tenant of its own, serve's queue puts them
+   * all in one tenant of their own.
    */
   group?: string;
   /** When it was first requested (epoch ms), for queue-lag metrics. */

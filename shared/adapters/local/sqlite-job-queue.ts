@@ -13,7 +13,7 @@
  * - long polling: receive(max, waitSeconds) checks every `pollIntervalMs` until something is
  *   visible or the wait is over; a send through the same instance wakes waiting receivers at once;
  * - fair delivery, as SQS fair queues do: each message belongs to a tenant (its job's `group`, the
- *   app's cluster; a job without one is its app's own), and a receive takes the oldest visible
+ *   app's cluster; the jobs without one, people's requests, share the tenant ''), and a receive takes the oldest visible
  *   message of the tenant with the fewest messages in flight. A thousand wake-ups for one cluster
  *   then hold no more than their share of the workers, and another cluster's wake-up, sent after
  *   them, goes next rather than last. Within a tenant, delivery stays oldest first;
@@ -272,9 +272,13 @@ function clamp(value: number, low: number, high: number): number {
   return Number.isNaN(value) ? low : Math.max(low, Math.min(high, value));
 }
 
-/** The tenant a job counts against: its group, or (a person's request) its app alone. */
+/**
+ * The tenant a job counts against: its group, or for people's requests (no group) one tenant they
+ * share. Not one per app: a look walks every tenant, so tenants must stay as few as clusters, and a
+ * script asking a thousand syncs is then one tenant among the clusters, not a thousand.
+ */
 function tenantOf(job: SyncJob): string {
-  return isWakeUpGroup(job.group) ? job.group : `app:${job.app}`;
+  return isWakeUpGroup(job.group) ? job.group : '';
 }
 
 function encodeJob(subject: string, job: SyncJob): string {

@@ -56,12 +56,16 @@ describe("serve's queue shares the workers between clusters", () => {
     expect(b0!.job.app).toBe('b-0');
   });
 
-  test("a person's request (no group) is its app's own tenant: it goes ahead of a cluster's backlog", async () => {
+  test("people's requests (no group) are one tenant: one goes ahead of a cluster's backlog, a thousand take their share", async () => {
     const queue = new SqliteJobQueue(bed.open());
     for (let i = 0; i < 100; i++) await queue.send(wake(`bulk-${i}`, 'name:prod'));
     await queue.send({ app: 'checkout', reason: 'manual', requestedAt: 2 });
 
     expect(await takeOneEach(queue, 3)).toEqual(['bulk-0', 'checkout', 'bulk-1']);
+
+    // A script asking a thousand syncs is one tenant, not a thousand: the cluster keeps its turn.
+    for (let i = 0; i < 1_000; i++) await queue.send({ app: `asked-${i}`, reason: 'manual', requestedAt: 3 });
+    expect(await takeOneEach(queue, 4)).toEqual(['asked-0', 'bulk-2', 'asked-1', 'bulk-3']);
   });
 
   test('a batch receive takes from every cluster with something visible, and fills up from the backlog', async () => {
