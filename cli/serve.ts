@@ -1,4 +1,5 @@
 // `gitferry serve`: the whole control plane in one process, on the embedded store and queue.
+import type { SourceLimits } from '../shared/runtime/source-limits.js';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -52,6 +53,8 @@ export interface ServeOptions {
   };
   /** A sync still running after this long is ended (default 30 min). */
   syncTimeoutSeconds?: number;
+  /** The checkout and render budgets (the operator's --repo-max-files); default defaultSourceLimits. */
+  sourceLimits?: SourceLimits;
   /** Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file. */
   healthChecks?: string;
   /** Applications and AppProjects rendered into this namespace become child apps (default argocd). */

@@ -51,7 +51,7 @@ function clusterAccessFromContext(get: ContextReader): ClusterAccessScope | unde
  * clusterScope=cluster, clusterAccessPolicyArn, assumableRoleArns (comma lists or JSON arrays),
  * githubWebhookSecretName, gitlabWebhookSecretName, secretsPrefix, repoCredentials (JSON),
  * allowedHosts, driftSchedule (`rate(5 minutes)` or `cron(...)`), driftJitterSeconds,
- * workerTimeoutSeconds, workerBatchSize, workerParallelism, webhookReservedConcurrency,
+ * workerTimeoutSeconds, workerBatchSize, workerParallelism, repoMaxFiles, webhookReservedConcurrency,
  * webhookRateLimit (per IP and 5 minutes: adds CloudFront + WAF; webhookWebAclArn outside
  * us-east-1), apiAllowedPrincipals, alarmEmail, tracing, logRetentionDays, plainYamlOnly,
  * toolsLayerPath (default dist/tools-layer when it exists).
@@ -83,6 +83,7 @@ export function deployerPropsFromContext(get: ContextReader): GitferryDeployerPr
     plainYamlOnly: flag(get('plainYamlOnly')),
     workerBatchSize: num('workerBatchSize'),
     workerParallelism: num('workerParallelism'),
+    repoMaxFiles: num('repoMaxFiles'),
     webhookReservedConcurrency:
       str(get('webhookReservedConcurrency')) === 'none' ? 'none' : num('webhookReservedConcurrency'),
     webhookFirewall:

@@ -1,3 +1,4 @@
+import { sourceLimitsWith } from '../shared/source/types.js';
 import { Aws, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Port, type ISecurityGroup, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -100,6 +101,11 @@ export interface GitferryDeployerProps {
   readonly workerBatchSize?: number;
   /** Wake-ups of one batch worked on at once. @default 2 */
   readonly workerParallelism?: number;
+  /**
+   * Files and directories one checkout may hold (1,000 to 1,000,000): a monorepo of thousands of
+   * apps has more than the default. @default 20000
+   */
+  readonly repoMaxFiles?: number;
   /**
    * Concurrent webhook invocations (reserved concurrency): a flood of unsigned requests cannot
    * take the account's concurrency from the worker. `'none'` reserves nothing (accounts whose
@@ -230,6 +236,8 @@ export class GitferryDeployer extends Construct {
     if (workerTimeout.toSeconds() < 20 || workerTimeout.toSeconds() > 900)
       throw new Error(`workerTimeout: between 20 s and 15 min, not ${workerTimeout.toSeconds()} s`);
     const secretsPrefix = props.secretsPrefix ?? d.secretsPrefix;
+    // Refused at synth, as the worker would refuse it at its first start.
+    if (props.repoMaxFiles !== undefined) sourceLimitsWith('repoMaxFiles', props.repoMaxFiles);
 
     this.table = new StateTable(this, 'State', { encryptionKey: props.tableEncryptionKey }).table;
     this.queue = new WakeUpQueue(this, 'WakeUps', { workerTimeout });
@@ -335,6 +343,7 @@ export class GitferryDeployer extends Construct {
       ...vpcProps,
       environment: env({
         WORKER_PARALLELISM: String(props.workerParallelism ?? d.workerParallelism),
+        REPO_MAX_FILES: props.repoMaxFiles === undefined ? undefined : String(props.repoMaxFiles),
         // A record is started only while this much is left: a quarter of the timeout, at most 30 s.
         WORKER_START_BUDGET_MS: String(Math.min(30_000, workerTimeout.toMilliseconds() / 4)),
         // A worker cannot outlive its timeout: a dead one's apps are free again that soon.

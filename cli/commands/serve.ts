@@ -6,6 +6,11 @@ import {
   checkOperationTimeout,
   defaultOperationTimeoutSeconds,
 } from '../../shared/domain/operation-timeout.js';
+import {
+  defaultSourceLimits,
+  repoMaxFilesRange,
+  sourceLimitsWith,
+} from '../../shared/runtime/source-limits.js';
 
 export function addServeCommand(program: Command): void {
   program
@@ -50,6 +55,11 @@ export function addServeCommand(program: Command): void {
       process.env.GITFERRY_SYNC_TIMEOUT_SECONDS ?? String(defaultOperationTimeoutSeconds),
     )
     .option(
+      '--repo-max-files <n>',
+      `files and directories a checkout may hold (a monorepo of thousands of apps needs more; ${repoMaxFilesRange.min} to ${repoMaxFilesRange.max})`,
+      process.env.GITFERRY_REPO_MAX_FILES ?? String(defaultSourceLimits.maxFiles),
+    )
+    .option(
       '--health-checks <path>',
       'custom Lua health checks: a directory of <group>_<Kind>.lua files, or an argocd-cm ConfigMap file',
       process.env.GITFERRY_HEALTH_CHECKS,
@@ -66,6 +76,7 @@ export function addServeCommand(program: Command): void {
     )
     .action(async (o) => {
       const syncTimeoutSeconds = checkOperationTimeout('--sync-timeout', o.syncTimeout);
+      const sourceLimits = sourceLimitsWith('--repo-max-files', o.repoMaxFiles);
       const { serve } = await import('../serve.js');
       await serve({
         port: Number(o.port),
@@ -89,6 +100,7 @@ export function addServeCommand(program: Command): void {
             }
           : undefined,
         syncTimeoutSeconds,
+        sourceLimits,
         healthChecks: o.healthChecks,
         argoNamespace: o.argoNamespace,
         notificationsFile: o.notifications,

@@ -1,3 +1,4 @@
+import { sourceLimitsWith, type SourceLimits } from '../source/types.js';
 import { GitferryError } from '../domain/errors.js';
 import { checkOperationTimeout, defaultOperationTimeoutSeconds } from '../domain/operation-timeout.js';
 import type { RepoCredentialRule } from '../control/repo-credentials.js';
@@ -26,6 +27,8 @@ export interface AwsRuntimeConfig {
   clusterSecretPrefix: string;
   /** A sync still running after this long is ended, its running hooks deleted (default 30 min). */
   syncTimeoutSeconds: number;
+  /** Checkout and render budgets: the defaults with the operator's file budget (GITFERRY_REPO_MAX_FILES). */
+  sourceLimits: SourceLimits;
   /**
    * How long a worker holds an app: the worker function's timeout (it cannot run longer), so an
    * app whose worker died (killed, out of memory) is taken over that soon, not after the default
@@ -161,6 +164,7 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
       .map((s) => s.trim())
       .filter(Boolean),
     clusterSecretPrefix: env[awsEnvNames.CLUSTER_SECRET_PREFIX] || 'gitferry/clusters/',
+    sourceLimits: sourceLimitsWith(awsEnvNames.REPO_MAX_FILES, env[awsEnvNames.REPO_MAX_FILES]),
     syncTimeoutSeconds: env[awsEnvNames.SYNC_TIMEOUT_SECONDS]
       ? checkOperationTimeout(awsEnvNames.SYNC_TIMEOUT_SECONDS, env[awsEnvNames.SYNC_TIMEOUT_SECONDS])
       : defaultOperationTimeoutSeconds,

@@ -26,9 +26,11 @@ export function buildAwsRuntime(
 ) {
   const base = buildAwsClusterRuntime(config, opts);
   const { guard, secrets } = base;
-  const checkouts = new GitCheckoutCache(`${config.workDir}/checkouts`, { http: { guard } });
+  const limits = config.sourceLimits;
+  const checkouts = new GitCheckoutCache(`${config.workDir}/checkouts`, { http: { guard }, limits });
   const renderer = new SourceRenderer(checkouts, {
     workRoot: `${config.workDir}/renders`,
+    limits,
     tools: {
       helm: config.helmBin,
       kustomize: config.kustomizeBin,

@@ -1,6 +1,7 @@
 // The local runtime of `gitferry serve`: the SQLite store and queue, file secrets, the renderer,
 // the cluster connectors and the use cases, built from one data dir. Like runtime/aws.ts, the
 // only place that knows adapters and control together.
+import { defaultSourceLimits, type SourceLimits } from '../source/types.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -44,6 +45,8 @@ export interface LocalRuntimeOptions {
   allowedHosts?: string[];
   /** A sync still running after this long is ended (its running hooks deleted); default 30 min. */
   syncTimeoutSeconds?: number;
+  /** Checkout and render budgets (files, bytes, time); default defaultSourceLimits. */
+  sourceLimits?: SourceLimits;
   /** Custom Lua health checks: a directory of `<group>_<Kind>.lua` files or an argocd-cm file. */
   healthChecks?: string;
   /** Applications and AppProjects rendered into this namespace become child apps (default argocd). */
@@ -75,9 +78,14 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
   const queue = new SqliteJobQueue(db, { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 });
   const secrets = new FileSecretStore(join(opts.dataDir, 'secrets'));
   const guard = { allowedHosts: opts.allowedHosts ?? [] };
-  const checkouts = new GitCheckoutCache(join(opts.dataDir, 'cache', 'checkouts'), { http: { guard } });
+  const limits = opts.sourceLimits ?? defaultSourceLimits;
+  const checkouts = new GitCheckoutCache(join(opts.dataDir, 'cache', 'checkouts'), {
+    http: { guard },
+    limits,
+  });
   const renderer = new SourceRenderer(checkouts, {
     workRoot: join(opts.dataDir, 'cache', 'renders'),
+    limits,
     tools: opts.tools ?? {
       helm: defaultToolPath('helm'),
       kustomize: defaultToolPath('kustomize'),

@@ -13,7 +13,7 @@ import { join, posix } from 'node:path';
 import pLimit from 'p-limit';
 import { SourceError } from './errors.js';
 import { quotePath } from './safe-path.js';
-import type { SourceLimits } from './types.js';
+import { repoMaxFilesHint, type SourceLimits } from './types.js';
 
 /** Blobs read and written at once: hides disk latency, bounds memory to a few blobs. */
 const writeConcurrency = 8;
@@ -148,7 +148,7 @@ export async function writeCommitTree(o: WriteTreeOptions): Promise<CheckoutSumm
       if (++entries > limits.maxFiles)
         throw new SourceError(
           'source:too-many-files',
-          `${label}: the tree has more than ${limits.maxFiles} files and directories (refused at ${quotePath(path)}, before writing any)`,
+          `${label}: the tree has more than ${limits.maxFiles} files and directories (refused at ${quotePath(path)}, before writing any; ${repoMaxFilesHint})`,
         );
       if (Buffer.byteLength(path) > maxPathBytes)
         throw new SourceError(
@@ -162,7 +162,7 @@ export async function writeCommitTree(o: WriteTreeOptions): Promise<CheckoutSumm
         if (entries > limits.maxFiles)
           throw new SourceError(
             'source:too-many-files',
-            `${label}: the tree has more than ${limits.maxFiles} files and directories (refused at ${quotePath(path)}, before writing any)`,
+            `${label}: the tree has more than ${limits.maxFiles} files and directories (refused at ${quotePath(path)}, before writing any; ${repoMaxFilesHint})`,
           );
         reusedTrees.push({
           ...entry,

@@ -6,7 +6,7 @@
 // object is inflated, and the inflation itself may not produce more than was declared.
 import { inflateSync } from 'node:zlib';
 import { SourceError } from './errors.js';
-import type { SourceLimits } from './types.js';
+import { repoMaxFilesHint, type SourceLimits } from './types.js';
 
 const typeNames: Record<number, string> = {
   1: 'commit',
@@ -67,7 +67,7 @@ export function checkPack(pack: Uint8Array, limits: SourceLimits, subject: strin
   if (objects > limits.maxFiles + 2)
     throw new SourceError(
       'source:too-many-files',
-      `${subject}: the pack holds ${objects} objects, more than a checkout of at most ${limits.maxFiles} files and directories needs (refused before unpacking)`,
+      `${subject}: the pack holds ${objects} objects, more than a checkout of at most ${limits.maxFiles} files and directories needs (refused before unpacking; ${repoMaxFilesHint})`,
     );
   const end = buf.length - 20;
   let pos = 12;

@@ -10,6 +10,7 @@ describe('the functions environment', () => {
     repoCredentials: [{ urlPrefix: 'https://git.example.com/team', secret: 'gitferry/repos/team' }],
     allowedHosts: ['git.internal.example.com'],
     notifications: 'service.github: {tokenSecret: gitferry/notifications/github}',
+    repoMaxFiles: 150_000,
   });
   const functions = template.findResources('AWS::Lambda::Function');
   const envOf = (fn: unknown) =>
@@ -43,5 +44,13 @@ describe('the functions environment', () => {
     expect(config.allowedHosts).toEqual(['git.internal.example.com']);
     expect(config.clusterSecretPrefix).toMatch(/clusters\/$/);
     expect(config.notifications).toBe('service.github: {tokenSecret: gitferry/notifications/github}');
+    expect(config.sourceLimits.maxFiles).toBe(150_000);
+  });
+
+  test('a repoMaxFiles the worker would refuse is refused at synth, naming the prop', () => {
+    for (const bad of [5, 2_000_000, 1.5, Number.NaN])
+      expect(() => synthGitferry({ repoMaxFiles: bad })).toThrow(
+        /repoMaxFiles must be a whole number of files/,
+      );
   });
 });

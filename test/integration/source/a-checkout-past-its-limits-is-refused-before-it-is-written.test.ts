@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitCheckoutCache } from '../../../shared/source/git.js';
-import { defaultSourceLimits, type SourceLimits } from '../../../shared/source/types.js';
+import { defaultSourceLimits, repoMaxFilesHint, type SourceLimits } from '../../../shared/source/types.js';
 import { TestRepo } from '../../support/git.js';
 import { testbedGuard } from '../../support/source.js';
 
@@ -115,7 +115,7 @@ describe('a git checkout holds its limits before memory or disk is spent', () =>
 
       expect(outcome).toMatchObject({
         code: 'source:too-many-files',
-        message: `${repo.url} at ${sha}: the tree has more than ${defaultSourceLimits.maxFiles} files and directories (refused at "f020000.yaml", before writing any)`,
+        message: `${repo.url} at ${sha}: the tree has more than ${defaultSourceLimits.maxFiles} files and directories (refused at "f020000.yaml", before writing any; ${repoMaxFilesHint})`,
       });
       // The pack (one blob, one 4 MB tree compressed) and git's metadata; not one of the files.
       expect(peak).toBeLessThan(4 * mib);
@@ -150,7 +150,7 @@ describe('a git checkout holds its limits before memory or disk is spent', () =>
       expect(err).toMatchObject({ code: 'source:too-many-files' });
       // Breadth first: 10 + 100 entries, then the 891st of the third level.
       expect(err.message).toBe(
-        `${repo.url} at ${sha}: the tree has more than 1000 files and directories (refused at "d8/d9/d0", before writing any)`,
+        `${repo.url} at ${sha}: the tree has more than 1000 files and directories (refused at "d8/d9/d0", before writing any; ${repoMaxFilesHint})`,
       );
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(leftBehind()).toEqual([]);
