@@ -186,7 +186,8 @@ function cursorStart(cursor: string | undefined): CursorStart {
     return { offset: Number.isSafeInteger(offset) && offset > 0 ? offset : 0 };
   }
   const after = text.slice(cursorPrefix.length);
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(after) || after.length > 63)
+  // App names are DNS labels; any DNS name (dots, up to 253 characters) passes, the store's own bound.
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(after) || after.length > 253)
     throw new ProblemError(
       400,
       'Bad Request',
