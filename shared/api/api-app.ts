@@ -174,7 +174,7 @@ interface CursorStart {
 }
 
 /**
- * What a cursor says. It comes from the client, so a name no app can have (not a DNS label) is
+ * What a cursor says. It comes from the client, so a name no app can have (not a DNS name) is
  * refused with 400 rather than passed to the store.
  */
 function cursorStart(cursor: string | undefined): CursorStart {
