@@ -60,6 +60,20 @@ const { startServe } = await import('../test/support/serve.js');
 
 const run = uniqueName('ta');
 const nsOf = (i: number) => `${run}-${String(i).padStart(5, '0')}`;
+/**
+ * After a run: a bed this bench started is stopped with everything on it. On a shared bed, the
+ * apps' namespaces (and `extra` ones) are deleted in batches without waiting: deleting thousands
+ * keeps its apiserver busy for minutes, which is why a bench on its own bed skips it.
+ */
+async function cleanUp(...extra: string[]): Promise<void> {
+  if (owned) return stopTestbed(bed);
+  for (let i = 0; i < apps; i += 200) {
+    const names = Array.from({ length: Math.min(200, apps - i) }, (_, k) => nsOf(i + k));
+    await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', ...names]).catch(() => {});
+  }
+  if (extra.length > 0)
+    await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', ...extra]).catch(() => {});
+}
 const appOf = (i: number) => `${run}-${String(i).padStart(5, '0')}`;
 
 /** One app's four objects (namespace-less: the app's destination namespace applies). */
@@ -166,11 +180,7 @@ async function kubectlBaseline(): Promise<never> {
     `  CPU to observed                ${total.toFixed(0)} s (${((total / apps) * 1000).toFixed(0)} ms per app): ${used.map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}`,
   );
   rmSync(dir, { recursive: true, force: true });
-  for (let i = 0; i < apps; i += 200) {
-    const names = Array.from({ length: Math.min(200, apps - i) }, (_, k) => nsOf(i + k));
-    await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', ...names]).catch(() => {});
-  }
-  if (owned) await stopTestbed(bed);
+  await cleanUp();
   process.exit(0);
 }
 if (flags.baseline === 'kubectl') await kubectlBaseline();
@@ -469,20 +479,7 @@ try {
   server.child.kill('SIGTERM');
   await new Promise((r) => server.child.once('exit', r));
   repo.dispose();
-  // The namespaces (and so every object the apps made), in batches, without waiting.
-  for (let i = 0; i < apps; i += 200) {
-    const names = Array.from({ length: Math.min(200, apps - i) }, (_, k) => nsOf(i + k));
-    await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', ...names]).catch(() => {});
-  }
-  await kubectl([
-    'delete',
-    'namespace',
-    '--wait=false',
-    '--ignore-not-found',
-    `other-${run}`,
-    `same-${run}`,
-  ]).catch(() => {});
   rmSync(dataDir, { recursive: true, force: true });
-  if (owned) await stopTestbed(bed);
+  await cleanUp(`other-${run}`, `same-${run}`);
 }
 process.exit(exitCode);
