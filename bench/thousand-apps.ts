@@ -218,54 +218,28 @@ const api = async (method: string, path: string, body?: string, type = 'applicat
 };
 
 /**
- * One drift pass (shared/control/drift-check.ts) over every app serve has synced, run here on
- * serve's SQLite file (a second connection, as a second process would), with the cluster client's
- * requests and the ls-remotes counted; wake-ups are counted, not sent.
+ * One drift pass (shared/control/drift-check.ts) over every app serve has synced, in a process of
+ * its own (bench/drift-pass-child.ts) so that its peak memory is the pass's, as the AWS drift
+ * function's would be.
  */
 async function measureDriftPass() {
-  const { openDatabase } = await import('../shared/adapters/local/sqlite-database.js');
-  const { SqliteStateStore } = await import('../shared/adapters/local/sqlite-state-store.js');
-  const { ClusterConnectorRouter } = await import('../shared/adapters/cluster/cluster-connector-router.js');
-  const { TokenClusterConnector } = await import('../shared/adapters/cluster/token-cluster-connector.js');
-  const { KubeClient } = await import('../shared/engine/kube-client.js');
-  const { runDriftTick } = await import('../shared/control/drift-check.js');
-  const { resolveRevision } = await import('../shared/source/git.js');
-  const { silentLogger } = await import('../shared/ports/logger.js');
-  const guard = { allowedHosts: ['127.0.0.1/32'] };
-  const db = openDatabase(join(dataDir, 'gitferry.db'));
-  const counts = { lists: 0, gets: 0, lsRemotes: 0, woken: 0 };
-  const request = KubeClient.prototype.request;
-  KubeClient.prototype.request = function (this: InstanceType<typeof KubeClient>, req) {
-    // A LIST across the cluster names no namespace; every LIST here reads the bench's apps.
-    if (req.query?.limit) counts.lists++;
-    else if (req.path.includes(`/namespaces/${run}-`)) counts.gets++;
-    return request.call(this, req);
-  } as typeof request;
-  try {
-    const started = performance.now();
-    const tick = await runDriftTick({
-      store: new SqliteStateStore(db),
-      queue: { send: async () => void counts.woken++ },
-      connector: new ClusterConnectorRouter({
-        kubeconfig: new TokenClusterConnector(
-          { get: async () => bed.kube.token },
-          { secretPrefix: 'clusters/', server: { guard } },
-        ),
-      }),
-      credentials: async () => undefined,
-      clock: { now: Date.now },
-      log: silentLogger,
-      guard,
-      resolveHead: (url, rev) => {
-        counts.lsRemotes++;
-        return resolveRevision(url, rev, { guard });
-      },
-    });
-    return { seconds: (performance.now() - started) / 1000, ...counts, unchanged: tick.unchanged };
-  } finally {
-    KubeClient.prototype.request = request;
-    db.close();
-  }
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const child = join(import.meta.dirname, 'drift-pass-child.ts');
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, dataDir, run], {
+    env: process.env,
+    maxBuffer: 16 << 20,
+  });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as {
+    seconds: number;
+    lists: number;
+    gets: number;
+    lsRemotes: number;
+    woken: number;
+    unchanged: number;
+    rssBeforeMb: number;
+    peakRssMb: number;
+  };
 }
 /**
  * A cluster whose API server never answers (a listener that holds every connection) and
@@ -465,6 +439,9 @@ try {
   const drift = await measureDriftPass();
   console.log(
     `  one drift pass, ${apps} unchanged apps  ${drift.seconds.toFixed(2)} s: ${drift.lists} LISTs, ${drift.gets} GETs of objects, ${drift.lsRemotes} ls-remote, 0 renders and clones (the drift check has no renderer), ${drift.woken} wake-ups, ${drift.unchanged} unchanged`,
+  );
+  console.log(
+    `  the drift pass's process         peak ${drift.peakRssMb.toFixed(0)} MB (VmHWM; ${drift.rssBeforeMb.toFixed(0)} MB before the pass)`,
   );
   writeFileSync(
     driftPassFile,
