@@ -13,8 +13,8 @@
 import pLimit from 'p-limit';
 import type { App, Cluster } from '../domain/app.js';
 import type { HealthStatus } from '../domain/health.js';
-import { refKey, type InventoryEntry } from '../domain/kube-object.js';
-import type { AppStatus } from '../domain/status.js';
+import { refKey, type InventoryEntry, type KubeObject } from '../domain/kube-object.js';
+import type { SyncStatusCode } from '../domain/status.js';
 import { wakeUpGroup, type SyncReason } from '../domain/sync-job.js';
 import { ownedFingerprint, ownedPartOf } from '../engine/fingerprint.js';
 import { assessHealth, worstHealth } from '../engine/health.js';
@@ -110,11 +110,39 @@ export async function runDriftTick(deps: DriftCheckDeps): Promise<DriftTick> {
   return tick;
 }
 
+/**
+ * An app whose live objects are to be compared, with only what the comparison reads of its status:
+ * a pass holds one per app of the cluster until its objects are read, so whole statuses (each
+ * with its resources and messages) are not kept.
+ */
 interface Candidate {
   app: App;
-  status: AppStatus;
+  status: Compared;
   inventory: InventoryEntry[];
 }
+
+interface Compared {
+  sync: SyncStatusCode;
+  revision?: string;
+  health: HealthStatus['status'];
+  /** The revision of the last operation (gitAhead). */
+  operationRevision?: string;
+}
+
+/**
+ * What a pass keeps of each live object: its owned fingerprint and health, worked out as its page
+ * is read. Thousands of apps' objects are read at once; keeping the objects themselves (even
+ * slim) held every page's parsed spec and status until the whole cluster was read.
+ */
+interface LiveSummary {
+  owned?: string;
+  health?: HealthStatus;
+}
+
+const summarize = (obj: KubeObject): LiveSummary => ({
+  owned: ownedFingerprint(obj),
+  health: assessHealth(obj),
+});
 
 async function checkClusterDrift(
   deps: DriftCheckDeps,
@@ -172,7 +200,17 @@ async function checkClusterDrift(
         if (revision !== status.sync.revision) await wake(app, 'new-revision', 'poll');
         else if (renderKeyOf(app, revision) !== status.sync.renderKey)
           await wake(app, 'spec-changed', 'drift');
-        else candidates.push({ app, status, inventory: await deps.store.getInventory(app.name) });
+        else
+          candidates.push({
+            app,
+            status: {
+              sync: status.sync.status,
+              revision: status.sync.revision,
+              health: status.health.status,
+              operationRevision: status.operation?.revision,
+            },
+            inventory: await deps.store.getInventory(app.name),
+          });
       }),
     ),
   );
@@ -212,6 +250,7 @@ async function checkLiveState(
       rm,
       candidates.flatMap((c) => c.inventory),
       batchReadOptions,
+      summarize,
     );
 
     for (const { app, status, inventory } of candidates) {
@@ -228,17 +267,15 @@ async function checkLiveState(
         }
         const owned = ownedPartOf(entry.fingerprint);
         if (!owned) unknown = true;
-        else if (ownedFingerprint(obj) !== owned) drifted = true;
-        const health = assessHealth(obj);
-        if (health) healths.push(health);
+        else if (obj.owned !== owned) drifted = true;
+        if (obj.health) healths.push(obj.health);
       }
-      const outOfSync = status.sync.status === 'OutOfSync';
+      const outOfSync = status.sync === 'OutOfSync';
       if (unknown) await wake(app, 'never-compared', 'drift');
       else if (drifted && (!outOfSync || isSelfHealing(app))) await wake(app, 'live-changed', 'drift');
       // OutOfSync because Git moved on (a manual app not yet synced to its head) is not live drift.
       else if (!drifted && outOfSync && !gitAhead(status)) await wake(app, 'back-in-sync', 'drift');
-      else if (worstHealth(healths).status !== status.health.status)
-        await wake(app, 'health-changed', 'health');
+      else if (worstHealth(healths).status !== status.health) await wake(app, 'health-changed', 'health');
       else tick.unchanged++;
     }
   } finally {
@@ -273,6 +310,6 @@ async function headOf(deps: DriftCheckDeps, app: App, heads: Map<string, Promise
 }
 
 /** The last comparison was with a revision other than the one last synced. */
-function gitAhead(status: AppStatus): boolean {
-  return status.operation?.revision !== undefined && status.operation.revision !== status.sync.revision;
+function gitAhead(status: Compared): boolean {
+  return status.operationRevision !== undefined && status.operationRevision !== status.revision;
 }

@@ -1,7 +1,7 @@
 import type { HealthStatus } from '../domain/health.js';
 import { formatRef, refKey, type KubeObject, type ObjectRef } from '../domain/kube-object.js';
 import { worstHealth } from './health.js';
-import { readLiveState, type LiveStateOptions, type LiveTarget } from './live-state.js';
+import { readLiveState, type Keep, type LiveStateOptions, type LiveTarget } from './live-state.js';
 import type { ResourceManager } from './resource-manager.js';
 
 /** Live objects by refKey (undefined: read, and not there), as readLiveObjects returns them. */
@@ -26,13 +26,14 @@ export const batchReadOptions: Partial<LiveStateOptions> = {
 /**
  * The live objects of many refs, of many apps, in one go: with batchReadOptions, one LIST per
  * kind and namespace (or across the cluster), however many apps and objects share them. Refs of kinds the cluster does not
- * serve are in `unserved` (and not in `live`).
+ * serve are in `unserved` (and not in `live`). `keep` says what is kept of each object (see Keep).
  */
-export async function readLiveObjects(
+export async function readLiveObjects<T = KubeObject>(
   rm: ResourceManager,
   refs: ObjectRef[],
   opts: Partial<LiveStateOptions> = {},
-): Promise<{ live: LiveObjects; unserved: Set<string> }> {
+  keep?: Keep<T>,
+): Promise<{ live: Map<string, T | undefined>; unserved: Set<string> }> {
   const targets = new Map<string, LiveTarget>();
   const unserved = new Set<string>();
   for (const ref of refs) {
@@ -42,7 +43,7 @@ export async function readLiveObjects(
     if (info) targets.set(key, { key, info, namespace: ref.namespace, name: ref.name });
     else unserved.add(key);
   }
-  return { live: await readLiveState(rm.client, [...targets.values()], rm.run, opts), unserved };
+  return { live: await readLiveState(rm.client, [...targets.values()], rm.run, opts, keep), unserved };
 }
 
 /**

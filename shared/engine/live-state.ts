@@ -34,6 +34,12 @@ export const defaultLiveStateOptions: LiveStateOptions = { listThreshold: 8, pag
 
 type ListPage = { items: KubeObject[]; metadata?: { continue?: string; remainingItemCount?: number } };
 type Run = <T>(fn: () => Promise<T>) => Promise<T>;
+/**
+ * What is kept of each object read, computed as its page is read (by default the object, or its
+ * slim copy): a caller that needs only a digest of each object (the drift check) keeps that, and
+ * no page outlives its reading.
+ */
+export type Keep<T> = (obj: KubeObject) => T;
 
 /**
  * Reads the live state of many objects with few requests: a paginated LIST per kind and namespace
@@ -41,13 +47,15 @@ type Run = <T>(fn: () => Promise<T>) => Promise<T>;
  * the cluster for a kind spread over many namespaces. Missing objects map to undefined. Only the
  * objects asked for are kept: a page of others' objects is dropped as soon as it is read.
  */
-export async function readLiveState(
+export async function readLiveState<T = KubeObject>(
   client: KubeClient,
   targets: LiveTarget[],
   run: Run,
   opts: Partial<LiveStateOptions> = {},
-): Promise<Map<string, KubeObject | undefined>> {
+  keep?: Keep<T>,
+): Promise<Map<string, T | undefined>> {
   const o = { ...defaultLiveStateOptions, ...opts };
+  const keepOf = keep ?? ((o.slim ? slimObject : (obj: KubeObject) => obj) as Keep<T>);
   const kinds = new Map<string, LiveTarget[]>();
   for (const t of targets) {
     const k = `${t.info.group}/${t.info.version}/${t.info.resource}`;
@@ -55,7 +63,7 @@ export async function readLiveState(
     if (list) list.push(t);
     else kinds.set(k, [t]);
   }
-  const live = new Map<string, KubeObject | undefined>();
+  const live = new Map<string, T | undefined>();
   await Promise.all(
     [...kinds.values()].map(async (ofKind) => {
       const groups = byNamespace(ofKind);
@@ -65,10 +73,10 @@ export async function readLiveState(
         info.namespaced &&
         groups.length >= o.clusterWideFrom &&
         info.verbs.includes('list') &&
-        (await readAcrossCluster(client, info, ofKind, groups.length, run, o, live))
+        (await readAcrossCluster(client, info, ofKind, groups.length, run, o, keepOf, live))
       )
         return;
-      await Promise.all(groups.map((group) => readGroup(client, group, run, o, live)));
+      await Promise.all(groups.map((group) => readGroup(client, group, run, o, keepOf, live)));
     }),
   );
   return live;
@@ -92,12 +100,6 @@ function withType(info: ResourceInfo, item: KubeObject): KubeObject {
   return { ...item, apiVersion, kind: info.kind };
 }
 
-/** A listed item as kept: typed, and slim if asked. */
-function kept(info: ResourceInfo, item: KubeObject, o: LiveStateOptions): KubeObject {
-  const typed = withType(info, item);
-  return o.slim ? slimObject(typed) : typed;
-}
-
 const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** The object as LiveStateOptions.slim keeps it (a new object; the read one is left as it is). */
@@ -119,17 +121,18 @@ export function slimObject(obj: KubeObject): KubeObject {
 }
 
 /** One kind and namespace: a paginated LIST from listThreshold objects on, else a GET each. */
-async function readGroup(
+async function readGroup<T>(
   client: KubeClient,
   group: LiveTarget[],
   run: Run,
   o: LiveStateOptions,
-  live: Map<string, KubeObject | undefined>,
+  keep: Keep<T>,
+  live: Map<string, T | undefined>,
 ): Promise<void> {
   const first = group[0]!;
   if (group.length >= o.listThreshold && first.info.verbs.includes('list')) {
     const wanted = new Set(group.map((t) => t.name));
-    const byName = new Map<string, KubeObject>();
+    const byName = new Map<string, T>();
     let cont: string | undefined;
     do {
       const res = await run(() =>
@@ -140,7 +143,7 @@ async function readGroup(
         }),
       );
       for (const item of res.body.items)
-        if (wanted.has(item.metadata.name)) byName.set(item.metadata.name, kept(first.info, item, o));
+        if (wanted.has(item.metadata.name)) byName.set(item.metadata.name, keep(withType(first.info, item)));
       cont = res.body.metadata?.continue || undefined;
     } while (cont);
     for (const t of group) live.set(t.key, byName.get(t.name));
@@ -149,7 +152,7 @@ async function readGroup(
   await Promise.all(
     group.map(async (t) => {
       const obj = await run(() => getObject(client, t.info, t.namespace, t.name));
-      live.set(t.key, obj && o.slim ? slimObject(obj) : obj);
+      live.set(t.key, obj ? keep(obj) : undefined);
     }),
   );
 }
@@ -159,18 +162,19 @@ async function readGroup(
  * nothing read into `live`) when it would take as many pages as the per-namespace LISTs it
  * replaces, or when the credentials may not list across the cluster.
  */
-async function readAcrossCluster(
+async function readAcrossCluster<T>(
   client: KubeClient,
   info: ResourceInfo,
   targets: LiveTarget[],
   namespaces: number,
   run: Run,
   o: LiveStateOptions,
-  live: Map<string, KubeObject | undefined>,
+  keep: Keep<T>,
+  live: Map<string, T | undefined>,
 ): Promise<boolean> {
   const { pageSize } = o;
   const wanted = new Map(targets.map((t) => [`${t.namespace ?? ''}/${t.name}`, t]));
-  const found = new Map<string, KubeObject>();
+  const found = new Map<string, T>();
   let cont: string | undefined;
   let pages = 0;
   do {
@@ -199,7 +203,7 @@ async function readAcrossCluster(
     }
     for (const item of page.items) {
       const key = `${item.metadata.namespace ?? ''}/${item.metadata.name}`;
-      if (wanted.has(key)) found.set(key, kept(info, item, o));
+      if (wanted.has(key)) found.set(key, keep(withType(info, item)));
     }
     cont = page.metadata?.continue || undefined;
   } while (cont);

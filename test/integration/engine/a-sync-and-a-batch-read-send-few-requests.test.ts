@@ -150,6 +150,21 @@ describe('requests the engine sends', () => {
       expect(summary(across.result.live).filter((s) => s.endsWith('=missing'))).toHaveLength(4);
     });
 
+    test('keeps of each object what the caller asks, across the cluster, per namespace and by GET', async () => {
+      const keep = (o: KubeObject) => ({ label: `${o.kind}:${o.metadata.labels?.k}` });
+      const asKept = (live: Map<string, { label: string } | undefined>) =>
+        [...live.entries()].map(([k, o]) => `${k}=${o ? o.label : 'missing'}`).sort();
+      const full = summary((await readLiveObjects(rm, refs, batchReadOptions)).live);
+      const across = await counted(() => readLiveObjects(rm, refs, batchReadOptions, keep));
+      expect(across.requests).toEqual(['GET /api/v1/podtemplates list']);
+      expect(asKept(across.result.live)).toEqual(full);
+      const perNamespace = await readLiveObjects(rm, refs, { listThreshold: 1 }, keep);
+      expect(asKept(perNamespace.live)).toEqual(full);
+      const byGet = await counted(() => readLiveObjects(rm, refs, { listThreshold: 1000 }, keep));
+      expect(byGet.requests).toHaveLength(12);
+      expect(asKept(byGet.result.live)).toEqual(full);
+    });
+
     test('is per namespace when the cluster-wide list would take more pages than that', async () => {
       // Pages of 2: the cluster's 8 PodTemplates (at least) take 4 pages, no fewer than the namespaces.
       const read = await counted(() => readLiveObjects(rm, refs, { ...batchReadOptions, pageSize: 2 }));
