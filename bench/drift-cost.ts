@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { GitferryStack } from '../infra/gitferry-stack.js';
+import type { DriftPass } from './drift-pass-child.js';
 
 /** The sizes `cdk deploy` configures, read from the synthesized template (bundling skipped). */
 function configuredSizes() {
@@ -75,14 +76,8 @@ const pass = {
 };
 
 /** One drift pass as bench/thousand-apps.ts measured it, if it did. */
-interface MeasuredPass {
+interface MeasuredPass extends DriftPass {
   apps: number;
-  seconds: number;
-  lists: number;
-  gets: number;
-  lsRemotes: number;
-  woken: number;
-  unchanged: number;
   load?: string;
   measuredAt?: string;
 }

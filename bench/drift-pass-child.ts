@@ -18,6 +18,18 @@ import { runDriftTick } from '../shared/control/drift-check.js';
 import { resolveRevision } from '../shared/source/git.js';
 import { silentLogger } from '../shared/ports/logger.js';
 
+/** What the pass printed: bench/thousand-apps.ts reads it, and npm run cost reads what that wrote. */
+export interface DriftPass {
+  seconds: number;
+  lists: number;
+  gets: number;
+  lsRemotes: number;
+  woken: number;
+  unchanged: number;
+  rssBeforeMb?: number;
+  peakRssMb?: number;
+}
+
 const [dataDir, prefix] = process.argv.slice(2);
 if (!dataDir || !prefix) {
   console.error('usage: drift-pass-child.ts <serve data dir> <namespace prefix>');
@@ -62,12 +74,5 @@ const tick = await runDriftTick({
 const seconds = (performance.now() - started) / 1000;
 const peakRssMb = status('VmHWM');
 db.close();
-console.log(
-  JSON.stringify({
-    seconds,
-    ...counts,
-    unchanged: tick.unchanged,
-    rssBeforeMb: rssBefore,
-    peakRssMb,
-  }),
-);
+const pass: DriftPass = { seconds, ...counts, unchanged: tick.unchanged, rssBeforeMb: rssBefore, peakRssMb };
+console.log(JSON.stringify(pass));

@@ -31,6 +31,7 @@ import {
   type TestbedState,
 } from '../test/testbed/testbed.js';
 import { freePort } from '../test/testbed/free-port.js';
+import type { DriftPass } from './drift-pass-child.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -230,16 +231,7 @@ async function measureDriftPass() {
     env: process.env,
     maxBuffer: 16 << 20,
   });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as {
-    seconds: number;
-    lists: number;
-    gets: number;
-    lsRemotes: number;
-    woken: number;
-    unchanged: number;
-    rssBeforeMb: number;
-    peakRssMb: number;
-  };
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Required<DriftPass>;
 }
 /**
  * A cluster whose API server never answers (a listener that holds every connection) and
