@@ -3,7 +3,8 @@
 // apps): over serve's SQLite file (a second connection, as a second process would), with the
 // cluster client's LISTs and GETs and the ls-remotes counted; wake-ups are counted, not sent.
 // Prints one JSON line: seconds, counts, and memory (resident before the pass, and the process's
-// peak, VmHWM, after it).
+// peak, VmHWM, after it). bench/thousand-apps.ts bundles it (esbuild, as the drift function is
+// bundled) and runs it with the heap AWS's runtime gives the drift function (bench/lambda-heap.ts).
 // Usage: node --import tsx bench/drift-pass-child.ts <serve data dir> <namespace prefix>
 //   (GITFERRY_TESTBED_STATE names the bed)
 import { readFileSync } from 'node:fs';

@@ -32,6 +32,8 @@ import {
 } from '../test/testbed/testbed.js';
 import { freePort } from '../test/testbed/free-port.js';
 import type { DriftPass } from './drift-pass-child.js';
+import { lambdaHeapFlags } from './lambda-heap.js';
+import { defaultGitferryDeployerProps } from '../infra/gitferry-deployer.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,6 +43,8 @@ const { values: flags } = parseArgs({
     baseline: { type: 'string' },
     'unreachable-apps': { type: 'string', default: '0' },
     bystanders: { type: 'boolean', default: false },
+    // The drift function's memory (MB) whose heap the drift pass gets; default: the CDK construct's.
+    'drift-memory': { type: 'string' },
   },
 });
 if (flags.baseline !== undefined && flags.baseline !== 'kubectl') {
@@ -51,6 +55,8 @@ const apps = Number(flags.apps);
 const unreachableApps = Number(flags['unreachable-apps']);
 const workers = Number(flags.workers);
 const timeoutMs = Number(flags['timeout-seconds']) * 1000;
+const driftMemoryMb = Number(flags['drift-memory'] ?? defaultGitferryDeployerProps.memory.drift);
+lambdaHeapFlags(driftMemoryMb); // a wrong --drift-memory stops here, not after the apps are synced
 
 const owned = !process.env[stateEnvVar];
 const bed: TestbedState = owned ? await startTestbed() : readState(process.env[stateEnvVar]!);
@@ -220,16 +226,49 @@ const api = async (method: string, path: string, body?: string, type = 'applicat
 
 /**
  * One drift pass (shared/control/drift-check.ts) over every app serve has synced, in a process of
- * its own (bench/drift-pass-child.ts) so that its peak memory is the pass's, as the AWS drift
- * function's would be.
+ * its own (bench/drift-pass-child.ts, bundled with esbuild as the drift function is) that gets the
+ * heap AWS's Node.js runtime gives the drift function (its memory as the CDK construct configures
+ * it, or `--drift-memory`): its peak memory is the pass's, and a pass that outgrows the function
+ * fails here as it would there.
  */
 async function measureDriftPass() {
   const { execFile } = await import('node:child_process');
   const { promisify } = await import('node:util');
-  const child = join(import.meta.dirname, 'drift-pass-child.ts');
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, dataDir, run], {
-    env: process.env,
-    maxBuffer: 16 << 20,
+  const { build } = await import('esbuild');
+  const bundle = join(
+    import.meta.dirname,
+    '..',
+    'node_modules',
+    '.cache',
+    'gitferry-bench',
+    'drift-pass.mjs',
+  );
+  await build({
+    entryPoints: [join(import.meta.dirname, 'drift-pass-child.ts')],
+    outfile: bundle,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    // Native; resolved from the repository's node_modules, above the bundle.
+    external: ['better-sqlite3'],
+    banner: {
+      js: "import { createRequire as __gfCreateRequire } from 'node:module'; const require = __gfCreateRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...lambdaHeapFlags(driftMemoryMb), bundle, dataDir, run],
+    { env: process.env, maxBuffer: 16 << 20 },
+  ).catch((err: Error & { stderr?: string }) => {
+    const oom = /heap out of memory|Allocation failed/.test(err.stderr ?? '');
+    throw new Error(
+      oom
+        ? `the drift pass ran out of the ${driftMemoryMb} MB drift function's heap (${lambdaHeapFlags(driftMemoryMb).join(' ')})`
+        : `the drift pass failed: ${err.stderr || err.message}`,
+    );
   });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Required<DriftPass>;
 }
@@ -433,7 +472,7 @@ try {
     `  one drift pass, ${apps} unchanged apps  ${drift.seconds.toFixed(2)} s: ${drift.lists} LISTs, ${drift.gets} GETs of objects, ${drift.lsRemotes} ls-remote, 0 renders and clones (the drift check has no renderer), ${drift.woken} wake-ups, ${drift.unchanged} unchanged`,
   );
   console.log(
-    `  the drift pass's process         peak ${drift.peakRssMb.toFixed(0)} MB (VmHWM; ${drift.rssBeforeMb.toFixed(0)} MB before the pass)`,
+    `  the drift pass's process         peak ${drift.peakRssMb.toFixed(0)} MB of the drift function's ${driftMemoryMb} MB (VmHWM; ${drift.rssBeforeMb.toFixed(0)} MB before the pass; bundled, heap as Lambda sizes it: ${lambdaHeapFlags(driftMemoryMb).join(' ')})`,
   );
   writeFileSync(
     driftPassFile,
