@@ -1,5 +1,7 @@
 // Runs the engine's three rounds in its own process so its peak memory (VmHWM) is its own.
 // Usage: node bench/engine-sync-child.ts-bundle <kubeconfig> <namespace> <count>
+// BENCH_CLUSTER_PIDS (the apiserver's and etcd's pids, comma separated) adds each round's CPU time of
+// those processes: what the engine cost the control plane (as the Go harnesses under peers/ do).
 // BENCH_TRACE=1 prints memory (rss, heap, external) every 50 ms and at each round's end to stderr;
 // BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot after the last round (open it in DevTools).
 import { readFileSync } from 'node:fs';
@@ -18,6 +20,17 @@ const memory = () => {
   const m = process.memoryUsage();
   return `rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}`;
 };
+/** CPU time (user + system) of the cluster's processes in BENCH_CLUSTER_PIDS so far, in ms. */
+const clusterCpuMs = () =>
+  (process.env.BENCH_CLUSTER_PIDS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .reduce((total, pid) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // After "pid (comm) ": state is field 3, utime 14 and stime 15, in clock ticks (100 a second).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return total + (Number(fields[11]) + Number(fields[12])) * 10;
+    }, 0);
 let peak = { rss: 0, at: '' };
 let phase = 'start';
 const sampler = trace
@@ -36,10 +49,11 @@ async function round(
   name: string,
   changed: Set<number>,
   inventory: SyncState['inventory'],
-): Promise<{ ms: number; cpuMs: number; state: SyncState }> {
+): Promise<{ ms: number; cpuMs: number; clusterCpuMs: number; state: SyncState }> {
   phase = name;
   const desired = benchObjects(count, ns!, changed).map((object) => ({ object }));
   const cpu = process.cpuUsage();
+  const clusterCpu = clusterCpuMs();
   const started = performance.now();
   const state = await runSync(rm, {
     desired,
@@ -48,9 +62,10 @@ async function round(
   });
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
+  const clusterUsed = clusterCpuMs() - clusterCpu;
   if (state.phase !== 'Succeeded') throw new Error(`engine round failed: ${state.message}`);
   if (trace) console.error(`${name} done in ${Math.round(ms)} ms: ${memory()}`);
-  return { ms, cpuMs: (used.user + used.system) / 1000, state };
+  return { ms, cpuMs: (used.user + used.system) / 1000, clusterCpuMs: clusterUsed, state };
 }
 
 const cold = await round('cold', new Set(), []);
@@ -72,6 +87,7 @@ console.log(
     changeMs: change.ms,
     peakRssMb: Number(hwm) / 1024,
     cpuMs: { cold: cold.cpuMs, noop: noop.cpuMs, change: change.cpuMs },
+    clusterCpuMs: { cold: cold.clusterCpuMs, noop: noop.clusterCpuMs, change: change.clusterCpuMs },
     counts: { cold: counts(cold.state), noop: counts(noop.state), change: counts(change.state) },
   }),
 );

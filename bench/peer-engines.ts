@@ -9,7 +9,9 @@
 // `--before DIR` also runs the engine of another checkout (e.g. `git archive main`, with a
 // node_modules link) in the same alternating rounds, so a change is measured against its base on
 // the same machine at the same load. CPU is each process's own (user + system) per round: on a
-// shared 2-core machine the client's CPU is taken from the apiserver's.
+// shared 2-core machine the client's CPU is taken from the apiserver's. Cluster CPU is the
+// apiserver's and etcd's during each round (BENCH_CLUSTER_PIDS, read by each harness): what an
+// engine costs the control plane it shares with every other client of the cluster.
 // BENCH_ENGINE_NODE_FLAGS (e.g. "--optimize-for-size") runs Gitferry's engine processes with those
 // Node flags, to see what V8's heap sizing costs; production sets none, so the default run has none.
 // Usage: npm run bench:peers [-- --runs 3] [-- --before /tmp/gitferry-main] [-- --only gitferry,flux]
@@ -43,6 +45,12 @@ const owned = !process.env.GITFERRY_TESTBED_STATE;
 const bed: TestbedState = owned ? await startTestbed() : readState(process.env.GITFERRY_TESTBED_STATE!);
 const kubectl = (...args: string[]) =>
   exec(bed.bin.kubectl, ['--kubeconfig', bed.kubeconfig, ...args], { maxBuffer: 256 << 20 });
+// The apiserver's and etcd's pids: each harness reads their CPU time around each round.
+const clusterPids = bed.processes
+  .filter((p) => p.name === 'kube-apiserver' || p.name === 'etcd')
+  .map((p) => p.pid)
+  .join(',');
+const harnessEnv = { ...process.env, BENCH_CLUSTER_PIDS: clusterPids };
 const tmp = mkdtempSync(join(tmpdir(), 'gitferry-bench-peers-'));
 const stamp = Date.now().toString(36);
 const namespaces: string[] = [];
@@ -53,6 +61,7 @@ interface Rounds {
   changeMs: number;
   peakRssMb: number;
   cpuMs?: { cold: number; noop: number; change: number };
+  clusterCpuMs?: { cold: number; noop: number; change: number };
   counts?: unknown;
 }
 
@@ -105,7 +114,7 @@ const gitferryRounds = (bundle: string, label: string) => async (run: number) =>
   const ns = await namespace(`${label}-${run}`);
   const nodeFlags = (process.env.BENCH_ENGINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const { stdout } = await exec(process.execPath, [...nodeFlags, bundle, bed.kubeconfig, ns, String(count)], {
-    env: { ...process.env, BENCH_CONCURRENCY: String(concurrency) },
+    env: { ...harnessEnv, BENCH_CONCURRENCY: String(concurrency) },
     maxBuffer: 64 << 20,
   });
   return lastJson(stdout);
@@ -119,11 +128,11 @@ const engines: Record<string, ((run: number) => Promise<Rounds>) | undefined> = 
         const ns = await namespace(`flux-${run}`);
         const f = objectFiles(ns);
         const args = ['-kubeconfig', bed.kubeconfig, '-objects', f.plain, '-changed', f.changed];
-        const { stdout } = await exec(join(cache, 'flux-harness'), [
-          ...args,
-          '-concurrency',
-          String(concurrency),
-        ]);
+        const { stdout } = await exec(
+          join(cache, 'flux-harness'),
+          [...args, '-concurrency', String(concurrency)],
+          { env: harnessEnv },
+        );
         return lastJson(stdout);
       }
     : undefined,
@@ -134,7 +143,7 @@ const engines: Record<string, ((run: number) => Promise<Rounds>) | undefined> = 
         const { stdout } = await exec(
           join(cache, 'argo-harness'),
           [...['-kubeconfig', bed.kubeconfig, '-namespace', ns, '-objects', f.plain, '-changed', f.changed]],
-          { maxBuffer: 256 << 20 },
+          { maxBuffer: 256 << 20, env: harnessEnv },
         ); // the engine logs every resource to stderr
         return lastJson(stdout);
       }
@@ -197,11 +206,11 @@ try {
     `\nEngines side by side: ${count} objects, concurrency ${concurrency}, medians of ${runs} alternating runs (load average ${loadAtStart} at the start, ${loadAverage()} at the end)`,
   );
   console.log(
-    `engine                          cold       no-op   10 changed   peak memory   CPU cold / no-op / changed`,
+    `engine                          cold       no-op   10 changed   peak memory   CPU cold / no-op / changed   cluster CPU cold / no-op / changed`,
   );
   const row = (label: string, r: Medians) =>
     console.log(
-      `${label.padEnd(30)} ${s(r.coldMs).padStart(7)}   ${s(r.noopMs).padStart(7)}   ${s(r.changeMs).padStart(9)}   ${(Number.isNaN(r.peakRssMb) ? '—' : `${r.peakRssMb.toFixed(0)} MB`).padStart(11)}   ${r.cpu ? r.cpu.map((c) => s(c)).join(' / ') : '—'}`,
+      `${label.padEnd(30)} ${s(r.coldMs).padStart(7)}   ${s(r.noopMs).padStart(7)}   ${s(r.changeMs).padStart(9)}   ${(Number.isNaN(r.peakRssMb) ? '—' : `${r.peakRssMb.toFixed(0)} MB`).padStart(11)}   ${(r.cpu ? r.cpu.map((c) => s(c)).join(' / ') : '—').padEnd(26)}   ${r.clusterCpu ? r.clusterCpu.map((c) => s(c)).join(' / ') : '—'}`,
     );
   interface Medians {
     coldMs: number;
@@ -209,6 +218,7 @@ try {
     changeMs: number;
     peakRssMb: number;
     cpu?: number[];
+    clusterCpu?: number[];
   }
   const medians = (name: string): Medians => ({
     coldMs: med(name, (r) => r.coldMs),
@@ -217,6 +227,13 @@ try {
     peakRssMb: med(name, (r) => r.peakRssMb),
     cpu: results[name]!.every((r) => r.cpuMs)
       ? [med(name, (r) => r.cpuMs!.cold), med(name, (r) => r.cpuMs!.noop), med(name, (r) => r.cpuMs!.change)]
+      : undefined,
+    clusterCpu: results[name]!.every((r) => r.clusterCpuMs)
+      ? [
+          med(name, (r) => r.clusterCpuMs!.cold),
+          med(name, (r) => r.clusterCpuMs!.noop),
+          med(name, (r) => r.clusterCpuMs!.change),
+        ]
       : undefined,
   });
   const labels: Record<string, string> = {
@@ -237,6 +254,10 @@ try {
     console.log(
       `${name === 'gitferry' ? 'Gitferry' : 'Before'} ÷ Flux: cold ${judged(ratio(g.coldMs, f.coldMs), 0.5)}, no-op ${judged(ratio(g.noopMs, f.noopMs), 0.1)}, 10 changed ${ratio(g.changeMs, f.changeMs).toFixed(2)}×, peak memory ${judged(ratio(g.peakRssMb, f.peakRssMb), 2)}`,
     );
+    if (g.clusterCpu && f.clusterCpu)
+      console.log(
+        `  cluster CPU (apiserver + etcd) ÷ Flux's: cold ${ratio(g.clusterCpu[0]!, f.clusterCpu[0]!).toFixed(2)}×, no-op ${ratio(g.clusterCpu[1]!, f.clusterCpu[1]!).toFixed(2)}×, 10 changed ${ratio(g.clusterCpu[2]!, f.clusterCpu[2]!).toFixed(2)}×`,
+      );
   }
   if (results.gitferry && results.before) {
     const g = medians('gitferry');

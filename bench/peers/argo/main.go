@@ -4,10 +4,12 @@
 // diffs, applies (client-side kubectl apply, Argo CD's default: v0.7.3's server-side apply sends
 // no fieldManager, which current apiservers refuse) and waits for health. Three rounds in
 // one process: cold (-objects), no-op (-objects again), changed (-changed); prints their times,
-// the cache's start-up time and the process's peak memory (VmHWM) as one JSON line, with each round's CPU time.
+// the cache's start-up time and the process's peak memory (VmHWM) as one JSON line, with each round's CPU time,
+// its own and the apiserver's and etcd's (BENCH_CLUSTER_PIDS).
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -15,6 +17,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,13 +46,13 @@ func main() {
 	defer stop()
 	cacheMs := float64(time.Since(started).Microseconds()) / 1000
 
-	round := func(file string) (float64, float64, map[string]int) {
+	round := func(file string) (float64, float64, float64, map[string]int) {
 		objects := readObjects(file)
 		ours := map[string]bool{}
 		for _, o := range objects {
 			ours[o.GetKind()+"/"+o.GetName()] = true
 		}
-		start, cpu := time.Now(), cpuMs()
+		start, cpu, clusterCpu := time.Now(), cpuMs(), clusterCpuMs()
 		results, err := e.Sync(context.Background(), objects, func(r *cache.Resource) bool {
 			return ours[r.Ref.Kind+"/"+r.Ref.Name]
 		}, "bench", *namespace)
@@ -59,15 +62,16 @@ func main() {
 		for _, r := range results {
 			counts[string(r.Status)]++
 		}
-		return ms, cpuMs() - cpu, counts
+		return ms, cpuMs() - cpu, clusterCpuMs() - clusterCpu, counts
 	}
-	coldMs, coldCpu, cold := round(*objectsFile)
-	noopMs, noopCpu, noop := round(*objectsFile)
-	changeMs, changeCpu, change := round(*changedFile)
+	coldMs, coldCpu, coldCluster, cold := round(*objectsFile)
+	noopMs, noopCpu, noopCluster, noop := round(*objectsFile)
+	changeMs, changeCpu, changeCluster, change := round(*changedFile)
 	out, _ := json.Marshal(map[string]any{
 		"coldMs": coldMs, "noopMs": noopMs, "changeMs": changeMs, "cacheMs": cacheMs, "peakRssMb": hwm(),
-		"cpuMs":  map[string]float64{"cold": coldCpu, "noop": noopCpu, "change": changeCpu},
-		"counts": map[string]any{"cold": cold, "noop": noop, "change": change},
+		"cpuMs":        map[string]float64{"cold": coldCpu, "noop": noopCpu, "change": changeCpu},
+		"clusterCpuMs": map[string]float64{"cold": coldCluster, "noop": noopCluster, "change": changeCluster},
+		"counts":       map[string]any{"cold": cold, "noop": noop, "change": change},
 	})
 	fmt.Println(string(out))
 }
@@ -89,6 +93,26 @@ func cpuMs() float64 {
 	var ru syscall.Rusage
 	fail(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
+}
+
+// clusterCpuMs is the CPU time (user + system) the cluster's processes named in BENCH_CLUSTER_PIDS
+// (pids, comma separated: the apiserver's and etcd's) have used so far, in ms; 0 when none is named.
+// What an engine costs the control plane it shares with everything else on the cluster.
+func clusterCpuMs() float64 {
+	total := 0.0
+	for _, pid := range strings.Split(os.Getenv("BENCH_CLUSTER_PIDS"), ",") {
+		if pid == "" {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + pid + "/stat")
+		fail(err)
+		// After "pid (comm) ": state is field 3, utime 14 and stime 15, in clock ticks (100 a second).
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+		utime, _ := strconv.ParseFloat(fields[11], 64)
+		stime, _ := strconv.ParseFloat(fields[12], 64)
+		total += (utime + stime) * 10
+	}
+	return total
 }
 
 // hwm is this process's peak resident memory (VmHWM), in MB.

@@ -2,11 +2,13 @@
 // kustomize-controller calls it: ApplyAllStaged with the default apply options. Three rounds in
 // one process, as bench/engine-sync-child.ts does for Gitferry's engine: cold (-objects), no-op
 // (-objects again) and changed (-changed); prints their times, the actions and the process's
-// peak memory (VmHWM) as one JSON line, with each round's CPU time.
+// peak memory (VmHWM) as one JSON line, with each round's CPU time, its own and the apiserver's and
+// etcd's (BENCH_CLUSTER_PIDS).
 // Built by bench/peers/build.sh into a cache under $HOME; run by bench/peers.ts.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -14,6 +16,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,9 +44,9 @@ func main() {
 	rm := ssa.NewResourceManager(c, poller, ssa.Owner{Field: "flux-bench", Group: "bench.gitferry.dev"})
 	rm.SetConcurrency(*concurrency)
 
-	round := func(file string) (float64, float64, map[string]int) {
+	round := func(file string) (float64, float64, float64, map[string]int) {
 		objects := readObjects(file)
-		start, cpu := time.Now(), cpuMs()
+		start, cpu, clusterCpu := time.Now(), cpuMs(), clusterCpuMs()
 		cs, err := rm.ApplyAllStaged(context.Background(), objects, ssa.DefaultApplyOptions())
 		fail(err)
 		ms := float64(time.Since(start).Microseconds()) / 1000
@@ -51,15 +54,16 @@ func main() {
 		for _, e := range cs.Entries {
 			counts[string(e.Action)]++
 		}
-		return ms, cpuMs() - cpu, counts
+		return ms, cpuMs() - cpu, clusterCpuMs() - clusterCpu, counts
 	}
-	coldMs, coldCpu, cold := round(*objectsFile)
-	noopMs, noopCpu, noop := round(*objectsFile)
-	changeMs, changeCpu, change := round(*changedFile)
+	coldMs, coldCpu, coldCluster, cold := round(*objectsFile)
+	noopMs, noopCpu, noopCluster, noop := round(*objectsFile)
+	changeMs, changeCpu, changeCluster, change := round(*changedFile)
 	out, _ := json.Marshal(map[string]any{
 		"coldMs": coldMs, "noopMs": noopMs, "changeMs": changeMs, "peakRssMb": hwm(),
-		"cpuMs":  map[string]float64{"cold": coldCpu, "noop": noopCpu, "change": changeCpu},
-		"counts": map[string]any{"cold": cold, "noop": noop, "change": change},
+		"cpuMs":        map[string]float64{"cold": coldCpu, "noop": noopCpu, "change": changeCpu},
+		"clusterCpuMs": map[string]float64{"cold": coldCluster, "noop": noopCluster, "change": changeCluster},
+		"counts":       map[string]any{"cold": cold, "noop": noop, "change": change},
 	})
 	fmt.Println(string(out))
 }
@@ -81,6 +85,26 @@ func cpuMs() float64 {
 	var ru syscall.Rusage
 	fail(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
+}
+
+// clusterCpuMs is the CPU time (user + system) the cluster's processes named in BENCH_CLUSTER_PIDS
+// (pids, comma separated: the apiserver's and etcd's) have used so far, in ms; 0 when none is named.
+// What an engine costs the control plane it shares with everything else on the cluster.
+func clusterCpuMs() float64 {
+	total := 0.0
+	for _, pid := range strings.Split(os.Getenv("BENCH_CLUSTER_PIDS"), ",") {
+		if pid == "" {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + pid + "/stat")
+		fail(err)
+		// After "pid (comm) ": state is field 3, utime 14 and stime 15, in clock ticks (100 a second).
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+		utime, _ := strconv.ParseFloat(fields[11], 64)
+		stime, _ := strconv.ParseFloat(fields[12], 64)
+		total += (utime + stime) * 10
+	}
+	return total
 }
 
 // hwm is this process's peak resident memory (VmHWM), in MB.
