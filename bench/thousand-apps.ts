@@ -450,6 +450,16 @@ try {
     .matchAll(/"message":"wake-up handled","app":"[^"]*","reason":"([a-z-]+)","outcome":"([a-z-]+)"/g))
     outcomes[`${m[1]}→${m[2]}`] = (outcomes[`${m[1]}→${m[2]}`] ?? 0) + 1;
   console.log(`  wake-ups (reason→outcome)      ${JSON.stringify(outcomes)}`);
+  // serve's own drift ticks meanwhile (every 3 minutes): what each woke apps for.
+  const ticks = server.log
+    .join('')
+    .split('\n')
+    .filter((line) => line.includes('"message":"drift checked"'))
+    .map((line) => JSON.parse(line) as { apps: number; busy: number; findings: Record<string, number> });
+  if (ticks.length > 0)
+    console.log(
+      `  serve's drift ticks meanwhile   ${ticks.map((t) => `${t.apps} apps, ${t.busy} busy, woken ${JSON.stringify(t.findings)}`).join('; ')}`,
+    );
   if (bystanding) {
     const t = await bystanding.synced;
     console.log(

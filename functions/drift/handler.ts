@@ -1,7 +1,7 @@
 import { awsConfigFromEnv } from '../../shared/runtime/aws-config.js';
 import { buildAwsClusterRuntime, type AwsClusterRuntime } from '../../shared/runtime/aws-clusters.js';
 import { repoCredentialsResolver } from '../../shared/control/repo-credentials.js';
-import { runDriftTick, type DriftTick } from '../../shared/control/drift-check.js';
+import { runDriftTick, tickSummary, type DriftTick } from '../../shared/control/drift-check.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { functionLogger } from '../logger.js';
 import { awsEnvNames } from '../../shared/runtime/aws-env.js';
@@ -31,6 +31,7 @@ export async function handler(): Promise<Omit<DriftTick, 'woken'> & { enqueued: 
     log,
     jitterSeconds,
   });
-  log.info('drift checked', { ...tick, enqueued: woken.length, woken: woken.slice(0, 50) });
+  // The first 50 woken apps by name, for finding them in the workers' logs.
+  log.info('drift checked', { ...tickSummary({ ...tick, woken }), apps: woken.slice(0, 50) });
   return { ...tick, enqueued: woken.length };
 }

@@ -86,6 +86,14 @@ export interface DriftTick {
   woken: { app: string; finding: DriftFinding }[];
 }
 
+/** A tick in one log line: its counts and how many apps were woken for each finding. */
+export function tickSummary(tick: DriftTick): Record<string, unknown> {
+  const findings: Partial<Record<DriftFinding, number>> = {};
+  for (const { finding } of tick.woken) findings[finding] = (findings[finding] ?? 0) + 1;
+  const { woken, ...counts } = tick;
+  return { ...counts, woken: woken.length, findings };
+}
+
 /** One drift pass over every app, one cluster at a time. */
 export async function runDriftTick(deps: DriftCheckDeps): Promise<DriftTick> {
   const apps = await deps.store.listApps();

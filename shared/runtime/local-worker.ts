@@ -1,6 +1,6 @@
 // The local worker pool and drift timer: what SQS's event source and the EventBridge schedule do
 // on AWS, done by polling the SQLite queue in this process.
-import { runDriftTick } from '../control/drift-check.js';
+import { runDriftTick, tickSummary } from '../control/drift-check.js';
 import { systemClock } from '../ports/clock.js';
 import type { WakeUpHandler } from '../control/wake-up.js';
 import type { Logger } from '../ports/logger.js';
@@ -75,7 +75,9 @@ export function startLocalWorkers(
           credentials: await rt.credentials(repoURL),
           guard: rt.guard,
         }),
-    }).catch((err: Error) => log.error('drift check failed', { detail: err.message }));
+    })
+      .then((tick) => log.info('drift checked', tickSummary(tick)))
+      .catch((err: Error) => log.error('drift check failed', { detail: err.message }));
   }, opts.driftIntervalMs);
   return {
     async stop() {
