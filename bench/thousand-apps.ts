@@ -33,6 +33,7 @@ import {
 import { freePort } from '../test/testbed/free-port.js';
 import type { DriftPass } from './drift-pass-child.js';
 import { lambdaHeapFlags } from './lambda-heap.js';
+import { requestCounts, requestsPerApp } from './apiserver-requests.js';
 import { defaultGitferryDeployerProps } from '../infra/gitferry-deployer.js';
 
 const { values: flags } = parseArgs({
@@ -371,6 +372,7 @@ let exitCode = 0;
 try {
   const idleRss = vm(pid, 'VmRSS');
   const cpuBefore = cpuOf(pid);
+  const requestsBefore = requestCounts(await kubectl(['get', '--raw', '/metrics']));
   const started = performance.now();
   const at = () => (performance.now() - started) / 1000;
   const unreachable = unreachableApps > 0 ? await registerUnreachable() : undefined;
@@ -422,6 +424,7 @@ try {
     await new Promise((r) => setTimeout(r, 1000));
   }
   const cpuAfter = cpuOf(pid);
+  const requestsAfter = requestCounts(await kubectl(['get', '--raw', '/metrics']));
   const hwm = vm(pid, 'VmHWM');
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(
@@ -442,6 +445,11 @@ try {
   const total = used.reduce((sum, [, s]) => sum + s, 0);
   console.log(
     `  CPU to Healthy                 ${total.toFixed(0)} s (${((total / apps) * 1000).toFixed(0)} ms per app): ${used.map(([n, s]) => `${n} ${s.toFixed(1)}`).join(', ')}`,
+  );
+  // What the apiserver served meanwhile, the controllers' requests included.
+  const served = requestsPerApp(requestsBefore, requestsAfter, apps);
+  console.log(
+    `  apiserver requests per app     ${served.total.toFixed(1)}: ${served.rows.map(([k, n]) => `${k} ${n.toFixed(2)}`).join(', ')}`,
   );
   // What the workers did: wake-ups handled, by outcome (from serve's log lines).
   const outcomes: Record<string, number> = {};
