@@ -208,6 +208,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ui: webUi(log),
     changes: rt.changes,
     listApps: () => rt.catalog.list(),
+    listedStatus: (app) => rt.listedStatuses.get(app),
     webhookDurability,
     appsForPush: (event) => rt.catalog.forPush(event),
     webhookSecrets: async () => ({

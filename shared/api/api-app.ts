@@ -3,7 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { etag } from 'hono/etag';
 import { streamSSE } from 'hono/streaming';
-import type { InitiatedBy } from '../domain/status.js';
+import { listedStatusOf, type InitiatedBy, type ListedStatus } from '../domain/status.js';
 import type { BlankEnv } from 'hono/types';
 import type { App } from '../domain/app.js';
 import { byName, defaultProject } from '../domain/app.js';
@@ -101,6 +101,8 @@ export interface ApiDeps {
   webhookDurability?: { wrap<T extends object>(target: T): T; flush(): Promise<void> };
   /** Every app sorted by name, kept between requests (gitferry serve); default: read per request. */
   listApps?: () => Promise<readonly App[]>;
+  /** What the app list shows of an app's status, kept between requests (gitferry serve); default: read per request. */
+  listedStatus?: (app: string) => Promise<ListedStatus>;
 }
 
 /** Heartbeat on an idle event stream, so proxies and browsers keep it open. */
@@ -142,7 +144,7 @@ function initiatorFrom(c: Context): InitiatedBy | undefined {
   };
 }
 
-function summary(app: App, status: Awaited<ReturnType<StateStore['getStatus']>>) {
+function summary(app: App, status: ListedStatus) {
   const s = app.sources[0]!;
   return {
     name: app.name,
@@ -151,12 +153,12 @@ function summary(app: App, status: Awaited<ReturnType<StateStore['getStatus']>>)
     path: s.path ?? s.chart ?? '',
     targetRevision: s.targetRevision ?? 'HEAD',
     destination: app.destination,
-    sync: status?.sync.status ?? 'Unknown',
-    health: status?.health.status ?? 'Unknown',
-    revision: status?.sync.revision,
+    sync: status.sync,
+    health: status.health,
+    revision: status.revision,
     pinnedRevision: app.pinnedRevision,
     labels: app.labels ?? {},
-    operation: status?.operation && {
+    operation: status.operation && {
       phase: status.operation.phase,
       startedAt: status.operation.startedAt,
       finishedAt: status.operation.finishedAt,
@@ -377,7 +379,9 @@ export function createApiApp(deps: ApiDeps): Hono {
             visible,
           )
         : await pageFromStore(deps.store, limit ?? 100, start.after, visible);
-    const items = await Promise.all(p.items.map(async (a) => summary(a, await deps.store.getStatus(a.name))));
+    const listed =
+      deps.listedStatus ?? (async (name: string) => listedStatusOf(await deps.store.getStatus(name)));
+    const items = await Promise.all(p.items.map(async (a) => summary(a, await listed(a.name))));
     return c.json({ items, next: p.next }, 200);
   });
 

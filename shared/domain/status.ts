@@ -100,3 +100,30 @@ export interface AppStatus {
     error?: string;
   };
 }
+
+/** What an app list shows of a status: its sync and health codes, revision and last operation. */
+export interface ListedStatus {
+  sync: SyncStatusCode;
+  health: HealthStatus['status'];
+  revision?: string;
+  operation?: { phase: OperationPhase; startedAt: string; finishedAt?: string };
+}
+
+/** The listed fields of a status (an app never compared: Unknown, Unknown). */
+export function listedStatusOf(status: AppStatus | undefined): ListedStatus {
+  const op = status?.operation;
+  return {
+    sync: status?.sync.status ?? 'Unknown',
+    health: status?.health.status ?? 'Unknown',
+    ...(status?.sync.revision !== undefined ? { revision: status.sync.revision } : {}),
+    ...(op
+      ? {
+          operation: {
+            phase: op.phase,
+            startedAt: op.startedAt,
+            ...(op.finishedAt !== undefined ? { finishedAt: op.finishedAt } : {}),
+          },
+        }
+      : {}),
+  };
+}

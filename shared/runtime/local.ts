@@ -28,6 +28,7 @@ import { SourceRenderer } from '../source/render.js';
 import { parseManifests } from '../source/yaml.js';
 import { AppChangeFeed } from './app-change-feed.js';
 import { AppCatalog } from './app-catalog.js';
+import { ListedStatuses } from './listed-statuses.js';
 import { buildHealthChecks } from './health-checks.js';
 import { buildNotifier } from './notifier.js';
 import { buildPreviewer } from './preview.js';
@@ -74,7 +75,8 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
   const changes = new AppChangeFeed();
   // The apps as one sorted list and a map by repository, read again only after an app is written.
   const catalog = new AppCatalog();
-  const store = changes.observe(catalog.watch(new SqliteStateStore(db)));
+  const listedStatuses = new ListedStatuses();
+  const store = changes.observe(listedStatuses.watch(catalog.watch(new SqliteStateStore(db))));
   const queue = new SqliteJobQueue(db, { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 });
   const secrets = new FileSecretStore(join(opts.dataDir, 'secrets'));
   const guard = { allowedHosts: opts.allowedHosts ?? [] };
@@ -180,6 +182,7 @@ export function buildLocalRuntime(opts: LocalRuntimeOptions) {
     db,
     store,
     catalog,
+    listedStatuses,
     changes,
     queue,
     secrets,
