@@ -34,11 +34,17 @@ export async function saveApp(
   const existing = await deps.store.getApp(app.name);
   const next = { ...app, pinnedRevision: existing?.pinnedRevision };
   await deps.store.putApp(next);
+  const requestedAt = deps.now();
+  // A new app's first wake-up is recorded as asked for: 10,000 apps registered at once wait
+  // minutes in the queue, and the drift check leaves an app alone while its wake-up is on its way
+  // instead of sending it another each tick. Only a new app's: an existing one may have a manual
+  // sync or a push waiting, which this must not replace.
+  if (!existing) await deps.store.requestSync(app.name, { reason: 'refresh', requestedAt });
   // Saved apps come in bulk (a script, an import, an app of apps): each counts against its cluster.
   await deps.queue.send({
     app: app.name,
     reason: 'refresh',
-    requestedAt: deps.now(),
+    requestedAt,
     group: wakeUpGroup(app),
   });
   const result = !existing ? 'created' : sameJson(existing, next) ? 'unchanged' : 'updated';
