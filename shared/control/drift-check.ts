@@ -1,7 +1,9 @@
 // The drift check: one pass per cluster over the apps it hosts, done by the drift function itself
 // (a small one) and costing almost nothing when nothing changed. Per tick it reads the app list,
-// each app's status and inventory, one branch head per repository and branch (ls-remote), and the
-// live objects with one LIST per kind and namespace for the whole cluster. It clones nothing,
+// the drift views of each cluster's apps (their compared status fields and inventories, in one
+// query per cluster: domain/drift-view.ts; an app's own status or inventory only where its view
+// lacks it), one branch head per repository and branch (ls-remote), and the live objects with one
+// LIST per kind and namespace for the whole cluster. It clones nothing,
 // renders nothing, dry-runs nothing and writes nothing; only an app whose head, spec, live objects
 // or health moved gets a wake-up, and the worker does the real work (refresh, sync, health).
 //
@@ -12,9 +14,9 @@
 // sync would change nothing.
 import pLimit from 'p-limit';
 import type { App, Cluster } from '../domain/app.js';
+import { destinationKeyOf, driftStatusOf, type DriftStatus } from '../domain/drift-view.js';
 import type { HealthStatus } from '../domain/health.js';
 import { refKey, type InventoryEntry, type KubeObject } from '../domain/kube-object.js';
-import type { SyncStatusCode } from '../domain/status.js';
 import { wakeUpGroup, type SyncReason } from '../domain/sync-job.js';
 import { ownedFingerprint, ownedPartOf } from '../engine/fingerprint.js';
 import { assessHealth, worstHealth } from '../engine/health.js';
@@ -84,6 +86,12 @@ export interface DriftTick {
   /** Apps skipped because an operation is running on them or their first wake-up is queued (the worker is on its way). */
   busy: number;
   woken: { app: string; finding: DriftFinding }[];
+  /**
+   * What the pass read of the store besides the app list: one query of drift views per cluster,
+   * and the statuses and inventories of apps whose views lack them (not stepped since views were
+   * kept, moved to another destination since their last step, an inventory too large to copy).
+   */
+  storeReads: { views: number; statuses: number; inventories: number };
 }
 
 /** A tick in one log line: its counts and how many apps were woken for each finding. */
@@ -99,13 +107,20 @@ export async function runDriftTick(deps: DriftCheckDeps): Promise<DriftTick> {
   const apps = await deps.store.listApps();
   const byCluster = new Map<string, App[]>();
   for (const app of apps) {
-    const name = app.destination.name ?? app.destination.server ?? '';
+    const name = destinationKeyOf(app);
     // Appended in place: a copy per app made 10,000 apps on one cluster 50 million copies a tick.
     const same = byCluster.get(name);
     if (same) same.push(app);
     else byCluster.set(name, [app]);
   }
-  const tick: DriftTick = { clusters: byCluster.size, apps: apps.length, unchanged: 0, busy: 0, woken: [] };
+  const tick: DriftTick = {
+    clusters: byCluster.size,
+    apps: apps.length,
+    unchanged: 0,
+    busy: 0,
+    woken: [],
+    storeReads: { views: 0, statuses: 0, inventories: 0 },
+  };
   const heads = new Map<string, Promise<string>>();
   for (const clusterApps of byCluster.values()) {
     await checkClusterDrift(deps, clusterApps, heads, tick).catch((err: Error) => {
@@ -125,16 +140,8 @@ export async function runDriftTick(deps: DriftCheckDeps): Promise<DriftTick> {
  */
 interface Candidate {
   app: App;
-  status: Compared;
+  status: DriftStatus;
   inventory: InventoryEntry[];
-}
-
-interface Compared {
-  sync: SyncStatusCode;
-  revision?: string;
-  health: HealthStatus['status'];
-  /** The revision of the last operation (gitAhead). */
-  operationRevision?: string;
 }
 
 /**
@@ -166,13 +173,23 @@ async function checkClusterDrift(
     );
   };
   const cluster: Cluster | undefined = await clusterOf(deps, apps[0]!);
+  tick.storeReads.views++;
+  const views = new Map(
+    (await deps.store.listDriftViews(destinationKeyOf(apps[0]!))).map((view) => [view.app, view]),
+  );
   const candidates: Candidate[] = [];
-  // The store is read a few apps at a time: one pass over 1,000 apps stays within seconds.
+  // What views lack is read a few apps at a time: one pass over 1,000 apps stays within seconds.
   const readLimit = pLimit(storeReadConcurrency);
   await Promise.all(
     apps.map((app) =>
       readLimit(async () => {
-        const status = await deps.store.getStatus(app.name);
+        const view = views.get(app.name);
+        let status = view?.status;
+        if (!status) {
+          tick.storeReads.statuses++;
+          const stored = await deps.store.getStatus(app.name);
+          status = stored && driftStatusOf(stored);
+        }
         if (status?.operation?.phase === 'Running') {
           // The worker's own chain carries a running operation; only one that outlived any sync's
           // deadline (its chain lost) is woken, to be ended by its timeout.
@@ -182,7 +199,7 @@ async function checkClusterDrift(
           else tick.busy++;
           return;
         }
-        if (!cluster || !status || status.sync.status === 'Unknown' || !status.sync.renderKey) {
+        if (!cluster || !status || status.sync === 'Unknown' || !status.renderKey) {
           // A wake-up asked for lately and not yet served is on its way (1,000 apps registered at
           // once wait minutes in the queue): another one each tick would only crowd it. One asked
           // for longer ago than any sync may last is woken again, in case its wake-up was lost.
@@ -205,20 +222,16 @@ async function checkClusterDrift(
           await wake(app, 'cannot-check', 'drift');
           return;
         }
-        if (revision !== status.sync.revision) await wake(app, 'new-revision', 'poll');
-        else if (renderKeyOf(app, revision) !== status.sync.renderKey)
-          await wake(app, 'spec-changed', 'drift');
-        else
-          candidates.push({
-            app,
-            status: {
-              sync: status.sync.status,
-              revision: status.sync.revision,
-              health: status.health.status,
-              operationRevision: status.operation?.revision,
-            },
-            inventory: await deps.store.getInventory(app.name),
-          });
+        if (revision !== status.revision) await wake(app, 'new-revision', 'poll');
+        else if (renderKeyOf(app, revision) !== status.renderKey) await wake(app, 'spec-changed', 'drift');
+        else {
+          let inventory = view?.inventory;
+          if (!inventory) {
+            tick.storeReads.inventories++;
+            inventory = await deps.store.getInventory(app.name);
+          }
+          candidates.push({ app, status, inventory });
+        }
       }),
     ),
   );
@@ -318,6 +331,7 @@ async function headOf(deps: DriftCheckDeps, app: App, heads: Map<string, Promise
 }
 
 /** The last comparison was with a revision other than the one last synced. */
-function gitAhead(status: Compared): boolean {
-  return status.operationRevision !== undefined && status.operationRevision !== status.revision;
+function gitAhead(status: DriftStatus): boolean {
+  const operationRevision = status.operation?.revision;
+  return operationRevision !== undefined && operationRevision !== status.revision;
 }

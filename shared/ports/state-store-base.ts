@@ -21,6 +21,7 @@
 import type { App, Cluster, ClusterConnectionState, Project } from '../domain/app.js';
 import { appLinks, linksTo, type AppLink } from '../domain/app-links.js';
 import type { AuditEntry, ProjectToken, SessionRevocation } from '../domain/access-records.js';
+import { destinationKeyOf, driftStatusOf, type DriftStatus, type DriftView } from '../domain/drift-view.js';
 import type { InventoryEntry } from '../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import { systemClock, type Clock } from './clock.js';
@@ -57,6 +58,19 @@ export interface StateParts {
 export type StatePart = keyof StateParts;
 
 type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * The halves of an app's drift view a step writes, and where they are filed (writeStep); with no
+ * destination, the halves given are removed instead.
+ */
+export interface DriftViewWrite {
+  destination: string | undefined;
+  status?: DriftStatus;
+  inventory?: InventoryEntry[];
+}
+
+/** The longest destination a drift view is filed under (DynamoDB index keys are at most 2 KB). */
+const maxDestinationKeyBytes = 1_000;
 
 /** The largest `listRuns` limit passed on to an adapter (SQLite's LIMIT is a 32-bit value). */
 const maxListLimit = 2 ** 31;
@@ -233,6 +247,12 @@ export abstract class BaseStateStore implements StateStore {
     return (await this.getPart(app, 'inventory')) ?? [];
   }
 
+  listDriftViews(destination: string): Promise<DriftView[]> {
+    return this.run(`The drift views of ${destination || 'no destination'}`, 'read', () =>
+      this.readDriftViews(destination),
+    );
+  }
+
   listRuns(app: string, limit: number, opts: ListRunsOptions = {}): Promise<SyncRun[]> {
     return this.run(`App/${app}`, 'run history read', () => {
       // Whole runs only; NaN, zero and negative limits list nothing.
@@ -272,11 +292,32 @@ export abstract class BaseStateStore implements StateStore {
   }
 
   commitStep(lease: Lease, commit: StepCommit): Promise<void> {
-    return this.run(`App/${lease.app}`, 'step commit', () => {
+    return this.run(`App/${lease.app}`, 'step commit', async () => {
       checkName('App', lease.app);
       // Checked before the adapter encodes or locks anything: a bad step writes nothing.
-      return this.writeStep(lease, checkStepCommit(lease.app, commit));
+      const checked = checkStepCommit(lease.app, commit);
+      return this.writeStep(lease, checked, await this.driftViewOf(lease.app, checked));
     });
+  }
+
+  /**
+   * The halves of the app's drift view this step changes, filed under the app's destination as
+   * stored now; none when the step changes neither status nor inventory. When the destination
+   * cannot be known (the definition is gone or unreadable, or longer than an index key may be: a
+   * cluster's name or server is far shorter), the halves are removed instead, so that no view older
+   * than the app's own items is left to be read: the drift pass then reads those.
+   */
+  private async driftViewOf(app: string, commit: StepCommit): Promise<DriftViewWrite | undefined> {
+    if (commit.status === undefined && commit.inventory === undefined) return undefined;
+    const definition = await Promise.resolve(this.readDefinition('App', app)).catch(() => undefined);
+    const key = definition && destinationKeyOf(definition);
+    const destination =
+      key !== undefined && Buffer.byteLength(key) <= maxDestinationKeyBytes ? key : undefined;
+    return {
+      destination,
+      ...(commit.status !== undefined ? { status: driftStatusOf(commit.status) } : {}),
+      ...(commit.inventory !== undefined ? { inventory: commit.inventory } : {}),
+    };
   }
 
   // ---- webhook deliveries ------------------------------------------------------------------
@@ -382,7 +423,19 @@ export abstract class BaseStateStore implements StateStore {
    * writes nothing. `operation: null` removes the operation. With `consumedRequestAt`, the stored
    * request is deleted in the same transaction if `requestConsumed(its requestedAt, consumedRequestAt)`.
    */
-  protected abstract writeStep(lease: Lease, commit: StepCommit): MaybePromise<void>;
+  protected abstract writeStep(
+    lease: Lease,
+    commit: StepCommit,
+    driftView: DriftViewWrite | undefined,
+  ): MaybePromise<void>;
+  /**
+   * The halves of drift views written by writeStep under `destination`; a half the adapter did not
+   * keep (an inventory over its size budget) is left undefined. With the view's `driftView`, in the
+   * same transaction, writeStep stores each half given, filed under its destination (replacing the
+   * half stored before, wherever it was filed), or removes it when there is no destination;
+   * removeApp removes both.
+   */
+  protected abstract readDriftViews(destination: string): MaybePromise<DriftView[]>;
 
   /**
    * Atomically records the delivery for `ttlSeconds` from `now` unless a record of it that has not

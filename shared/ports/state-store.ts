@@ -2,6 +2,7 @@ import { GitferryError } from '../domain/errors.js';
 import type { App, Cluster, ClusterConnectionState, Project } from '../domain/app.js';
 import type { AppLink } from '../domain/app-links.js';
 import type { AuditEntry, ProjectToken, SessionRevocation } from '../domain/access-records.js';
+import type { DriftView } from '../domain/drift-view.js';
 import type { InventoryEntry, KubeObject } from '../domain/kube-object.js';
 import type { AppStatus, InitiatedBy, SyncRun } from '../domain/status.js';
 import type { SyncReason } from '../domain/sync-job.js';
@@ -153,6 +154,12 @@ export interface StateStore {
   getStatus(app: string): Promise<AppStatus | undefined>;
   getOperation(app: string): Promise<StoredOperation | undefined>;
   getInventory(app: string): Promise<InventoryEntry[]>;
+  /**
+   * The drift views of the apps whose last steps were filed under `destination` (a cluster's name,
+   * or server: destinationKeyOf), in any order: what a drift pass compares, kept by commitStep.
+   * May lag the apps' own items and miss apps or halves of views (see DriftView).
+   */
+  listDriftViews(destination: string): Promise<DriftView[]>;
   /** Newest first, up to `limit` runs (see ListRunsOptions for superseded ones). */
   listRuns(app: string, limit: number, opts?: ListRunsOptions): Promise<SyncRun[]>;
   /** The next run id for an app (monotonic). */

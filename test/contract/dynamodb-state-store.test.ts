@@ -149,6 +149,44 @@ describe('DynamoDbStateStore on moto', () => {
     expect(JSON.parse(item!.json!.S!)).toEqual(status);
   });
 
+  test("an inventory over the drift view's budget is left out of the view (the pass reads it whole), and the step lands", async () => {
+    const cluster = uniqueName('cluster');
+    const viewOf = async (app: string) =>
+      (await bed.store.listDriftViews(cluster)).find((v) => v.app === app);
+    const app = uniqueName('app');
+    await bed.store.putApp({
+      name: app,
+      project: 'default',
+      sources: [{ repoURL: 'https://git.example.com/a.git', path: '.', targetRevision: 'main' }],
+      destination: { name: cluster, namespace: 'web' },
+      syncPolicy: {},
+      ignoreDifferences: [],
+      revisionHistoryLimit: 10,
+      annotations: {},
+    });
+    const lease = (await bed.store.acquireLease(app, 'w', 60_000, Date.now()))!;
+    const status = {
+      app,
+      sync: { status: 'Synced' as const },
+      health: { status: 'Healthy' as const },
+      resources: [],
+    };
+
+    // 400 entries: over plainJsonMaxBytes, so gzipped, and under the 32 KiB budget.
+    await bed.store.commitStep(lease, { status, inventory: inventory(400, app) });
+    expect((await viewOf(app))?.inventory).toEqual(inventory(400, app));
+    const [copy] = await itemsOf(app, 'DRIFT#I');
+    expect(copy?.docz?.B?.length).toBeLessThanOrEqual(32 * 1024);
+
+    // 3,000 entries (~120 KB gzipped): the view says nothing of the inventory; the inventory is whole.
+    await bed.store.commitStep(lease, { inventory: inventory(3_000, app) });
+    expect(await viewOf(app)).toEqual({ app, status: { sync: 'Synced', health: 'Healthy' } });
+    expect(await bed.store.getInventory(app)).toEqual(inventory(3_000, app));
+    const [omitted] = await itemsOf(app, 'DRIFT#I');
+    expect(omitted?.omitted?.BOOL).toBe(true);
+    expect(omitted?.docz).toBeUndefined();
+  });
+
   test('a delivery record carries its expiry in epoch seconds for DynamoDB TTL', async () => {
     const id = uniqueName('delivery');
     await bed.store.recordDelivery(id, 600, 1_767_225_600_500);

@@ -5,6 +5,7 @@ import { repoLinkTarget } from '../../shared/domain/app-links.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { App, Cluster, ClusterConnectionState, Project } from '../../shared/domain/app.js';
 import type { ChangeSetEntry } from '../../shared/domain/change-set.js';
+import { driftStatusOf } from '../../shared/domain/drift-view.js';
 import type { InventoryEntry } from '../../shared/domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../../shared/domain/status.js';
 import {
@@ -1063,6 +1064,121 @@ export function describeStateStoreContract(
         const recorded = unique('delivery');
         expect(await store().recordDelivery(recorded, 3_600, now)).toBe(true);
         expect(await store().claimDelivery(recorded, 60, now + 1_000)).toBe('done');
+      });
+    });
+
+    describe('drift views', () => {
+      /** An app stored with this destination, holding a lease. */
+      async function appAt(destination: App['destination']): Promise<{ app: string; lease: Lease }> {
+        const app = unique('app');
+        await store().putApp({ ...appFixture(app), destination });
+        return { app, lease: await hold(app) };
+      }
+      const viewsOf = async (destination: string, app: string) =>
+        (await store().listDriftViews(destination)).filter((v) => v.app === app);
+
+      test("a step files the compared fields of its status and its inventory under the app's destination", async () => {
+        const cluster = unique('cluster');
+        const { app, lease } = await appAt({ name: cluster, namespace: 'web' });
+        const status = statusFixture(app, 'a'.repeat(40));
+        status.sync.renderKey = hash(app, 'render');
+        const inventory = inventoryFixture(40, app);
+        await store().commitStep(lease, { status, inventory, run: runFixture(app, 1, 3) });
+
+        expect(await viewsOf(cluster, app)).toEqual([
+          {
+            app,
+            status: {
+              sync: 'Synced',
+              revision: 'a'.repeat(40),
+              renderKey: hash(app, 'render'),
+              health: 'Progressing',
+              operation: {
+                phase: 'Running',
+                startedAt: '2026-03-01T09:59:58.000Z',
+                revision: 'a'.repeat(40),
+              },
+            },
+            inventory,
+          },
+        ]);
+        expect(driftStatusOf(status)).toEqual((await viewsOf(cluster, app))[0]!.status);
+        // Another cluster, and one whose name starts with this one's, list none of it.
+        expect(await viewsOf(unique('cluster'), app)).toEqual([]);
+        expect(await viewsOf(`${cluster}#S`, app)).toEqual([]);
+        expect(await viewsOf(cluster.slice(0, -1), app)).toEqual([]);
+      });
+
+      test('a step of one half keeps the other; a step after the app moved files only its own half at the new destination', async () => {
+        const [from, to] = [unique('cluster'), unique('cluster')];
+        const { app, lease } = await appAt({ server: `https://${from}.example.com:6443`, namespace: 'web' });
+        const fromKey = `https://${from}.example.com:6443`;
+        const inventory = inventoryFixture(12, app);
+        await store().commitStep(lease, { status: statusFixture(app, 'a'.repeat(40)), inventory });
+        const healthy = { ...statusFixture(app, 'b'.repeat(40)), health: { status: 'Healthy' as const } };
+        await store().commitStep(lease, { status: healthy });
+        expect(await viewsOf(fromKey, app)).toEqual([{ app, status: driftStatusOf(healthy), inventory }]);
+
+        await store().putApp({ ...appFixture(app), destination: { name: to, namespace: 'web' } });
+        const moved = { ...healthy, sync: { ...healthy.sync, status: 'OutOfSync' as const } };
+        await store().commitStep(lease, { status: moved });
+        expect(await viewsOf(to, app)).toEqual([{ app, status: driftStatusOf(moved) }]);
+        expect(await viewsOf(fromKey, app)).toEqual([{ app, inventory }]);
+
+        const inventory2 = inventoryFixture(3, `${app}-2`);
+        await store().commitStep(lease, { inventory: inventory2 });
+        expect(await viewsOf(to, app)).toEqual([
+          { app, status: driftStatusOf(moved), inventory: inventory2 },
+        ]);
+        expect(await viewsOf(fromKey, app)).toEqual([]);
+      });
+
+      test('steps that change neither status nor inventory, and steps of an app with no definition, file nothing', async () => {
+        const cluster = unique('cluster');
+        const { app, lease } = await appAt({ name: cluster });
+        await store().commitStep(lease, {
+          run: runFixture(app, 1, 2),
+          operation: operationFixture(1, 'c'.repeat(40)),
+        });
+        expect(await viewsOf(cluster, app)).toEqual([]);
+
+        const orphan = unique('app');
+        await store().commitStep(await hold(orphan), { status: statusFixture(orphan, 'd'.repeat(40)) });
+        expect(await store().getStatus(orphan)).toEqual(statusFixture(orphan, 'd'.repeat(40)));
+        expect(await viewsOf('prod-eu', orphan)).toEqual([]);
+      });
+
+      test('a destination a tenant made hostile (quotes, separators, unicode, 2,000 characters) files or skips the view, and the step lands', async () => {
+        for (const server of [
+          `https://x.example.com/#DRIFT#${unique('evil')}'"; DROP TABLE drift_views; --`,
+          `https://ünïcødé.example.com/${'✓'.repeat(20)}`,
+          `https://long.example.com/${'a'.repeat(2_000)}`,
+        ]) {
+          const { app, lease } = await appAt({ server, namespace: 'web' });
+          const status = statusFixture(app, 'e'.repeat(40));
+          await store().commitStep(lease, { status, inventory: inventoryFixture(2, app) });
+          expect(await store().getStatus(app)).toEqual(status);
+          const views = await viewsOf(server, app);
+          // Kept (under exactly that key) or, for a key no index takes, not kept: never elsewhere.
+          if (server.length < 1_000)
+            expect(views).toEqual([
+              { app, status: driftStatusOf(status), inventory: inventoryFixture(2, app) },
+            ]);
+          else expect(views).toEqual([]);
+          expect(await viewsOf('https://x.example.com/', app)).toEqual([]);
+        }
+      });
+
+      test('deleteApp removes its views', async () => {
+        const cluster = unique('cluster');
+        const { app, lease } = await appAt({ name: cluster });
+        await store().commitStep(lease, {
+          status: statusFixture(app, 'f'.repeat(40)),
+          inventory: inventoryFixture(5, app),
+        });
+        expect(await viewsOf(cluster, app)).toHaveLength(1);
+        await store().deleteApp(app);
+        expect(await viewsOf(cluster, app)).toEqual([]);
       });
     });
 

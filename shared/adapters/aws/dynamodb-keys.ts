@@ -14,6 +14,7 @@
  * | `APP#<name>`      | `LEASE`                    | `holder` (S), `token` (N), `expiresAt` (N, ms)     |
  * | `APP#<name>`      | `COUNTER`                  | `value` (N): the last run id handed out           |
  * | `APP#<name>`      | `LINK#<link>#<target>`     | one of the app's links (domain/app-links.ts); gsi1pk `LINKS#<link>#<target>`, gsi1sk the app's name |
+ * | `APP#<name>`      | `DRIFT#S`, `DRIFT#I`       | the status and inventory halves of its drift view (domain/drift-view.ts); gsi1pk `DRIFT#<destination>`, gsi1sk `<name>#S` / `<name>#I`, `app` (S) |
  * | `META`            | `APP-LINKS-2`              | set once the links of apps stored before them were written |
  * | `PROJECT#<name>`  | `PROJECT`                  | a Project; gsi1pk `PROJECTS`, gsi1sk name         |
  * | `CLUSTER#<name>`  | `CLUSTER`                  | a Cluster; gsi1pk `CLUSTERS`, gsi1sk name         |
@@ -26,6 +27,12 @@
  * `linkGen`, a random id per write, so two concurrent writes of one app cannot interleave their
  * link changes); "the apps linked to X" is one Query of the list index on `LINKS#<link>#X` and a
  * read of each app found.
+ *
+ * A drift view's halves are written by the step that writes the status or inventory, in its
+ * transaction: the status half holds the compared fields (a few hundred bytes), the inventory half
+ * a copy of the inventory (one document, `omitted` (BOOL) instead when it is over
+ * `maxDriftInventoryBytes` compressed). A drift pass reads a cluster's with one Query of the list
+ * index on `DRIFT#<destination>`, billed by the bytes read instead of two reads per app.
  *
  * Everything about one app shares its partition, so deleteApp is one Query plus batched deletes,
  * and listRuns is one descending Query on the `RUN#` prefix (zero-padded ids sort numerically;
@@ -104,6 +111,9 @@ export const partPrefixes: Record<StatePart, string> = {
   inventory: 'INV#',
 };
 export const runsPrefix = 'RUN#';
+/** The halves of an app's drift view: items in its partition, listed by destination in the list index. */
+export const driftSk = { status: 'DRIFT#S', inventory: 'DRIFT#I' } as const;
+export const driftListKey = (destination: string) => `DRIFT#${destination}`;
 export const runPrefix = (id: number) => `${runsPrefix}${pad(id, 10)}#`;
 export const chunkSk = (prefix: string, index: number) => `${prefix}${pad(index, 4)}`;
 

@@ -27,12 +27,15 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { App } from '../../domain/app.js';
 import { appLinksOf, type AppLink } from '../../domain/app-links.js';
+import type { DriftView } from '../../domain/drift-view.js';
+import type { InventoryEntry } from '../../domain/kube-object.js';
 import type { SyncRun } from '../../domain/status.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import {
   BaseStateStore,
   expiringKinds,
   type DefinitionKind,
+  type DriftViewWrite,
   type Definitions,
   type StatePart,
   type StateParts,
@@ -67,6 +70,8 @@ import {
   counterSk,
   definitionKeys,
   deliveryPk,
+  driftListKey,
+  driftSk,
   deliverySk,
   itemKey,
   leaseSk,
@@ -94,6 +99,12 @@ export interface DynamoDbStateStoreOptions {
   plainJsonMaxBytes: number;
   /** Payload budget of one commitStep transaction. Default 3,800,000 bytes: DynamoDB caps a transaction at 4 MB. */
   maxCommitBytes: number;
+  /**
+   * The largest inventory, in bytes as stored (gzipped above plainJsonMaxBytes), copied into its
+   * app's drift view; a larger one is read by the drift pass from the inventory itself. Default 32 KiB
+   * (about 600 objects): the copy stays a small share of a step's transaction.
+   */
+  maxDriftInventoryBytes: number;
   /** Query page size (Limit). Default undefined: DynamoDB's 1 MB pages. Small values exercise paging in tests. */
   queryPageSize?: number;
   /** How often commitStep re-plans after a conflict on the request item or a concurrent transaction. Default 3. */
@@ -115,6 +126,7 @@ export const defaultDynamoDbStateStoreOptions: DynamoDbStateStoreOptions = {
   maxChunkBytes: 350_000,
   plainJsonMaxBytes: 16 * 1024,
   maxCommitBytes: 3_800_000,
+  maxDriftInventoryBytes: 32 * 1024,
   queryPageSize: undefined,
   commitAttempts: 3,
   readAttempts: 5,
@@ -563,12 +575,17 @@ export class DynamoDbStateStore extends BaseStateStore {
     }
   }
 
-  protected async writeStep(lease: Lease, commit: StepCommit): Promise<void> {
+  protected async writeStep(
+    lease: Lease,
+    commit: StepCommit,
+    driftView: DriftViewWrite | undefined,
+  ): Promise<void> {
     const subject = `App/${lease.app}`;
     const pk = appPk(lease.app);
     // Encode and size-check everything before any I/O: an oversized step writes nothing.
     const parts = this.partWrites(lease.app, commit);
-    const writes = await this.planPartWrites(pk, parts);
+    const drift = driftView ? this.driftWrites(lease.app, driftView) : [];
+    const writes = [...(await this.planPartWrites(pk, parts)), ...drift];
     const leaseCheck: TransactWriteItem = {
       ConditionCheck: {
         TableName: this.tableName,
@@ -627,6 +644,28 @@ export class DynamoDbStateStore extends BaseStateStore {
         }
       }
     }
+  }
+
+  protected async readDriftViews(destination: string): Promise<DriftView[]> {
+    const { listIndex } = stateTableSchema;
+    const items = await this.queryAll({
+      IndexName: listIndex.name,
+      KeyConditionExpression: '#lk = :lk',
+      ExpressionAttributeNames: { '#lk': listIndex.partitionKey },
+      ExpressionAttributeValues: marshall({ ':lk': driftListKey(destination) }),
+    });
+    const views = new Map<string, DriftView>();
+    for (const item of items) {
+      const row = unmarshall(item);
+      const app = String(row.app);
+      const view = views.get(app) ?? { app };
+      views.set(app, view);
+      if (row[skName] === driftSk.status)
+        view.status = decodeDocument(`App/${app} drift view`, row) as DriftView['status'];
+      else if (row[skName] === driftSk.inventory && row.omitted !== true)
+        view.inventory = decodeDocument(`App/${app} inventory`, row) as InventoryEntry[];
+    }
+    return [...views.values()];
   }
 
   // ---- webhook deliveries ------------------------------------------------------------------
@@ -830,6 +869,44 @@ export class DynamoDbStateStore extends BaseStateStore {
       start = out.LastEvaluatedKey;
     } while (start);
     return finish() ?? { ok: true, runs: runs.slice(0, limit) };
+  }
+
+  /**
+   * Puts of the halves of the app's drift view a step writes (dynamodb-keys.ts), or their deletes
+   * when the view has no destination.
+   */
+  private driftWrites(app: string, view: DriftViewWrite): TransactWriteItem[] {
+    const { listIndex } = stateTableSchema;
+    const { destination } = view;
+    if (destination === undefined)
+      return (['status', 'inventory'] as const)
+        .filter((half) => view[half] !== undefined)
+        .map((half) => ({ Delete: { TableName: this.tableName, Key: itemKey(appPk(app), driftSk[half]) } }));
+    const put = (half: 'status' | 'inventory', attributes: Record<string, unknown>): TransactWriteItem => ({
+      Put: {
+        TableName: this.tableName,
+        Item: marshall({
+          [pkName]: appPk(app),
+          [skName]: driftSk[half],
+          [listIndex.partitionKey]: driftListKey(destination),
+          [listIndex.sortKey]: `${app}#${half === 'status' ? 'S' : 'I'}`,
+          app,
+          ...attributes,
+        }),
+      },
+    });
+    const puts: TransactWriteItem[] = [];
+    if (view.status)
+      puts.push(put('status', encodeDocument(`App/${app} drift view`, view.status, this.opts)));
+    if (view.inventory) {
+      const doc = encodeDocument(`App/${app} inventory`, view.inventory, {
+        ...this.opts,
+        maxChunkBytes: Number.MAX_SAFE_INTEGER,
+      });
+      const bytes = 'doc' in doc ? Buffer.byteLength(doc.doc) : doc.docz.length;
+      puts.push(put('inventory', bytes <= this.opts.maxDriftInventoryBytes ? doc : { omitted: true }));
+    }
+    return puts;
   }
 
   /** The chunked documents a step writes, encoded and checked against the transaction budget. */

@@ -148,6 +148,19 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX job_messages_by_group ON job_messages (group_key, visible_at, id);
   CREATE INDEX job_messages_in_flight ON job_messages (group_key, visible_at) WHERE receipt IS NOT NULL;
   `,
+  // 9: drift views (domain/drift-view.ts): per app, the compared fields of its status and where each
+  // half of its view is filed (the app's destination when the step wrote it); the inventory half
+  // is the app's inventory itself. A drift pass reads a cluster's apps in one query.
+  `
+  CREATE TABLE drift_views (
+    app TEXT PRIMARY KEY,
+    status_destination TEXT,
+    status TEXT,
+    inventory_destination TEXT
+  ) STRICT;
+  CREATE INDEX drift_views_by_status_destination ON drift_views (status_destination);
+  CREATE INDEX drift_views_by_inventory_destination ON drift_views (inventory_destination);
+  `,
 ];
 
 /**

@@ -15,12 +15,15 @@
  */
 import type { App } from '../../domain/app.js';
 import { appLinksOf, type AppLink } from '../../domain/app-links.js';
+import type { DriftView } from '../../domain/drift-view.js';
+import type { InventoryEntry } from '../../domain/kube-object.js';
 import type { SyncRun } from '../../domain/status.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import {
   BaseStateStore,
   expiringKinds,
   type DefinitionKind,
+  type DriftViewWrite,
   type Definitions,
   type StatePart,
   type StateParts,
@@ -237,10 +240,17 @@ export class SqliteStateStore extends BaseStateStore {
     );
   }
 
-  protected writeStep(lease: Lease, commit: StepCommit): void {
+  protected writeStep(lease: Lease, commit: StepCommit, driftView: DriftViewWrite | undefined): void {
     const { app } = lease;
     // Encoded before the transaction: a step that cannot be encoded writes nothing and holds no lock.
     const writes = this.encodeStep(app, commit);
+    // Without a destination, each half given is removed (NULL): the drift pass reads the app's own.
+    const filed = driftView?.destination ?? null;
+    if (driftView?.status) {
+      const doc = filed === null ? null : encode(`App/${app} drift view`, driftView.status);
+      writes.push(() => this.sql.putDriftStatus.run(app, filed, doc));
+    }
+    if (driftView?.inventory) writes.push(() => this.sql.putDriftInventory.run(app, filed));
     writeTransaction(this.db, () => {
       if (!leaseIsCurrent(this.storedLease(app), lease, this.clock.now())) throw leaseLost(lease);
       for (const write of writes) write();
@@ -250,6 +260,16 @@ export class SqliteStateStore extends BaseStateStore {
           this.sql.deleteRequest.run(app);
       }
     });
+  }
+
+  protected readDriftViews(destination: string): DriftView[] {
+    return this.sql.driftViews.all({ destination }).map((row) => ({
+      app: row.app,
+      ...(row.status !== null ? { status: decode(`App/${row.app} drift view`, row.status) } : {}),
+      ...(row.inventory !== null
+        ? { inventory: decode<InventoryEntry[]>(`App/${row.app} inventory`, row.inventory) }
+        : {}),
+    }));
   }
 
   // ---- webhook deliveries ------------------------------------------------------------------
@@ -396,6 +416,25 @@ function prepareStatements(db: SqliteDatabase) {
        WHERE l.link = ? AND l.target = ? ORDER BY a.name`,
     ),
     getSequence: db.prepare<[string], { value: number }>('SELECT value FROM sequences WHERE name = ?'),
+    putDriftStatus: db.prepare<[string, string | null, string | null]>(
+      `INSERT INTO drift_views (app, status_destination, status) VALUES (?, ?, ?)
+       ON CONFLICT (app) DO UPDATE SET status_destination = excluded.status_destination, status = excluded.status`,
+    ),
+    putDriftInventory: db.prepare<[string, string | null]>(
+      `INSERT INTO drift_views (app, inventory_destination) VALUES (?, ?)
+       ON CONFLICT (app) DO UPDATE SET inventory_destination = excluded.inventory_destination`,
+    ),
+    // The inventory half is the app's inventory itself (kept once); each half only where it was filed.
+    driftViews: db.prepare<
+      [{ destination: string }],
+      { app: string; status: string | null; inventory: string | null }
+    >(
+      `SELECT d.app AS app,
+         CASE WHEN d.status_destination = @destination THEN d.status END AS status,
+         CASE WHEN d.inventory_destination = @destination THEN s.inventory END AS inventory
+       FROM drift_views d LEFT JOIN app_states s ON s.app = d.app
+       WHERE d.status_destination = @destination OR d.inventory_destination = @destination`,
+    ),
     deleteAppRows: [
       'apps',
       'app_links',
@@ -404,6 +443,7 @@ function prepareStatements(db: SqliteDatabase) {
       'sync_requests',
       'leases',
       'run_counters',
+      'drift_views',
     ].map((table) =>
       db.prepare<[string]>(`DELETE FROM ${table} WHERE ${table === 'apps' ? 'name' : 'app'} = ?`),
     ),
