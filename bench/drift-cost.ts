@@ -1,8 +1,12 @@
 // The AWS bill of drift checking per month, from the sizes the CDK construct configures (memory,
 // schedule, batch size) and from what one drift pass does (shared/control/drift-check.ts: one
-// Query for the app list, one status and one inventory read per app, one LIST per kind and
+// Query for the app list, one Query of the drift views per cluster, one LIST per kind and
 // namespace, one ls-remote per repository and branch; no render, no write, no wake-up when nothing
-// changed). Set next to the model of before (one wake-up per app per tick, each a full refresh on
+// changed). DynamoDB bills a Query by the bytes it reads (4 KB per read unit, half a unit when
+// eventually consistent, as index reads are), so the read units per app come from the size of the
+// items the store writes for a typical app (viewReadUnits below, encoded with the store's own code),
+// not from a count of requests. Before drift views, a pass read each app's status and inventory
+// with two strongly consistent reads (2 units per app); both are printed. Set next to the model of before (one wake-up per app per tick, each a full refresh on
 // the 2 GB worker) and an always-on Argo CD. A model, not a measurement of a bill: every input is
 // printed, with where it comes from.
 //
@@ -16,7 +20,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GitferryStack } from '../infra/gitferry-stack.js';
+import { encodeDocument } from '../shared/adapters/aws/dynamodb-chunks.js';
+import { appPk, driftListKey, driftSk } from '../shared/adapters/aws/dynamodb-keys.js';
+import { defaultDynamoDbStateStoreOptions } from '../shared/adapters/aws/dynamodb-state-store.js';
+import type { App as AppDefinition } from '../shared/domain/app.js';
+import { driftStatusOf } from '../shared/domain/drift-view.js';
+import type { InventoryEntry } from '../shared/domain/kube-object.js';
 import type { DriftPass } from './drift-pass-child.js';
 
 /** The sizes `cdk deploy` configures, read from the synthesized template (bundling skipped). */
@@ -55,6 +67,86 @@ const price = {
   logsGb: 0.5,
 };
 
+/**
+ * DynamoDB's size of an item (its attribute names and values: strings and binaries by their bytes,
+ * numbers by about one byte per two digits, booleans one byte), which read units are billed by.
+ */
+function itemBytes(item: Record<string, AttributeValue>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    bytes += Buffer.byteLength(name);
+    if (value.S !== undefined) bytes += Buffer.byteLength(value.S);
+    else if (value.B !== undefined) bytes += value.B.length;
+    else if (value.N !== undefined) bytes += Math.ceil(value.N.length / 2) + 1;
+    else if (value.BOOL !== undefined) bytes += 1;
+  }
+  return bytes;
+}
+
+/**
+ * A typical app of `bench:apps` (4 objects: a Deployment, Service, ServiceAccount and ConfigMap)
+ * as the store keeps it: its definition on the list index and the two halves of its drift view,
+ * encoded with the store's own codec; their sizes in bytes.
+ */
+function typicalAppBytes(): { app: number; view: number } {
+  const name = 'bench-app-0001';
+  const cluster = 'prod-eu-west-1';
+  const revision = 'f'.repeat(40);
+  const app: AppDefinition = {
+    name,
+    project: 'default',
+    sources: [
+      { repoURL: 'https://github.com/acme/deploy.git', path: `apps/${name}`, targetRevision: 'main' },
+    ],
+    destination: { name: cluster, namespace: name },
+    syncPolicy: { automated: { prune: true, selfHeal: true } },
+    ignoreDifferences: [],
+    revisionHistoryLimit: 10,
+    annotations: {},
+  };
+  const fingerprint = `${'x'.repeat(22)}.${'y'.repeat(22)}`;
+  const inventory: InventoryEntry[] = [
+    { group: 'apps', version: 'v1', kind: 'Deployment', namespace: name, name: 'web', fingerprint },
+    { group: '', version: 'v1', kind: 'Service', namespace: name, name: 'web', fingerprint },
+    { group: '', version: 'v1', kind: 'ServiceAccount', namespace: name, name: 'web', fingerprint },
+    { group: '', version: 'v1', kind: 'ConfigMap', namespace: name, name: 'web', fingerprint },
+  ];
+  const status = driftStatusOf({
+    app: name,
+    sync: { status: 'Synced', revision, renderKey: 'r'.repeat(43) },
+    health: { status: 'Healthy' },
+    operation: { phase: 'Succeeded', revision, startedAt: '2026-12-04T06:00:00.000Z' },
+    resources: [],
+  });
+  const opts = defaultDynamoDbStateStoreOptions;
+  const half = (sk: string, suffix: string, value: unknown) =>
+    itemBytes(
+      marshall({
+        pk: appPk(name),
+        sk,
+        gsi1pk: driftListKey(cluster),
+        gsi1sk: `${name}#${suffix}`,
+        app: name,
+        ...encodeDocument(name, value, opts),
+      }),
+    );
+  return {
+    app: itemBytes(
+      marshall({
+        pk: appPk(name),
+        sk: 'APP',
+        gsi1pk: 'APPS',
+        gsi1sk: name,
+        ...encodeDocument(name, app, opts),
+      }),
+    ),
+    view: half(driftSk.status, 'S', status) + half(driftSk.inventory, 'I', inventory),
+  };
+}
+const typical = typicalAppBytes();
+/** Read units of `bytes` read by an eventually consistent Query (the list index). */
+const indexReadUnits = (bytes: number) => (bytes / 4096) * 0.5;
+
 /** What one drift pass costs in time and reads, per drift-check.ts; latencies are assumptions. */
 const pass = {
   /** Lambda start, app list, cluster connection and discovery. */
@@ -68,10 +160,12 @@ const pass = {
   /** ls-remote per repository and branch, 16 at once; assuming one repository per 20 apps. */
   lsRemoteSeconds: 0.25 / 16,
   appsPerRepo: 20,
-  /** Read units per app: status (≤ 4 KB) and inventory (≤ 4 KB), strongly consistent. */
-  readUnitsPerApp: 2,
-  /** The app list: ~1 KB per app definition, read as one paginated Query. */
-  listReadUnitsPerApp: 0.25,
+  /** Read units per app: its drift view's two items, in the Query of its cluster's views. */
+  readUnitsPerApp: indexReadUnits(typical.view),
+  /** Before drift views: its status and its inventory, one strongly consistent read each. */
+  readUnitsPerAppBefore: 2,
+  /** The app list: its definition, in one paginated Query of the list index. */
+  listReadUnitsPerApp: indexReadUnits(typical.app),
   logBytes: 2_000,
 };
 
@@ -99,10 +193,14 @@ const before = {
   refreshSeconds: 3,
   /** Send, plus receive and delete amortised over batches. */
   sqsRequestsPerWakeUp: 1 + 2 / infra.workerBatchSize,
-  /** Lease take and release, status commit (a transaction of ~3 items), request consumption. */
-  writeUnitsPerWakeUp: 2 + 2 * 3,
-  /** App, cluster, project, status, request (twice), operation, inventory. */
-  readUnitsPerWakeUp: 8,
+  /**
+   * Lease take and release, status commit (a transaction of ~3 items), request consumption, and
+   * the drift view's two halves written with it (a transaction put each, 2 units per KB, and their
+   * copies in the list index, 1 each).
+   */
+  writeUnitsPerWakeUp: 2 + 2 * 3 + 2 * (2 + 1),
+  /** App, cluster, project, status, request (twice), operation, inventory; the app again at commit (its destination, for the drift view). */
+  readUnitsPerWakeUp: 9,
 };
 
 /** A worker wake-up of `seconds` on the worker (by default a refresh: the app the drift check found moved). */
@@ -132,11 +230,13 @@ export function driftCostPerMonth(apps: number, changedFraction: number) {
   const gbSeconds = (seconds * infra.memory.drift) / 1024;
   const lambda = ticks * (gbSeconds * price.lambdaGbSecond + price.lambdaRequest);
   const dynamo = ticks * apps * (pass.readUnitsPerApp + pass.listReadUnitsPerApp) * price.dynamoRead;
+  const dynamoBeforeViews =
+    ticks * apps * (pass.readUnitsPerAppBefore + pass.listReadUnitsPerApp) * price.dynamoRead;
   const logs = (ticks * pass.logBytes * price.logsGb) / 1e9;
   const woken = ticks * apps * changedFraction * wakeUpCost();
   const after = lambda + dynamo + logs + woken;
   const old = ticks * apps * wakeUpCost();
-  return { apps, seconds, lists, lambda, dynamo, logs, woken, after, before: old };
+  return { apps, seconds, lists, lambda, dynamo, dynamoBeforeViews, logs, woken, after, before: old };
 }
 
 function main() {
@@ -155,6 +255,9 @@ function main() {
   console.log(`Prices: ${JSON.stringify(price)}`);
   console.log(`Pass model: ${JSON.stringify(pass)}`);
   console.log(
+    `DynamoDB per app and pass: its drift view ${typical.view} bytes and its definition ${typical.app} bytes, read by index Queries (eventually consistent: half a unit per 4 KB) = ${(pass.readUnitsPerApp + pass.listReadUnitsPerApp).toFixed(3)} read units; before drift views ${(pass.readUnitsPerAppBefore + pass.listReadUnitsPerApp).toFixed(3)} (a status and an inventory read per app)`,
+  );
+  console.log(
     measured
       ? `Measured pass (used for pass seconds): ${measured.apps} unchanged apps in ${measured.seconds.toFixed(2)} s = ${((1000 * measured.seconds) / measured.apps).toFixed(2)} ms per app; ${measured.lists} LISTs, ${measured.gets} GETs, ${measured.lsRemotes} ls-remote, ${measured.woken} wake-ups, 0 renders or clones${measured.load ? ` (load ${measured.load}, ${measured.measuredAt})` : ''}`
       : 'Measured pass: none (run npm run bench:apps first); pass seconds are the assumed latencies above',
@@ -163,14 +266,14 @@ function main() {
   const goals: Record<number, number> = { 100: 5, 1000: 30 };
   const rows = sizes.flatMap((apps) => [driftCostPerMonth(apps, 0), driftCostPerMonth(apps, changed)]);
   console.log(
-    '| apps | apps moved per pass | pass (s) | LISTs | drift fn | DynamoDB | worker wake-ups | after /month | before /month | goal |',
+    '| apps | apps moved per pass | pass (s) | LISTs | drift fn | DynamoDB | DynamoDB before drift views | worker wake-ups | after /month | before /month | goal |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [i, r] of rows.entries()) {
     const goal = goals[r.apps];
     const moved = i % 2 === 0 ? '0' : `${changed * 100}%`;
     console.log(
-      `| ${r.apps} | ${moved} | ${r.seconds.toFixed(1)} | ${r.lists} | ${usd(r.lambda)} | ${usd(r.dynamo)} | ${usd(r.woken)} | **${usd(r.after)}** | ${usd(r.before)} | ${goal ? `≤ $${goal} ${r.after <= goal ? 'met' : 'MISSED'}` : ''} |`,
+      `| ${r.apps} | ${moved} | ${r.seconds.toFixed(1)} | ${r.lists} | ${usd(r.lambda)} | ${usd(r.dynamo)} | ${usd(r.dynamoBeforeViews)} | ${usd(r.woken)} | **${usd(r.after)}** | ${usd(r.before)} | ${goal ? `≤ $${goal} ${r.after <= goal ? 'met' : 'MISSED'}` : ''} |`,
     );
   }
   // Syncs: a sync of a small app is one worker step (fetch, render, dry run, apply) plus, while a

@@ -27,6 +27,8 @@ export interface DriftPass {
   lsRemotes: number;
   woken: number;
   unchanged: number;
+  /** Store reads besides the app list: drift view queries (one per cluster), and per-app reads where views lacked them. */
+  storeReads?: { views: number; statuses: number; inventories: number };
   rssBeforeMb?: number;
   peakRssMb?: number;
 }
@@ -75,5 +77,12 @@ const tick = await runDriftTick({
 const seconds = (performance.now() - started) / 1000;
 const peakRssMb = status('VmHWM');
 db.close();
-const pass: DriftPass = { seconds, ...counts, unchanged: tick.unchanged, rssBeforeMb: rssBefore, peakRssMb };
+const pass: DriftPass = {
+  seconds,
+  ...counts,
+  unchanged: tick.unchanged,
+  storeReads: tick.storeReads,
+  rssBeforeMb: rssBefore,
+  peakRssMb,
+};
 console.log(JSON.stringify(pass));

@@ -487,7 +487,7 @@ try {
   }
   const drift = await measureDriftPass();
   console.log(
-    `  one drift pass, ${apps} unchanged apps  ${drift.seconds.toFixed(2)} s: ${drift.lists} LISTs, ${drift.gets} GETs of objects, ${drift.lsRemotes} ls-remote, 0 renders and clones (the drift check has no renderer), ${drift.woken} wake-ups, ${drift.unchanged} unchanged`,
+    `  one drift pass, ${apps} unchanged apps  ${drift.seconds.toFixed(2)} s: ${drift.lists} LISTs, ${drift.gets} GETs of objects, ${drift.lsRemotes} ls-remote, 0 renders and clones (the drift check has no renderer), ${drift.woken} wake-ups, ${drift.unchanged} unchanged; store: ${drift.storeReads ? `${drift.storeReads.views} drift view queries, ${drift.storeReads.statuses} status and ${drift.storeReads.inventories} inventory reads` : '—'}`,
   );
   console.log(
     `  the drift pass's process         peak ${drift.peakRssMb.toFixed(0)} MB of the drift function's ${driftMemoryMb} MB (VmHWM; ${drift.rssBeforeMb.toFixed(0)} MB before the pass; bundled, heap as Lambda sizes it: ${lambdaHeapFlags(driftMemoryMb).join(' ')})`,
