@@ -20,11 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GitferryStack } from '../infra/gitferry-stack.js';
 import { encodeDocument } from '../shared/adapters/aws/dynamodb-chunks.js';
-import { appPk, driftListKey, driftSk } from '../shared/adapters/aws/dynamodb-keys.js';
+import { appPk, driftViewItem, itemBytes } from '../shared/adapters/aws/dynamodb-keys.js';
 import { defaultDynamoDbStateStoreOptions } from '../shared/adapters/aws/dynamodb-state-store.js';
 import type { App as AppDefinition } from '../shared/domain/app.js';
 import { driftStatusOf } from '../shared/domain/drift-view.js';
@@ -68,22 +66,6 @@ const price = {
 };
 
 /**
- * DynamoDB's size of an item (its attribute names and values: strings and binaries by their bytes,
- * numbers by about one byte per two digits, booleans one byte), which read units are billed by.
- */
-function itemBytes(item: Record<string, AttributeValue>): number {
-  let bytes = 0;
-  for (const [name, value] of Object.entries(item)) {
-    bytes += Buffer.byteLength(name);
-    if (value.S !== undefined) bytes += Buffer.byteLength(value.S);
-    else if (value.B !== undefined) bytes += value.B.length;
-    else if (value.N !== undefined) bytes += Math.ceil(value.N.length / 2) + 1;
-    else if (value.BOOL !== undefined) bytes += 1;
-  }
-  return bytes;
-}
-
-/**
  * A typical app of `bench:apps` (4 objects: a Deployment, Service, ServiceAccount and ConfigMap)
  * as the store keeps it: its definition on the list index and the two halves of its drift view,
  * encoded with the store's own codec; their sizes in bytes.
@@ -119,28 +101,17 @@ function typicalAppBytes(): { app: number; view: number } {
     resources: [],
   });
   const opts = defaultDynamoDbStateStoreOptions;
-  const half = (sk: string, suffix: string, value: unknown) =>
-    itemBytes(
-      marshall({
-        pk: appPk(name),
-        sk,
-        gsi1pk: driftListKey(cluster),
-        gsi1sk: `${name}#${suffix}`,
-        app: name,
-        ...encodeDocument(name, value, opts),
-      }),
-    );
+  const half = (which: 'status' | 'inventory', value: unknown) =>
+    itemBytes(driftViewItem(name, which, cluster, encodeDocument(name, value, opts)));
   return {
-    app: itemBytes(
-      marshall({
-        pk: appPk(name),
-        sk: 'APP',
-        gsi1pk: 'APPS',
-        gsi1sk: name,
-        ...encodeDocument(name, app, opts),
-      }),
-    ),
-    view: half(driftSk.status, 'S', status) + half(driftSk.inventory, 'I', inventory),
+    app: itemBytes({
+      pk: appPk(name),
+      sk: 'APP',
+      gsi1pk: 'APPS',
+      gsi1sk: name,
+      ...encodeDocument(name, app, opts),
+    }),
+    view: half('status', status) + half('inventory', inventory),
   };
 }
 const typical = typicalAppBytes();

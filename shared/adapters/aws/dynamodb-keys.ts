@@ -114,6 +114,41 @@ export const runsPrefix = 'RUN#';
 /** The halves of an app's drift view: items in its partition, listed by destination in the list index. */
 export const driftSk = { status: 'DRIFT#S', inventory: 'DRIFT#I' } as const;
 export const driftListKey = (destination: string) => `DRIFT#${destination}`;
+
+/** One half of an app's drift view as an item (unmarshalled), filed under `destination`. */
+export function driftViewItem(
+  app: string,
+  half: keyof typeof driftSk,
+  destination: string,
+  attributes: Record<string, unknown>,
+): Record<string, unknown> {
+  const { listIndex } = stateTableSchema;
+  return {
+    [pkName]: appPk(app),
+    [skName]: driftSk[half],
+    [listIndex.partitionKey]: driftListKey(destination),
+    [listIndex.sortKey]: `${app}#${half === 'status' ? 'S' : 'I'}`,
+    app,
+    ...attributes,
+  };
+}
+
+/**
+ * DynamoDB's size of an item, which read and write units are billed by: its attribute names and
+ * values (strings and binaries by their bytes, numbers by about one byte per two digits, booleans
+ * one byte; top-level attributes only, as the store writes).
+ */
+export function itemBytes(item: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(marshall(item, { removeUndefinedValues: true }))) {
+    bytes += Buffer.byteLength(name);
+    if (value.S !== undefined) bytes += Buffer.byteLength(value.S);
+    else if (value.B !== undefined) bytes += value.B.length;
+    else if (value.N !== undefined) bytes += Math.ceil(value.N.length / 2) + 1;
+    else if (value.BOOL !== undefined) bytes += 1;
+  }
+  return bytes;
+}
 export const runPrefix = (id: number) => `${runsPrefix}${pad(id, 10)}#`;
 export const chunkSk = (prefix: string, index: number) => `${prefix}${pad(index, 4)}`;
 

@@ -72,6 +72,7 @@ import {
   deliveryPk,
   driftListKey,
   driftSk,
+  driftViewItem,
   deliverySk,
   itemKey,
   leaseSk,
@@ -876,24 +877,13 @@ export class DynamoDbStateStore extends BaseStateStore {
    * when the view has no destination.
    */
   private driftWrites(app: string, view: DriftViewWrite): TransactWriteItem[] {
-    const { listIndex } = stateTableSchema;
     const { destination } = view;
     if (destination === undefined)
       return (['status', 'inventory'] as const)
         .filter((half) => view[half] !== undefined)
         .map((half) => ({ Delete: { TableName: this.tableName, Key: itemKey(appPk(app), driftSk[half]) } }));
     const put = (half: 'status' | 'inventory', attributes: Record<string, unknown>): TransactWriteItem => ({
-      Put: {
-        TableName: this.tableName,
-        Item: marshall({
-          [pkName]: appPk(app),
-          [skName]: driftSk[half],
-          [listIndex.partitionKey]: driftListKey(destination),
-          [listIndex.sortKey]: `${app}#${half === 'status' ? 'S' : 'I'}`,
-          app,
-          ...attributes,
-        }),
-      },
+      Put: { TableName: this.tableName, Item: marshall(driftViewItem(app, half, destination, attributes)) },
     });
     const puts: TransactWriteItem[] = [];
     if (view.status)
