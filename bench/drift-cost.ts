@@ -170,8 +170,11 @@ const before = {
    * copies in the list index, 1 each).
    */
   writeUnitsPerWakeUp: 2 + 2 * 3 + 2 * (2 + 1),
-  /** App, cluster, project, status, request (twice), operation, inventory; the app again at commit (its destination, for the drift view). */
-  readUnitsPerWakeUp: 9,
+  /**
+   * App, cluster, project, status, request (twice), operation, inventory; at commit, the app again
+   * (its destination, for the drift view) and where its view's inventory is filed.
+   */
+  readUnitsPerWakeUp: 10,
 };
 
 /** A worker wake-up of `seconds` on the worker (by default a refresh: the app the drift check found moved). */

@@ -7,6 +7,7 @@
 // (2 → 5 → 10 → 30 s) whatever the number of apps, instead of one chain per app.
 import pLimit from 'p-limit';
 import type { App } from '../domain/app.js';
+import { destinationKeyOf } from '../domain/drift-view.js';
 import type { AppStatus } from '../domain/status.js';
 import type { InventoryEntry } from '../domain/kube-object.js';
 import type { SyncJob } from '../domain/sync-job.js';
@@ -26,11 +27,6 @@ const recordConcurrency = 4;
  * this much longer, and the drift check looks anyway).
  */
 const claimSlackSeconds = 30;
-
-/** The cluster an app is deployed to, as clusterOf finds it. */
-export function clusterNameOf(app: App): string {
-  return app.destination.name ?? app.destination.server ?? '';
-}
 
 /**
  * The claim's key among the store's once-per-TTL records (recordDelivery): webhook deliveries are
@@ -79,6 +75,8 @@ export interface ClusterRecheck {
   recorded: number;
   /** Apps still unsettled afterwards: the next recheck is scheduled for them. */
   still: number;
+  /** Statuses read: the apps whose drift views did not say they are settled. */
+  statusReads: number;
 }
 
 /**
@@ -92,23 +90,31 @@ export async function recheckClusterHealth(
 ): Promise<ClusterRecheck> {
   // This recheck is no longer due: apps going Progressing from now on schedule the next one.
   await c.store.forgetDelivery(claimKey(job.cluster));
-  const result: ClusterRecheck = { progressing: 0, recorded: 0, still: 0 };
+  const result: ClusterRecheck = { progressing: 0, recorded: 0, still: 0, statusReads: 0 };
   const cluster = await c.store.getCluster(job.cluster);
   if (!cluster) return result;
   const hop = job.hop ?? 0;
   const bounded = hop >= c.o.bounds.healthChain;
-  const apps = (await c.store.listApps()).filter((a) => clusterNameOf(a) === job.cluster);
+  const apps = (await c.store.listApps()).filter((a) => destinationKeyOf(a) === job.cluster);
   const now = c.clock.now();
+  // The cluster's drift views say which apps are settled (Healthy, Missing, Suspended…) without
+  // reading their statuses: only the others' are read (a Degraded one may be just after a sync,
+  // which its view does not say). An app without a view is read as before.
+  const views = new Map((await c.store.listDriftViews(job.cluster)).map((v) => [v.app, v]));
   const readLimit = pLimit(storeReadConcurrency);
   const progressing = (
     await Promise.all(
       apps.map((app) =>
         readLimit(async () => {
+          const view = views.get(app.name);
+          const seen = view?.status?.health;
+          if (seen !== undefined && seen !== 'Progressing' && seen !== 'Degraded') return undefined;
+          result.statusReads++;
           const status = await c.store.getStatus(app.name);
           // A running sync assesses health itself when it finishes.
           if (!status || !healthUnsettled(status, now) || status.operation?.phase === 'Running')
             return undefined;
-          return { app, status, inventory: await c.store.getInventory(app.name) };
+          return { app, status, inventory: view?.inventory ?? (await c.store.getInventory(app.name)) };
         }),
       ),
     )

@@ -1,6 +1,7 @@
 // What the use cases run on: the ports, the renderer and their options. Built by shared/runtime/.
 import type { App, Cluster, Project } from '../domain/app.js';
 import { defaultProject } from '../domain/app.js';
+import { destinationKeyOf } from '../domain/drift-view.js';
 import { redactDeep } from '../domain/redact.js';
 import { withRequestDeadline } from '../engine/kube-client.js';
 import { ResourceManager, type ResourceManagerOptions } from '../engine/resource-manager.js';
@@ -160,7 +161,7 @@ export function commitStep(c: Pick<Control, 'store'>, lease: Lease, commit: Step
 }
 
 export function clusterOf(c: Pick<Control, 'store'>, app: App): Promise<Cluster | undefined> {
-  return c.store.getCluster(app.destination.name ?? app.destination.server ?? '');
+  return c.store.getCluster(destinationKeyOf(app));
 }
 
 export async function projectOf(c: Control, app: App): Promise<Project | undefined> {

@@ -14,7 +14,12 @@
 // sync would change nothing.
 import pLimit from 'p-limit';
 import type { App, Cluster } from '../domain/app.js';
-import { destinationKeyOf, driftStatusOf, type DriftStatus } from '../domain/drift-view.js';
+import {
+  destinationKeyOf,
+  driftStatusOf,
+  hasFileableDestination,
+  type DriftStatus,
+} from '../domain/drift-view.js';
 import type { HealthStatus } from '../domain/health.js';
 import { refKey, type InventoryEntry, type KubeObject } from '../domain/kube-object.js';
 import { wakeUpGroup, type SyncReason } from '../domain/sync-job.js';
@@ -42,6 +47,9 @@ export const defaultStaleOperationMs = 35 * 60_000;
 
 /** Apps whose status and inventory are read at once. */
 export const storeReadConcurrency = 16;
+
+/** Apps woken per tick to have their drift views filed (`no-drift-view`): an upgrade's backlog is spread over ticks. */
+export const maxViewFillsPerTick = 500;
 
 export interface DriftCheckDeps {
   store: StateStore;
@@ -76,7 +84,13 @@ export type DriftFinding =
   | 'live-changed'
   | 'back-in-sync'
   | 'health-changed'
-  | 'stale-operation';
+  | 'stale-operation'
+  /**
+   * Unchanged, but its status was read from the store because its drift view lacked it (last
+   * stepped before views were kept): a health check (reads only) files its view, so later passes
+   * read it with the cluster's instead of on its own. At most maxViewFillsPerTick a tick.
+   */
+  | 'no-drift-view';
 
 export interface DriftTick {
   clusters: number;
@@ -142,6 +156,8 @@ interface Candidate {
   app: App;
   status: DriftStatus;
   inventory: InventoryEntry[];
+  /** Its view lacked the status: it was read on its own. */
+  unviewed: boolean;
 }
 
 /**
@@ -185,6 +201,7 @@ async function checkClusterDrift(
       readLimit(async () => {
         const view = views.get(app.name);
         let status = view?.status;
+        const unviewed = !status;
         if (!status) {
           tick.storeReads.statuses++;
           const stored = await deps.store.getStatus(app.name);
@@ -230,7 +247,7 @@ async function checkClusterDrift(
             tick.storeReads.inventories++;
             inventory = await deps.store.getInventory(app.name);
           }
-          candidates.push({ app, status, inventory });
+          candidates.push({ app, status, inventory, unviewed });
         }
       }),
     ),
@@ -274,7 +291,8 @@ async function checkLiveState(
       summarize,
     );
 
-    for (const { app, status, inventory } of candidates) {
+    let viewFills = 0;
+    for (const { app, status, inventory, unviewed } of candidates) {
       let drifted = false;
       let unknown = false;
       const healths: HealthStatus[] = [];
@@ -297,6 +315,8 @@ async function checkLiveState(
       // OutOfSync because Git moved on (a manual app not yet synced to its head) is not live drift.
       else if (!drifted && outOfSync && !gitAhead(status)) await wake(app, 'back-in-sync', 'drift');
       else if (worstHealth(healths).status !== status.health) await wake(app, 'health-changed', 'health');
+      else if (unviewed && hasFileableDestination(app) && viewFills++ < maxViewFillsPerTick)
+        await wake(app, 'no-drift-view', 'health');
       else tick.unchanged++;
     }
   } finally {

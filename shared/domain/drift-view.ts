@@ -54,3 +54,14 @@ export function driftStatusOf(status: AppStatus): DriftStatus {
 export function destinationKeyOf(app: Pick<App, 'destination'>): string {
   return app.destination.name ?? app.destination.server ?? '';
 }
+
+/**
+ * The longest destination a view is filed under (DynamoDB index keys are at most 2 KB; a cluster's
+ * name or server is far shorter): an app whose destination is longer has no view.
+ */
+export const maxDestinationKeyBytes = 1_000;
+
+/** Whether an app's views can be filed under its destination. */
+export function hasFileableDestination(app: Pick<App, 'destination'>): boolean {
+  return Buffer.byteLength(destinationKeyOf(app)) <= maxDestinationKeyBytes;
+}

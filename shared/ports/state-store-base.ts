@@ -21,7 +21,13 @@
 import type { App, Cluster, ClusterConnectionState, Project } from '../domain/app.js';
 import { appLinks, linksTo, type AppLink } from '../domain/app-links.js';
 import type { AuditEntry, ProjectToken, SessionRevocation } from '../domain/access-records.js';
-import { destinationKeyOf, driftStatusOf, type DriftStatus, type DriftView } from '../domain/drift-view.js';
+import {
+  destinationKeyOf,
+  driftStatusOf,
+  hasFileableDestination,
+  type DriftStatus,
+  type DriftView,
+} from '../domain/drift-view.js';
 import type { InventoryEntry } from '../domain/kube-object.js';
 import type { AppStatus, SyncRun } from '../domain/status.js';
 import { systemClock, type Clock } from './clock.js';
@@ -68,9 +74,6 @@ export interface DriftViewWrite {
   status?: DriftStatus;
   inventory?: InventoryEntry[];
 }
-
-/** The longest destination a drift view is filed under (DynamoDB index keys are at most 2 KB). */
-const maxDestinationKeyBytes = 1_000;
 
 /** The largest `listRuns` limit passed on to an adapter (SQLite's LIMIT is a 32-bit value). */
 const maxListLimit = 2 ** 31;
@@ -302,21 +305,27 @@ export abstract class BaseStateStore implements StateStore {
 
   /**
    * The halves of the app's drift view this step changes, filed under the app's destination as
-   * stored now; none when the step changes neither status nor inventory. When the destination
-   * cannot be known (the definition is gone or unreadable, or longer than an index key may be: a
-   * cluster's name or server is far shorter), the halves are removed instead, so that no view older
+   * stored now; none when the step changes neither status nor inventory. A step writing the status
+   * also files the stored inventory when its half is not filed there yet (the app moved, or was
+   * last stepped before views were kept), so a view is whole after any step that writes a status.
+   * When the destination cannot be known (the definition is gone or unreadable, or too long to
+   * file under: hasFileableDestination), the halves are removed instead, so that no view older
    * than the app's own items is left to be read: the drift pass then reads those.
    */
   private async driftViewOf(app: string, commit: StepCommit): Promise<DriftViewWrite | undefined> {
     if (commit.status === undefined && commit.inventory === undefined) return undefined;
     const definition = await Promise.resolve(this.readDefinition('App', app)).catch(() => undefined);
-    const key = definition && destinationKeyOf(definition);
     const destination =
-      key !== undefined && Buffer.byteLength(key) <= maxDestinationKeyBytes ? key : undefined;
+      definition && hasFileableDestination(definition) ? destinationKeyOf(definition) : undefined;
+    const inventory =
+      commit.inventory ??
+      (destination !== undefined && (await this.readDriftInventoryDestination(app)) !== destination
+        ? ((await this.readPart(app, 'inventory')) ?? [])
+        : undefined);
     return {
       destination,
       ...(commit.status !== undefined ? { status: driftStatusOf(commit.status) } : {}),
-      ...(commit.inventory !== undefined ? { inventory: commit.inventory } : {}),
+      ...(inventory !== undefined ? { inventory } : {}),
     };
   }
 
@@ -436,6 +445,8 @@ export abstract class BaseStateStore implements StateStore {
    * removeApp removes both.
    */
   protected abstract readDriftViews(destination: string): MaybePromise<DriftView[]>;
+  /** Where the inventory half of the app's drift view is filed (undefined: nowhere). */
+  protected abstract readDriftInventoryDestination(app: string): MaybePromise<string | undefined>;
 
   /**
    * Atomically records the delivery for `ttlSeconds` from `now` unless a record of it that has not

@@ -1109,7 +1109,7 @@ export function describeStateStoreContract(
         expect(await viewsOf(cluster.slice(0, -1), app)).toEqual([]);
       });
 
-      test('a step of one half keeps the other; a step after the app moved files only its own half at the new destination', async () => {
+      test('a step of one half keeps the other; a status step after the app moved files the whole view at the new destination', async () => {
         const [from, to] = [unique('cluster'), unique('cluster')];
         const { app, lease } = await appAt({ server: `https://${from}.example.com:6443`, namespace: 'web' });
         const fromKey = `https://${from}.example.com:6443`;
@@ -1122,15 +1122,31 @@ export function describeStateStoreContract(
         await store().putApp({ ...appFixture(app), destination: { name: to, namespace: 'web' } });
         const moved = { ...healthy, sync: { ...healthy.sync, status: 'OutOfSync' as const } };
         await store().commitStep(lease, { status: moved });
-        expect(await viewsOf(to, app)).toEqual([{ app, status: driftStatusOf(moved) }]);
-        expect(await viewsOf(fromKey, app)).toEqual([{ app, inventory }]);
+        expect(await viewsOf(to, app)).toEqual([{ app, status: driftStatusOf(moved), inventory }]);
+        expect(await viewsOf(fromKey, app)).toEqual([]);
 
         const inventory2 = inventoryFixture(3, `${app}-2`);
         await store().commitStep(lease, { inventory: inventory2 });
         expect(await viewsOf(to, app)).toEqual([
           { app, status: driftStatusOf(moved), inventory: inventory2 },
         ]);
-        expect(await viewsOf(fromKey, app)).toEqual([]);
+      });
+
+      test('an app whose view was never filed (its destination could not be) gets a whole one from its next status step', async () => {
+        const cluster = unique('cluster');
+        const { app, lease } = await appAt({
+          server: `https://${'x'.repeat(1_200)}.example.com`,
+          namespace: 'web',
+        });
+        const inventory = inventoryFixture(7, app);
+        await store().commitStep(lease, { status: statusFixture(app, 'a'.repeat(40)), inventory });
+        await store().putApp({ ...appFixture(app), destination: { name: cluster, namespace: 'web' } });
+        expect(await viewsOf(cluster, app)).toEqual([]);
+
+        const status = statusFixture(app, 'b'.repeat(40));
+        await store().commitStep(lease, { status });
+        expect(await viewsOf(cluster, app)).toEqual([{ app, status: driftStatusOf(status), inventory }]);
+        expect(await store().getInventory(app)).toEqual(inventory);
       });
 
       test('steps that change neither status nor inventory, and steps of an app with no definition, file nothing', async () => {

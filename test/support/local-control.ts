@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { openDatabase } from '../../shared/adapters/local/sqlite-database.js';
+import { openDatabase, type SqliteDatabase } from '../../shared/adapters/local/sqlite-database.js';
 import { SqliteStateStore } from '../../shared/adapters/local/sqlite-state-store.js';
 import { ClusterConnectorRouter } from '../../shared/adapters/cluster/cluster-connector-router.js';
 import { TokenClusterConnector } from '../../shared/adapters/cluster/token-cluster-connector.js';
@@ -50,6 +50,8 @@ function countRequests(into: KubeRequest[]): () => void {
 
 export interface LocalControl {
   store: SqliteStateStore;
+  /** The store's database, for a test that sets up what an older build left in it. */
+  db: SqliteDatabase;
   clusterName: string;
   /** Wake-ups sent, in order, with their delays. */
   sent: { job: SyncJob; delaySeconds: number }[];
@@ -149,6 +151,7 @@ export function startLocalControl(
   };
   return {
     store,
+    db,
     clusterName,
     sent,
     renders: () => renders,

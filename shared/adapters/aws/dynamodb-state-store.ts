@@ -647,6 +647,22 @@ export class DynamoDbStateStore extends BaseStateStore {
     }
   }
 
+  protected async readDriftInventoryDestination(app: string): Promise<string | undefined> {
+    const { listIndex } = stateTableSchema;
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: itemKey(appPk(app), driftSk.inventory),
+        ConsistentRead: true,
+        ProjectionExpression: '#lk',
+        ExpressionAttributeNames: { '#lk': listIndex.partitionKey },
+      }),
+    );
+    const filed = out.Item ? unmarshall(out.Item)[listIndex.partitionKey] : undefined;
+    const prefix = driftListKey('');
+    return typeof filed === 'string' && filed.startsWith(prefix) ? filed.slice(prefix.length) : undefined;
+  }
+
   protected async readDriftViews(destination: string): Promise<DriftView[]> {
     const { listIndex } = stateTableSchema;
     const items = await this.queryAll({

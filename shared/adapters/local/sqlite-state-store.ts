@@ -262,6 +262,10 @@ export class SqliteStateStore extends BaseStateStore {
     });
   }
 
+  protected readDriftInventoryDestination(app: string): string | undefined {
+    return this.sql.driftInventoryDestination.get(app)?.inventory_destination ?? undefined;
+  }
+
   protected readDriftViews(destination: string): DriftView[] {
     return this.sql.driftViews.all({ destination }).map((row) => ({
       app: row.app,
@@ -423,6 +427,9 @@ function prepareStatements(db: SqliteDatabase) {
     putDriftInventory: db.prepare<[string, string | null]>(
       `INSERT INTO drift_views (app, inventory_destination) VALUES (?, ?)
        ON CONFLICT (app) DO UPDATE SET inventory_destination = excluded.inventory_destination`,
+    ),
+    driftInventoryDestination: db.prepare<[string], { inventory_destination: string | null }>(
+      'SELECT inventory_destination FROM drift_views WHERE app = ?',
     ),
     // The inventory half is the app's inventory itself (kept once); each half only where it was filed.
     driftViews: db.prepare<

@@ -94,6 +94,8 @@ describe('a drift tick over 100 unchanged apps', () => {
 
     expect(lc.renders() - rendersBefore).toBe(0);
     expect(result).toMatchObject({ clusters: 1, apps: count, unchanged: count, busy: 0, woken: [] });
+    // Every app's status and inventory came from the cluster's drift views, in one store query.
+    expect(result.storeReads).toEqual({ views: 1, statuses: 0, inventories: 0 });
     expect(lc.sent).toEqual([]);
     const reads = objectRequests();
     // 2 kinds × 2 namespaces, and not one request per object or per app.
@@ -113,6 +115,24 @@ describe('a drift tick over 100 unchanged apps', () => {
     console.log(
       `drift tick over ${count} unchanged apps: ${lc.renders() - rendersBefore} renders, ${reads.length} LISTs (2 kinds × 2 namespaces), ${lc.requests.length} cluster requests in all (discovery included), ${lc.sent.length} wake-ups, ${ms} ms (SQLite store, one ls-remote)`,
     );
+  });
+
+  test('an app last stepped before drift views were kept is read on its own, woken once for a health check that files its view, and read with the others after', async () => {
+    const old = apps[3]!.name;
+    lc.db.prepare('DELETE FROM drift_views WHERE app = ?').run(old); // as an older build left it
+    reset();
+    const first = await tick();
+    expect(first.storeReads).toEqual({ views: 1, statuses: 1, inventories: 1 });
+    expect(first.woken).toEqual([{ app: old, finding: 'no-drift-view' }]);
+    expect(lc.sent.map((s) => [s.job.app, s.job.reason])).toEqual([[old, 'health']]);
+
+    const rendersBefore = lc.renders();
+    expect(await lc.runChain(lc.sent[0]!.job)).toEqual(['health-checked']);
+    expect(lc.renders() - rendersBefore).toBe(0);
+    reset();
+    const second = await tick();
+    expect(second.storeReads).toEqual({ views: 1, statuses: 0, inventories: 0 });
+    expect(second).toMatchObject({ unchanged: count, woken: [] });
   });
 
   test('a hand edit and a deleted object wake exactly the apps they belong to', async () => {

@@ -109,3 +109,57 @@ test('a recheck that could not be sent does not hold the cluster', async () => {
   await goProgressing('b');
   expect(sent.map((s) => s.job.app)).toEqual(['b']);
 });
+
+test('a recheck reads the statuses only of apps whose drift views do not say they are settled', async () => {
+  const store = c.store;
+  await store.putCluster({
+    name: 'prod',
+    type: 'kubeconfig',
+    server: 'https://prod.example.com',
+    tokenSecret: 't',
+  });
+  const step = async (name: string, health: 'Healthy' | 'Progressing', running = false) => {
+    await store.putApp({
+      name,
+      project: 'default',
+      sources: [{ repoURL: 'https://git.example.com/a.git', path: name, targetRevision: 'main' }],
+      destination: { name: 'prod', namespace: name },
+      syncPolicy: {},
+      ignoreDifferences: [],
+      revisionHistoryLimit: 10,
+      annotations: {},
+    });
+    const lease = (await store.acquireLease(name, 'w', 60_000, now))!;
+    await store.commitStep(lease, {
+      status: {
+        app: name,
+        sync: { status: 'Synced', revision: 'a'.repeat(40) },
+        health: { status: health },
+        ...(running
+          ? { operation: { phase: 'Running' as const, startedAt: new Date(now).toISOString() } }
+          : {}),
+        resources: [],
+      },
+      inventory: [{ group: '', version: 'v1', kind: 'ConfigMap', namespace: name, name: 'c' }],
+    });
+    await store.releaseLease(lease);
+  };
+  for (let i = 0; i < 30; i++) await step(`healthy-${i}`, 'Healthy');
+  // Progressing while their syncs run: read, then left to their syncs (no cluster is opened).
+  await step('syncing-1', 'Progressing', true);
+  await step('syncing-2', 'Progressing', true);
+  // Stepped before views were kept: read.
+  await step('older', 'Healthy');
+  db.prepare('DELETE FROM drift_views WHERE app = ?').run('older');
+
+  const read: string[] = [];
+  const getStatus = store.getStatus.bind(store);
+  store.getStatus = async (name: string) => (read.push(name), getStatus(name));
+  const result = await recheckClusterHealth(
+    c,
+    { app: 'syncing-1', reason: 'health', cluster: 'prod', requestedAt: now },
+    async () => 'idle',
+  );
+  expect(read.sort()).toEqual(['older', 'syncing-1', 'syncing-2']);
+  expect(result).toEqual({ progressing: 0, recorded: 0, still: 0, statusReads: 3 });
+});
