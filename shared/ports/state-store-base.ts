@@ -65,6 +65,9 @@ export type StatePart = keyof StateParts;
 
 type MaybePromise<T> = T | Promise<T>;
 
+/** What driftViewOf's reads answer when they fail. */
+const failed: unique symbol = Symbol('read failed');
+
 /**
  * The halves of an app's drift view a step writes, and where they are filed (writeStep); with no
  * destination, the halves given are removed instead.
@@ -314,14 +317,27 @@ export abstract class BaseStateStore implements StateStore {
    */
   private async driftViewOf(app: string, commit: StepCommit): Promise<DriftViewWrite | undefined> {
     if (commit.status === undefined && commit.inventory === undefined) return undefined;
-    const definition = await Promise.resolve(this.readDefinition('App', app)).catch(() => undefined);
-    const destination =
-      definition && hasFileableDestination(definition) ? destinationKeyOf(definition) : undefined;
-    const inventory =
-      commit.inventory ??
-      (destination !== undefined && (await this.readDriftInventoryDestination(app)) !== destination
-        ? ((await this.readPart(app, 'inventory')) ?? [])
-        : undefined);
+    // Both reads at once; one that fails (or throws at once) counts as not known: the step itself
+    // never fails for it.
+    const settle = <T>(read: () => MaybePromise<T>) =>
+      Promise.resolve()
+        .then(read)
+        .catch((): typeof failed => failed);
+    const [definition, inventoryFiledAt] = await Promise.all([
+      settle(() => this.readDefinition('App', app)),
+      commit.inventory === undefined ? settle(() => this.readDriftInventoryDestination(app)) : undefined,
+    ]);
+    let destination =
+      definition !== failed && definition && hasFileableDestination(definition)
+        ? destinationKeyOf(definition)
+        : undefined;
+    let inventory = commit.inventory;
+    if (inventory === undefined && destination !== undefined && inventoryFiledAt !== destination) {
+      const stored = await settle(() => this.readPart(app, 'inventory'));
+      // An inventory that cannot be read is not filed as empty: the halves are removed instead.
+      if (stored === failed) destination = undefined;
+      else inventory = stored ?? [];
+    }
     return {
       destination,
       ...(commit.status !== undefined ? { status: driftStatusOf(commit.status) } : {}),

@@ -45,16 +45,35 @@ function counted(store: StateStore) {
   return { store: proxy, reads };
 }
 
+/** A store on a fresh in-memory database, with the cluster `prod` registered. */
+async function storeWithCluster() {
+  const db = openDatabase(':memory:');
+  const store = new SqliteStateStore(db);
+  await store.putCluster({
+    name: 'prod',
+    type: 'kubeconfig',
+    server: 'https://prod.example.com',
+    tokenSecret: 't',
+  });
+  return { db, store };
+}
+
+/** One tick, its heads all at `head`; the cluster is not reachable from here: compared apps go to the worker. */
+const tickOver = (store: StateStore, send: (app: string) => void = () => {}) =>
+  runDriftTick({
+    store,
+    queue: { send: async (job) => void send(job.app) },
+    connector: { connect: () => Promise.reject(new Error('unreachable')) },
+    credentials: async () => undefined,
+    clock: { now: () => Date.now() },
+    log: silentLogger,
+    guard: {},
+    resolveHead: async () => head,
+  });
+
 describe("a drift tick over a cluster's apps", () => {
   test("reads their drift views in one query, and an app's own status or inventory only where its view lacks it", async () => {
-    const db = openDatabase(':memory:');
-    const sqlite = new SqliteStateStore(db);
-    await sqlite.putCluster({
-      name: 'prod',
-      type: 'kubeconfig',
-      server: 'https://prod.example.com',
-      tokenSecret: 't',
-    });
+    const { db, store: sqlite } = await storeWithCluster();
     const apps = ['a', 'b', 'c', 'moved'].map((n) => app(n));
     for (const a of apps) {
       await sqlite.putApp(a);
@@ -72,17 +91,7 @@ describe("a drift tick over a cluster's apps", () => {
 
     const { store, reads } = counted(sqlite);
     const sent: string[] = [];
-    const tick = await runDriftTick({
-      store,
-      queue: { send: async (job) => void sent.push(job.app) },
-      // The cluster is not reachable from here: every app compared gets a wake-up for the worker.
-      connector: { connect: () => Promise.reject(new Error('unreachable')) },
-      credentials: async () => undefined,
-      clock: { now: () => Date.now() },
-      log: silentLogger,
-      guard: {},
-      resolveHead: async () => head,
-    });
+    const tick = await tickOver(store, (app) => sent.push(app));
 
     expect(tick.storeReads).toEqual({ views: 1, statuses: 1, inventories: 2 });
     expect({ getStatus: reads.getStatus, getInventory: reads.getInventory.sort() }).toEqual({
@@ -100,14 +109,7 @@ describe("a drift tick over a cluster's apps", () => {
   });
 
   test('acts on what the view says: an app whose view shows another revision is woken for it, the rest are compared', async () => {
-    const db = openDatabase(':memory:');
-    const store = new SqliteStateStore(db);
-    await store.putCluster({
-      name: 'prod',
-      type: 'kubeconfig',
-      server: 'https://prod.example.com',
-      tokenSecret: 't',
-    });
+    const { db, store } = await storeWithCluster();
     for (const [name, revision] of [
       ['current', head],
       ['behind', 'b'.repeat(40)],
@@ -117,16 +119,7 @@ describe("a drift tick over a cluster's apps", () => {
       const lease = (await store.acquireLease(name, 'worker', 60_000, Date.now()))!;
       await store.commitStep(lease, { status: synced(a, revision), inventory: inventory(name) });
     }
-    const tick = await runDriftTick({
-      store,
-      queue: { send: async () => {} },
-      connector: { connect: () => Promise.reject(new Error('unreachable')) },
-      credentials: async () => undefined,
-      clock: { now: () => Date.now() },
-      log: silentLogger,
-      guard: {},
-      resolveHead: async () => head,
-    });
+    const tick = await tickOver(store);
     expect(tick.woken.map((w) => [w.app, w.finding]).sort()).toEqual([
       ['behind', 'new-revision'],
       ['current', 'cannot-check'],
